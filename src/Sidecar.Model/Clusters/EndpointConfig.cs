@@ -1,0 +1,44 @@
+namespace Sidecar.Model;
+
+/// <summary>Health of an endpoint as the source reports it (EDS <c>health_status</c>).</summary>
+public enum EndpointHealth
+{
+    Healthy,
+    Unhealthy,
+    Draining,
+}
+
+/// <summary>An Envoy <c>LbEndpoint</c>: one address behind a cluster, with the workload labels Istio carries.</summary>
+public sealed record EndpointConfig
+{
+    /// <summary>Well-known label: the endpoint's sidecar accepts Istio mTLS.</summary>
+    public const string TlsModeLabel = "security.istio.io/tlsMode";
+
+    /// <summary>An IP address, or a host name for DNS clusters.</summary>
+    public required string Address { get; init; }
+
+    public required int Port { get; init; }
+
+    /// <summary>Istio's endpoint <c>weight</c>; 1 when unset.</summary>
+    public int Weight { get; init; } = 1;
+
+    public Labels Labels { get; init; } = Labels.Empty;
+
+    public EndpointHealth Health { get; init; } = EndpointHealth.Healthy;
+
+    /// <summary><c>region/zone/subzone</c>, or null.</summary>
+    public string? Locality { get; init; }
+
+    /// <summary>The workload's service account, for the SPIFFE SAN expected under mTLS.</summary>
+    public string? ServiceAccount { get; init; }
+
+    /// <summary>The workload's name (<c>reviews-v1</c>) and namespace, for metrics and metadata exchange.</summary>
+    public string? WorkloadName { get; init; }
+
+    public string? WorkloadNamespace { get; init; }
+
+    /// <summary>Whether auto mTLS applies: the endpoint is labelled <c>security.istio.io/tlsMode: istio</c>.</summary>
+    public bool IsIstioMtlsCapable => Labels.TryGetValue(TlsModeLabel, out var mode) && mode == "istio";
+
+    public override string ToString() => $"{Address}:{Port}";
+}

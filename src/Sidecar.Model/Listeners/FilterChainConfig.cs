@@ -1,0 +1,79 @@
+namespace Sidecar.Model;
+
+/// <summary>
+/// An Envoy <c>FilterChain</c>: a match on what the listener filters found (transport, ALPN, SNI, port) and exactly
+/// one terminal: an HTTP connection manager or a TCP proxy.
+/// </summary>
+public sealed record FilterChainConfig
+{
+    public required string Name { get; init; }
+
+    public FilterChainMatchConfig Match { get; init; } = FilterChainMatchConfig.Any;
+
+    /// <summary>Terminate TLS on this chain (inbound mTLS); null leaves the bytes as they came.</summary>
+    public DownstreamTlsConfig? Tls { get; init; }
+
+    public HttpConnectionManagerConfig? Http { get; init; }
+
+    public TcpProxyConfig? Tcp { get; init; }
+}
+
+/// <summary>Envoy's <c>FilterChainMatch</c>; an empty field matches anything.</summary>
+public sealed record FilterChainMatchConfig
+{
+    public static readonly FilterChainMatchConfig Any = new();
+
+    public int? DestinationPort { get; init; }
+
+    /// <summary>SNI names (exact or <c>*.suffix</c>), from the TLS inspector.</summary>
+    public EquatableArray<string> ServerNames { get; init; }
+
+    /// <summary><c>tls</c> or <c>raw_buffer</c>; null matches both.</summary>
+    public string? TransportProtocol { get; init; }
+
+    /// <summary>ALPN values (from TLS) or <c>http/1.1</c>/<c>h2c</c> (from the HTTP inspector).</summary>
+    public EquatableArray<string> ApplicationProtocols { get; init; }
+
+    /// <summary>Destination CIDRs (<c>10.0.0.0/8</c>); empty matches any.</summary>
+    public EquatableArray<string> PrefixRanges { get; init; }
+}
+
+/// <summary>The HTTP terminal of a filter chain (Envoy's HTTP connection manager).</summary>
+public sealed record HttpConnectionManagerConfig
+{
+    /// <summary>The route table requests are looked up in (Envoy's <c>rds.route_config_name</c>).</summary>
+    public required string RouteTableName { get; init; }
+
+    public string StatPrefix { get; init; } = "";
+
+    /// <summary>Envoy's <c>stream_idle_timeout</c> (5 min by default).</summary>
+    public TimeSpan StreamIdleTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Set <c>x-forwarded-client-cert</c> from the peer certificate (Istio's APPEND_FORWARD, inbound).</summary>
+    public bool ForwardClientCertDetails { get; init; }
+}
+
+/// <summary>The TCP terminal of a filter chain (Envoy's <c>tcp_proxy</c>).</summary>
+public sealed record TcpProxyConfig
+{
+    public string StatPrefix { get; init; } = "";
+
+    /// <summary>One cluster, or a weighted split (Istio's <c>tcp</c>/<c>tls</c> routes).</summary>
+    public EquatableArray<WeightedClusterConfig> Clusters { get; init; }
+
+    /// <summary>Envoy's tcp_proxy <c>idle_timeout</c> (1 h by default; Istio's <c>tcp.idleTimeout</c>).</summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromHours(1);
+}
+
+/// <summary>TLS termination on a filter chain (Envoy's <c>DownstreamTlsContext</c>): Istio's inbound mTLS.</summary>
+public sealed record DownstreamTlsConfig
+{
+    /// <summary>Demand a client certificate (mTLS).</summary>
+    public bool RequireClientCertificate { get; init; } = true;
+
+    /// <summary>ALPN values the server accepts.</summary>
+    public EquatableArray<string> Alpn { get; init; }
+
+    /// <summary>Accepted peer SAN prefix (Istio: <c>spiffe://cluster.local/</c>); empty accepts any trusted peer.</summary>
+    public string? PeerSanPrefix { get; init; }
+}

@@ -1,0 +1,22 @@
+namespace Sidecar.Model;
+
+/// <summary>Istio's <c>outboundTrafficPolicy.mode</c>: what happens to traffic for destinations the mesh does not know.</summary>
+public enum OutboundTrafficPolicy
+{
+    /// <summary>Pass it through to the original destination (<c>PassthroughCluster</c>).</summary>
+    AllowAny,
+
+    /// <summary>Refuse it (<c>BlackHoleCluster</c>, 502 with flag NR for HTTP, connection closed for TCP).</summary>
+    RegistryOnly,
+}
+
+/// <summary>Mesh-wide settings from Istio's MeshConfig (the <c>istio</c> ConfigMap) and the Sidecar resource.</summary>
+public sealed record MeshConfig
+{
+    public static readonly MeshConfig Default = new();
+
+    public OutboundTrafficPolicy OutboundTrafficPolicy { get; init; } = OutboundTrafficPolicy.AllowAny;
+
+    /// <summary>The SPIFFE trust domain (<c>cluster.local</c> unless set).</summary>
+    public string TrustDomain { get; init; } = "cluster.local";
+}
