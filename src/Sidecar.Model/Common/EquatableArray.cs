@@ -43,7 +43,8 @@ public readonly struct EquatableArray<T> : IEquatable<EquatableArray<T>>, IReadO
 
     public static bool operator !=(EquatableArray<T> left, EquatableArray<T> right) => !left.Equals(right);
 
-    public ReadOnlySpan<T>.Enumerator GetEnumerator() => AsSpan().GetEnumerator();
+    /// <summary>A struct enumerator (usable in async methods and iterators, unlike a span's).</summary>
+    public Enumerator GetEnumerator() => new(_items ?? []);
 
     IEnumerator<T> IEnumerable<T>.GetEnumerator() => ((IEnumerable<T>)(_items ?? [])).GetEnumerator();
 
@@ -52,6 +53,22 @@ public readonly struct EquatableArray<T> : IEquatable<EquatableArray<T>>, IReadO
     public T[] ToArray() => AsSpan().ToArray();
 
     public override string ToString() => $"[{string.Join(", ", _items ?? [])}]";
+
+    public struct Enumerator
+    {
+        private readonly T[] _items;
+        private int _index;
+
+        internal Enumerator(T[] items)
+        {
+            _items = items;
+            _index = -1;
+        }
+
+        public readonly T Current => _items[_index];
+
+        public bool MoveNext() => ++_index < _items.Length;
+    }
 }
 
 /// <summary>Factory methods for <see cref="EquatableArray{T}"/> (also the collection-expression builder).</summary>

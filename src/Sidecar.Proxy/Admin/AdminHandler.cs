@@ -1,0 +1,197 @@
+using System.Globalization;
+using System.Reflection;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Hosting;
+using Sidecar.Model;
+using Sidecar.Proxy.Listeners;
+
+namespace Sidecar.Proxy.Admin;
+
+/// <summary>
+/// Requests on Kestrel's own endpoints: Envoy's admin API (15000), the health port (15021) and the agent status
+/// port (15020), told apart by local port.
+/// </summary>
+internal sealed class AdminHandler
+{
+    private static readonly string Version = typeof(AdminHandler).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
+    private readonly DataPlane _dataPlane;
+    private readonly ListenerManager _listeners;
+    private readonly ProxyReadiness _readiness;
+    private readonly ProxyOptions _options;
+    private readonly IHostApplicationLifetime _lifetime;
+    private readonly TimeProvider _time;
+    private readonly DateTimeOffset _startedAt;
+
+    public AdminHandler(DataPlane dataPlane, ListenerManager listeners, ProxyReadiness readiness, ProxyOptions options, IHostApplicationLifetime lifetime, TimeProvider time)
+    {
+        _dataPlane = dataPlane;
+        _listeners = listeners;
+        _readiness = readiness;
+        _options = options;
+        _lifetime = lifetime;
+        _time = time;
+        _startedAt = time.GetUtcNow();
+    }
+
+    /// <summary>Extra handlers by port and path, added by other components (metrics).</summary>
+    public Dictionary<(int Port, string Path), RequestDelegate> Extensions { get; } = [];
+
+    public Task HandleAsync(HttpContext context)
+    {
+        var port = context.Connection.LocalPort;
+        var path = context.Request.Path.Value ?? "/";
+        if (Extensions.TryGetValue((port, path), out var extension))
+        {
+            return extension(context);
+        }
+
+        if (port == _options.AdminPort)
+        {
+            return HandleAdminAsync(context, path);
+        }
+
+        if (port == _options.HealthPort || port == _options.StatusPort)
+        {
+            return path switch
+            {
+                "/healthz/ready" => ReadyAsync(context, envoyStyle: false),
+                "/quitquitquit" when port == _options.StatusPort => QuitAsync(context),
+                "/drain" when port == _options.StatusPort => DrainAsync(context),
+                _ => NotFoundAsync(context),
+            };
+        }
+
+        return NotFoundAsync(context);
+    }
+
+    private Task HandleAdminAsync(HttpContext context, string path) => path switch
+    {
+        "/" or "/help" => TextAsync(context, 200, HelpText),
+        "/ready" => ReadyAsync(context, envoyStyle: true),
+        "/healthz/ready" => ReadyAsync(context, envoyStyle: false),
+        "/server_info" => ServerInfoAsync(context),
+        "/config_dump" => ConfigDumpAsync(context),
+        "/clusters" => ClustersAsync(context),
+        "/listeners" => ListenersAsync(context),
+        "/quitquitquit" => QuitAsync(context),
+        "/drain_listeners" => DrainAsync(context),
+        _ => NotFoundAsync(context),
+    };
+
+    private const string HelpText =
+        "admin commands are:\n" +
+        "  /: print this help\n" +
+        "  /clusters: upstream cluster status (?format=json)\n" +
+        "  /config_dump: dump the current configuration snapshot as JSON\n" +
+        "  /drain_listeners (POST): stop reporting ready and drain\n" +
+        "  /listeners: print listener info\n" +
+        "  /quitquitquit (POST): drain and exit the server\n" +
+        "  /ready: print server state, return 200 if LIVE, otherwise return 503\n" +
+        "  /server_info: print server version/status information\n";
+
+    private Task ReadyAsync(HttpContext context, bool envoyStyle)
+    {
+        var ready = _readiness.IsReady;
+        var body = envoyStyle ? _readiness.State + "\n" : ready ? "" : _readiness.State + "\n";
+        return TextAsync(context, ready ? 200 : 503, body);
+    }
+
+    private Task ServerInfoAsync(HttpContext context)
+    {
+        var snapshot = _dataPlane.Current;
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            json.WriteStartObject();
+            json.WriteString("version", Version);
+            json.WriteString("state", _readiness.State);
+            json.WriteNumber("uptime_current_epoch", (long)(_time.GetUtcNow() - _startedAt).TotalSeconds);
+            json.WriteString("node_id", _options.Workload.NodeId);
+            json.WriteString("config_version", snapshot?.Config.Version);
+            json.WriteEndObject();
+        }
+
+        return JsonAsync(context, buffer.ToArray());
+    }
+
+    private Task ConfigDumpAsync(HttpContext context)
+    {
+        var store = _dataPlane.Store;
+        var config = _dataPlane.Current?.Config;
+        var dump = new ConfigDump(config?.Version, config?.Origin, store.PushCount, store.RejectedCount, store.LastRejection, config);
+        return JsonAsync(context, JsonSerializer.SerializeToUtf8Bytes(dump, AdminJsonContext.Default.ConfigDump));
+    }
+
+    private Task ClustersAsync(HttpContext context)
+    {
+        if (_dataPlane.Current is not { } snapshot)
+        {
+            return TextAsync(context, 200, "");
+        }
+
+        var now = _time.GetTimestamp();
+        return context.Request.Query["format"] == "json"
+            ? JsonAsync(context, ClustersWriter.WriteJson(snapshot, now))
+            : TextAsync(context, 200, ClustersWriter.WriteText(snapshot, now));
+    }
+
+    private Task ListenersAsync(HttpContext context)
+    {
+        var text = new StringBuilder();
+        foreach (var listener in new[] { _listeners.Outbound, _listeners.Inbound }.Concat(_listeners.ConfiguredListeners))
+        {
+            if (listener is not null)
+            {
+                text.Append(listener.Name).Append("::").Append(listener.EndPoint.ToString()).Append('\n');
+            }
+        }
+
+        return TextAsync(context, 200, text.ToString());
+    }
+
+    private Task QuitAsync(HttpContext context)
+    {
+        if (!HttpMethods.IsPost(context.Request.Method))
+        {
+            return TextAsync(context, 405, "This endpoint requires POST\n");
+        }
+
+        _readiness.BeginDrain();
+        context.Response.OnCompleted(() =>
+        {
+            _lifetime.StopApplication();
+            return Task.CompletedTask;
+        });
+        return TextAsync(context, 200, "OK\n");
+    }
+
+    private Task DrainAsync(HttpContext context)
+    {
+        if (!HttpMethods.IsPost(context.Request.Method))
+        {
+            return TextAsync(context, 405, "This endpoint requires POST\n");
+        }
+
+        _readiness.BeginDrain();
+        return TextAsync(context, 200, "OK\n");
+    }
+
+    private static Task NotFoundAsync(HttpContext context) => TextAsync(context, 404, "invalid path. " + HelpText);
+
+    private static Task TextAsync(HttpContext context, int status, string body)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "text/plain; charset=UTF-8";
+        return context.Response.WriteAsync(body);
+    }
+
+    private static Task JsonAsync(HttpContext context, byte[] body)
+    {
+        context.Response.StatusCode = 200;
+        context.Response.ContentType = "application/json";
+        context.Response.ContentLength = body.Length;
+        return context.Response.Body.WriteAsync(body, 0, body.Length);
+    }
+}

@@ -1,0 +1,151 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Sidecar.Model;
+using Sidecar.Proxy.Upstream;
+
+namespace Sidecar.Proxy.Admin;
+
+/// <summary>Envoy's <c>/clusters</c>: every cluster's circuit breakers and each endpoint's counters and health.</summary>
+internal static class ClustersWriter
+{
+    public static string WriteText(DataPlaneSnapshot snapshot, long now)
+    {
+        var text = new StringBuilder();
+        foreach (var cluster in snapshot.Clusters.Values.OrderBy(c => c.Name, StringComparer.Ordinal))
+        {
+            var name = cluster.Name;
+            var breakers = cluster.Config.CircuitBreakers;
+            Line(text, name, "default_priority::max_connections", breakers.MaxConnections);
+            Line(text, name, "default_priority::max_pending_requests", breakers.MaxPendingRequests);
+            Line(text, name, "default_priority::max_requests", breakers.MaxRequests);
+            Line(text, name, "default_priority::max_retries", breakers.MaxRetries);
+            text.Append(name).Append("::added_via_api::true\n");
+            foreach (var endpoint in cluster.Endpoints.All)
+            {
+                var prefix = $"{name}::{endpoint.Key}";
+                Line(text, prefix, "cx_connect_fail", endpoint.ConnectFailures);
+                Line(text, prefix, "rq_active", endpoint.ActiveRequests);
+                Line(text, prefix, "rq_error", endpoint.RequestsError);
+                Line(text, prefix, "rq_success", endpoint.RequestsTotal - endpoint.RequestsError - endpoint.ActiveRequests);
+                Line(text, prefix, "rq_total", endpoint.RequestsTotal);
+                text.Append(prefix).Append("::hostname::").Append(endpoint.Config.Address == endpoint.Address ? "" : endpoint.Config.Address).Append('\n');
+                text.Append(prefix).Append("::health_flags::").Append(HealthFlags(endpoint, now)).Append('\n');
+                Line(text, prefix, "weight", endpoint.Weight);
+                var (region, zone, subzone) = SplitLocality(endpoint.Config.Locality);
+                text.Append(prefix).Append("::region::").Append(region).Append('\n');
+                text.Append(prefix).Append("::zone::").Append(zone).Append('\n');
+                text.Append(prefix).Append("::sub_zone::").Append(subzone).Append('\n');
+                text.Append(prefix).Append("::canary::false\n");
+                text.Append(prefix).Append("::priority::0\n");
+            }
+        }
+
+        return text.ToString();
+    }
+
+    public static byte[] WriteJson(DataPlaneSnapshot snapshot, long now)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            json.WriteStartObject();
+            json.WriteStartArray("cluster_statuses");
+            foreach (var cluster in snapshot.Clusters.Values.OrderBy(c => c.Name, StringComparer.Ordinal))
+            {
+                json.WriteStartObject();
+                json.WriteString("name", cluster.Name);
+                json.WriteBoolean("added_via_api", true);
+                json.WriteStartArray("host_statuses");
+                foreach (var endpoint in cluster.Endpoints.All)
+                {
+                    json.WriteStartObject();
+                    json.WriteStartObject("address");
+                    json.WriteStartObject("socket_address");
+                    json.WriteString("address", endpoint.Address);
+                    json.WriteNumber("port_value", endpoint.Port);
+                    json.WriteEndObject();
+                    json.WriteEndObject();
+                    json.WriteStartArray("stats");
+                    Stat(json, "cx_connect_fail", endpoint.ConnectFailures);
+                    Stat(json, "rq_active", endpoint.ActiveRequests);
+                    Stat(json, "rq_error", endpoint.RequestsError);
+                    Stat(json, "rq_total", endpoint.RequestsTotal);
+                    json.WriteEndArray();
+                    json.WriteStartObject("health_status");
+                    json.WriteString("eds_health_status", endpoint.Config.Health switch
+                    {
+                        EndpointHealth.Unhealthy => "UNHEALTHY",
+                        EndpointHealth.Draining => "DRAINING",
+                        _ => "HEALTHY",
+                    });
+                    if (endpoint.IsEjected(now))
+                    {
+                        json.WriteBoolean("failed_outlier_check", true);
+                    }
+
+                    json.WriteEndObject();
+                    json.WriteNumber("weight", endpoint.Weight);
+                    if (endpoint.Config.Labels.Count > 0)
+                    {
+                        json.WriteStartObject("labels");
+                        foreach (var (key, value) in endpoint.Config.Labels)
+                        {
+                            json.WriteString(key, value);
+                        }
+
+                        json.WriteEndObject();
+                    }
+
+                    json.WriteEndObject();
+                }
+
+                json.WriteEndArray();
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+
+        return buffer.ToArray();
+    }
+
+    private static string HealthFlags(EndpointState endpoint, long now)
+    {
+        var flags = new List<string>();
+        if (endpoint.Config.Health == EndpointHealth.Unhealthy)
+        {
+            flags.Add("/failed_eds_health");
+        }
+
+        if (endpoint.Config.Health == EndpointHealth.Draining)
+        {
+            flags.Add("/pending_dynamic_removal");
+        }
+
+        if (endpoint.IsEjected(now))
+        {
+            flags.Add("/failed_outlier_check");
+        }
+
+        return flags.Count == 0 ? "healthy" : string.Join("", flags);
+    }
+
+    private static (string Region, string Zone, string SubZone) SplitLocality(string? locality)
+    {
+        var parts = (locality ?? "").Split('/');
+        return (parts.ElementAtOrDefault(0) ?? "", parts.ElementAtOrDefault(1) ?? "", parts.ElementAtOrDefault(2) ?? "");
+    }
+
+    private static void Line(StringBuilder text, string prefix, string stat, long value) =>
+        text.Append(prefix).Append("::").Append(stat).Append("::").Append(value.ToString(CultureInfo.InvariantCulture)).Append('\n');
+
+    private static void Stat(Utf8JsonWriter json, string name, long value)
+    {
+        json.WriteStartObject();
+        json.WriteString("name", name);
+        json.WriteNumber("value", value);
+        json.WriteEndObject();
+    }
+}

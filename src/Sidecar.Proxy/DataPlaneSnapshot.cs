@@ -1,0 +1,133 @@
+using System.Collections.Frozen;
+using Sidecar.Model;
+using Sidecar.Proxy.Routing;
+using Sidecar.Proxy.Upstream;
+
+namespace Sidecar.Proxy;
+
+/// <summary>
+/// A <see cref="ProxyConfig"/> compiled for the hot path: route tables with their matchers, clusters resolved to
+/// live state, and the lookups listeners need. Built once per push; requests read one and finish on it.
+/// </summary>
+internal sealed class DataPlaneSnapshot
+{
+    private readonly FrozenDictionary<string, RouteTable>.AlternateLookup<ReadOnlySpan<char>> _tablesBySpan;
+    private readonly FrozenDictionary<string, RouteTable> _outboundByHost;
+
+    public DataPlaneSnapshot(ProxyConfig config, FrozenDictionary<string, ClusterState> clusters)
+    {
+        Config = config;
+        Clusters = clusters;
+        ClusterState? Lookup(string name) => clusters.GetValueOrDefault(name);
+
+        RouteTables = config.RouteTables.ToFrozenDictionary(t => t.Name, t => new RouteTable(t, Lookup), StringComparer.Ordinal);
+        _tablesBySpan = RouteTables.GetAlternateLookup<ReadOnlySpan<char>>();
+
+        // Explicit-proxy requests may name a service without its port: index outbound tables by bare host name.
+        var byHost = new Dictionary<string, RouteTable>(StringComparer.OrdinalIgnoreCase);
+        foreach (var table in RouteTables.Values.Where(t => int.TryParse(t.Name, out _)).OrderBy(t => int.Parse(t.Name, System.Globalization.CultureInfo.InvariantCulture)))
+        {
+            foreach (var host in table.VirtualHosts)
+            {
+                foreach (var domain in host.Config.Domains)
+                {
+                    if (!domain.Contains('*') && !domain.Contains(':'))
+                    {
+                        byHost.TryAdd(domain, table);
+                    }
+                }
+            }
+        }
+
+        _outboundByHost = byHost.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
+        FallbackOutboundTable = new RouteTable(FallbackTableConfig(config.Mesh.OutboundTrafficPolicy), Lookup);
+
+        foreach (var listener in config.Listeners)
+        {
+            if (listener.Name == ListenerNames.VirtualOutbound)
+            {
+                VirtualOutbound = listener;
+            }
+            else if (listener.Name == ListenerNames.VirtualInbound)
+            {
+                VirtualInbound = listener;
+            }
+        }
+
+        BoundListeners = config.Listeners.Where(l => l.BindToPort).ToArray();
+    }
+
+    public ProxyConfig Config { get; }
+
+    public FrozenDictionary<string, RouteTable> RouteTables { get; }
+
+    public FrozenDictionary<string, ClusterState> Clusters { get; }
+
+    public ListenerConfig? VirtualOutbound { get; }
+
+    public ListenerConfig? VirtualInbound { get; }
+
+    /// <summary>Listeners the sidecar binds itself (Sidecar resource ingress/egress with a port).</summary>
+    public ListenerConfig[] BoundListeners { get; }
+
+    /// <summary>
+    /// What an outbound request for an unknown host meets: ALLOW_ANY passes it through to where it was going
+    /// (PassthroughCluster); REGISTRY_ONLY refuses it (Istio's <c>block_all</c>: 502).
+    /// </summary>
+    public RouteTable FallbackOutboundTable { get; }
+
+    /// <summary>
+    /// The route table for a request sent to the outbound listener explicitly (Host routing or HTTP proxy form):
+    /// the table of the authority's port when it knows the host, else the table of any port that knows the bare
+    /// host, else the table of the port (its catch-all), else the fallback.
+    /// </summary>
+    public RouteTable OutboundTableFor(string authority)
+    {
+        var span = authority.AsSpan();
+        var colon = span.LastIndexOf(':');
+        var hasPort = colon > 0 && span.IndexOf(']') < colon;
+        RouteTable? portTable = null;
+        if (hasPort)
+        {
+            if (_tablesBySpan.TryGetValue(span[(colon + 1)..], out portTable) && portTable.HasDomain(authority))
+            {
+                return portTable;
+            }
+        }
+        else if (RouteTables.TryGetValue("80", out var http) && http.HasDomain(authority))
+        {
+            return http;
+        }
+
+        var bareHost = hasPort ? span[..colon] : span;
+        if (_outboundByHost.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(bareHost, out var byHost))
+        {
+            return byHost;
+        }
+
+        return portTable ?? FallbackOutboundTable;
+    }
+
+    public RouteTable? FindRouteTable(string name) => RouteTables.GetValueOrDefault(name);
+
+    private static RouteTableConfig FallbackTableConfig(OutboundTrafficPolicy policy) => new()
+    {
+        Name = policy == OutboundTrafficPolicy.AllowAny ? "allow_any" : "block_all",
+        VirtualHosts =
+        [
+            policy == OutboundTrafficPolicy.AllowAny
+                ? new VirtualHostConfig
+                {
+                    Name = "allow_any",
+                    Domains = ["*"],
+                    Routes = [new RouteConfig { Name = "allow_any", Route = new RouteActionConfig { Clusters = [new WeightedClusterConfig { Cluster = ClusterName.Passthrough }] } }],
+                }
+                : new VirtualHostConfig
+                {
+                    Name = "block_all",
+                    Domains = ["*"],
+                    Routes = [new RouteConfig { Name = "block_all", DirectResponse = new DirectResponseConfig(502) }],
+                },
+        ],
+    };
+}

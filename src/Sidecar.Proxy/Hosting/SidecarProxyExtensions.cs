@@ -1,0 +1,85 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Sidecar.Model;
+using Sidecar.Proxy.Admin;
+using Sidecar.Proxy.Http;
+using Sidecar.Proxy.Listeners;
+using Sidecar.Proxy.Upstream;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Sidecar.Proxy;
+
+/// <summary>Wires the data plane into a host: services, Kestrel endpoints and the request pipeline.</summary>
+public static class SidecarProxyExtensions
+{
+    /// <summary>Registers the data plane. A <see cref="ProxyConfigStore"/> is shared with the config sources.</summary>
+    public static IServiceCollection AddSidecarProxy(this IServiceCollection services, ProxyOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        services.AddSingleton(options);
+        services.AddSingleton(options.Workload);
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<ProxyConfigStore>();
+        services.AddHttpForwarder();
+
+        services.AddSingleton<RelayTransport>();
+        services.AddSingleton<IConnectionListenerFactory>(sp => sp.GetRequiredService<RelayTransport>());
+        services.AddSingleton(sp => new ClusterRegistry(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ClusterState>>()));
+        services.AddSingleton<DataPlane>();
+        services.AddSingleton<ConnectionDispatcher>();
+        services.AddSingleton<ListenerManager>();
+        services.AddHostedService(sp => sp.GetRequiredService<ListenerManager>());
+        services.AddSingleton<ProxyReadiness>();
+        services.AddSingleton<MirrorSender>();
+        services.AddSingleton(sp => new Router(
+            sp.GetRequiredService<IHttpForwarder>(),
+            sp.GetRequiredService<MirrorSender>(),
+            sp.GetRequiredService<TimeProvider>(),
+            Random.Shared,
+            sp.GetRequiredService<ILogger<Router>>(),
+            options.ReplayBufferLimit));
+        services.AddSingleton<AdminHandler>();
+        services.AddSingleton<ProxyRequestHandler>();
+        services.Configure<HostOptions>(host => host.ShutdownTimeout = options.DrainDuration);
+        return services;
+    }
+
+    /// <summary>
+    /// Kestrel's endpoints: the two relay endpoints the data listeners hand HTTP connections to, and the admin,
+    /// health and status ports. Limits follow Envoy's: no body size cap, no minimum data rates.
+    /// </summary>
+    public static void ConfigureSidecarEndpoints(this KestrelServerOptions kestrel, ProxyOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(kestrel);
+        ArgumentNullException.ThrowIfNull(options);
+        kestrel.AddServerHeader = false;
+        kestrel.Limits.MaxRequestBodySize = null;
+        kestrel.Limits.MinRequestBodyDataRate = null;
+        kestrel.Limits.MinResponseDataRate = null;
+        kestrel.Limits.MaxRequestHeadersTotalSize = 96 * 1024;
+        kestrel.Limits.MaxRequestLineSize = 64 * 1024;
+        kestrel.Limits.KeepAliveTimeout = TimeSpan.FromHours(1);
+        kestrel.Limits.Http2.MaxStreamsPerConnection = 1024;
+        kestrel.Listen(RelayEndPoint.Http1, listen => listen.Protocols = HttpProtocols.Http1);
+        kestrel.Listen(RelayEndPoint.Http2, listen => listen.Protocols = HttpProtocols.Http2);
+        kestrel.Listen(options.AdminBindAddress, options.AdminPort, listen => listen.Protocols = HttpProtocols.Http1);
+        kestrel.Listen(options.BindAddress, options.HealthPort, listen => listen.Protocols = HttpProtocols.Http1);
+        kestrel.Listen(options.BindAddress, options.StatusPort, listen => listen.Protocols = HttpProtocols.Http1);
+    }
+
+    /// <summary>Ends the pipeline with the sidecar's request handler.</summary>
+    public static void UseSidecarProxy(this IApplicationBuilder app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var handler = app.ApplicationServices.GetRequiredService<ProxyRequestHandler>();
+        app.Run(handler.HandleAsync);
+    }
+
+    /// <summary>True once a config is applied and the listeners are open (what <c>/healthz/ready</c> reports).</summary>
+    public static bool IsSidecarReady(this IServiceProvider services) => services.GetRequiredService<ProxyReadiness>().IsReady;
+}

@@ -1,0 +1,97 @@
+using System.Text;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Net.Http.Headers;
+
+namespace Sidecar.Proxy.Http;
+
+/// <summary>
+/// Responses the sidecar writes itself (Envoy's local replies), in one place: Envoy's status, response flag and
+/// body text. For gRPC requests the reply becomes a trailers-only gRPC response (HTTP 200 with <c>grpc-status</c>),
+/// mapping the HTTP status as Envoy does.
+/// </summary>
+internal static class LocalReply
+{
+    public static readonly byte[] NoHealthyUpstream = "no healthy upstream"u8.ToArray();
+    public static readonly byte[] UpstreamRequestTimeout = "upstream request timeout"u8.ToArray();
+    public static readonly byte[] ConnectionFailure = "upstream connect error or disconnect/reset before headers. reset reason: connection failure"u8.ToArray();
+    public static readonly byte[] ConnectionFailureRetried = "upstream connect error or disconnect/reset before headers. retried and the latest reset reason: connection failure"u8.ToArray();
+    public static readonly byte[] ConnectionTermination = "upstream connect error or disconnect/reset before headers. reset reason: connection termination"u8.ToArray();
+    public static readonly byte[] ConnectionTerminationRetried = "upstream connect error or disconnect/reset before headers. retried and the latest reset reason: connection termination"u8.ToArray();
+    public static readonly byte[] RemoteReset = "upstream connect error or disconnect/reset before headers. reset reason: remote reset"u8.ToArray();
+    public static readonly byte[] RemoteRefusedStream = "upstream connect error or disconnect/reset before headers. reset reason: remote refused stream reset"u8.ToArray();
+    public static readonly byte[] Overflow = "upstream connect error or disconnect/reset before headers. reset reason: overflow"u8.ToArray();
+    public static readonly byte[] ProtocolError = "upstream connect error or disconnect/reset before headers. reset reason: protocol error"u8.ToArray();
+    public static readonly byte[] FaultAbort = "fault filter abort"u8.ToArray();
+    public static readonly byte[] NotReady = "no configuration has been received yet"u8.ToArray();
+
+    /// <summary>Writes a local reply unless the response has already started (then the connection is reset).</summary>
+    public static Task WriteAsync(HttpContext context, RequestState state, int status, ResponseFlags flags, byte[]? body, int? grpcStatus = null)
+    {
+        state.Flags |= flags;
+        var response = context.Response;
+        if (response.HasStarted)
+        {
+            context.Abort();
+            return Task.CompletedTask;
+        }
+
+        response.Clear();
+        var headers = response.Headers;
+        headers[ProxyHeaders.Server] = state.Direction == RequestDirection.Inbound ? ProxyHeaders.InboundServerName : ProxyHeaders.OutboundServerName;
+        headers[ProxyHeaders.ResponseFlags] = state.Flags.ToShortString();
+        if ((flags & ResponseFlags.UpstreamOverflow) != 0)
+        {
+            headers[ProxyHeaders.Overloaded] = "true";
+        }
+
+        if (IsGrpc(context.Request))
+        {
+            response.StatusCode = StatusCodes.Status200OK;
+            headers.ContentType = "application/grpc";
+            headers[ProxyHeaders.GrpcStatus] = GrpcStatusText(grpcStatus ?? GrpcStatusFromHttp(status));
+            if (body is { Length: > 0 })
+            {
+                headers[ProxyHeaders.GrpcMessage] = Uri.EscapeDataString(Encoding.UTF8.GetString(body));
+            }
+
+            return Task.CompletedTask;
+        }
+
+        response.StatusCode = status;
+        if (body is null || body.Length == 0)
+        {
+            response.ContentLength = 0;
+            return Task.CompletedTask;
+        }
+
+        headers.ContentType = "text/plain";
+        response.ContentLength = body.Length;
+        return response.Body.WriteAsync(body, 0, body.Length, context.RequestAborted);
+    }
+
+    public static bool IsGrpc(HttpRequest request) =>
+        request.ContentType is { } type && type.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Envoy's <c>Grpc::Utility::httpToGrpcStatus</c>.</summary>
+    public static int GrpcStatusFromHttp(int status) => status switch
+    {
+        400 => 13,
+        401 => 16,
+        403 => 7,
+        404 => 12,
+        429 or 502 or 503 or 504 => 14,
+        _ => 2,
+    };
+
+    private static string GrpcStatusText(int status) => status switch
+    {
+        2 => "2",
+        4 => "4",
+        7 => "7",
+        12 => "12",
+        13 => "13",
+        14 => "14",
+        16 => "16",
+        _ => status.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
+}

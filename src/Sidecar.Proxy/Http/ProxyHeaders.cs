@@ -1,0 +1,22 @@
+namespace Sidecar.Proxy.Http;
+
+/// <summary>Header names the data plane reads or writes, as Envoy and Istio name them.</summary>
+internal static class ProxyHeaders
+{
+    public const string RequestId = "x-request-id";
+    public const string ForwardedProto = "x-forwarded-proto";
+    public const string UpstreamServiceTime = "x-envoy-upstream-service-time";
+    public const string Overloaded = "x-envoy-overloaded";
+
+    /// <summary>The response flags of a response the sidecar shaped (a local reply, an injected delay, a retry limit).</summary>
+    public const string ResponseFlags = "x-envoy-response-flags";
+    public const string Server = "server";
+    public const string GrpcStatus = "grpc-status";
+    public const string GrpcMessage = "grpc-message";
+
+    /// <summary>Envoy's <c>server_name</c> on outbound listeners.</summary>
+    public const string OutboundServerName = "envoy";
+
+    /// <summary>Istio's <c>server_name</c> on inbound listeners.</summary>
+    public const string InboundServerName = "istio-envoy";
+}

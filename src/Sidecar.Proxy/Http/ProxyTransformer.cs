@@ -1,0 +1,136 @@
+using Microsoft.AspNetCore.Http;
+using Sidecar.Model;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Sidecar.Proxy.Http;
+
+/// <summary>
+/// The route's request and response policies, applied as YARP copies each side: header mutations (weighted cluster
+/// first, then route, as Envoy orders them), path and authority rewrites, and on the response the retry decision:
+/// a retriable response is discarded (not copied downstream) when a retry will follow.
+/// </summary>
+internal sealed class ProxyTransformer : HttpTransformer
+{
+    private readonly TimeProvider _time;
+
+    public ProxyTransformer(TimeProvider time) => _time = time;
+
+    public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
+    {
+        await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken).ConfigureAwait(false);
+
+        var request = httpContext.Request;
+        // Envoy forwards the original authority unless the route rewrites it.
+        proxyRequest.Headers.Host = request.Host.Value;
+        if (!request.Headers.ContainsKey(ProxyHeaders.ForwardedProto))
+        {
+            proxyRequest.Headers.TryAddWithoutValidation(ProxyHeaders.ForwardedProto, request.Scheme);
+        }
+
+        var state = httpContext.Features.Get<RequestState>();
+        if (state?.Route is not { } route)
+        {
+            return;
+        }
+
+        state.Target?.RequestHeaders.Apply(proxyRequest);
+        route.RequestHeaders.Apply(proxyRequest);
+
+        if (route.Action is not { } action)
+        {
+            return;
+        }
+
+        if (action.Config.HostRewrite is { } host)
+        {
+            proxyRequest.Headers.Host = host;
+        }
+
+        var path = RewritePath(route, action, request.Path.Value ?? "/");
+        if (path is not null)
+        {
+            proxyRequest.RequestUri = RequestUtilities.MakeDestinationAddress(destinationPrefix, new PathString(path), request.QueryString);
+        }
+
+        state.UpstreamStartTimestamp = _time.GetTimestamp();
+    }
+
+    public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
+    {
+        if (proxyResponse is null)
+        {
+            // No response: the router classifies the failure and decides about a retry.
+            return false;
+        }
+
+        var state = httpContext.Features.Get<RequestState>();
+        var status = (int)proxyResponse.StatusCode;
+        if (state is not null)
+        {
+            state.UpstreamHeadersTimestamp = _time.GetTimestamp();
+            if (state.RetryPolicy is { } retry && retry.IsRetriableResponse(status, proxyResponse.Headers))
+            {
+                if (state.AttemptIsRetriable && state.Cluster!.TryAcquireRetry())
+                {
+                    state.RetryPending = true;
+                    state.LastRetriedStatus = status;
+                    return false;
+                }
+
+                if (state.Retries >= retry.NumRetries)
+                {
+                    state.Flags |= ResponseFlags.UpstreamRetryLimitExceeded;
+                }
+            }
+        }
+
+        await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken).ConfigureAwait(false);
+
+        var headers = httpContext.Response.Headers;
+        if (state is null)
+        {
+            return true;
+        }
+
+        headers[ProxyHeaders.UpstreamServiceTime] = UpstreamServiceTime.Format(_time.GetElapsedTime(state.UpstreamStartTimestamp, state.UpstreamHeadersTimestamp));
+        headers[ProxyHeaders.Server] = state.Direction == RequestDirection.Inbound ? ProxyHeaders.InboundServerName : ProxyHeaders.OutboundServerName;
+        if (state.Flags != ResponseFlags.None)
+        {
+            headers[ProxyHeaders.ResponseFlags] = state.Flags.ToShortString();
+        }
+
+        if (state.SetCookie is { } cookie)
+        {
+            headers.Append("set-cookie", cookie);
+        }
+
+        state.Target?.ResponseHeaders.Apply(headers);
+        state.Route?.ResponseHeaders.Apply(headers);
+        return true;
+    }
+
+    /// <summary>
+    /// Envoy's <c>prefix_rewrite</c> (the matched prefix is replaced; for exact and regex matches the whole path)
+    /// and <c>regex_rewrite</c>. Returns null when the path is unchanged.
+    /// </summary>
+    internal static string? RewritePath(Routing.Route route, Routing.RouteAction action, string path)
+    {
+        if (action.Config.PrefixRewrite is { } prefix)
+        {
+            if (route.Path.Kind is PathMatchKind.Prefix or PathMatchKind.PathSeparatedPrefix)
+            {
+                var matched = Math.Min(route.Path.Value.Length, path.Length);
+                return string.Concat(prefix, path.AsSpan(matched));
+            }
+
+            return prefix;
+        }
+
+        if (action.RegexRewrite is { } regex)
+        {
+            return regex.Replace(path, action.RegexRewriteSubstitution!);
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,159 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.ObjectPool;
+using Sidecar.Proxy.Routing;
+using Sidecar.Proxy.Upstream;
+
+namespace Sidecar.Proxy.Http;
+
+/// <summary>Which side of the workload a request is on.</summary>
+internal enum RequestDirection
+{
+    Outbound,
+    Inbound,
+}
+
+/// <summary>
+/// Everything the router learns about one request, from route match to the last attempt: read by the transformer
+/// (through the request's features), by telemetry and by the access log. Pooled: one instance serves many requests.
+/// </summary>
+internal sealed class RequestState : IResettable
+{
+    private const int MaxTrackedHosts = 8;
+    private readonly EndpointState?[] _tried = new EndpointState?[MaxTrackedHosts];
+    private CancellationTokenSource? _attemptTimeout;
+    private TimeProvider _time = TimeProvider.System;
+    private int _triedCount;
+
+    public HttpContext Context { get; private set; } = null!;
+
+    public RequestDirection Direction { get; private set; }
+
+    public long StartTimestamp { get; private set; }
+
+    public ResponseFlags Flags { get; set; }
+
+    public VirtualHost? VirtualHost { get; set; }
+
+    public Route? Route { get; set; }
+
+    public WeightedCluster? Target { get; set; }
+
+    public ClusterState? Cluster { get; set; }
+
+    /// <summary>The endpoint of the current (or last) attempt.</summary>
+    public EndpointState? Endpoint { get; set; }
+
+    /// <summary>Retries made so far (attempts - 1).</summary>
+    public int Retries { get; set; }
+
+    public RetryPolicy? RetryPolicy { get; set; }
+
+    /// <summary>Set by the transformer when it discarded a retriable response because a retry will follow.</summary>
+    public bool RetryPending { get; set; }
+
+    /// <summary>The status of the last response discarded for a retry.</summary>
+    public int LastRetriedStatus { get; set; }
+
+    /// <summary>Whether the current attempt may still be retried (retries left, body replayable, time left).</summary>
+    public bool AttemptIsRetriable { get; set; }
+
+    /// <summary>When the current attempt was sent upstream, and when its response headers arrived.</summary>
+    public long UpstreamStartTimestamp { get; set; }
+
+    public long UpstreamHeadersTimestamp { get; set; }
+
+    /// <summary>The route timeout's deadline (a <see cref="TimeProvider"/> timestamp), or <see cref="long.MaxValue"/>.</summary>
+    public long RouteDeadline { get; set; } = long.MaxValue;
+
+    /// <summary>The request body wrapper used for replay, when the request has a body and may be retried or mirrored.</summary>
+    public ReplayableRequestBody? Body { get; set; }
+
+    public ReplayableRequestBody ReusableBody { get; } = new();
+
+    /// <summary>A <c>Set-Cookie</c> value a cookie hash policy generated for this request, or null.</summary>
+    public string? SetCookie { get; set; }
+
+    public ReadOnlySpan<EndpointState?> TriedEndpoints => _tried.AsSpan(0, _triedCount);
+
+    public void Begin(HttpContext context, RequestDirection direction, TimeProvider time)
+    {
+        Context = context;
+        Direction = direction;
+        _time = time;
+        StartTimestamp = time.GetTimestamp();
+    }
+
+    public void RememberTried(EndpointState endpoint)
+    {
+        if (_triedCount < MaxTrackedHosts)
+        {
+            _tried[_triedCount++] = endpoint;
+        }
+    }
+
+    /// <summary>
+    /// A token for one attempt that fires at the sooner of the per-try timeout and the route deadline; one
+    /// source per request, reset between attempts.
+    /// </summary>
+    public CancellationToken AttemptToken(TimeSpan? perTryTimeout)
+    {
+        var now = _time.GetTimestamp();
+        var limit = perTryTimeout;
+        if (RouteDeadline != long.MaxValue)
+        {
+            var remaining = _time.GetElapsedTime(now, RouteDeadline);
+            remaining = remaining < TimeSpan.Zero ? TimeSpan.Zero : remaining;
+            limit = limit is { } perTry && perTry < remaining ? perTry : remaining;
+        }
+
+        if (limit is not { } delay)
+        {
+            return CancellationToken.None;
+        }
+
+        if (_attemptTimeout is null || !_attemptTimeout.TryReset())
+        {
+            _attemptTimeout?.Dispose();
+            _attemptTimeout = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _time);
+        }
+
+        _attemptTimeout.CancelAfter(delay <= TimeSpan.Zero ? TimeSpan.FromTicks(1) : delay);
+        return _attemptTimeout.Token;
+    }
+
+    /// <summary>True when the current attempt's timeout fired.</summary>
+    public bool AttemptTimedOut => _attemptTimeout?.IsCancellationRequested == true;
+
+    public bool RouteDeadlinePassed => RouteDeadline != long.MaxValue && _time.GetTimestamp() >= RouteDeadline;
+
+    public bool TryReset()
+    {
+        Context = null!;
+        Flags = ResponseFlags.None;
+        VirtualHost = null;
+        Route = null;
+        Target = null;
+        Cluster = null;
+        Endpoint = null;
+        Retries = 0;
+        RetryPolicy = null;
+        RetryPending = false;
+        LastRetriedStatus = 0;
+        AttemptIsRetriable = false;
+        UpstreamStartTimestamp = 0;
+        UpstreamHeadersTimestamp = 0;
+        RouteDeadline = long.MaxValue;
+        Body = null;
+        SetCookie = null;
+        ReusableBody.Detach();
+        Array.Clear(_tried);
+        _triedCount = 0;
+        if (_attemptTimeout is not null && !_attemptTimeout.TryReset())
+        {
+            _attemptTimeout.Dispose();
+            _attemptTimeout = null;
+        }
+
+        return true;
+    }
+}

@@ -1,0 +1,395 @@
+using System.Runtime.CompilerServices;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.ObjectPool;
+using Sidecar.Model;
+using Sidecar.Proxy.Routing;
+using Sidecar.Proxy.Upstream;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Sidecar.Proxy.Http;
+
+/// <summary>
+/// The HTTP hot path (Envoy's router filter with the fault filter in front), for one request already assigned a
+/// route table by its listener.
+/// </summary>
+/// <remarks>
+/// <code>
+///   match virtual host (authority) -> match route     none: 404 NR
+///   direct response | redirect                        written here
+///   fault: delay (DI), then abort (FI)
+///   pick weighted cluster                             missing: 503 NC
+///   circuit breaker                                   overflow: 503 UO
+///   retry loop {
+///     pick endpoint (LB, previous-hosts)              none: 503 UH
+///     forward (YARP IHttpForwarder)                   per-try timeout, route deadline
+///     retriable response? -> discarded by the transformer, backoff, next attempt
+///     failure (UF/UC/UR/UT)? -> retriable: backoff, next attempt; else local reply (+URX when retries ran out)
+///   }
+///   mirrors (fire-and-forget)
+/// </code>
+/// Errors are values, mapped to Envoy's status and flag in one place (<see cref="WriteFailureAsync"/>).
+/// </remarks>
+internal sealed partial class Router
+{
+    /// <summary>Envoy's default retry/shadow buffer: a body larger than this is neither retried nor mirrored.</summary>
+    public const int DefaultReplayBufferLimit = 1024 * 1024;
+
+    private readonly IHttpForwarder _forwarder;
+    private readonly ProxyTransformer _transformer;
+    private readonly MirrorSender _mirrors;
+    private readonly TimeProvider _time;
+    private readonly Random _random;
+    private readonly ObjectPool<RequestState> _states;
+    private readonly ILogger<Router> _logger;
+    private readonly int _replayBufferLimit;
+
+    public Router(IHttpForwarder forwarder, MirrorSender mirrors, TimeProvider time, Random random, ILogger<Router> logger, int replayBufferLimit = DefaultReplayBufferLimit)
+    {
+        _forwarder = forwarder;
+        _mirrors = mirrors;
+        _time = time;
+        _random = random;
+        _logger = logger;
+        _replayBufferLimit = replayBufferLimit;
+        _transformer = new ProxyTransformer(time);
+        _states = new DefaultObjectPool<RequestState>(new DefaultPooledObjectPolicy<RequestState>(), 1024);
+    }
+
+    /// <summary>Raised when a request completes (telemetry, access log), with its final state.</summary>
+    public event Action<HttpContext, RequestState>? RequestCompleted;
+
+    /// <summary>Routes <paramref name="context"/> through <paramref name="table"/> (null: nothing configured for it).</summary>
+    public async Task HandleAsync(HttpContext context, RouteTable? table, RequestDirection direction)
+    {
+        var state = _states.Get();
+        state.Begin(context, direction, _time);
+        context.Features.Set(state);
+        try
+        {
+            RequestIds.Ensure(context.Request);
+            await RouteAsync(context, state, table).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            state.Flags |= ResponseFlags.DownstreamConnectionTermination;
+        }
+        finally
+        {
+            RequestCompleted?.Invoke(context, state);
+            context.Features.Set<RequestState>(null);
+            _states.Return(state);
+        }
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask RouteAsync(HttpContext context, RequestState state, RouteTable? table)
+    {
+        var view = new RequestView(context.Request);
+        var host = table?.Match(view.Authority);
+        var route = host?.Match(view);
+        if (route is null)
+        {
+            await LocalReply.WriteAsync(context, state, StatusCodes.Status404NotFound, ResponseFlags.NoRouteFound, null).ConfigureAwait(false);
+            return;
+        }
+
+        state.VirtualHost = host;
+        state.Route = route;
+
+        if (route.Fault is { } fault)
+        {
+            if (fault.ShouldDelay(_random))
+            {
+                state.Flags |= ResponseFlags.DelayInjected;
+                await Task.Delay(fault.Delay!.FixedDelay, _time, context.RequestAborted).ConfigureAwait(false);
+            }
+
+            if (fault.ShouldAbort(_random))
+            {
+                var abort = fault.Abort!;
+                var status = abort.HttpStatus ?? StatusCodes.Status200OK;
+                await LocalReply.WriteAsync(context, state, status, ResponseFlags.FaultInjected, LocalReply.FaultAbort, abort.GrpcStatus).ConfigureAwait(false);
+                return;
+            }
+        }
+
+        if (route.Config.DirectResponse is { } direct)
+        {
+            await WriteDirectResponseAsync(context, state, route, direct).ConfigureAwait(false);
+            return;
+        }
+
+        if (route.Config.Redirect is { } redirect)
+        {
+            await RedirectReply.WriteAsync(context, state, route, redirect).ConfigureAwait(false);
+            return;
+        }
+
+        var action = route.Action!;
+        var target = action.PickCluster(_random);
+        state.Target = target;
+        if (target.Cluster is not { } cluster)
+        {
+            await LocalReply.WriteAsync(context, state, StatusCodes.Status503ServiceUnavailable, ResponseFlags.NoClusterFound, null).ConfigureAwait(false);
+            return;
+        }
+
+        state.Cluster = cluster;
+        await ForwardAsync(context, state, action, cluster).ConfigureAwait(false);
+
+        foreach (var (mirror, fraction) in action.Mirrors)
+        {
+            if (mirror is not null && fraction.Includes(_random.Next(Percentage.Million)))
+            {
+                _mirrors.Send(context, state, mirror, action.Timeout, _random);
+            }
+        }
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask ForwardAsync(HttpContext context, RequestState state, RouteAction action, ClusterState cluster)
+    {
+        var protocol = context.Request.Protocol;
+        if (!cluster.TryAcquireRequest(protocol))
+        {
+            await LocalReply.WriteAsync(context, state, StatusCodes.Status503ServiceUnavailable, ResponseFlags.UpstreamOverflow, LocalReply.Overflow).ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            var retry = action.Retry;
+            state.RetryPolicy = retry;
+            if (action.Timeout is { } timeout)
+            {
+                state.RouteDeadline = _time.GetTimestamp() + (long)(timeout.TotalSeconds * _time.TimestampFrequency);
+            }
+
+            if ((retry is not null || action.Mirrors.Length > 0) && MayHaveBody(context.Request))
+            {
+                state.ReusableBody.Attach(context.Request.Body, _replayBufferLimit);
+                state.Body = state.ReusableBody;
+                context.Request.Body = state.Body;
+            }
+
+            var hash = action.HashPolicy.Length > 0 ? RequestHash.Compute(action.HashPolicy, context, state) : null;
+            if (cluster.FirstResolution is { IsCompleted: false } resolving)
+            {
+                // A DNS cluster's first lookup is still running: wait for it rather than fail the first requests.
+                await resolving.WaitAsync(cluster.Config.ConnectTimeout, _time, context.RequestAborted).ConfigureAwait(false);
+            }
+
+            while (true)
+            {
+                var outcome = await AttemptAsync(context, state, cluster, retry, hash, protocol).ConfigureAwait(false);
+                if (outcome == AttemptResult.Done)
+                {
+                    return;
+                }
+
+                // A retry follows: clear what the failed attempt left on the response, rewind the body, back off.
+                state.Retries++;
+                try
+                {
+                    ResetResponse(context);
+                    state.Body?.Rewind();
+                    var backoff = retry!.Backoff(state.Retries, _random);
+                    if (backoff > TimeSpan.Zero)
+                    {
+                        await Task.Delay(backoff, _time, context.RequestAborted).ConfigureAwait(false);
+                    }
+                }
+                finally
+                {
+                    cluster.ReleaseRetry();
+                }
+            }
+        }
+        finally
+        {
+            cluster.ReleaseRequest();
+        }
+    }
+
+    private enum AttemptResult
+    {
+        Done,
+        Retry,
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<AttemptResult> AttemptAsync(HttpContext context, RequestState state, ClusterState cluster, RetryPolicy? retry, ulong? hash, string protocol)
+    {
+        var canRetry = retry is not null
+            && state.Retries < retry.NumRetries
+            && (state.Body is null || state.Body.CanReplay)
+            && !state.RouteDeadlinePassed;
+        state.AttemptIsRetriable = canRetry;
+        state.RetryPending = false;
+
+        string destination;
+        var endpoint = cluster.IsOriginalDestination
+            ? null
+            : cluster.PickEndpoint(hash, _random, state.TriedEndpoints, retry?.Config.RetryOtherHosts == true ? retry.Config.HostSelectionRetryMaxAttempts : 1);
+        if (endpoint is not null)
+        {
+            destination = endpoint.DestinationPrefix;
+            state.Endpoint = endpoint;
+            state.RememberTried(endpoint);
+        }
+        else if (cluster.IsOriginalDestination && OriginalDestination.TryGetPrefix(context, out var original))
+        {
+            destination = original;
+        }
+        else
+        {
+            var flags = state.Retries > 0 ? ResponseFlags.NoHealthyUpstream | ResponseFlags.UpstreamRetryLimitExceeded : ResponseFlags.NoHealthyUpstream;
+            await LocalReply.WriteAsync(context, state, StatusCodes.Status503ServiceUnavailable, flags, LocalReply.NoHealthyUpstream).ConfigureAwait(false);
+            return AttemptResult.Done;
+        }
+
+        var token = state.AttemptToken(retry?.PerTryTimeout);
+        endpoint?.BeginRequest();
+        state.UpstreamStartTimestamp = _time.GetTimestamp();
+        ForwarderError error;
+        try
+        {
+            error = await _forwarder.SendAsync(context, destination, cluster.Invoker, cluster.RequestConfigFor(protocol), _transformer, token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.ForwardFailed(_logger, cluster.Name, ex);
+            error = ForwarderError.Request;
+        }
+
+        if (state.RetryPending)
+        {
+            endpoint?.EndRequest(error: true, connectFailure: false);
+            if (endpoint is not null)
+            {
+                cluster.RecordOutcome(endpoint, state.LastRetriedStatus, localOriginFailure: false);
+            }
+
+            return AttemptResult.Retry;
+        }
+
+        if (error == ForwarderError.None)
+        {
+            var status = context.Response.StatusCode;
+            endpoint?.EndRequest(error: status >= 500, connectFailure: false);
+            if (endpoint is not null)
+            {
+                cluster.RecordOutcome(endpoint, status, localOriginFailure: false);
+            }
+
+            return AttemptResult.Done;
+        }
+
+        if (UpstreamOutcome.IsDownstreamFailure(error, context))
+        {
+            endpoint?.EndRequest(error: false, connectFailure: false);
+            state.Flags |= ResponseFlags.DownstreamConnectionTermination;
+            if (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
+            {
+                ResetResponse(context);
+                context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            }
+
+            return AttemptResult.Done;
+        }
+
+        var failure = UpstreamOutcome.Classify(error, context, state);
+        if (failure == UpstreamFailure.PerTryTimeout && state.RouteDeadlinePassed)
+        {
+            canRetry = false;
+        }
+
+        endpoint?.EndRequest(error: true, connectFailure: failure == UpstreamFailure.ConnectFailure);
+        if (endpoint is not null)
+        {
+            cluster.RecordOutcome(endpoint, 0, localOriginFailure: true);
+        }
+
+        if (context.Response.HasStarted)
+        {
+            // The response was streaming when the upstream failed: nothing can be retried; reset downstream.
+            state.Flags |= failure == UpstreamFailure.PerTryTimeout ? ResponseFlags.UpstreamRequestTimeout : ResponseFlags.UpstreamConnectionTermination;
+            context.Abort();
+            return AttemptResult.Done;
+        }
+
+        if (canRetry && retry!.IsRetriableFailure(failure) && cluster.TryAcquireRetry())
+        {
+            return AttemptResult.Retry;
+        }
+
+        var exhausted = retry is not null && retry.IsRetriableFailure(failure) && state.Retries >= retry.NumRetries && state.Retries > 0;
+        await WriteFailureAsync(context, state, failure, exhausted).ConfigureAwait(false);
+        return AttemptResult.Done;
+    }
+
+    /// <summary>The one table from an upstream failure to Envoy's local reply.</summary>
+    private static Task WriteFailureAsync(HttpContext context, RequestState state, UpstreamFailure failure, bool retriesExhausted)
+    {
+        var retried = state.Retries > 0;
+        var extra = retriesExhausted ? ResponseFlags.UpstreamRetryLimitExceeded : ResponseFlags.None;
+        return failure switch
+        {
+            UpstreamFailure.ConnectFailure => LocalReply.WriteAsync(context, state, StatusCodes.Status503ServiceUnavailable,
+                ResponseFlags.UpstreamConnectionFailure | extra, retried ? LocalReply.ConnectionFailureRetried : LocalReply.ConnectionFailure),
+            UpstreamFailure.PerTryTimeout => LocalReply.WriteAsync(context, state, StatusCodes.Status504GatewayTimeout,
+                ResponseFlags.UpstreamRequestTimeout | extra, LocalReply.UpstreamRequestTimeout),
+            UpstreamFailure.RefusedStream => LocalReply.WriteAsync(context, state, StatusCodes.Status503ServiceUnavailable,
+                ResponseFlags.UpstreamRemoteReset | extra, LocalReply.RemoteRefusedStream),
+            UpstreamFailure.RemoteReset => LocalReply.WriteAsync(context, state, StatusCodes.Status503ServiceUnavailable,
+                ResponseFlags.UpstreamRemoteReset | extra, LocalReply.RemoteReset),
+            _ => LocalReply.WriteAsync(context, state, StatusCodes.Status503ServiceUnavailable,
+                ResponseFlags.UpstreamConnectionTermination | extra, retried ? LocalReply.ConnectionTerminationRetried : LocalReply.ConnectionTermination),
+        };
+    }
+
+    private static Task WriteDirectResponseAsync(HttpContext context, RequestState state, Route route, DirectResponseConfig direct)
+    {
+        var response = context.Response;
+        response.StatusCode = direct.Status;
+        response.Headers[ProxyHeaders.Server] = state.Direction == RequestDirection.Inbound ? ProxyHeaders.InboundServerName : ProxyHeaders.OutboundServerName;
+        route.ResponseHeaders.Apply(response.Headers);
+        if (route.DirectResponseBody is not { Length: > 0 } body)
+        {
+            response.ContentLength = 0;
+            return Task.CompletedTask;
+        }
+
+        if (!response.Headers.ContainsKey("content-type"))
+        {
+            response.Headers.ContentType = "text/plain";
+        }
+
+        response.ContentLength = body.Length;
+        return response.Body.WriteAsync(body, 0, body.Length, context.RequestAborted);
+    }
+
+    /// <summary>Undoes what a failed or discarded attempt set on the (not yet started) response.</summary>
+    private static void ResetResponse(HttpContext context)
+    {
+        context.Features.Set<IForwarderErrorFeature>(null);
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.Headers.Clear();
+        if (context.Features.Get<IHttpResponseFeature>() is { } feature)
+        {
+            feature.ReasonPhrase = null;
+        }
+    }
+
+    private static bool MayHaveBody(HttpRequest request) =>
+        request.HttpContext.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? (request.ContentLength is > 0 || request.Headers.ContainsKey("transfer-encoding"));
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 100, Level = LogLevel.Warning, Message = "Forwarding to cluster {Cluster} failed unexpectedly")]
+        public static partial void ForwardFailed(ILogger logger, string cluster, Exception exception);
+    }
+}

@@ -1,0 +1,58 @@
+using System.Net.Http;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Http;
+using Sidecar.Proxy.Routing;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Sidecar.Proxy.Http;
+
+/// <summary>Maps a forwarder result to Envoy's vocabulary: which failure it was, and whether the client went away.</summary>
+internal static class UpstreamOutcome
+{
+    /// <summary>Classifies an attempt that produced no usable response.</summary>
+    public static UpstreamFailure Classify(ForwarderError error, HttpContext context, RequestState state)
+    {
+        if (state.AttemptTimedOut)
+        {
+            return UpstreamFailure.PerTryTimeout;
+        }
+
+        var exception = context.Features.Get<IForwarderErrorFeature>()?.Exception;
+        return error switch
+        {
+            ForwarderError.Request or ForwarderError.RequestTimedOut or ForwarderError.RequestCreation => ClassifyException(exception),
+            ForwarderError.RequestBodyDestination => UpstreamFailure.Reset,
+            ForwarderError.ResponseHeaders => UpstreamFailure.Reset,
+            _ => UpstreamFailure.Reset,
+        };
+    }
+
+    /// <summary>True when the failure came from the client side (aborted request, broken request body).</summary>
+    public static bool IsDownstreamFailure(ForwarderError error, HttpContext context) =>
+        context.RequestAborted.IsCancellationRequested
+        || error is ForwarderError.RequestBodyClient or ForwarderError.RequestBodyCanceled or ForwarderError.ResponseBodyClient
+            or ForwarderError.UpgradeRequestClient or ForwarderError.UpgradeResponseClient;
+
+    private static UpstreamFailure ClassifyException(Exception? exception)
+    {
+        for (var current = exception; current is not null; current = current.InnerException)
+        {
+            switch (current)
+            {
+                case HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError }:
+                    return UpstreamFailure.ConnectFailure;
+                case HttpProtocolException { ErrorCode: 0x7 }:
+                    return UpstreamFailure.RefusedStream;
+                case HttpProtocolException:
+                    return UpstreamFailure.RemoteReset;
+                case SocketException { SocketErrorCode: SocketError.ConnectionRefused or SocketError.HostUnreachable or SocketError.NetworkUnreachable or SocketError.TimedOut or SocketError.AddressNotAvailable }:
+                    return UpstreamFailure.ConnectFailure;
+                case TimeoutException:
+                    // SocketsHttpHandler's ConnectTimeout surfaces as a cancellation wrapping a TimeoutException.
+                    return UpstreamFailure.ConnectFailure;
+            }
+        }
+
+        return UpstreamFailure.Reset;
+    }
+}

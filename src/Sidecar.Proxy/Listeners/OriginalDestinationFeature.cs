@@ -1,0 +1,23 @@
+using System.Net;
+
+namespace Sidecar.Proxy.Listeners;
+
+/// <summary>
+/// Where a captured connection was going before iptables redirected it (SO_ORIGINAL_DST), attached to the
+/// connection by the capture listeners.
+/// </summary>
+internal sealed class OriginalDestinationFeature
+{
+    public OriginalDestinationFeature(IPEndPoint endpoint)
+    {
+        Endpoint = endpoint;
+        DestinationPrefix = endpoint.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
+            ? $"http://[{endpoint.Address}]:{endpoint.Port}"
+            : $"http://{endpoint.Address}:{endpoint.Port}";
+    }
+
+    public IPEndPoint Endpoint { get; }
+
+    /// <summary>The forwarder prefix for passthrough (<c>http://10.0.0.7:8080</c>), built once per connection.</summary>
+    public string DestinationPrefix { get; }
+}

@@ -1,0 +1,42 @@
+using System.Net;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Http;
+using Sidecar.Model;
+using Sidecar.Proxy.Http;
+
+namespace Sidecar.Proxy.Listeners;
+
+/// <summary>
+/// What the sidecar knows about a downstream connection before HTTP parsing: the listener it came in on, where it
+/// was originally going (capture), what sniffing found, and the filter chain chosen for it. Stored in the
+/// connection's items so every request on the connection reads it once.
+/// </summary>
+internal sealed class ProxyConnection
+{
+    /// <summary>The key in <c>ConnectionContext.Items</c>.</summary>
+    public static readonly object Key = typeof(ProxyConnection);
+
+    public ProxyConnection(ProxyListener listener, IPEndPoint? originalDestination)
+    {
+        Listener = listener;
+        OriginalDestination = originalDestination is null ? null : new OriginalDestinationFeature(originalDestination);
+    }
+
+    public ProxyListener Listener { get; }
+
+    /// <summary>The pre-redirect destination of a captured connection; null when the client dialled the sidecar directly.</summary>
+    public OriginalDestinationFeature? OriginalDestination { get; }
+
+    /// <summary>The HTTP filter chain chosen for the connection, when the listener's config decides it (configured listeners).</summary>
+    public HttpConnectionManagerConfig? HttpChain { get; set; }
+
+    public RequestDirection Direction => Listener.Kind == ListenerKind.InboundCapture || Listener.Config?.Direction == TrafficDirection.Inbound
+        ? RequestDirection.Inbound
+        : RequestDirection.Outbound;
+
+    /// <summary>The connection record for a request, or null for requests on Kestrel's own endpoints (admin, health).</summary>
+    public static ProxyConnection? From(HttpContext context) =>
+        context.Features.Get<IConnectionItemsFeature>()?.Items is { } items && items.TryGetValue(Key, out var value)
+            ? value as ProxyConnection
+            : null;
+}

@@ -1,0 +1,41 @@
+using System.Net;
+using Sidecar.Model;
+
+namespace Sidecar.Proxy;
+
+/// <summary>How the data plane listens and behaves: Istio's ports, the bind address, drain and buffer limits.</summary>
+public sealed record ProxyOptions
+{
+    /// <summary>The address every listener binds (the <c>--bind</c> flag): 127.0.0.1 standalone, 0.0.0.0 in a pod.</summary>
+    public IPAddress BindAddress { get; init; } = IPAddress.Loopback;
+
+    /// <summary>The admin listener's address: Envoy keeps admin on localhost; it follows <see cref="BindAddress"/> when that is a specific address.</summary>
+    public IPAddress AdminBindAddress => BindAddress.Equals(IPAddress.Any) || BindAddress.Equals(IPAddress.IPv6Any) ? IPAddress.Loopback : BindAddress;
+
+    public int OutboundPort { get; init; } = 15001;
+
+    public int InboundPort { get; init; } = 15006;
+
+    public int AdminPort { get; init; } = 15000;
+
+    /// <summary>The agent status port: merged metrics, <c>/healthz/ready</c>, <c>/quitquitquit</c>.</summary>
+    public int StatusPort { get; init; } = 15020;
+
+    /// <summary>Envoy's health port: <c>/healthz/ready</c>.</summary>
+    public int HealthPort { get; init; } = 15021;
+
+    /// <summary>Envoy's Prometheus port: <c>/stats/prometheus</c>.</summary>
+    public int StatsPort { get; init; } = 15090;
+
+    /// <summary>How long in-flight requests may run after SIGTERM (Istio's terminationDrainDuration, 5 s).</summary>
+    public TimeSpan DrainDuration { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The largest request body kept for retries and mirrors (Envoy's per-request buffer limit).</summary>
+    public int ReplayBufferLimit { get; init; } = 1024 * 1024;
+
+    /// <summary>How long to wait for a client's first bytes before treating a connection as server-first TCP.</summary>
+    public TimeSpan ProtocolDetectionTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>This workload's identity and labels.</summary>
+    public WorkloadInfo Workload { get; init; } = WorkloadInfo.Default;
+}

@@ -1,0 +1,55 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Primitives;
+
+namespace Sidecar.Proxy.Routing;
+
+/// <summary>
+/// The parts of a request that routing looks at, read once. Pseudo-headers (<c>:method</c>, <c>:authority</c>,
+/// <c>:scheme</c>, <c>:path</c>) resolve to the request line as Envoy exposes them to header matchers.
+/// </summary>
+internal readonly struct RequestView
+{
+    public RequestView(HttpRequest request)
+    {
+        Request = request;
+        Path = request.Path.Value ?? "/";
+        Authority = request.Host.Value ?? "";
+    }
+
+    public RequestView(HttpRequest request, string path, string authority)
+    {
+        Request = request;
+        Path = path;
+        Authority = authority;
+    }
+
+    public HttpRequest Request { get; }
+
+    /// <summary>The path without the query string.</summary>
+    public string Path { get; }
+
+    /// <summary>The Host header (HTTP/1) or :authority (HTTP/2), with any port.</summary>
+    public string Authority { get; }
+
+    /// <summary>
+    /// The header's value for matching: Envoy joins repeated headers with ',' before matching. Returns false when
+    /// the header is absent.
+    /// </summary>
+    public bool TryGetHeader(string name, out StringValues value)
+    {
+        if (name.Length > 0 && name[0] == ':')
+        {
+            value = name switch
+            {
+                ":method" => Request.Method,
+                ":authority" => Authority,
+                ":scheme" => Request.Scheme,
+                ":path" => Request.Path.Value + Request.QueryString.Value,
+                _ => StringValues.Empty,
+            };
+            return !StringValues.IsNullOrEmpty(value);
+        }
+
+        return Request.Headers.TryGetValue(name, out value);
+    }
+}

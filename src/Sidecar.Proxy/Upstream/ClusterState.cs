@@ -1,0 +1,351 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Sidecar.Model;
+using Sidecar.Proxy.Upstream.LoadBalancing;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Sidecar.Proxy.Upstream;
+
+/// <summary>
+/// The live state of one cluster, keyed by name and kept across config pushes (YARP's ClusterState, Envoy's
+/// cluster manager entry): its connection pool, endpoints with their counters and ejections, load balancer and
+/// circuit-breaker counters. A push reconciles it: the pool is rebuilt only when connection settings change, and
+/// endpoints that stay keep their state.
+/// </summary>
+internal sealed partial class ClusterState : IDisposable
+{
+    private static readonly TimeSpan StreamIdleTimeout = TimeSpan.FromMinutes(5);
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _disposed = new();
+    private HttpMessageInvoker _invoker;
+    private EndpointSet _endpoints;
+    private OutlierDetector? _outlierDetector;
+    private ForwarderRequestConfig _http1Request;
+    private ForwarderRequestConfig _http2Request;
+    private ITimer? _dnsTimer;
+    private TaskCompletionSource? _firstResolution;
+    private int _activeRequests;
+    private int _activeRetries;
+    private long _requestsTotal;
+    private long _retries;
+    private long _overflows;
+    private long _retryOverflows;
+
+    public ClusterState(ClusterConfig config, TimeProvider time, ILogger logger)
+    {
+        _time = time;
+        _logger = logger;
+        Name = config.Name;
+        Config = config;
+        _invoker = UpstreamConnectionFactory.CreateInvoker(config);
+        (_http1Request, _http2Request) = CreateRequestConfigs(config);
+        _outlierDetector = config.OutlierDetection is { } od ? new OutlierDetector(od, time) : null;
+        _endpoints = BuildEndpointSet(config, ResolveStatic(config), []);
+        StartDnsIfNeeded();
+    }
+
+    public string Name { get; }
+
+    public ClusterConfig Config { get; private set; }
+
+    public HttpMessageInvoker Invoker => Volatile.Read(ref _invoker);
+
+    public EndpointSet Endpoints => Volatile.Read(ref _endpoints);
+
+    public bool IsOriginalDestination => Config.Type == ClusterDiscoveryType.OriginalDst || Config.LbPolicy == LoadBalancerPolicy.ClusterProvided;
+
+    public int ActiveRequests => Volatile.Read(ref _activeRequests);
+
+    public long RequestsTotal => Interlocked.Read(ref _requestsTotal);
+
+    public long Retries => Interlocked.Read(ref _retries);
+
+    public long Overflows => Interlocked.Read(ref _overflows);
+
+    public long RetryOverflows => Interlocked.Read(ref _retryOverflows);
+
+    /// <summary>A task that completes once a DNS cluster has resolved for the first time (completed otherwise).</summary>
+    public Task FirstResolution => _firstResolution?.Task ?? Task.CompletedTask;
+
+    /// <summary>The forwarder settings for a request arriving with <paramref name="downstreamProtocol"/>.</summary>
+    public ForwarderRequestConfig RequestConfigFor(string downstreamProtocol) =>
+        Config.HttpProtocol switch
+        {
+            UpstreamHttpProtocol.Http2 => _http2Request,
+            UpstreamHttpProtocol.Http1 => _http1Request,
+            _ => HttpProtocolIsHttp2(downstreamProtocol) ? _http2Request : _http1Request,
+        };
+
+    /// <summary>
+    /// Envoy's circuit breakers: admits a request unless <c>max_requests</c> (and, for HTTP/1 upstreams, the
+    /// connection limit plus <c>max_pending_requests</c>) is reached. An overflow is answered 503 with flag UO.
+    /// </summary>
+    public bool TryAcquireRequest(string downstreamProtocol)
+    {
+        var breakers = Config.CircuitBreakers;
+        var limit = breakers.MaxRequests;
+        var http1 = Config.HttpProtocol == UpstreamHttpProtocol.Http1
+            || (Config.HttpProtocol == UpstreamHttpProtocol.UseDownstream && !HttpProtocolIsHttp2(downstreamProtocol));
+        if (http1 && breakers.MaxConnections < CircuitBreakersConfig.Unlimited)
+        {
+            limit = Math.Min(limit, breakers.MaxConnections + Math.Min(breakers.MaxPendingRequests, CircuitBreakersConfig.Unlimited));
+        }
+
+        var active = Interlocked.Increment(ref _activeRequests);
+        if (active > limit)
+        {
+            Interlocked.Decrement(ref _activeRequests);
+            Interlocked.Increment(ref _overflows);
+            return false;
+        }
+
+        Interlocked.Increment(ref _requestsTotal);
+        return true;
+    }
+
+    public void ReleaseRequest() => Interlocked.Decrement(ref _activeRequests);
+
+    /// <summary>The <c>max_retries</c> breaker: a retry beyond it is not attempted (upstream_rq_retry_overflow).</summary>
+    public bool TryAcquireRetry()
+    {
+        if (Interlocked.Increment(ref _activeRetries) > Config.CircuitBreakers.MaxRetries)
+        {
+            Interlocked.Decrement(ref _activeRetries);
+            Interlocked.Increment(ref _retryOverflows);
+            return false;
+        }
+
+        Interlocked.Increment(ref _retries);
+        return true;
+    }
+
+    public void ReleaseRetry() => Interlocked.Decrement(ref _activeRetries);
+
+    /// <summary>
+    /// Picks an endpoint with the cluster's balancer among eligible endpoints (all of them in panic mode, when
+    /// fewer than the panic threshold are healthy). <paramref name="avoid"/> is Envoy's previous_hosts predicate:
+    /// re-pick up to <paramref name="maxAttempts"/> times to land on an endpoint not tried yet.
+    /// </summary>
+    public EndpointState? PickEndpoint(ulong? hash, Random random, ReadOnlySpan<EndpointState?> avoid = default, int maxAttempts = 1)
+    {
+        var set = Endpoints;
+        if (set.All.Length == 0)
+        {
+            return null;
+        }
+
+        ReadOnlySpan<EndpointState> eligible = set.Eligible(_time.GetTimestamp());
+        var threshold = Config.HealthyPanicThresholdPercent ?? 50;
+        if (threshold > 0 && eligible.Length * 100 < threshold * set.All.Length)
+        {
+            eligible = set.All;
+        }
+
+        if (eligible.IsEmpty)
+        {
+            return null;
+        }
+
+        var pick = set.Balancer.Pick(eligible, hash, random);
+        for (var attempt = 1; attempt < maxAttempts && pick is not null && eligible.Length > 1 && avoid.Contains(pick); attempt++)
+        {
+            // Hash balancers are deterministic: perturb the key so the ring walk reaches another host.
+            pick = set.Balancer.Pick(eligible, hash is { } h ? h + (ulong)attempt * 0x9E3779B97F4A7C15UL : null, random);
+        }
+
+        return pick;
+    }
+
+    /// <summary>Feeds an attempt's result to outlier detection.</summary>
+    public void RecordOutcome(EndpointState endpoint, int status, bool localOriginFailure)
+    {
+        var detector = _outlierDetector;
+        var set = Endpoints;
+        if (detector is not null && detector.Record(endpoint, status, localOriginFailure, set.All))
+        {
+            set.Invalidate();
+            Log.EndpointEjected(_logger, endpoint.Key, Name, endpoint.EjectionCount);
+        }
+    }
+
+    /// <summary>Reconciles with a new config for the same cluster name.</summary>
+    public void Update(ClusterConfig config)
+    {
+        var old = Config;
+        if (old == config)
+        {
+            return;
+        }
+
+        Config = config;
+        if (!SameConnectionSettings(old, config))
+        {
+            var previous = Interlocked.Exchange(ref _invoker, UpstreamConnectionFactory.CreateInvoker(config));
+            RetireLater(previous);
+        }
+
+        (_http1Request, _http2Request) = CreateRequestConfigs(config);
+        if (old.OutlierDetection != config.OutlierDetection)
+        {
+            _outlierDetector = config.OutlierDetection is { } od ? new OutlierDetector(od, _time) : null;
+        }
+
+        if (old.Endpoints != config.Endpoints || old.LbPolicy != config.LbPolicy || old.MinimumRingSize != config.MinimumRingSize
+            || old.Type != config.Type || old.LeastRequestChoiceCount != config.LeastRequestChoiceCount)
+        {
+            Volatile.Write(ref _endpoints, BuildEndpointSet(config, ResolveStatic(config), Endpoints.All));
+            _dnsTimer?.Dispose();
+            _dnsTimer = null;
+            StartDnsIfNeeded();
+        }
+    }
+
+    public void Dispose()
+    {
+        _disposed.Cancel();
+        _dnsTimer?.Dispose();
+        RetireLater(_invoker);
+    }
+
+    private static bool HttpProtocolIsHttp2(string protocol) => ReferenceEquals(protocol, "HTTP/2") || protocol == "HTTP/2";
+
+    private static (ForwarderRequestConfig Http1, ForwarderRequestConfig Http2) CreateRequestConfigs(ClusterConfig config) =>
+    (
+        new ForwarderRequestConfig { ActivityTimeout = StreamIdleTimeout, Version = HttpVersion.Version11, VersionPolicy = HttpVersionPolicy.RequestVersionOrLower },
+        new ForwarderRequestConfig { ActivityTimeout = StreamIdleTimeout, Version = HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact }
+    );
+
+    private static bool SameConnectionSettings(ClusterConfig a, ClusterConfig b) =>
+        a.ConnectTimeout == b.ConnectTimeout && a.IdleTimeout == b.IdleTimeout
+        && a.CircuitBreakers.MaxConnections == b.CircuitBreakers.MaxConnections
+        && a.UpstreamBindAddress == b.UpstreamBindAddress && a.TcpKeepalive == b.TcpKeepalive
+        && a.Tls == b.Tls && a.AutoMtls == b.AutoMtls && a.HttpProtocol == b.HttpProtocol;
+
+    /// <summary>Endpoints as addresses: for STRICT_DNS, what the last resolution found (resolution runs in the background).</summary>
+    private (EndpointConfig Config, string Address)[] ResolveStatic(ClusterConfig config) =>
+        config.Type == ClusterDiscoveryType.StrictDns
+            ? [.. CurrentDnsEndpoints(config)]
+            : config.Endpoints.Select(e => (e, e.Address)).ToArray();
+
+    private IEnumerable<(EndpointConfig, string)> CurrentDnsEndpoints(ClusterConfig config)
+    {
+        // Keep what the previous resolution found for hosts still configured, until the next refresh.
+        var current = _endpoints?.All ?? [];
+        foreach (var endpoint in config.Endpoints)
+        {
+            if (IPAddress.TryParse(endpoint.Address, out _))
+            {
+                yield return (endpoint, endpoint.Address);
+                continue;
+            }
+
+            foreach (var known in current)
+            {
+                if (known.Config.Address == endpoint.Address && known.Port == endpoint.Port)
+                {
+                    yield return (endpoint, known.Address);
+                }
+            }
+        }
+    }
+
+    private EndpointSet BuildEndpointSet(ClusterConfig config, (EndpointConfig Config, string Address)[] endpoints, EndpointState[] previous)
+    {
+        var reused = new Dictionary<string, EndpointState>(previous.Length);
+        foreach (var state in previous)
+        {
+            reused.TryAdd(state.Key, state);
+        }
+
+        var states = new List<EndpointState>(endpoints.Length);
+        var seen = new HashSet<string>();
+        foreach (var (endpoint, address) in endpoints)
+        {
+            var key = $"{address}:{endpoint.Port}";
+            if (!seen.Add(key))
+            {
+                continue;
+            }
+
+            if (reused.TryGetValue(key, out var state))
+            {
+                state.Config = endpoint;
+            }
+            else
+            {
+                state = new EndpointState(endpoint, address);
+            }
+
+            states.Add(state);
+        }
+
+        var all = states.ToArray();
+        return new EndpointSet(all, LoadBalancer.Create(config, all));
+    }
+
+    private void StartDnsIfNeeded()
+    {
+        if (Config.Type != ClusterDiscoveryType.StrictDns || Config.Endpoints.All(e => IPAddress.TryParse(e.Address, out _)))
+        {
+            _firstResolution = null;
+            return;
+        }
+
+        _firstResolution ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _dnsTimer = _time.CreateTimer(_ => _ = RefreshDnsAsync(), null, TimeSpan.Zero, Config.DnsRefreshRate);
+    }
+
+    /// <summary>STRICT_DNS: every address a host resolves to becomes an endpoint; a failed lookup keeps the previous ones.</summary>
+    private async Task RefreshDnsAsync()
+    {
+        var config = Config;
+        var resolved = new List<(EndpointConfig, string)>();
+        foreach (var endpoint in config.Endpoints)
+        {
+            if (IPAddress.TryParse(endpoint.Address, out _))
+            {
+                resolved.Add((endpoint, endpoint.Address));
+                continue;
+            }
+
+            try
+            {
+                var addresses = await Dns.GetHostAddressesAsync(endpoint.Address, _disposed.Token).ConfigureAwait(false);
+                foreach (var address in addresses)
+                {
+                    if (address.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6)
+                    {
+                        resolved.Add((endpoint, address.ToString()));
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is SocketException or OperationCanceledException)
+            {
+                Log.DnsResolutionFailed(_logger, endpoint.Address, Name, ex.Message);
+                resolved.AddRange(CurrentDnsEndpoints(config).Where(e => e.Item1.Address == endpoint.Address));
+            }
+        }
+
+        if (ReferenceEquals(config, Config) && !_disposed.IsCancellationRequested)
+        {
+            Volatile.Write(ref _endpoints, BuildEndpointSet(config, [.. resolved], Endpoints.All));
+        }
+
+        _firstResolution?.TrySetResult();
+    }
+
+    /// <summary>In-flight requests keep the pool they started with; it is disposed once they have had time to finish.</summary>
+    private void RetireLater(HttpMessageInvoker invoker) =>
+        _ = Task.Delay(TimeSpan.FromMinutes(2), _time).ContinueWith(_ => invoker.Dispose(), TaskScheduler.Default);
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Ejected endpoint {Endpoint} of cluster {Cluster} (ejection {Count})")]
+        public static partial void EndpointEjected(ILogger logger, string endpoint, string cluster, int count);
+
+        [LoggerMessage(EventId = 201, Level = LogLevel.Warning, Message = "DNS resolution of {Host} for cluster {Cluster} failed: {Error}")]
+        public static partial void DnsResolutionFailed(ILogger logger, string host, string cluster, string error);
+    }
+}

@@ -1,0 +1,66 @@
+using Sidecar.Proxy.Upstream.LoadBalancing;
+
+namespace Sidecar.Proxy.Upstream;
+
+/// <summary>
+/// An immutable view of a cluster's endpoints and the balancer built over them, replaced as a whole when the
+/// endpoints change (config push, DNS refresh). The eligible subset (not ejected) is cached and recomputed only when
+/// an ejection starts or ends.
+/// </summary>
+internal sealed class EndpointSet
+{
+    private EndpointState[] _eligible;
+    private long _eligibleValidUntil;
+
+    public EndpointSet(EndpointState[] all, LoadBalancer balancer)
+    {
+        All = all;
+        Healthy = all.Where(e => e.IsHealthy).ToArray();
+        Balancer = balancer;
+        _eligible = Healthy;
+        _eligibleValidUntil = long.MaxValue;
+    }
+
+    /// <summary>Every endpoint, whatever its health.</summary>
+    public EndpointState[] All { get; }
+
+    /// <summary>Endpoints the source reports healthy (EDS health status).</summary>
+    public EndpointState[] Healthy { get; }
+
+    public LoadBalancer Balancer { get; }
+
+    /// <summary>Healthy endpoints that are not ejected at <paramref name="now"/>.</summary>
+    public EndpointState[] Eligible(long now)
+    {
+        if (now < Volatile.Read(ref _eligibleValidUntil))
+        {
+            return Volatile.Read(ref _eligible);
+        }
+
+        Recompute(now);
+        return Volatile.Read(ref _eligible);
+    }
+
+    /// <summary>Called after an ejection so the next pick sees it.</summary>
+    public void Invalidate() => Volatile.Write(ref _eligibleValidUntil, long.MinValue);
+
+    private void Recompute(long now)
+    {
+        var eligible = new List<EndpointState>(Healthy.Length);
+        var validUntil = long.MaxValue;
+        foreach (var endpoint in Healthy)
+        {
+            if (endpoint.IsEjected(now))
+            {
+                validUntil = Math.Min(validUntil, endpoint.EjectedUntil);
+            }
+            else
+            {
+                eligible.Add(endpoint);
+            }
+        }
+
+        Volatile.Write(ref _eligible, eligible.Count == Healthy.Length ? Healthy : eligible.ToArray());
+        Volatile.Write(ref _eligibleValidUntil, validUntil);
+    }
+}

@@ -1,0 +1,112 @@
+using System.Net;
+using Sidecar.Model;
+
+namespace Sidecar.Proxy.Upstream;
+
+/// <summary>
+/// Live state of one upstream endpoint (address:port): load, counters and outlier ejection. Kept across config
+/// pushes for as long as the endpoint stays in its cluster, so counters and ejections survive unrelated changes.
+/// </summary>
+internal sealed class EndpointState
+{
+    private int _activeRequests;
+    private long _requestsTotal;
+    private long _requestsError;
+    private long _connectFailures;
+    private int _consecutive5xx;
+    private int _consecutiveGatewayErrors;
+    private int _consecutiveLocalFailures;
+    private long _ejectedUntil;
+    private int _ejectionCount;
+
+    public EndpointState(EndpointConfig config, string address)
+    {
+        Config = config;
+        Address = address;
+        Port = config.Port;
+        Key = $"{address}:{config.Port}";
+        DestinationPrefix = IPAddress.TryParse(address, out var ip) && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
+            ? $"http://[{address}]:{config.Port}"
+            : $"http://{address}:{config.Port}";
+    }
+
+    /// <summary>The endpoint as configured (labels, weight, locality); replaced when a push changes them.</summary>
+    public EndpointConfig Config { get; set; }
+
+    /// <summary>The IP (or, for LOGICAL_DNS, host name) connected to.</summary>
+    public string Address { get; }
+
+    public int Port { get; }
+
+    /// <summary><c>address:port</c>, as Envoy names hosts in <c>/clusters</c> and access logs.</summary>
+    public string Key { get; }
+
+    /// <summary>The forwarder's destination prefix (<c>http://10.0.0.1:9080</c>), built once.</summary>
+    public string DestinationPrefix { get; }
+
+    public int Weight => Config.Weight;
+
+    public int ActiveRequests => Volatile.Read(ref _activeRequests);
+
+    public long RequestsTotal => Interlocked.Read(ref _requestsTotal);
+
+    public long RequestsError => Interlocked.Read(ref _requestsError);
+
+    public long ConnectFailures => Interlocked.Read(ref _connectFailures);
+
+    public int EjectionCount => Volatile.Read(ref _ejectionCount);
+
+    public bool IsEjected(long nowTimestamp) => Volatile.Read(ref _ejectedUntil) > nowTimestamp;
+
+    /// <summary>The timestamp the current (or last) ejection ends at.</summary>
+    public long EjectedUntil => Volatile.Read(ref _ejectedUntil);
+
+    public bool IsHealthy => Config.Health == EndpointHealth.Healthy;
+
+    public void BeginRequest()
+    {
+        Interlocked.Increment(ref _activeRequests);
+        Interlocked.Increment(ref _requestsTotal);
+    }
+
+    public void EndRequest(bool error, bool connectFailure)
+    {
+        Interlocked.Decrement(ref _activeRequests);
+        if (error)
+        {
+            Interlocked.Increment(ref _requestsError);
+        }
+
+        if (connectFailure)
+        {
+            Interlocked.Increment(ref _connectFailures);
+        }
+    }
+
+    /// <summary>Outlier bookkeeping: returns the updated consecutive counts after a result.</summary>
+    internal (int Consecutive5xx, int ConsecutiveGateway, int ConsecutiveLocal) RecordResult(bool is5xx, bool isGatewayError, bool isLocalOrigin)
+    {
+        var c5 = is5xx ? Interlocked.Increment(ref _consecutive5xx) : Reset(ref _consecutive5xx);
+        var cg = isGatewayError ? Interlocked.Increment(ref _consecutiveGatewayErrors) : Reset(ref _consecutiveGatewayErrors);
+        var cl = isLocalOrigin ? Interlocked.Increment(ref _consecutiveLocalFailures) : Reset(ref _consecutiveLocalFailures);
+        return (c5, cg, cl);
+
+        static int Reset(ref int counter)
+        {
+            Volatile.Write(ref counter, 0);
+            return 0;
+        }
+    }
+
+    /// <summary>Ejects until <paramref name="untilTimestamp"/> and resets the consecutive counters.</summary>
+    internal void Eject(long untilTimestamp)
+    {
+        Interlocked.Increment(ref _ejectionCount);
+        Volatile.Write(ref _ejectedUntil, untilTimestamp);
+        Volatile.Write(ref _consecutive5xx, 0);
+        Volatile.Write(ref _consecutiveGatewayErrors, 0);
+        Volatile.Write(ref _consecutiveLocalFailures, 0);
+    }
+
+    public override string ToString() => Key;
+}
