@@ -28,15 +28,117 @@ public sealed class RoutingTests
     }
 
     [Fact]
-    public async Task Unknown_host_without_catch_all_is_404_NR()
+    public async Task Keeps_an_existing_request_id()
     {
         await using var backend = await TestBackend.StartAsync("reviews-v1");
         var cluster = Cluster("reviews", 9080, null, Endpoint(backend));
-        await using var proxy = await ProxyTestHost.StartAsync(Snapshot(9080, "reviews", [RouteTo(cluster.Name, new RouteMatchConfig { Path = new PathMatchConfig(PathMatchKind.Prefix, "/reviews") })], [cluster]));
+        await using var proxy = await ProxyTestHost.StartAsync(Snapshot(9080, "reviews", [RouteTo(cluster.Name)], [cluster]));
+
+        using var response = await proxy.SendAsync("reviews:9080", configure: r => r.Headers.Add("x-request-id", "abc-123"));
+
+        Assert.Equal("abc-123", Assert.Single(backend.Received).Headers["x-request-id"]);
+    }
+
+    [Fact]
+    public async Task Host_without_port_finds_the_service_on_its_only_port()
+    {
+        await using var backend = await TestBackend.StartAsync("reviews-v1");
+        var cluster = Cluster("reviews", 9080, null, Endpoint(backend));
+        await using var proxy = await ProxyTestHost.StartAsync(Snapshot(9080, "reviews", [RouteTo(cluster.Name)], [cluster]));
+
+        using var response = await proxy.SendAsync("reviews.default.svc.cluster.local");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Absolute_form_request_target_routes_like_an_http_proxy()
+    {
+        await using var backend = await TestBackend.StartAsync("reviews-v1");
+        var cluster = Cluster("reviews", 9080, null, Endpoint(backend));
+        await using var proxy = await ProxyTestHost.StartAsync(Snapshot(9080, "reviews", [RouteTo(cluster.Name)], [cluster]));
+        using var client = new HttpClient(new SocketsHttpHandler { Proxy = new WebProxy(proxy.Client.BaseAddress), UseProxy = true });
+
+        using var response = await client.GetAsync("http://reviews:9080/reviews/2");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var received = Assert.Single(backend.Received);
+        Assert.Equal("/reviews/2", received.Path);
+        Assert.Equal("reviews:9080", received.Host);
+    }
+
+    [Fact]
+    public async Task Unmatched_path_is_404_with_flag_NR()
+    {
+        await using var backend = await TestBackend.StartAsync("reviews-v1");
+        var cluster = Cluster("reviews", 9080, null, Endpoint(backend));
+        var onlyReviews = RouteTo(cluster.Name, new RouteMatchConfig { Path = new PathMatchConfig(PathMatchKind.Prefix, "/reviews") });
+        await using var proxy = await ProxyTestHost.StartAsync(Snapshot(9080, "reviews", [onlyReviews], [cluster]));
 
         using var response = await proxy.SendAsync("reviews:9080", "/other");
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal("NR", response.Headers.GetValues("x-envoy-response-flags").Single());
+        Assert.Equal(0, backend.RequestCount);
+    }
+
+    [Fact]
+    public async Task Route_to_missing_cluster_is_503_NC()
+    {
+        await using var backend = await TestBackend.StartAsync("reviews-v1");
+        var cluster = Cluster("reviews", 9080, null, Endpoint(backend));
+        await using var proxy = await ProxyTestHost.StartAsync(Snapshot(9080, "reviews", [RouteTo("outbound|9080|v9|reviews.default.svc.cluster.local")], [cluster]));
+
+        using var response = await proxy.SendAsync("reviews:9080");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("NC", response.Headers.GetValues("x-envoy-response-flags").Single());
+    }
+
+    [Fact]
+    public async Task Cluster_without_endpoints_is_503_UH()
+    {
+        var cluster = Cluster("reviews", 9080, null);
+        await using var proxy = await ProxyTestHost.StartAsync(Snapshot(9080, "reviews", [RouteTo(cluster.Name)], [cluster]));
+
+        using var response = await proxy.SendAsync("reviews:9080");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("UH", response.Headers.GetValues("x-envoy-response-flags").Single());
+        Assert.Equal("no healthy upstream", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Connection_refused_is_503_UF()
+    {
+        var cluster = Cluster("reviews", 9080, null, new EndpointConfig { Address = "127.0.0.1", Port = FreePort.Get() });
+        await using var proxy = await ProxyTestHost.StartAsync(Snapshot(9080, "reviews", [RouteTo(cluster.Name)], [cluster]));
+
+        using var response = await proxy.SendAsync("reviews:9080");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("UF", response.Headers.GetValues("x-envoy-response-flags").Single());
+        Assert.StartsWith("upstream connect error or disconnect/reset before headers", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Direct_response_and_first_matching_route_wins()
+    {
+        await using var backend = await TestBackend.StartAsync("reviews-v1");
+        var cluster = Cluster("reviews", 9080, null, Endpoint(backend));
+        var direct = new RouteConfig
+        {
+            Match = new RouteMatchConfig { Path = new PathMatchConfig(PathMatchKind.Exact, "/teapot") },
+            DirectResponse = new DirectResponseConfig(418, "short and stout"),
+        };
+        await using var proxy = await ProxyTestHost.StartAsync(Snapshot(9080, "reviews", [direct, RouteTo(cluster.Name)], [cluster]));
+
+        using var teapot = await proxy.SendAsync("reviews:9080", "/teapot");
+        using var other = await proxy.SendAsync("reviews:9080", "/teapot/more");
+
+        Assert.Equal((HttpStatusCode)418, teapot.StatusCode);
+        Assert.Equal("short and stout", await teapot.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.OK, other.StatusCode);
+        Assert.Equal(1, backend.RequestCount);
     }
 }

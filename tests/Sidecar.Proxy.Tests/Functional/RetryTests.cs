@@ -1,0 +1,232 @@
+using System.Diagnostics;
+using System.Net;
+using Microsoft.AspNetCore.Http;
+using Sidecar.Model;
+using Sidecar.Testing;
+using static Sidecar.Proxy.Tests.Functional.TestConfigs;
+
+namespace Sidecar.Proxy.Tests.Functional;
+
+/// <summary>Envoy's router retry semantics (route.retry_policy, from Istio's HTTPRetry).</summary>
+public sealed class RetryTests
+{
+    private static RouteConfig RouteWithRetry(string cluster, RetryPolicyConfig retry, TimeSpan? timeout = null) => new()
+    {
+        Route = new RouteActionConfig { Clusters = [new WeightedClusterConfig { Cluster = cluster }], Retry = retry, Timeout = timeout },
+    };
+
+    private static Func<HttpContext, ReceivedRequest, Task> FailFirst(int failures, int status = 503)
+    {
+        var count = 0;
+        return async (context, _) =>
+        {
+            if (Interlocked.Increment(ref count) <= failures)
+            {
+                context.Response.StatusCode = status;
+                await context.Response.WriteAsync("failing");
+                return;
+            }
+
+            await context.Response.WriteAsync("ok");
+        };
+    }
+
+    [Fact]
+    public async Task RetryOn_5xx_turns_a_failing_then_healthy_upstream_into_200()
+    {
+        await using var backend = await TestBackend.StartAsync("flaky", FailFirst(2));
+        var cluster = Cluster("reviews", 9080, null, Endpoint(backend));
+        var retry = new RetryPolicyConfig { NumRetries = 3, RetryOn = RetryOn.ServerError, BackoffBaseInterval = TimeSpan.FromMilliseconds(1) };
+        await using var proxy = await ProxyTestHost.StartAsync(Snapshot(9080, "reviews", [RouteWithRetry(cluster.Name, retry)], [cluster]));
+
+        using var response = await proxy.SendAsync("reviews:9080");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("ok", await response.Content.ReadAsStringAsync());
+        Assert.Equal(3, backend.RequestCount);
+        Assert.False(response.Headers.Contains("x-envoy-response-flags"));
+    }
+
+    [Fact]
+    public async Task Retries_stop_at_num_retries_and_return_the_last_response_with_URX()
+    {
+        await using var backend = await TestBackend.StartAsync("broken", FailFirst(int.MaxValue));
+        var cluster = Cluster("reviews", 9080, null, Endpoint(backend));
+        var retry = new RetryPolicyConfig { NumRetries = 2, RetryOn = RetryOn.GatewayError, BackoffBaseInterval = TimeSpan.FromMilliseconds(1) };
+        await using var proxy = await ProxyTestHost.StartAsync(Snapshot(9080, "reviews", [RouteWithRetry(cluster.Name, retry)], [cluster]));
+
+        using var response = await proxy.SendAsync("reviews:9080");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("failing", await response.Content.ReadAsStringAsync());
+        Assert.Equal(3, backend.RequestCount);
+        Assert.Equal("URX", response.Headers.GetValues("x-envoy-response-flags").Single());
+    }
+
+    [Fact]
+    public async Task Status_not_in_retry_on_is_not_retried()
+    {
+        await using var backend = await TestBackend.StartAsync("broken", FailFirst(int.MaxValue, 500));
+        var cluster = Cluster("reviews", 9080, null, Endpoint(backend));
+        // gateway-error covers 502/503/504 only.
+        var retry = new RetryPolicyConfig { NumRetries = 2, RetryOn = RetryOn.GatewayError, BackoffBaseInterval = TimeSpan.FromMilliseconds(1) };
+        await using var proxy = await ProxyTestHost.StartAsync(Snapshot(9080, "reviews", [RouteWithRetry(cluster.Name, retry)], [cluster]));
+
+        using var response = await proxy.SendAsync("reviews:9080");
+
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.Equal(1, backend.RequestCount);
+    }
+
+    [Fact]
+    public async Task Retriable_status_codes_and_retriable_4xx()
+    {
+        await using var conflict = await TestBackend.StartAsync("conflict", FailFirst(1, 409));
+        await using var teapot = await TestBackend.StartAsync("teapot", FailFirst(1, 418));
+        var c1 = Cluster("reviews", 9080, "a", Endpoint(conflict));
+        var c2 = Cluster("reviews", 9080, "b", Endpoint(teapot));
+        var on409 = RouteWithRetry(c1.Name, new RetryPolicyConfig { NumRetries = 1, RetryOn = RetryOn.Retriable4xx, BackoffBaseInterval = TimeSpan.FromMilliseconds(1) }) with
+        {
+            Match = new RouteMatchConfig { Path = new PathMatchConfig(PathMatchKind.Prefix, "/a") },
+        };
+        var on418 = RouteWithRetry(c2.Name, new RetryPolicyConfig { NumRetries = 1, RetryOn = RetryOn.RetriableStatusCodes, RetriableStatusCodes = [418], BackoffBaseInterval = TimeSpan.FromMilliseconds(1) });
+        await using var proxy = await ProxyTestHost.StartAsync(Snapshot(9080, "reviews", [on409, on418], [c1, c2]));
+
+        using var a = await proxy.SendAsync("reviews:9080", "/a");
+        using var b = await proxy.SendAsync("reviews:9080", "/b");
+
+        Assert.Equal(HttpStatusCode.OK, a.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, b.StatusCode);
+        Assert.Equal(2, conflict.RequestCount);
+        Assert.Equal(2, teapot.RequestCount);
+    }
+
+    [Fact]
+    public async Task Connect_failure_is_retried_on_another_host()
+    {
+        await using var alive = await TestBackend.StartAsync("alive");
+        var dead = new EndpointConfig { Address = "127.0.0.1", Port = FreePort.Get() };
+        var cluster = Cluster("reviews", 9080, null, dead, Endpoint(alive)) with { LbPolicy = LoadBalancerPolicy.RoundRobin };
+        var retry = new RetryPolicyConfig { NumRetries = 2, RetryOn = RetryOn.ConnectFailure, BackoffBaseInterval = TimeSpan.FromMilliseconds(1) };
+        await using var proxy = await ProxyTestHost.StartAsync(Snapshot(9080, "reviews", [RouteWithRetry(cluster.Name, retry)], [cluster]));
+
+        for (var i = 0; i < 6; i++)
+        {
+            using var response = await proxy.SendAsync("reviews:9080");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        Assert.Equal(6, alive.RequestCount);
+    }
+
+    [Fact]
+    public async Task Connect_failure_after_the_last_retry_is_503_UF_URX()
+    {
+        var cluster = Cluster("reviews", 9080, null, new EndpointConfig { Address = "127.0.0.1", Port = FreePort.Get() });
+        var retry = new RetryPolicyConfig { NumRetries = 2, RetryOn = RetryOn.ConnectFailure, BackoffBaseInterval = TimeSpan.FromMilliseconds(1) };
+        await using var proxy = await ProxyTestHost.StartAsync(Snapshot(9080, "reviews", [RouteWithRetry(cluster.Name, retry)], [cluster]));
+
+        using var response = await proxy.SendAsync("reviews:9080");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("UF,URX", response.Headers.GetValues("x-envoy-response-flags").Single());
+        Assert.Contains("retried and the latest reset reason: connection failure", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Retry_replays_the_request_body()
+    {
+        var bodies = new List<string>();
+        var attempts = 0;
+        await using var backend = await TestBackend.StartAsync("echo", async (context, received) =>
+        {
+            lock (bodies)
+            {
+                bodies.Add(System.Text.Encoding.UTF8.GetString(received.Body));
+            }
+
+            if (Interlocked.Increment(ref attempts) == 1)
+            {
+                context.Response.StatusCode = 503;
+                return;
+            }
+
+            await context.Response.WriteAsync("stored");
+        });
+        var cluster = Cluster("reviews", 9080, null, Endpoint(backend));
+        var retry = new RetryPolicyConfig { NumRetries = 1, RetryOn = RetryOn.ServerError, BackoffBaseInterval = TimeSpan.FromMilliseconds(1) };
+        await using var proxy = await ProxyTestHost.StartAsync(Snapshot(9080, "reviews", [RouteWithRetry(cluster.Name, retry)], [cluster]));
+        var payload = new string('x', 100_000);
+
+        using var response = await proxy.SendAsync("reviews:9080", "/", HttpMethod.Post, r => r.Content = new StringContent(payload));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal([payload, payload], bodies);
+    }
+
+    [Fact]
+    public async Task Per_try_timeout_retries_a_stalled_attempt()
+    {
+        var attempts = 0;
+        using var release = new CancellationTokenSource();
+        await using var backend = await TestBackend.StartAsync("slow-once", async (context, _) =>
+        {
+            if (Interlocked.Increment(ref attempts) == 1)
+            {
+                // The first attempt stalls until the test ends (or the proxy gives up on it).
+                await Task.Delay(Timeout.Infinite, CancellationTokenSource.CreateLinkedTokenSource(release.Token, context.RequestAborted).Token).ContinueWith(_ => { }, TaskScheduler.Default);
+                return;
+            }
+
+            await context.Response.WriteAsync("second");
+        });
+        var cluster = Cluster("reviews", 9080, null, Endpoint(backend));
+        var retry = new RetryPolicyConfig { NumRetries = 2, RetryOn = RetryOn.Reset, PerTryTimeout = TimeSpan.FromMilliseconds(300), BackoffBaseInterval = TimeSpan.FromMilliseconds(1) };
+        await using var proxy = await ProxyTestHost.StartAsync(Snapshot(9080, "reviews", [RouteWithRetry(cluster.Name, retry)], [cluster]));
+
+        using var response = await proxy.SendAsync("reviews:9080");
+        release.Cancel();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("second", await response.Content.ReadAsStringAsync());
+        Assert.Equal(2, attempts);
+    }
+
+    [Fact]
+    public async Task Route_timeout_is_504_UT()
+    {
+        using var release = new CancellationTokenSource();
+        await using var backend = await TestBackend.StartAsync("stalled", async (context, _) =>
+            await Task.Delay(Timeout.Infinite, CancellationTokenSource.CreateLinkedTokenSource(release.Token, context.RequestAborted).Token).ContinueWith(_ => { }, TaskScheduler.Default));
+        var cluster = Cluster("reviews", 9080, null, Endpoint(backend));
+        var route = new RouteConfig { Route = new RouteActionConfig { Clusters = [new WeightedClusterConfig { Cluster = cluster.Name }], Timeout = TimeSpan.FromMilliseconds(400) } };
+        await using var proxy = await ProxyTestHost.StartAsync(Snapshot(9080, "reviews", [route], [cluster]));
+
+        var clock = Stopwatch.StartNew();
+        using var response = await proxy.SendAsync("reviews:9080");
+        release.Cancel();
+
+        Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
+        Assert.Equal("UT", response.Headers.GetValues("x-envoy-response-flags").Single());
+        Assert.Equal("upstream request timeout", await response.Content.ReadAsStringAsync());
+        Assert.InRange(clock.Elapsed, TimeSpan.FromMilliseconds(350), TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task Per_try_timeout_on_the_last_attempt_is_504_UT_URX()
+    {
+        using var release = new CancellationTokenSource();
+        await using var backend = await TestBackend.StartAsync("stalled", async (context, _) =>
+            await Task.Delay(Timeout.Infinite, CancellationTokenSource.CreateLinkedTokenSource(release.Token, context.RequestAborted).Token).ContinueWith(_ => { }, TaskScheduler.Default));
+        var cluster = Cluster("reviews", 9080, null, Endpoint(backend));
+        var retry = new RetryPolicyConfig { NumRetries = 1, RetryOn = RetryOn.GatewayError, PerTryTimeout = TimeSpan.FromMilliseconds(200), BackoffBaseInterval = TimeSpan.FromMilliseconds(1) };
+        await using var proxy = await ProxyTestHost.StartAsync(Snapshot(9080, "reviews", [RouteWithRetry(cluster.Name, retry)], [cluster]));
+
+        using var response = await proxy.SendAsync("reviews:9080");
+        release.Cancel();
+
+        Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
+        Assert.Equal("UT,URX", response.Headers.GetValues("x-envoy-response-flags").Single());
+        Assert.Equal(2, backend.RequestCount);
+    }
+}
