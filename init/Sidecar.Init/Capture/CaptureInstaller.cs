@@ -44,7 +44,7 @@ internal sealed class CaptureInstaller
             var (residue, delta) = StateVerifier.Verify(_xtables, rules, _v4, _v6);
             if (residue && delta && !mode.Reconcile)
             {
-                _log.Info("Rules of an earlier run differ from the planned ones; --reconcile would replace them. Applying over them.");
+                _log.Info("Existing rules differ from the planned ones (--reconcile would first remove ISTIO_* rules of earlier runs); applying over them");
             }
             if ((residue && delta && mode.Reconcile) || mode.CleanupOnly)
             {
