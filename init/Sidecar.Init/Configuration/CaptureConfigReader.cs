@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Net;
 using Sidecar.Init.CommandLine;
-using Sidecar.Init.Pod;
+using Sidecar.Init.PodFacts;
 
 namespace Sidecar.Init.Configuration;
 

@@ -41,8 +41,12 @@ public sealed class NamespaceListener : IAsyncDisposable
     /// <summary>How many connections were accepted so far.</summary>
     public int AcceptedCount => Volatile.Read(ref _count);
 
-    /// <summary>Listens on all addresses of the namespace's family, on <paramref name="port"/> (0: any free port).</summary>
-    public static NamespaceListener Start(NetworkNamespace ns, int port, string greeting, AddressFamily family = AddressFamily.InterNetwork)
+    /// <summary>
+    /// Listens on all addresses of one family (IPv6 sockets are IPv6-only, so a port can have both), on
+    /// <paramref name="port"/> (0: any free port). A <paramref name="transparent"/> listener (IP_TRANSPARENT) accepts
+    /// connections TPROXY hands it for addresses that are not its own, as Envoy's inbound listener does.
+    /// </summary>
+    public static NamespaceListener Start(NetworkNamespace ns, int port, string greeting, AddressFamily family = AddressFamily.InterNetwork, bool transparent = false)
     {
         ArgumentNullException.ThrowIfNull(ns);
         ArgumentNullException.ThrowIfNull(greeting);
@@ -50,6 +54,16 @@ public sealed class NamespaceListener : IAsyncDisposable
         try
         {
             socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            if (family == AddressFamily.InterNetworkV6)
+            {
+                socket.DualMode = false;
+            }
+            if (transparent)
+            {
+                // IP_TRANSPARENT (19) at SOL_IP, IPV6_TRANSPARENT (75) at SOL_IPV6.
+                var (level, name) = family == AddressFamily.InterNetwork ? (0, 19) : (41, 75);
+                socket.SetRawSocketOption(level, name, BitConverter.GetBytes(1));
+            }
             socket.Bind(new IPEndPoint(family == AddressFamily.InterNetwork ? IPAddress.Any : IPAddress.IPv6Any, port));
             socket.Listen(64);
         }

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
 
-namespace Sidecar.Init.Pod;
+namespace Sidecar.Init.PodFacts;
 
 /// <summary>
 /// Decides whether the pod is IPv6 from its addresses, as istio-iptables' getLocalIP does: the first address that is

@@ -1,4 +1,4 @@
-namespace Sidecar.Init.Pod;
+namespace Sidecar.Init.PodFacts;
 
 /// <summary>Looks a user's uid up in /etc/passwd: istio-iptables defaults -u to the uid of $ENVOY_USER (istio-proxy).</summary>
 internal static class PasswdFile

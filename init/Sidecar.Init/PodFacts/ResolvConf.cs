@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using Sidecar.Init.Configuration;
 
-namespace Sidecar.Init.Pod;
+namespace Sidecar.Init.PodFacts;
 
 /// <summary>
 /// The pod's nameservers, from resolv.conf. With --redirect-dns, istio-iptables captures DNS sent to exactly these

@@ -1,6 +1,6 @@
-using Sidecar.Init.Pod;
+using Sidecar.Init.PodFacts;
 
-namespace Sidecar.Init.Tests.Pod;
+namespace Sidecar.Init.Tests.PodFacts;
 
 public sealed class ResolvConfTests
 {
