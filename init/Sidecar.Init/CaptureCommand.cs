@@ -3,6 +3,7 @@ using Sidecar.Init.Capture;
 using Sidecar.Init.CommandLine;
 using Sidecar.Init.Configuration;
 using Sidecar.Init.Diagnostics;
+using Sidecar.Init.Processes;
 using Sidecar.Init.Rules;
 using Sidecar.Init.Xtables;
 

@@ -1,5 +1,6 @@
 using Sidecar.Init.Configuration;
 using Sidecar.Init.Diagnostics;
+using Sidecar.Init.Processes;
 using Sidecar.Init.Xtables;
 
 namespace Sidecar.Init.Capture;

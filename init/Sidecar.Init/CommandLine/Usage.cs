@@ -12,7 +12,7 @@ internal static class Usage
         output.WriteLine("Usage: sidecar-init [flags]            install the rules");
         output.WriteLine("       sidecar-init cleanup [flags]    remove them (same as --cleanup-only)");
         output.WriteLine();
-        output.WriteLine("Flags (each also read from the environment variable named after it, e.g. ISTIO_INBOUND_PORTS):");
+        output.WriteLine("Flags (all but -p also read from the environment variable named after them, e.g. ISTIO_INBOUND_PORTS):");
         foreach (var spec in IptablesFlags.All)
         {
             if (spec.Hidden)

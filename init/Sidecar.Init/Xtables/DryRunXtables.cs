@@ -1,3 +1,5 @@
+using Sidecar.Init.Processes;
+
 namespace Sidecar.Init.Xtables;
 
 /// <summary>

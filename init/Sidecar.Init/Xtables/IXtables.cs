@@ -1,3 +1,5 @@
+using Sidecar.Init.Processes;
+
 namespace Sidecar.Init.Xtables;
 
 /// <summary>Runs iptables, iptables-save and iptables-restore of a variant: for real, or printed for a dry run.</summary>

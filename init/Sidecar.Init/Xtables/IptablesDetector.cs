@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Sidecar.Init.Processes;
 
 namespace Sidecar.Init.Xtables;
 

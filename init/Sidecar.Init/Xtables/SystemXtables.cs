@@ -1,4 +1,5 @@
 using Sidecar.Init.Diagnostics;
+using Sidecar.Init.Processes;
 
 namespace Sidecar.Init.Xtables;
 

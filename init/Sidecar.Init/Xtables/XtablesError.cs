@@ -1,4 +1,5 @@
 using System.Globalization;
+using Sidecar.Init.Processes;
 
 namespace Sidecar.Init.Xtables;
 

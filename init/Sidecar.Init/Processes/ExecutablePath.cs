@@ -1,4 +1,4 @@
-namespace Sidecar.Init.Xtables;
+namespace Sidecar.Init.Processes;
 
 /// <summary>Finds a program on PATH the way exec does, to fail early when a needed one is missing.</summary>
 internal static class ExecutablePath

@@ -1,7 +1,7 @@
 using System.ComponentModel;
 using System.Diagnostics;
 
-namespace Sidecar.Init.Xtables;
+namespace Sidecar.Init.Processes;
 
 /// <summary>What an external command did: its exit code and output, or that it could not be started.</summary>
 internal readonly record struct CommandResult(int ExitCode, string Stdout, string Stderr, bool NotFound = false)
