@@ -1,1 +1,3 @@
-return 0;
+using Sidecar.Init;
+
+return CaptureCommand.Run(args, Environment.GetEnvironmentVariable, Console.Out, Console.Error, TimeProvider.System);
