@@ -55,6 +55,42 @@ internal sealed class DataPlaneSnapshot
         }
 
         BoundListeners = config.Listeners.Where(l => l.BindToPort).ToArray();
+        _outboundByPort = config.Listeners
+            .Where(l => !l.BindToPort && l.Direction == TrafficDirection.Outbound && l.Name != ListenerNames.VirtualOutbound)
+            .GroupBy(l => l.Port)
+            .ToFrozenDictionary(g => g.Key, g => g.ToArray());
+    }
+
+    private readonly FrozenDictionary<int, ListenerConfig[]> _outboundByPort;
+
+    /// <summary>
+    /// The per-port outbound listener a captured connection is handed to (Envoy's original-destination hand-off from
+    /// virtualOutbound): the listener for the exact address and port (TCP services by VIP), else the one for
+    /// <c>0.0.0.0</c> and the port; null when the port is unknown (virtualOutbound's own chains then apply).
+    /// </summary>
+    public ListenerConfig? FindOutboundListener(System.Net.IPEndPoint destination)
+    {
+        if (!_outboundByPort.TryGetValue(destination.Port, out var listeners))
+        {
+            return null;
+        }
+
+        var address = destination.Address.IsIPv4MappedToIPv6 ? destination.Address.MapToIPv4().ToString() : destination.Address.ToString();
+        ListenerConfig? wildcard = null;
+        foreach (var listener in listeners)
+        {
+            if (listener.Address == address)
+            {
+                return listener;
+            }
+
+            if (listener.Address is "0.0.0.0" or "::")
+            {
+                wildcard ??= listener;
+            }
+        }
+
+        return wildcard;
     }
 
     public ProxyConfig Config { get; }

@@ -31,6 +31,7 @@ public static class SidecarProxyExtensions
         services.AddSingleton<IConnectionListenerFactory>(sp => sp.GetRequiredService<RelayTransport>());
         services.AddSingleton(sp => new ClusterRegistry(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ClusterState>>()));
         services.AddSingleton<DataPlane>();
+        services.AddSingleton<Tcp.TcpProxy>();
         services.AddSingleton<ConnectionDispatcher>();
         services.AddSingleton<ListenerManager>();
         services.AddHostedService(sp => sp.GetRequiredService<ListenerManager>());

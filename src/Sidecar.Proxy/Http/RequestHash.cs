@@ -79,6 +79,9 @@ internal static class RequestHash
         return Hash(value);
     }
 
+    /// <summary>xxHash64 of a string's UTF-8 bytes (Envoy's hash of a hash-policy input).</summary>
+    public static ulong HashString(ReadOnlySpan<char> value) => Hash(value);
+
     private static ulong Hash(ReadOnlySpan<char> value)
     {
         Span<byte> buffer = stackalloc byte[256];

@@ -1,165 +1,146 @@
-using System.IO.Pipelines;
+using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Logging;
 using Sidecar.Model;
+using Sidecar.Proxy.Http;
+using Sidecar.Proxy.Tcp;
 
 namespace Sidecar.Proxy.Listeners;
 
 /// <summary>
-/// Decides what each accepted connection is before any protocol code runs: records the listener (and, when
-/// captured, the original destination), sniffs the first bytes without consuming them, picks the filter chain, and
-/// relays HTTP to Kestrel's HTTP/1 or HTTP/2 pipeline.
+/// Decides what each accepted connection is before any protocol code runs (Envoy's listener filters and filter
+/// chain match): reads the original destination of captured connections, finds the listener they were meant for,
+/// sniffs the first bytes when the choice depends on them (without consuming anything), then relays HTTP to
+/// Kestrel's HTTP/1 or HTTP/2 pipeline or hands the socket to the TCP proxy.
 /// </summary>
 internal sealed partial class ConnectionDispatcher : IDisposable
 {
     private readonly SocketConnectionContextFactory _connections;
     private readonly RelayTransport _relay;
     private readonly DataPlane _dataPlane;
+    private readonly TcpProxy _tcp;
+    private readonly ProxyOptions _options;
+    private readonly TimeProvider _time;
     private readonly ILogger<ConnectionDispatcher> _logger;
-    private readonly TimeSpan _sniffTimeout;
 
-    public ConnectionDispatcher(RelayTransport relay, DataPlane dataPlane, ProxyOptions options, ILogger<ConnectionDispatcher> logger)
+    public ConnectionDispatcher(RelayTransport relay, DataPlane dataPlane, TcpProxy tcp, ProxyOptions options, TimeProvider time, ILogger<ConnectionDispatcher> logger)
     {
         _relay = relay;
         _dataPlane = dataPlane;
+        _tcp = tcp;
+        _options = options;
+        _time = time;
         _logger = logger;
-        _sniffTimeout = options.ProtocolDetectionTimeout;
         _connections = new SocketConnectionContextFactory(new SocketConnectionFactoryOptions(), logger);
     }
 
     public async Task DispatchAsync(ProxyListener listener, Socket socket)
     {
-        ConnectionContext connection;
         try
         {
-            connection = _connections.Create(socket);
+            var snapshot = _dataPlane.Current;
+            var original = listener.Kind == ListenerKind.Configured ? null : OriginalDestinationReader.Read(socket);
+            var decision = await DecideAsync(listener, socket, snapshot, original).ConfigureAwait(false);
+            switch (decision.Kind)
+            {
+                case DecisionKind.Http:
+                    RelayHttp(listener, socket, original, decision.Http, decision.Sniff);
+                    return;
+                case DecisionKind.Tcp:
+                    await _tcp.RunAsync(socket, decision.Tcp!, snapshot!, original, Direction(listener)).ConfigureAwait(false);
+                    return;
+                default:
+                    Log.Refused(_logger, listener.Name, original?.ToString() ?? "-", decision.Sniff.Protocol.ToString());
+                    socket.Dispose();
+                    return;
+            }
         }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or IOException)
         {
             socket.Dispose();
-            return;
-        }
-
-        var record = new ProxyConnection(listener, originalDestination: null);
-        connection.Items[ProxyConnection.Key] = record;
-
-        try
-        {
-            var protocol = await SniffAsync(connection).ConfigureAwait(false);
-            if (listener.Kind == ListenerKind.Configured && listener.Config is { } config)
-            {
-                var chain = SelectChain(config, protocol);
-                if (chain?.Http is { } http && protocol is SniffedProtocol.Http1 or SniffedProtocol.Http2)
-                {
-                    record.HttpChain = http;
-                    Relay(connection, protocol);
-                    return;
-                }
-
-                Log.NoFilterChain(_logger, listener.Name, protocol.ToString());
-                await connection.DisposeAsync().ConfigureAwait(false);
-                return;
-            }
-
-            if (protocol is SniffedProtocol.Http1 or SniffedProtocol.Http2)
-            {
-                Relay(connection, protocol);
-                return;
-            }
-
-            Log.NotHttp(_logger, listener.Name, protocol.ToString());
-            await connection.DisposeAsync().ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is IOException or SocketException or ConnectionResetException or OperationCanceledException or ObjectDisposedException)
-        {
-            await connection.DisposeAsync().ConfigureAwait(false);
         }
     }
 
     public void Dispose() => _connections.Dispose();
 
-    /// <summary>The first chain whose match accepts the sniffed transport and protocol (Envoy's filter_chain_match).</summary>
-    internal static FilterChainConfig? SelectChain(ListenerConfig listener, SniffedProtocol protocol)
+    private enum DecisionKind
     {
-        var transport = protocol == SniffedProtocol.Tls ? "tls" : "raw_buffer";
-        var alpn = protocol switch
-        {
-            SniffedProtocol.Http1 => "http/1.1",
-            SniffedProtocol.Http2 => "h2c",
-            _ => null,
-        };
-
-        foreach (var chain in listener.FilterChains)
-        {
-            var match = chain.Match;
-            if (match.TransportProtocol is { } wanted && wanted != transport)
-            {
-                continue;
-            }
-
-            if (!match.ApplicationProtocols.IsEmpty && (alpn is null || !match.ApplicationProtocols.AsSpan().Contains(alpn)))
-            {
-                continue;
-            }
-
-            return chain;
-        }
-
-        return listener.DefaultFilterChain;
+        Refuse,
+        Http,
+        Tcp,
     }
 
-    private void Relay(ConnectionContext connection, SniffedProtocol protocol)
+    private readonly record struct Decision(DecisionKind Kind, SniffResult Sniff, HttpConnectionManagerConfig? Http = null, TcpProxyConfig? Tcp = null);
+
+    private async ValueTask<Decision> DecideAsync(ProxyListener listener, Socket socket, DataPlaneSnapshot? snapshot, IPEndPoint? original)
     {
-        var protocols = protocol == SniffedProtocol.Http2 ? HttpProtocols.Http2 : HttpProtocols.Http1;
+        // A connection dialled directly to 15001 (not redirected) is an explicit HTTP client: Host routing or proxy form.
+        if (listener.Kind == ListenerKind.OutboundCapture && original is null)
+        {
+            var sniff = await PeekSniffer.SniffAsync(socket, _options.ProtocolDetectionTimeout, _time).ConfigureAwait(false);
+            return new Decision(sniff.IsHttp ? DecisionKind.Http : DecisionKind.Refuse, sniff);
+        }
+
+        var config = listener.Kind switch
+        {
+            ListenerKind.Configured => listener.Config,
+            ListenerKind.InboundCapture => snapshot?.VirtualInbound,
+            _ => snapshot?.FindOutboundListener(original!) ?? snapshot?.VirtualOutbound,
+        };
+
+        if (config is null)
+        {
+            // No config yet: Envoy would not be listening; refuse rather than guess where the connection belongs.
+            return new Decision(DecisionKind.Refuse, new SniffResult(SniffedProtocol.Opaque));
+        }
+
+        SniffResult? sniffed = null;
+        if (FilterChainSelector.NeedsSniffing(config, original))
+        {
+            sniffed = await PeekSniffer.SniffAsync(socket, _options.ProtocolDetectionTimeout, _time).ConfigureAwait(false);
+        }
+
+        var chain = FilterChainSelector.Select(config, original, sniffed);
+        var result = sniffed ?? new SniffResult(SniffedProtocol.Opaque);
+        if (chain?.Http is { } http)
+        {
+            if (!result.IsHttp)
+            {
+                // An HTTP-only chain took a connection that does not speak HTTP (e.g. an explicit http port): refuse it.
+                return new Decision(DecisionKind.Refuse, result);
+            }
+
+            return new Decision(DecisionKind.Http, result, Http: http);
+        }
+
+        if (chain?.Tcp is { } tcp)
+        {
+            return new Decision(DecisionKind.Tcp, result, Tcp: tcp);
+        }
+
+        return new Decision(DecisionKind.Refuse, result);
+    }
+
+    private void RelayHttp(ProxyListener listener, Socket socket, IPEndPoint? original, HttpConnectionManagerConfig? chain, SniffResult sniff)
+    {
+        var connection = _connections.Create(socket);
+        connection.Items[ProxyConnection.Key] = new ProxyConnection(listener, original) { HttpChain = chain };
+        var protocols = sniff.Protocol == SniffedProtocol.Http2 ? HttpProtocols.Http2 : HttpProtocols.Http1;
         if (!_relay.TryRelay(connection, protocols))
         {
             _ = connection.DisposeAsync();
         }
     }
 
-    /// <summary>
-    /// Reads until the protocol is known, leaving every byte unconsumed for whoever handles the connection next
-    /// (Kestrel's pattern: examine, then advance to the start). Silence past the detection timeout means a
-    /// server-first protocol: opaque TCP.
-    /// </summary>
-    private async ValueTask<SniffedProtocol> SniffAsync(ConnectionContext connection)
-    {
-        var input = connection.Transport.Input;
-        using var timeout = new CancellationTokenSource(_sniffTimeout);
-        while (true)
-        {
-            ReadResult result;
-            try
-            {
-                result = await input.ReadAsync(timeout.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (timeout.IsCancellationRequested)
-            {
-                return SniffedProtocol.Opaque;
-            }
-
-            var buffer = result.Buffer;
-            var protocol = ProtocolSniffer.Sniff(buffer);
-            if (protocol == SniffedProtocol.NeedMore && !result.IsCompleted && !result.IsCanceled)
-            {
-                input.AdvanceTo(buffer.Start, buffer.End);
-                continue;
-            }
-
-            input.AdvanceTo(buffer.Start, buffer.Start);
-            return protocol == SniffedProtocol.NeedMore ? SniffedProtocol.Opaque : protocol;
-        }
-    }
+    private static RequestDirection Direction(ProxyListener listener) =>
+        listener.Kind == ListenerKind.InboundCapture || listener.Config?.Direction == TrafficDirection.Inbound ? RequestDirection.Inbound : RequestDirection.Outbound;
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 310, Level = LogLevel.Debug, Message = "Listener {Name}: no filter chain for a {Protocol} connection; closing it")]
-        public static partial void NoFilterChain(ILogger logger, string name, string protocol);
-
-        [LoggerMessage(EventId = 311, Level = LogLevel.Debug, Message = "Listener {Name}: closing a {Protocol} connection (only HTTP is served here)")]
-        public static partial void NotHttp(ILogger logger, string name, string protocol);
+        [LoggerMessage(EventId = 310, Level = LogLevel.Debug, Message = "Listener {Name}: no filter chain for a {Protocol} connection to {Destination}; closing it")]
+        public static partial void Refused(ILogger logger, string name, string destination, string protocol);
     }
 }

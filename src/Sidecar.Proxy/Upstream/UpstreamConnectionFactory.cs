@@ -39,8 +39,12 @@ internal static class UpstreamConnectionFactory
         return handler;
     }
 
+    /// <summary>Opens the upstream TCP connection as a stream (for the HTTP connection pool).</summary>
+    public static async ValueTask<Stream> ConnectAsync(DnsEndPoint endpoint, IPAddress? bind, TcpKeepaliveConfig? keepalive, CancellationToken cancellationToken) =>
+        new NetworkStream(await ConnectSocketAsync(endpoint, bind, keepalive, cancellationToken).ConfigureAwait(false), ownsSocket: true);
+
     /// <summary>Opens the upstream TCP connection: NODELAY like Envoy, the cluster's source address and keepalive.</summary>
-    public static async ValueTask<Stream> ConnectAsync(DnsEndPoint endpoint, IPAddress? bind, TcpKeepaliveConfig? keepalive, CancellationToken cancellationToken)
+    public static async ValueTask<Socket> ConnectSocketAsync(DnsEndPoint endpoint, IPAddress? bind, TcpKeepaliveConfig? keepalive, CancellationToken cancellationToken)
     {
         var target = IPAddress.TryParse(endpoint.Host, out var ip) ? (EndPoint)new IPEndPoint(ip, endpoint.Port) : endpoint;
         var family = ip?.AddressFamily ?? AddressFamily.InterNetworkV6;
@@ -77,7 +81,7 @@ internal static class UpstreamConnectionFactory
             }
 
             await socket.ConnectAsync(target, cancellationToken).ConfigureAwait(false);
-            return new NetworkStream(socket, ownsSocket: true);
+            return socket;
         }
         catch
         {

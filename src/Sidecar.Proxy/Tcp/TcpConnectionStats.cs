@@ -1,0 +1,39 @@
+namespace Sidecar.Proxy.Tcp;
+
+/// <summary>
+/// One proxied TCP connection as telemetry sees it: where it went and how many bytes crossed each way. Updated
+/// while the connection runs; final when it closes.
+/// </summary>
+internal sealed class TcpConnectionStats
+{
+    private long _received;
+    private long _sent;
+
+    public TcpConnectionStats(string clusterName, Upstream.ClusterState? cluster, Http.RequestDirection direction)
+    {
+        ClusterName = clusterName;
+        Cluster = cluster;
+        Direction = direction;
+    }
+
+    public string ClusterName { get; }
+
+    public Upstream.ClusterState? Cluster { get; }
+
+    public Http.RequestDirection Direction { get; }
+
+    /// <summary>Bytes from downstream (the client) to upstream.</summary>
+    public long ReceivedBytes => Interlocked.Read(ref _received);
+
+    /// <summary>Bytes from upstream back to downstream.</summary>
+    public long SentBytes => Interlocked.Read(ref _sent);
+
+    /// <summary>Envoy's flags for the connection: UF when the upstream could not be reached, UH with no endpoint.</summary>
+    public Http.ResponseFlags Flags { get; set; }
+
+    public string? UpstreamHost { get; set; }
+
+    public void AddReceived(long bytes) => Interlocked.Add(ref _received, bytes);
+
+    public void AddSent(long bytes) => Interlocked.Add(ref _sent, bytes);
+}

@@ -1,0 +1,75 @@
+using System.Text.Json;
+using Sidecar.Model;
+
+namespace Sidecar.CommandLine;
+
+/// <summary>
+/// What Istio's injector gives the sidecar container through its environment: the pod's identity (POD_NAME,
+/// POD_NAMESPACE, INSTANCE_IP, SERVICE_ACCOUNT, ISTIO_META_*) and its labels (the downward-API file
+/// /etc/istio/pod/labels, or ISTIO_METAJSON_LABELS). Command-line flags take precedence over these.
+/// </summary>
+internal sealed class IstioEnvironment
+{
+    public const string PodLabelsFile = "/etc/istio/pod/labels";
+
+    private readonly Func<string, string?> _variable;
+    private readonly string _labelsFile;
+
+    public IstioEnvironment(Func<string, string?>? variable = null, string labelsFile = PodLabelsFile)
+    {
+        _variable = variable ?? Environment.GetEnvironmentVariable;
+        _labelsFile = labelsFile;
+    }
+
+    public string? Get(string name) => _variable(name) is { Length: > 0 } value ? value : null;
+
+    public string? PodName => Get("POD_NAME");
+
+    public string? Namespace => Get("POD_NAMESPACE");
+
+    public string? InstanceIp => Get("INSTANCE_IP");
+
+    public string? ServiceAccount => Get("SERVICE_ACCOUNT");
+
+    public string? WorkloadName => Get("ISTIO_META_WORKLOAD_NAME");
+
+    public string? ClusterId => Get("ISTIO_META_CLUSTER_ID");
+
+    public string? DrainDurationSeconds => Get("TERMINATION_DRAIN_DURATION_SECONDS");
+
+    /// <summary>The pod's labels: ISTIO_METAJSON_LABELS, else the downward-API labels file (minus pod-template-hash, as Istio drops it).</summary>
+    public Labels ReadLabels()
+    {
+        var pairs = new List<KeyValuePair<string, string>>();
+        if (Get("ISTIO_METAJSON_LABELS") is { } json)
+        {
+            using var document = JsonDocument.Parse(json);
+            foreach (var property in document.RootElement.EnumerateObject())
+            {
+                pairs.Add(new(property.Name, property.Value.GetString() ?? ""));
+            }
+        }
+        else if (File.Exists(_labelsFile))
+        {
+            foreach (var line in File.ReadAllLines(_labelsFile))
+            {
+                // Downward API format: key="value", one per line.
+                var eq = line.IndexOf('=', StringComparison.Ordinal);
+                if (eq <= 0)
+                {
+                    continue;
+                }
+
+                var value = line[(eq + 1)..].Trim();
+                if (value.Length >= 2 && value[0] == '"' && value[^1] == '"')
+                {
+                    value = value[1..^1].Replace("\\\"", "\"", StringComparison.Ordinal);
+                }
+
+                pairs.Add(new(line[..eq].Trim(), value));
+            }
+        }
+
+        return Labels.From(pairs.Where(p => p.Key != "pod-template-hash"));
+    }
+}

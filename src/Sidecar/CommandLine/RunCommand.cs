@@ -1,0 +1,172 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Net;
+using Sidecar.Hosting;
+using Sidecar.Istio.Resources;
+using Sidecar.Model;
+
+namespace Sidecar.CommandLine;
+
+/// <summary><c>sidecar run</c>: its flags, their validation, and the settings they produce.</summary>
+internal static class RunCommand
+{
+    public static Command Create()
+    {
+        var config = new Option<DirectoryInfo>("--config", "-c")
+        {
+            Description = "Directory of Istio YAML (ServiceEntry, VirtualService, DestinationRule, Sidecar, ...); watched for changes.",
+            Required = true,
+        }.AcceptExistingOnly();
+        var bind = AddressOption("--bind", "Address every listener binds (0.0.0.0 in a pod; a distinct 127.x.y.z lets sidecars share a machine).", "127.0.0.1");
+        var outboundPort = PortOption("--outbound-port", "Outbound listener: captured traffic, Host-routed requests and HTTP-proxy requests.", 15001);
+        var inboundPort = PortOption("--inbound-port", "Inbound capture listener.", 15006);
+        var adminPort = PortOption("--admin-port", "Admin API (/ready, /config_dump, /clusters), on localhost unless --bind is a specific address.", 15000);
+        var statusPort = PortOption("--status-port", "Agent status port (/healthz/ready, /quitquitquit).", 15020);
+        var healthPort = PortOption("--health-port", "Health port (/healthz/ready).", 15021);
+        var statsPort = PortOption("--stats-port", "Prometheus port (/stats/prometheus).", 15090);
+        var ns = new Option<string?>("--namespace") { Description = "The workload's namespace [env POD_NAMESPACE; default: default]." };
+        var podName = new Option<string?>("--pod-name") { Description = "The pod's name [env POD_NAME]." };
+        var workload = new Option<string?>("--workload") { Description = "The workload (Deployment) name [env ISTIO_META_WORKLOAD_NAME]." };
+        var labels = new Option<string?>("--labels") { Description = "The workload's labels, k=v,k=v [env ISTIO_METAJSON_LABELS or /etc/istio/pod/labels]." };
+        labels.Validators.Add(result =>
+        {
+            if (!Labels.TryParse(result.GetValueOrDefault<string?>(), out _, out var error))
+            {
+                result.AddError($"--labels: {error}");
+            }
+        });
+        var serviceAccount = new Option<string?>("--service-account") { Description = "The workload's service account [env SERVICE_ACCOUNT; default: default]." };
+        var instanceIp = AddressOption("--instance-ip", "The pod's IP [env INSTANCE_IP].", null);
+        var clusterId = new Option<string?>("--cluster-id") { Description = "Istio cluster id [env ISTIO_META_CLUSTER_ID; default: Kubernetes]." };
+        var trustDomain = new Option<string>("--trust-domain") { Description = "SPIFFE trust domain.", DefaultValueFactory = _ => "cluster.local" };
+        var trafficPolicy = new Option<string?>("--outbound-traffic-policy")
+        {
+            Description = "Traffic to hosts the mesh does not know: ALLOW_ANY (pass through) or REGISTRY_ONLY (refuse). Default: from the config (mesh config / Sidecar), else ALLOW_ANY.",
+        }.AcceptOnlyFromAmong("ALLOW_ANY", "REGISTRY_ONLY");
+        var drain = DurationOption("--drain-duration", "How long in-flight requests may finish after SIGTERM [env TERMINATION_DRAIN_DURATION_SECONDS].", null);
+        var detection = DurationOption("--protocol-detection-timeout", "How long to wait for a client's first bytes before treating a connection as server-first TCP.", "5s");
+        var logLevel = new Option<string>("--log-level") { Description = "Log level.", DefaultValueFactory = _ => "info" }
+            .AcceptOnlyFromAmong("trace", "debug", "info", "warning", "error", "off");
+
+        var command = new Command("run", "Run the sidecar in front of a workload, configured from a directory of Istio YAML.")
+        {
+            config, bind, outboundPort, inboundPort, adminPort, statusPort, healthPort, statsPort,
+            ns, podName, workload, labels, serviceAccount, instanceIp, clusterId, trustDomain,
+            trafficPolicy, drain, detection, logLevel,
+        };
+
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var environment = new IstioEnvironment();
+            var settings = new SidecarSettings
+            {
+                ConfigDirectory = parse.GetRequiredValue(config).FullName,
+                BindAddress = IPAddress.Parse(parse.GetRequiredValue(bind)),
+                OutboundPort = parse.GetValue(outboundPort),
+                InboundPort = parse.GetValue(inboundPort),
+                AdminPort = parse.GetValue(adminPort),
+                StatusPort = parse.GetValue(statusPort),
+                HealthPort = parse.GetValue(healthPort),
+                StatsPort = parse.GetValue(statsPort),
+                Workload = BuildWorkload(parse, environment, ns, podName, workload, labels, serviceAccount, instanceIp, clusterId, trustDomain),
+                OutboundTrafficPolicy = parse.GetValue(trafficPolicy) switch
+                {
+                    "ALLOW_ANY" => OutboundTrafficPolicy.AllowAny,
+                    "REGISTRY_ONLY" => OutboundTrafficPolicy.RegistryOnly,
+                    _ => null,
+                },
+                DrainDuration = parse.GetValue(drain) is { } d ? ParseDuration(d)
+                    : environment.DrainDurationSeconds is { } seconds && int.TryParse(seconds, out var s) ? TimeSpan.FromSeconds(s)
+                    : TimeSpan.FromSeconds(5),
+                ProtocolDetectionTimeout = ParseDuration(parse.GetRequiredValue(detection)),
+                LogLevel = parse.GetRequiredValue(logLevel),
+            };
+
+            return await SidecarHost.RunAsync(settings, cancellationToken).ConfigureAwait(false);
+        });
+
+        return command;
+    }
+
+    private static WorkloadInfo BuildWorkload(
+        ParseResult parse,
+        IstioEnvironment environment,
+        Option<string?> ns,
+        Option<string?> podName,
+        Option<string?> workload,
+        Option<string?> labels,
+        Option<string?> serviceAccount,
+        Option<string?> instanceIp,
+        Option<string?> clusterId,
+        Option<string> trustDomain)
+    {
+        Labels.TryParse(parse.GetValue(labels), out var flagLabels, out _);
+        var workloadLabels = flagLabels is { Count: > 0 } ? flagLabels : environment.ReadLabels();
+        var pod = parse.GetValue(podName) ?? environment.PodName ?? Environment.MachineName;
+        var ip = parse.GetValue(instanceIp) ?? environment.InstanceIp;
+        return new WorkloadInfo
+        {
+            PodName = pod,
+            Namespace = parse.GetValue(ns) ?? environment.Namespace ?? "default",
+            WorkloadName = parse.GetValue(workload) ?? environment.WorkloadName ?? workloadLabels["app"] ?? pod,
+            Labels = workloadLabels,
+            ServiceAccount = parse.GetValue(serviceAccount) ?? environment.ServiceAccount ?? "default",
+            ClusterId = parse.GetValue(clusterId) ?? environment.ClusterId ?? "Kubernetes",
+            InstanceIps = ip is null ? default : [ip],
+            TrustDomain = parse.GetRequiredValue(trustDomain),
+        };
+    }
+
+    private static Option<int> PortOption(string name, string description, int defaultPort)
+    {
+        var option = new Option<int>(name) { Description = description, DefaultValueFactory = _ => defaultPort };
+        option.Validators.Add(result =>
+        {
+            var port = result.GetValueOrDefault<int>();
+            if (port is < 1 or > 65535)
+            {
+                result.AddError($"{name}: {port} is not a TCP port (1-65535).");
+            }
+        });
+        return option;
+    }
+
+    private static Option<string?> AddressOption(string name, string description, string? defaultValue)
+    {
+        var option = new Option<string?>(name) { Description = description };
+        if (defaultValue is not null)
+        {
+            option.DefaultValueFactory = _ => defaultValue;
+        }
+
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string?>() is { } text && !IPAddress.TryParse(text, out _))
+            {
+                result.AddError($"{name}: '{text}' is not an IP address.");
+            }
+        });
+        return option;
+    }
+
+    private static Option<string?> DurationOption(string name, string description, string? defaultValue)
+    {
+        var option = new Option<string?>(name) { Description = description };
+        if (defaultValue is not null)
+        {
+            option.DefaultValueFactory = _ => defaultValue;
+        }
+
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string?>() is { } text && (!IstioDuration.TryParse(text, out var value, out var error) || value.Nanoseconds < 0))
+            {
+                result.AddError($"{name}: {error ?? $"'{text}' must not be negative"} (examples: 5s, 500ms, 1m).");
+            }
+        });
+        return option;
+    }
+
+    private static TimeSpan ParseDuration(string text) =>
+        IstioDuration.TryParse(text, out var value, out _) ? value.ToTimeSpan() : TimeSpan.Zero;
+}

@@ -1,0 +1,91 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Sidecar.Istio;
+using Sidecar.Model;
+using Sidecar.Proxy;
+
+namespace Sidecar.Hosting;
+
+/// <summary>
+/// Builds and runs the process: the data plane, the standalone config source, logging. Runs until SIGTERM or
+/// SIGINT, then stops accepting, lets in-flight requests finish within the drain duration, and exits.
+/// </summary>
+internal static class SidecarHost
+{
+    public static async Task<int> RunAsync(SidecarSettings settings, CancellationToken cancellationToken)
+    {
+        var options = new ProxyOptions
+        {
+            BindAddress = settings.BindAddress,
+            OutboundPort = settings.OutboundPort,
+            InboundPort = settings.InboundPort,
+            AdminPort = settings.AdminPort,
+            StatusPort = settings.StatusPort,
+            HealthPort = settings.HealthPort,
+            StatsPort = settings.StatsPort,
+            DrainDuration = settings.DrainDuration,
+            ProtocolDetectionTimeout = settings.ProtocolDetectionTimeout,
+            Workload = settings.Workload,
+        };
+
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        ConfigureLogging(builder.Logging, settings.LogLevel);
+        builder.Services.AddSidecarProxy(options);
+        builder.Services.AddSingleton(new FileConfigSourceOptions
+        {
+            Directory = settings.ConfigDirectory,
+            Workload = settings.Workload,
+            OutboundTrafficPolicy = settings.OutboundTrafficPolicy,
+        });
+        builder.Services.AddSingleton<FileConfigSource>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<FileConfigSource>());
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureSidecarEndpoints(options));
+
+        await using var app = builder.Build();
+        app.UseSidecarProxy();
+        try
+        {
+            await app.RunAsync().ConfigureAwait(false);
+            return 0;
+        }
+        catch (IOException ex) when (ex.InnerException is System.Net.Sockets.SocketException or Microsoft.AspNetCore.Connections.AddressInUseException)
+        {
+            app.Logger.LogCritical("Cannot bind a listener: {Error}", ex.Message);
+            return 2;
+        }
+        catch (System.Net.Sockets.SocketException ex)
+        {
+            app.Logger.LogCritical("Cannot bind a listener: {Error}", ex.Message);
+            return 2;
+        }
+    }
+
+    private static void ConfigureLogging(ILoggingBuilder logging, string level)
+    {
+        var minimum = level switch
+        {
+            "trace" => LogLevel.Trace,
+            "debug" => LogLevel.Debug,
+            "warning" => LogLevel.Warning,
+            "error" => LogLevel.Error,
+            "off" => LogLevel.None,
+            _ => LogLevel.Information,
+        };
+
+        logging.ClearProviders();
+        logging.AddSimpleConsole(console =>
+        {
+            console.SingleLine = true;
+            console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            console.UseUtcTimestamp = true;
+        });
+        logging.SetMinimumLevel(minimum);
+        // Per-request framework logs stay out of the hot path unless asked for.
+        logging.AddFilter("Microsoft.AspNetCore", minimum <= LogLevel.Debug ? minimum : LogLevel.Warning);
+        logging.AddFilter("Yarp", minimum <= LogLevel.Debug ? minimum : LogLevel.Warning);
+        logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
+    }
+}

@@ -1,0 +1,34 @@
+using System.Net;
+using Sidecar.Model;
+
+namespace Sidecar.Hosting;
+
+/// <summary>Everything <c>sidecar run</c> was told, after flags and Istio's env vars are resolved.</summary>
+internal sealed record SidecarSettings
+{
+    public required string ConfigDirectory { get; init; }
+
+    public IPAddress BindAddress { get; init; } = IPAddress.Loopback;
+
+    public int OutboundPort { get; init; } = 15001;
+
+    public int InboundPort { get; init; } = 15006;
+
+    public int AdminPort { get; init; } = 15000;
+
+    public int StatusPort { get; init; } = 15020;
+
+    public int HealthPort { get; init; } = 15021;
+
+    public int StatsPort { get; init; } = 15090;
+
+    public WorkloadInfo Workload { get; init; } = WorkloadInfo.Default;
+
+    public OutboundTrafficPolicy? OutboundTrafficPolicy { get; init; }
+
+    public TimeSpan DrainDuration { get; init; } = TimeSpan.FromSeconds(5);
+
+    public TimeSpan ProtocolDetectionTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    public string LogLevel { get; init; } = "info";
+}
