@@ -1,0 +1,354 @@
+using Sidecar.Istio.Naming;
+using Sidecar.Istio.Parsing.Readers;
+using Sidecar.Istio.Resources;
+using Sidecar.Model;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Sidecar.Istio.Parsing;
+
+/// <summary>
+/// Reads Istio resources from YAML: every <c>*.yaml</c>/<c>*.yml</c> file under a directory, several documents per
+/// file, strictly (unknown fields are errors naming the field path, as Istio's validation refuses them). Kinds the
+/// sidecar does not use are skipped, not refused.
+/// </summary>
+public static class IstioYamlParser
+{
+    private const string NetworkingGroup = "networking.istio.io";
+    private const string SecurityGroup = "security.istio.io";
+    private static readonly string[] NetworkingVersions = ["v1", "v1beta1", "v1alpha3"];
+    private static readonly string[] SecurityVersions = ["v1", "v1beta1"];
+
+    /// <summary>Parses every YAML file under <paramref name="directory"/> (recursively, hidden entries skipped), in
+    /// ordinal path order. Files are named relative to the directory in errors.</summary>
+    public static ParseResult ParseDirectory(string directory)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        if (!Directory.Exists(directory))
+        {
+            return new ParseResult([], [new ConfigError(directory, null, null, "config directory does not exist")], []);
+        }
+
+        var options = new EnumerationOptions
+        {
+            RecurseSubdirectories = true,
+            IgnoreInaccessible = true,
+            AttributesToSkip = FileAttributes.Hidden | FileAttributes.System,
+            MatchType = MatchType.Simple,
+        };
+        var files = Directory.EnumerateFiles(directory, "*", options)
+            .Where(IsYamlFile)
+            .Order(StringComparer.Ordinal)
+            .ToArray();
+
+        var resources = new List<IstioResource>();
+        var errors = new List<ConfigError>();
+        var skipped = new List<SkippedDocument>();
+        foreach (var file in files)
+        {
+            var name = Path.GetRelativePath(directory, file).Replace(Path.DirectorySeparatorChar, '/');
+            string text;
+            try
+            {
+                text = File.ReadAllText(file);
+            }
+            catch (IOException ex)
+            {
+                errors.Add(new ConfigError(name, null, null, $"cannot read file: {ex.Message}"));
+                continue;
+            }
+            catch (UnauthorizedAccessException ex)
+            {
+                errors.Add(new ConfigError(name, null, null, $"cannot read file: {ex.Message}"));
+                continue;
+            }
+
+            ParseInto(text, name, resources, errors, skipped);
+        }
+
+        CheckDuplicates(resources, errors);
+        return new ParseResult(resources, errors, skipped);
+    }
+
+    /// <summary>Parses YAML text (one or more documents) as if read from <paramref name="fileName"/>.</summary>
+    public static ParseResult Parse(string yaml, string fileName = "<inline>")
+    {
+        ArgumentNullException.ThrowIfNull(yaml);
+        var resources = new List<IstioResource>();
+        var errors = new List<ConfigError>();
+        var skipped = new List<SkippedDocument>();
+        ParseInto(yaml, fileName, resources, errors, skipped);
+        CheckDuplicates(resources, errors);
+        return new ParseResult(resources, errors, skipped);
+    }
+
+    internal static bool IsYamlFile(string path) =>
+        path.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".yml", StringComparison.OrdinalIgnoreCase);
+
+    private static void ParseInto(string text, string file, List<IstioResource> resources, List<ConfigError> errors, List<SkippedDocument> skipped)
+    {
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(text));
+        }
+        catch (YamlException ex)
+        {
+            errors.Add(new ConfigError(file, null, null, $"invalid YAML: {ex.Message.Trim()} (line {ex.Start.Line})"));
+            return;
+        }
+
+        foreach (var document in stream.Documents)
+        {
+            var root = document.RootNode;
+            if (root is null || YamlObject.IsNull(root) || root is YamlMappingNode { Children.Count: 0 })
+            {
+                continue;
+            }
+
+            if (root is not YamlMappingNode mapping)
+            {
+                errors.Add(new ConfigError(file, null, null, $"a document must be an object (line {root.Start.Line})"));
+                continue;
+            }
+
+            ReadObject(mapping, file, resources, errors, skipped);
+        }
+    }
+
+    private static void ReadObject(YamlMappingNode mapping, string file, List<IstioResource> resources, List<ConfigError> errors, List<SkippedDocument> skipped)
+    {
+        var diagnostics = new ParseDiagnostics(file, errors);
+        var document = new YamlObject(mapping, "", diagnostics);
+        var apiVersion = document.String("apiVersion");
+        var kind = document.String("kind");
+        if (string.IsNullOrEmpty(apiVersion) || string.IsNullOrEmpty(kind))
+        {
+            diagnostics.Error(null, "a document needs apiVersion and kind", document.Line);
+            return;
+        }
+
+        var line = document.Line;
+        if (kind == "List" && apiVersion == "v1")
+        {
+            foreach (var item in document.ObjectList("items") ?? [])
+            {
+                ReadObject(item.Node, file, resources, errors, skipped);
+            }
+
+            return;
+        }
+
+        var resourceKind = Classify(apiVersion, kind, out var wrongVersion);
+        if (wrongVersion)
+        {
+            diagnostics.Error("apiVersion", $"{kind} is not served at apiVersion {apiVersion}", line);
+            return;
+        }
+
+        var metadataName = PeekName(mapping);
+        if (resourceKind is null)
+        {
+            skipped.Add(new SkippedDocument(file, line, apiVersion, kind, metadataName, "kind not used by the sidecar"));
+            return;
+        }
+
+        if (kind == "ConfigMap" && metadataName != "istio")
+        {
+            skipped.Add(new SkippedDocument(file, line, apiVersion, kind, metadataName, "only the ConfigMap named istio (mesh config) is read"));
+            return;
+        }
+
+        var before = errors.Count;
+        var metadata = ReadMetadata(document);
+        if (metadata is null)
+        {
+            return;
+        }
+
+        diagnostics.Resource = $"{resourceKind} {metadata.Namespace}/{metadata.Name}";
+        IstioSpec spec;
+        if (resourceKind == ResourceKind.MeshConfig)
+        {
+            spec = ReadMeshConfigMap(document, diagnostics);
+        }
+        else
+        {
+            document.Ignore("status");
+            var specObject = document.Object("spec") ?? new YamlObject(new YamlMappingNode(), "spec", diagnostics);
+            spec = resourceKind switch
+            {
+                ResourceKind.VirtualService => VirtualServiceReader.Read(specObject),
+                ResourceKind.DestinationRule => DestinationRuleReader.Read(specObject),
+                ResourceKind.ServiceEntry => ServiceEntryReader.Read(specObject),
+                ResourceKind.WorkloadEntry => ReadWorkloadEntry(specObject),
+                ResourceKind.Sidecar => SidecarReader.Read(specObject),
+                ResourceKind.PeerAuthentication => SecurityReader.ReadPeerAuthentication(specObject),
+                ResourceKind.AuthorizationPolicy => SecurityReader.ReadAuthorizationPolicy(specObject),
+                _ => throw new InvalidOperationException($"unhandled kind {resourceKind}"),
+            };
+            document.RejectUnknownFields();
+        }
+
+        if (errors.Count == before)
+        {
+            resources.Add(new IstioResource { Kind = resourceKind.Value, Metadata = metadata, Source = new SourceLocation(file, line), Spec = spec });
+        }
+    }
+
+    private static Resources.Networking.WorkloadEntrySpec ReadWorkloadEntry(YamlObject spec)
+    {
+        var entry = ServiceEntryReader.WorkloadEntry(spec);
+        return entry;
+    }
+
+    private static Resources.Mesh.MeshConfigSpec ReadMeshConfigMap(YamlObject document, ParseDiagnostics diagnostics)
+    {
+        document.Ignore("binaryData", "immutable");
+        var data = document.Object("data");
+        document.RejectUnknownFields();
+        if (data is null)
+        {
+            return Resources.Mesh.MeshConfigSpec.Default;
+        }
+
+        var meshText = data.String("mesh");
+        data.Ignore(data.Keys.ToArray());
+        if (string.IsNullOrWhiteSpace(meshText))
+        {
+            return Resources.Mesh.MeshConfigSpec.Default;
+        }
+
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(meshText));
+        }
+        catch (YamlException ex)
+        {
+            diagnostics.Error("data.mesh", $"invalid YAML: {ex.Message.Trim()} (mesh line {ex.Start.Line})", 0);
+            return Resources.Mesh.MeshConfigSpec.Default;
+        }
+
+        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode meshNode)
+        {
+            diagnostics.Error("data.mesh", "must be a YAML object", 0);
+            return Resources.Mesh.MeshConfigSpec.Default;
+        }
+
+        return MeshConfigReader.Read(new YamlObject(meshNode, "data.mesh", diagnostics));
+    }
+
+    private static ResourceMetadata? ReadMetadata(YamlObject document)
+    {
+        var metadata = document.Object("metadata");
+        if (metadata is null)
+        {
+            document.Diagnostics.Error("metadata", "is required", document.Line);
+            return null;
+        }
+
+        var name = metadata.String("name");
+        var ns = metadata.String("namespace");
+        var labels = metadata.StringDictionary("labels") ?? ResourceMetadata.EmptyMap;
+        var annotations = metadata.StringDictionary("annotations") ?? ResourceMetadata.EmptyMap;
+        metadata.Ignore("generateName", "uid", "resourceVersion", "generation", "creationTimestamp", "deletionTimestamp",
+            "deletionGracePeriodSeconds", "ownerReferences", "finalizers", "managedFields", "selfLink");
+        metadata.RejectUnknownFields();
+        if (string.IsNullOrEmpty(name))
+        {
+            metadata.Diagnostics.Error("metadata.name", "is required", metadata.Line);
+            return null;
+        }
+
+        if (!HostNames.IsDns1123Subdomain(name))
+        {
+            metadata.Diagnostics.Error("metadata.name", $"\"{name}\" is not a valid name (lowercase DNS-1123 subdomain)", metadata.Line);
+        }
+
+        if (!string.IsNullOrEmpty(ns) && !HostNames.IsDns1123Label(ns))
+        {
+            metadata.Diagnostics.Error("metadata.namespace", $"\"{ns}\" is not a valid namespace (lowercase DNS-1123 label)", metadata.Line);
+        }
+
+        return new ResourceMetadata
+        {
+            Name = name,
+            Namespace = string.IsNullOrEmpty(ns) ? ResourceMetadata.DefaultNamespace : ns,
+            Labels = labels,
+            Annotations = annotations,
+        };
+    }
+
+    /// <summary>The resource kind for an apiVersion/kind pair; null for kinds the sidecar skips.</summary>
+    private static ResourceKind? Classify(string apiVersion, string kind, out bool wrongVersion)
+    {
+        wrongVersion = false;
+        var slash = apiVersion.IndexOf('/', StringComparison.Ordinal);
+        var group = slash < 0 ? "" : apiVersion[..slash];
+        var version = slash < 0 ? apiVersion : apiVersion[(slash + 1)..];
+        ResourceKind? result = (group, kind) switch
+        {
+            (NetworkingGroup, "ServiceEntry") => ResourceKind.ServiceEntry,
+            (NetworkingGroup, "WorkloadEntry") => ResourceKind.WorkloadEntry,
+            (NetworkingGroup, "DestinationRule") => ResourceKind.DestinationRule,
+            (NetworkingGroup, "VirtualService") => ResourceKind.VirtualService,
+            (NetworkingGroup, "Sidecar") => ResourceKind.Sidecar,
+            (SecurityGroup, "PeerAuthentication") => ResourceKind.PeerAuthentication,
+            (SecurityGroup, "AuthorizationPolicy") => ResourceKind.AuthorizationPolicy,
+            ("", "ConfigMap") => ResourceKind.MeshConfig,
+            _ => null,
+        };
+        if (result is null)
+        {
+            return null;
+        }
+
+        var versions = group switch
+        {
+            NetworkingGroup => NetworkingVersions,
+            SecurityGroup => SecurityVersions,
+            _ => ["v1"],
+        };
+        if (Array.IndexOf(versions, version) < 0)
+        {
+            wrongVersion = true;
+            return null;
+        }
+
+        return result;
+    }
+
+    private static string? PeekName(YamlMappingNode mapping)
+    {
+        foreach (var (key, value) in mapping.Children)
+        {
+            if (key is YamlScalarNode { Value: "metadata" } && value is YamlMappingNode metadata)
+            {
+                foreach (var (k, v) in metadata.Children)
+                {
+                    if (k is YamlScalarNode { Value: "name" } && v is YamlScalarNode name)
+                    {
+                        return name.Value;
+                    }
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private static void CheckDuplicates(List<IstioResource> resources, List<ConfigError> errors)
+    {
+        var seen = new Dictionary<string, IstioResource>(StringComparer.Ordinal);
+        foreach (var resource in resources)
+        {
+            if (!seen.TryAdd(resource.Id, resource))
+            {
+                var first = seen[resource.Id];
+                errors.Add(new ConfigError(resource.Source.File, resource.Id, null,
+                    $"duplicate resource (line {resource.Source.Line}); already defined at {first.Source}"));
+            }
+        }
+    }
+}

@@ -1,0 +1,54 @@
+using Sidecar.Istio.Resources;
+using Sidecar.Istio.Resources.Mesh;
+using Sidecar.Istio.Resources.Networking;
+
+namespace Sidecar.Istio.Parsing.Readers;
+
+/// <summary>
+/// Reads Istio's MeshConfig. The fields this sidecar uses are typed strictly; other top-level keys are accepted and
+/// listed in <see cref="MeshConfigSpec.UntypedFields"/>, because Istio reads mesh config leniently for forward compatibility.
+/// </summary>
+internal static class MeshConfigReader
+{
+    public static MeshConfigSpec Read(YamlObject mesh)
+    {
+        string? mode = null;
+        if (mesh.Object("outboundTrafficPolicy") is { } policy)
+        {
+            mode = policy.Enum("mode", "REGISTRY_ONLY", "ALLOW_ANY");
+            policy.RejectUnknownFields();
+        }
+
+        TcpKeepalive? keepalive = null;
+        if (mesh.Object("tcpKeepalive") is { } ka)
+        {
+            keepalive = new TcpKeepalive { Probes = (int?)ka.UInt32("probes"), Time = ka.Duration("time"), Interval = ka.Duration("interval") };
+            ka.RejectUnknownFields();
+        }
+
+        var defaults = MeshConfigSpec.Default;
+        var result = new MeshConfigSpec
+        {
+            OutboundTrafficPolicyMode = mode,
+            TrustDomain = NonEmpty(mesh.String("trustDomain")) ?? defaults.TrustDomain,
+            DefaultHttpRetryPolicy = VirtualServiceReader.Retry(mesh.Object("defaultHttpRetryPolicy")),
+            RootNamespace = NonEmpty(mesh.String("rootNamespace")) ?? defaults.RootNamespace,
+            EnableAutoMtls = mesh.Bool("enableAutoMtls") ?? defaults.EnableAutoMtls,
+            ConnectTimeout = mesh.Duration("connectTimeout") ?? defaults.ConnectTimeout,
+            DnsRefreshRate = mesh.Duration("dnsRefreshRate") ?? defaults.DnsRefreshRate,
+            H2UpgradePolicy = mesh.Enum("h2UpgradePolicy", "DO_NOT_UPGRADE", "UPGRADE") ?? defaults.H2UpgradePolicy,
+            TcpKeepalive = keepalive,
+            DefaultServiceExportTo = mesh.StringList("defaultServiceExportTo") ?? [],
+            DefaultVirtualServiceExportTo = mesh.StringList("defaultVirtualServiceExportTo") ?? [],
+            DefaultDestinationRuleExportTo = mesh.StringList("defaultDestinationRuleExportTo") ?? [],
+            AccessLogFile = mesh.String("accessLogFile"),
+            AccessLogEncoding = mesh.Enum("accessLogEncoding", "TEXT", "JSON"),
+            AccessLogFormat = mesh.String("accessLogFormat"),
+            EnableTracing = mesh.Bool("enableTracing"),
+            UntypedFields = mesh.UnreadKeys(),
+        };
+        return result;
+    }
+
+    private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+}

@@ -1,0 +1,65 @@
+namespace Sidecar.Istio.Resources;
+
+/// <summary>The Istio kinds the standalone source reads.</summary>
+public enum ResourceKind
+{
+    ServiceEntry,
+    WorkloadEntry,
+    DestinationRule,
+    VirtualService,
+    Sidecar,
+    PeerAuthentication,
+    AuthorizationPolicy,
+
+    /// <summary>The <c>istio</c> ConfigMap whose <c>data.mesh</c> holds Istio's MeshConfig.</summary>
+    MeshConfig,
+}
+
+/// <summary>Where a resource was read from: the file and the line its document starts on.</summary>
+public sealed record SourceLocation(string File, int Line)
+{
+    public override string ToString() => $"{File}:{Line}";
+}
+
+/// <summary>The Kubernetes object metadata Istio uses: name, namespace (<c>default</c> when absent), labels, annotations.</summary>
+public sealed record ResourceMetadata
+{
+    public const string DefaultNamespace = "default";
+
+    public required string Name { get; init; }
+
+    public string Namespace { get; init; } = DefaultNamespace;
+
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = EmptyMap;
+
+    public IReadOnlyDictionary<string, string> Annotations { get; init; } = EmptyMap;
+
+    internal static readonly IReadOnlyDictionary<string, string> EmptyMap = new Dictionary<string, string>();
+}
+
+/// <summary>The typed <c>spec</c> of an Istio resource (one subclass per kind).</summary>
+public abstract record IstioSpec;
+
+/// <summary>
+/// One parsed Istio resource: its kind, metadata, the file it came from and its typed spec. The parser produces
+/// these; the validator and the translator consume them.
+/// </summary>
+public sealed record IstioResource
+{
+    public required ResourceKind Kind { get; init; }
+
+    public required ResourceMetadata Metadata { get; init; }
+
+    public required SourceLocation Source { get; init; }
+
+    public required IstioSpec Spec { get; init; }
+
+    public string Name => Metadata.Name;
+
+    public string Namespace => Metadata.Namespace;
+
+    /// <summary>How errors and origins name the resource: <c>VirtualService default/reviews</c>.</summary>
+    public string Id => $"{Kind} {Namespace}/{Name}";
+
+    public override string ToString() => Id;
+}

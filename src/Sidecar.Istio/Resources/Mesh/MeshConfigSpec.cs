@@ -1,0 +1,52 @@
+using Sidecar.Istio.Resources.Networking;
+
+namespace Sidecar.Istio.Resources.Mesh;
+
+/// <summary>
+/// Istio's MeshConfig, from the <c>mesh</c> key of the <c>istio</c> ConfigMap. Only the fields this sidecar uses are
+/// typed; the rest are kept as unknown (and logged) rather than refused, as Istio reads mesh config leniently.
+/// </summary>
+public sealed record MeshConfigSpec : IstioSpec
+{
+    public static readonly MeshConfigSpec Default = new();
+
+    /// <summary><c>outboundTrafficPolicy.mode</c>: ALLOW_ANY (default) or REGISTRY_ONLY.</summary>
+    public string? OutboundTrafficPolicyMode { get; init; }
+
+    public string TrustDomain { get; init; } = "cluster.local";
+
+    /// <summary>The retry policy of routes that set none (Istio's default when null).</summary>
+    public HttpRetry? DefaultHttpRetryPolicy { get; init; }
+
+    public string RootNamespace { get; init; } = "istio-system";
+
+    public bool EnableAutoMtls { get; init; } = true;
+
+    public IstioDuration ConnectTimeout { get; init; } = IstioDuration.FromTimeSpan(TimeSpan.FromSeconds(10));
+
+    public IstioDuration DnsRefreshRate { get; init; } = IstioDuration.FromTimeSpan(TimeSpan.FromSeconds(60));
+
+    /// <summary><c>h2UpgradePolicy</c>: DO_NOT_UPGRADE (default) or UPGRADE.</summary>
+    public string H2UpgradePolicy { get; init; } = "DO_NOT_UPGRADE";
+
+    public TcpKeepalive? TcpKeepalive { get; init; }
+
+    public IReadOnlyList<string> DefaultServiceExportTo { get; init; } = [];
+
+    public IReadOnlyList<string> DefaultVirtualServiceExportTo { get; init; } = [];
+
+    public IReadOnlyList<string> DefaultDestinationRuleExportTo { get; init; } = [];
+
+    /// <summary>Access log file (<c>accessLogFile</c>), e.g. <c>/dev/stdout</c>; empty disables.</summary>
+    public string? AccessLogFile { get; init; }
+
+    /// <summary><c>accessLogEncoding</c>: TEXT or JSON.</summary>
+    public string? AccessLogEncoding { get; init; }
+
+    public string? AccessLogFormat { get; init; }
+
+    public bool? EnableTracing { get; init; }
+
+    /// <summary>Top-level keys present but not typed here (kept for diagnostics).</summary>
+    public IReadOnlyList<string> UntypedFields { get; init; } = [];
+}

@@ -1,0 +1,191 @@
+namespace Sidecar.Istio.Resources.Networking;
+
+/// <summary>Istio's <c>TrafficPolicy</c>: how to talk to a destination.</summary>
+public sealed record TrafficPolicy
+{
+    public LoadBalancerSettings? LoadBalancer { get; init; }
+
+    public ConnectionPoolSettings? ConnectionPool { get; init; }
+
+    public OutlierDetection? OutlierDetection { get; init; }
+
+    public ClientTlsSettings? Tls { get; init; }
+
+    public IReadOnlyList<PortTrafficPolicy> PortLevelSettings { get; init; } = [];
+
+    /// <summary>True when <c>tunnel</c> was given (not supported by this sidecar).</summary>
+    public bool HasTunnel { get; init; }
+
+    /// <summary>True when <c>proxyProtocol</c> was given (not supported by this sidecar).</summary>
+    public bool HasProxyProtocol { get; init; }
+}
+
+/// <summary>A <c>portLevelSettings[]</c> entry: replaces (does not merge with) the policy for one port.</summary>
+public sealed record PortTrafficPolicy
+{
+    public int? Port { get; init; }
+
+    public LoadBalancerSettings? LoadBalancer { get; init; }
+
+    public ConnectionPoolSettings? ConnectionPool { get; init; }
+
+    public OutlierDetection? OutlierDetection { get; init; }
+
+    public ClientTlsSettings? Tls { get; init; }
+}
+
+/// <summary>Istio's <c>LoadBalancerSettings</c>.</summary>
+public sealed record LoadBalancerSettings
+{
+    /// <summary><c>simple</c>: UNSPECIFIED, LEAST_CONN, RANDOM, PASSTHROUGH, ROUND_ROBIN, LEAST_REQUEST.</summary>
+    public string? Simple { get; init; }
+
+    public ConsistentHashLb? ConsistentHash { get; init; }
+
+    public bool HasLocalityLbSetting { get; init; }
+
+    public IstioDuration? WarmupDurationSecs { get; init; }
+
+    /// <summary><c>warmup.duration</c>.</summary>
+    public IstioDuration? WarmupDuration { get; init; }
+
+    /// <summary><c>warmup.minimumPercent</c>.</summary>
+    public double? WarmupMinimumPercent { get; init; }
+
+    /// <summary><c>warmup.aggression</c>.</summary>
+    public double? WarmupAggression { get; init; }
+}
+
+/// <summary>Istio's <c>ConsistentHashLB</c>: what to hash and which hashing load balancer.</summary>
+public sealed record ConsistentHashLb
+{
+    public string? HttpHeaderName { get; init; }
+
+    public HttpCookie? HttpCookie { get; init; }
+
+    public bool? UseSourceIp { get; init; }
+
+    public string? HttpQueryParameterName { get; init; }
+
+    /// <summary><c>ringHash.minimumRingSize</c>; <see cref="HasRingHash"/> tells whether <c>ringHash</c> was given.</summary>
+    public ulong? RingHashMinimumRingSize { get; init; }
+
+    public bool HasRingHash { get; init; }
+
+    public ulong? MaglevTableSize { get; init; }
+
+    public bool HasMaglev { get; init; }
+
+    /// <summary>The deprecated top-level <c>minimumRingSize</c>.</summary>
+    public ulong? MinimumRingSize { get; init; }
+}
+
+/// <summary><c>consistentHash.httpCookie</c>.</summary>
+public sealed record HttpCookie
+{
+    public string Name { get; init; } = "";
+
+    public string? Path { get; init; }
+
+    public IstioDuration? Ttl { get; init; }
+}
+
+/// <summary>Istio's <c>ConnectionPoolSettings</c>.</summary>
+public sealed record ConnectionPoolSettings
+{
+    public TcpSettings? Tcp { get; init; }
+
+    public HttpSettings? Http { get; init; }
+}
+
+/// <summary><c>connectionPool.tcp</c>.</summary>
+public sealed record TcpSettings
+{
+    public int? MaxConnections { get; init; }
+
+    public IstioDuration? ConnectTimeout { get; init; }
+
+    public TcpKeepalive? TcpKeepalive { get; init; }
+
+    public IstioDuration? MaxConnectionDuration { get; init; }
+
+    public IstioDuration? IdleTimeout { get; init; }
+}
+
+/// <summary><c>connectionPool.tcp.tcpKeepalive</c>.</summary>
+public sealed record TcpKeepalive
+{
+    public int? Probes { get; init; }
+
+    public IstioDuration? Time { get; init; }
+
+    public IstioDuration? Interval { get; init; }
+}
+
+/// <summary><c>connectionPool.http</c>.</summary>
+public sealed record HttpSettings
+{
+    public int? Http1MaxPendingRequests { get; init; }
+
+    public int? Http2MaxRequests { get; init; }
+
+    public int? MaxRequestsPerConnection { get; init; }
+
+    public int? MaxRetries { get; init; }
+
+    public IstioDuration? IdleTimeout { get; init; }
+
+    /// <summary>DEFAULT, DO_NOT_UPGRADE or UPGRADE.</summary>
+    public string? H2UpgradePolicy { get; init; }
+
+    public bool? UseClientProtocol { get; init; }
+
+    public int? MaxConcurrentStreams { get; init; }
+}
+
+/// <summary>Istio's <c>OutlierDetection</c>.</summary>
+public sealed record OutlierDetection
+{
+    public bool SplitExternalLocalOriginErrors { get; init; }
+
+    public uint? ConsecutiveLocalOriginFailures { get; init; }
+
+    public uint? ConsecutiveGatewayErrors { get; init; }
+
+    public uint? Consecutive5xxErrors { get; init; }
+
+    /// <summary>The deprecated <c>consecutiveErrors</c>.</summary>
+    public int? ConsecutiveErrors { get; init; }
+
+    public IstioDuration? Interval { get; init; }
+
+    public IstioDuration? BaseEjectionTime { get; init; }
+
+    public int? MaxEjectionPercent { get; init; }
+
+    public int? MinHealthPercent { get; init; }
+}
+
+/// <summary>Istio's <c>ClientTLSSettings</c> (TLS origination toward the destination).</summary>
+public sealed record ClientTlsSettings
+{
+    /// <summary>DISABLE, SIMPLE, MUTUAL or ISTIO_MUTUAL.</summary>
+    public string Mode { get; init; } = "DISABLE";
+
+    public string? ClientCertificate { get; init; }
+
+    public string? PrivateKey { get; init; }
+
+    public string? CaCertificates { get; init; }
+
+    public string? CredentialName { get; init; }
+
+    /// <summary>Null when absent (Istio then uses the service's accounts for ISTIO_MUTUAL).</summary>
+    public IReadOnlyList<string>? SubjectAltNames { get; init; }
+
+    public string? Sni { get; init; }
+
+    public bool? InsecureSkipVerify { get; init; }
+
+    public string? CaCrl { get; init; }
+}

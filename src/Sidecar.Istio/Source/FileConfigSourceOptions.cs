@@ -1,0 +1,16 @@
+using Sidecar.Model;
+
+namespace Sidecar.Istio;
+
+/// <summary>Options of the standalone config source.</summary>
+public sealed record FileConfigSourceOptions
+{
+    /// <summary>The directory of Istio YAML (read recursively; hidden entries skipped).</summary>
+    public required string Directory { get; init; }
+
+    /// <summary>This proxy's identity and labels.</summary>
+    public required WorkloadInfo Workload { get; init; }
+
+    /// <summary>A command-line override; else the Sidecar resource's, the mesh config's, or ALLOW_ANY.</summary>
+    public OutboundTrafficPolicy? OutboundTrafficPolicy { get; init; }
+}

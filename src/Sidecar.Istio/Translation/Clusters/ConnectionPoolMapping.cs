@@ -1,0 +1,38 @@
+using Sidecar.Istio.Resources.Networking;
+using Sidecar.Model;
+
+namespace Sidecar.Istio.Translation.Clusters;
+
+/// <summary>Istio's <c>applyConnectionPool</c>: connection pool settings to circuit breakers and connection options.
+/// Zero means unset, as Istio cannot tell them apart.</summary>
+internal static class ConnectionPoolMapping
+{
+    public static ClusterConfig Apply(ClusterConfig cluster, ConnectionPoolSettings? pool, TcpKeepalive? meshKeepalive, TimeSpan meshConnectTimeout)
+    {
+        var breakers = CircuitBreakersConfig.Default;
+        if (pool?.Http is { } http)
+        {
+            breakers = breakers with
+            {
+                MaxRequests = http.Http2MaxRequests is > 0 and var r ? r : breakers.MaxRequests,
+                MaxPendingRequests = http.Http1MaxPendingRequests is > 0 and var p ? p : breakers.MaxPendingRequests,
+                MaxRetries = http.MaxRetries is > 0 and var m ? m : breakers.MaxRetries,
+            };
+        }
+
+        if (pool?.Tcp?.MaxConnections is > 0 and var maxConnections)
+        {
+            breakers = breakers with { MaxConnections = maxConnections };
+        }
+
+        var keepalive = pool?.Tcp?.TcpKeepalive ?? meshKeepalive;
+        return cluster with
+        {
+            CircuitBreakers = breakers == CircuitBreakersConfig.Default ? CircuitBreakersConfig.Default : breakers,
+            ConnectTimeout = pool?.Tcp?.ConnectTimeout?.ToTimeSpan() ?? meshConnectTimeout,
+            IdleTimeout = pool?.Http?.IdleTimeout?.ToTimeSpan() ?? cluster.IdleTimeout,
+            MaxRequestsPerConnection = pool?.Http?.MaxRequestsPerConnection is > 0 and var perConnection ? perConnection : null,
+            TcpKeepalive = keepalive is null ? null : new TcpKeepaliveConfig(keepalive.Probes, keepalive.Time?.ToTimeSpan(), keepalive.Interval?.ToTimeSpan()),
+        };
+    }
+}

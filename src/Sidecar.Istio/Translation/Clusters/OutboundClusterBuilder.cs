@@ -1,0 +1,257 @@
+using Sidecar.Istio.Resources.Networking;
+using Sidecar.Istio.Translation.Registry;
+using Sidecar.Model;
+
+namespace Sidecar.Istio.Translation.Clusters;
+
+/// <summary>
+/// Builds the outbound clusters of a service as istiod's cluster builder does: <c>outbound|port||host</c> per port,
+/// plus <c>outbound|port|subset|host</c> per DestinationRule subset (endpoints filtered by the subset's labels),
+/// each with the traffic policy that applies (load balancer, connection pool, outlier detection, TLS).
+/// </summary>
+internal sealed class OutboundClusterBuilder(PushContext push)
+{
+    private static readonly string[] IstioAlpn = ["istio-peer-exchange", "istio"];
+    private static readonly string[] IstioAlpnH2 = ["istio-peer-exchange", "istio", "h2"];
+
+    public IEnumerable<ClusterConfig> Build(MeshService service)
+    {
+        var rule = push.DestinationRules.Find(service.Host, service.Namespace);
+        foreach (var port in service.Ports)
+        {
+            if (port.Protocol == PortProtocol.Udp)
+            {
+                continue;
+            }
+
+            var policy = EffectiveTrafficPolicy.ForPort(rule?.TrafficPolicy, port.Number);
+            if (BuildCluster(service, port, null, Labels.Empty, policy) is { } parent)
+            {
+                yield return parent;
+            }
+
+            foreach (var subset in rule?.Subsets ?? [])
+            {
+                var subsetPolicy = policy.Merge(subset.TrafficPolicy, port.Number);
+                if (BuildCluster(service, port, subset.Name, Labels.From(subset.Labels), subsetPolicy) is { } cluster)
+                {
+                    yield return cluster;
+                }
+            }
+        }
+    }
+
+    private ClusterConfig? BuildCluster(MeshService service, MeshServicePort port, string? subset, Labels subsetLabels, EffectiveTrafficPolicy policy)
+    {
+        var name = ClusterName.Outbound(port.Number, subset, service.Host);
+        var type = policy.LoadBalancer?.Simple == "PASSTHROUGH"
+            ? ClusterDiscoveryType.OriginalDst
+            : service.Resolution switch
+            {
+                ServiceResolution.Static => ClusterDiscoveryType.Static,
+                ServiceResolution.Dns => ClusterDiscoveryType.StrictDns,
+                ServiceResolution.DnsRoundRobin => ClusterDiscoveryType.LogicalDns,
+                _ => ClusterDiscoveryType.OriginalDst,
+            };
+        var endpoints = type == ClusterDiscoveryType.OriginalDst ? [] : Endpoints(service, port, subsetLabels);
+        if (endpoints.Count == 0 && type is ClusterDiscoveryType.StrictDns or ClusterDiscoveryType.LogicalDns)
+        {
+            // istiod leaves out DNS clusters without endpoints (e.g. a subset whose labels match none).
+            push.Warn(service.Source, $"cluster {name} has no endpoints and is left out");
+            return null;
+        }
+
+        var cluster = new ClusterConfig
+        {
+            Name = name,
+            Type = type,
+            Endpoints = endpoints.ToEquatableArray(),
+            Service = new ServiceMetadata(service.Host, service.ShortName, service.Namespace, port.Number, subset, port.Protocol.IstioName()),
+            DnsRefreshRate = push.Mesh.DnsRefreshRate.ToTimeSpan(),
+            HttpProtocol = UpstreamProtocol(port.Protocol, policy.ConnectionPool),
+        };
+        cluster = ConnectionPoolMapping.Apply(cluster, policy.ConnectionPool, push.Mesh.TcpKeepalive, push.Mesh.ConnectTimeout.ToTimeSpan());
+        cluster = ApplyOutlierDetection(cluster, policy.OutlierDetection);
+        cluster = ApplyLoadBalancer(cluster, policy.LoadBalancer);
+        return ApplyTls(cluster, service, port, subset, policy.Tls);
+    }
+
+    private static List<EndpointConfig> Endpoints(MeshService service, MeshServicePort port, Labels subsetLabels)
+    {
+        var result = new List<EndpointConfig>();
+        if (service.Endpoints.Count == 0 && service.Resolution is ServiceResolution.Dns or ServiceResolution.DnsRoundRobin)
+        {
+            // A DNS ServiceEntry without endpoints resolves its own host.
+            if (subsetLabels.Count == 0)
+            {
+                result.Add(new EndpointConfig { Address = service.Host, Port = port.TargetPort ?? port.Number });
+            }
+
+            return result;
+        }
+
+        foreach (var endpoint in service.Endpoints)
+        {
+            if (!endpoint.Labels.IsSupersetOf(subsetLabels))
+            {
+                continue;
+            }
+
+            result.Add(new EndpointConfig
+            {
+                Address = endpoint.Address,
+                Port = endpoint.PortFor(port),
+                Weight = endpoint.Weight,
+                Labels = endpoint.Labels,
+                Locality = endpoint.Locality,
+                ServiceAccount = endpoint.ServiceAccount,
+                WorkloadName = endpoint.WorkloadName,
+                WorkloadNamespace = endpoint.Namespace,
+            });
+        }
+
+        return result;
+    }
+
+    /// <summary>Istio's <c>setUpstreamProtocol</c> and <c>shouldH2Upgrade</c>.</summary>
+    private UpstreamHttpProtocol UpstreamProtocol(PortProtocol protocol, ConnectionPoolSettings? pool)
+    {
+        if (protocol.IsHttp2())
+        {
+            return UpstreamHttpProtocol.Http2;
+        }
+
+        var upgrade = pool?.Http?.H2UpgradePolicy ?? "DEFAULT";
+        if (upgrade == "UPGRADE" || (protocol.IsHttp() && upgrade == "DEFAULT" && push.Mesh.H2UpgradePolicy == "UPGRADE"))
+        {
+            return UpstreamHttpProtocol.Http2;
+        }
+
+        if (pool?.Http?.UseClientProtocol == true || protocol.IsSniffed())
+        {
+            return UpstreamHttpProtocol.UseDownstream;
+        }
+
+        return protocol.IsHttp() ? UpstreamHttpProtocol.Http1 : UpstreamHttpProtocol.UseDownstream;
+    }
+
+    /// <summary>Istio's <c>applyOutlierDetection</c>; an unset <c>consecutive5xxErrors</c> leaves Envoy's default of 5 in force.</summary>
+    private static ClusterConfig ApplyOutlierDetection(ClusterConfig cluster, OutlierDetection? outlier)
+    {
+        if (outlier is null)
+        {
+            return cluster;
+        }
+
+        var defaults = new OutlierDetectionConfig();
+        var config = new OutlierDetectionConfig
+        {
+            Consecutive5xx = (int?)(outlier.Consecutive5xxErrors ?? 5),
+            ConsecutiveGatewayErrors = (int?)outlier.ConsecutiveGatewayErrors,
+            SplitExternalLocalOriginErrors = outlier.SplitExternalLocalOriginErrors,
+            ConsecutiveLocalOriginFailures = outlier.SplitExternalLocalOriginErrors && outlier.ConsecutiveLocalOriginFailures is > 0 and var local ? (int)local : null,
+            Interval = outlier.Interval?.ToTimeSpan() ?? defaults.Interval,
+            BaseEjectionTime = outlier.BaseEjectionTime?.ToTimeSpan() ?? defaults.BaseEjectionTime,
+            MaxEjectionPercent = outlier.MaxEjectionPercent is > 0 and var max ? max : defaults.MaxEjectionPercent,
+        };
+
+        // Istio disables Envoy's panic mode with outlier detection unless minHealthPercent says otherwise.
+        return cluster with { OutlierDetection = config, HealthyPanicThresholdPercent = outlier.MinHealthPercent ?? 0 };
+    }
+
+    /// <summary>Istio's <c>applyLoadBalancer</c>.</summary>
+    private static ClusterConfig ApplyLoadBalancer(ClusterConfig cluster, LoadBalancerSettings? lb)
+    {
+        if (cluster.Type == ClusterDiscoveryType.OriginalDst)
+        {
+            return cluster with { LbPolicy = LoadBalancerPolicy.ClusterProvided };
+        }
+
+        var policy = lb?.Simple switch
+        {
+            "RANDOM" => LoadBalancerPolicy.Random,
+            "ROUND_ROBIN" => LoadBalancerPolicy.RoundRobin,
+            _ => LoadBalancerPolicy.LeastRequest,
+        };
+        var ringSize = cluster.MinimumRingSize;
+        if (lb?.ConsistentHash is { } hash)
+        {
+            if (hash.HasMaglev)
+            {
+                policy = LoadBalancerPolicy.Maglev;
+            }
+            else
+            {
+                policy = LoadBalancerPolicy.RingHash;
+                var size = hash.HasRingHash ? hash.RingHashMinimumRingSize : hash.MinimumRingSize;
+                ringSize = size is > 0 and <= int.MaxValue ? (int)size.Value : 1024;
+            }
+        }
+
+        var warmup = lb?.WarmupDuration ?? lb?.WarmupDurationSecs;
+        return cluster with
+        {
+            LbPolicy = policy,
+            MinimumRingSize = ringSize,
+            SlowStartWindow = warmup is { } w && policy is LoadBalancerPolicy.RoundRobin or LoadBalancerPolicy.LeastRequest ? w.ToTimeSpan() : null,
+        };
+    }
+
+    /// <summary>Istio's <c>buildAutoMtlsSettings</c> and <c>buildUpstreamClusterTLSContext</c>.</summary>
+    private ClusterConfig ApplyTls(ClusterConfig cluster, MeshService service, MeshServicePort port, string? subset, ClientTlsSettings? tls)
+    {
+        var h2 = cluster.HttpProtocol == UpstreamHttpProtocol.Http2;
+        if (tls is null)
+        {
+            // Auto mTLS: endpoints labelled security.istio.io/tlsMode=istio get ISTIO_MUTUAL. Istio never applies it
+            // to MESH_EXTERNAL services, and an ORIGINAL_DST cluster has no endpoint labels to decide by.
+            var auto = push.Mesh.EnableAutoMtls && !service.MeshExternal && cluster.Type != ClusterDiscoveryType.OriginalDst;
+            return cluster with { AutoMtls = auto };
+        }
+
+        switch (tls.Mode)
+        {
+            case "ISTIO_MUTUAL":
+                return cluster with
+                {
+                    Tls = new UpstreamTlsConfig
+                    {
+                        Mode = UpstreamTlsMode.IstioMutual,
+                        Sni = string.IsNullOrEmpty(tls.Sni) ? $"outbound_.{port.Number}_.{subset}_.{service.Host}" : tls.Sni,
+                        SubjectAltNames = (tls.SubjectAltNames ?? service.ServiceAccounts).ToEquatableArray(),
+                        Alpn = (h2 ? IstioAlpnH2 : IstioAlpn).ToEquatableArray(),
+                    },
+                };
+            case "SIMPLE" or "MUTUAL":
+                if (!string.IsNullOrEmpty(tls.CredentialName))
+                {
+                    push.Error(service.Source, null,
+                        $"DestinationRule tls.credentialName \"{tls.CredentialName}\" for {cluster.Name} names a Kubernetes secret, which the standalone source cannot read; give caCertificates/clientCertificate/privateKey file paths instead");
+                    return cluster;
+                }
+
+                if (!string.IsNullOrEmpty(tls.CaCrl))
+                {
+                    push.Warn(service.Source, $"tls.caCrl for {cluster.Name} is not applied by this sidecar");
+                }
+
+                return cluster with
+                {
+                    Tls = new UpstreamTlsConfig
+                    {
+                        Mode = tls.Mode == "SIMPLE" ? UpstreamTlsMode.Simple : UpstreamTlsMode.Mutual,
+                        Sni = string.IsNullOrEmpty(tls.Sni) ? null : tls.Sni,
+                        SubjectAltNames = (tls.SubjectAltNames is { Count: > 0 } sans ? sans : service.ServiceAccounts).ToEquatableArray(),
+                        Alpn = h2 ? ["h2"] : default,
+                        CaCertificatesPath = string.IsNullOrEmpty(tls.CaCertificates) ? null : tls.CaCertificates,
+                        ClientCertificatePath = tls.Mode == "MUTUAL" ? tls.ClientCertificate : null,
+                        PrivateKeyPath = tls.Mode == "MUTUAL" ? tls.PrivateKey : null,
+                        InsecureSkipVerify = tls.InsecureSkipVerify ?? false,
+                    },
+                };
+            default:
+                // DISABLE: plaintext to every endpoint, auto mTLS off.
+                return cluster;
+        }
+    }
+}

@@ -1,0 +1,53 @@
+using System.Globalization;
+using Sidecar.Model;
+
+namespace Sidecar.Istio.Translation.Listeners;
+
+/// <summary>The filter chains istiod builds over and over: HTTP connection managers, TCP proxies and passthroughs.</summary>
+internal static class FilterChains
+{
+    /// <summary>What Envoy's HTTP inspector reports for plaintext HTTP/1.1 and h2c: the match of an auto-detected HTTP chain.</summary>
+    public static readonly FilterChainMatchConfig SniffedHttp = new()
+    {
+        TransportProtocol = "raw_buffer",
+        ApplicationProtocols = ["http/1.1", "h2c"],
+    };
+
+    public static FilterChainConfig Http(string name, string routeTable, string statPrefix, FilterChainMatchConfig match, bool inbound = false) => new()
+    {
+        Name = name,
+        Match = match,
+        Http = new HttpConnectionManagerConfig { RouteTableName = routeTable, StatPrefix = statPrefix, ForwardClientCertDetails = inbound },
+    };
+
+    public static FilterChainConfig Tcp(string name, string cluster, FilterChainMatchConfig match) => new()
+    {
+        Name = name,
+        Match = match,
+        Tcp = new TcpProxyConfig { StatPrefix = cluster, Clusters = [new WeightedClusterConfig { Cluster = cluster }] },
+    };
+
+    public static string StatPrefix(string direction, string address, int port) =>
+        $"{direction}_{address}_{port.ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>Names must be unique within a listener; later duplicates get a numeric suffix.</summary>
+    public static List<FilterChainConfig> WithUniqueNames(List<FilterChainConfig> chains)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < chains.Count; i++)
+        {
+            var name = chains[i].Name;
+            for (var n = 2; !seen.Add(name); n++)
+            {
+                name = $"{chains[i].Name}#{n.ToString(CultureInfo.InvariantCulture)}";
+            }
+
+            if (name != chains[i].Name)
+            {
+                chains[i] = chains[i] with { Name = name };
+            }
+        }
+
+        return chains;
+    }
+}

@@ -1,0 +1,179 @@
+using System.Globalization;
+using Sidecar.Istio.Resources.Networking;
+using Sidecar.Istio.Translation.Clusters;
+using Sidecar.Istio.Translation.Registry;
+using Sidecar.Istio.Translation.Routes;
+using Sidecar.Istio.Validation;
+using Sidecar.Model;
+
+namespace Sidecar.Istio.Translation.Listeners;
+
+/// <summary>
+/// Builds the inbound side (Istio's <c>buildSidecarInboundListeners</c>): for each port of the services this workload
+/// serves (a ServiceEntry whose <c>workloadSelector</c> selects it, or an endpoint at one of its instance IPs) a chain
+/// in <c>virtualInbound</c> toward <c>inbound|port||</c>; with a Sidecar <c>ingress</c>, its ports instead, each also a
+/// listener the sidecar binds, forwarding to <c>defaultEndpoint</c>.
+/// </summary>
+internal sealed class InboundListenerBuilder(PushContext push)
+{
+    public List<FilterChainConfig> VirtualInboundChains { get; } = [];
+
+    public List<ListenerConfig> BoundListeners { get; } = [];
+
+    public List<ClusterConfig> Clusters { get; } = [];
+
+    public List<RouteTableConfig> RouteTables { get; } = [];
+
+    public void Build()
+    {
+        var instances = Instances();
+        if (push.Scope.Ingress.Count > 0)
+        {
+            BuildFromIngress(instances);
+            return;
+        }
+
+        foreach (var instance in instances)
+        {
+            var cluster = Cluster(instance.TargetPort, instance.Port.Protocol, instance, endpoint: null, push.Scope.Spec?.InboundConnectionPool);
+            Clusters.Add(cluster);
+            AddPort(instance.TargetPort, instance.Port.Number, instance.Port.Protocol, bound: null);
+        }
+    }
+
+    /// <summary>The (service, port) pairs this workload serves, one per target port (the first wins).</summary>
+    private List<ServiceInstance> Instances()
+    {
+        var workload = push.Workload;
+        var result = new List<ServiceInstance>();
+        var targetPorts = new HashSet<int>();
+        foreach (var service in push.AllServices)
+        {
+            var selected = service.WorkloadSelector is { } selector && service.Namespace == workload.Namespace && workload.Labels.IsSupersetOf(selector);
+            foreach (var port in service.Ports)
+            {
+                if (port.Protocol == PortProtocol.Udp)
+                {
+                    continue;
+                }
+
+                if (selected && targetPorts.Add(port.TargetPort ?? port.Number))
+                {
+                    result.Add(new ServiceInstance(service, port, port.TargetPort ?? port.Number));
+                }
+
+                foreach (var endpoint in service.Endpoints)
+                {
+                    if (workload.InstanceIps.AsSpan().Contains(endpoint.Address) && targetPorts.Add(endpoint.PortFor(port)))
+                    {
+                        result.Add(new ServiceInstance(service, port, endpoint.PortFor(port)));
+                    }
+                }
+            }
+        }
+
+        return result;
+    }
+
+    private void BuildFromIngress(List<ServiceInstance> instances)
+    {
+        foreach (var ingress in push.Scope.Ingress)
+        {
+            var port = ingress.Port!;
+            var protocol = PortProtocols.FromPort(port.Protocol, port.Name);
+            var instance = instances.FirstOrDefault(i => i.TargetPort == port.Number);
+            (string Address, int Port)? endpoint = null;
+            if (!string.IsNullOrEmpty(ingress.DefaultEndpoint) && DefaultEndpoints.TrySplit(ingress.DefaultEndpoint, out var host, out var endpointPort))
+            {
+                var address = host is "127.0.0.1" or "::1" ? host : push.Workload.InstanceIps.IsEmpty ? "127.0.0.1" : push.Workload.InstanceIps[0];
+                endpoint = (address, int.Parse(endpointPort, CultureInfo.InvariantCulture));
+            }
+
+            Clusters.Add(Cluster(port.Number, protocol, instance, endpoint, ingress.ConnectionPool ?? push.Scope.Spec?.InboundConnectionPool));
+            var bind = string.IsNullOrEmpty(ingress.Bind) ? "0.0.0.0" : ingress.Bind;
+            AddPort(port.Number, instance?.Port.Number ?? port.Number, protocol, bound: bind);
+        }
+    }
+
+    private ClusterConfig Cluster(int targetPort, PortProtocol protocol, ServiceInstance? instance, (string Address, int Port)? endpoint, ConnectionPoolSettings? pool)
+    {
+        var cluster = new ClusterConfig
+        {
+            Name = ClusterName.Inbound(targetPort),
+            Type = endpoint is null ? ClusterDiscoveryType.OriginalDst : ClusterDiscoveryType.Static,
+            LbPolicy = endpoint is null ? LoadBalancerPolicy.ClusterProvided : LoadBalancerPolicy.RoundRobin,
+            Endpoints = endpoint is { } e ? [new EndpointConfig { Address = e.Address, Port = e.Port }] : default,
+            HttpProtocol = protocol.IsHttp2() ? UpstreamHttpProtocol.Http2 : protocol.IsHttp() ? UpstreamHttpProtocol.Http1 : UpstreamHttpProtocol.UseDownstream,
+            // Istio binds inbound connections to 127.0.0.6 (which its iptables rules let through) unless the
+            // endpoint is loopback.
+            UpstreamBindAddress = endpoint is { Address: "127.0.0.1" or "::1" } ? null : InternalClusters.InboundPassthroughBindAddress,
+            Service = instance is null
+                ? null
+                : new ServiceMetadata(instance.Service.Host, instance.Service.ShortName, instance.Service.Namespace, instance.Port.Number, null, instance.Port.Protocol.IstioName()),
+        };
+        return ConnectionPoolMapping.Apply(cluster, pool, push.Mesh.TcpKeepalive, push.Mesh.ConnectTimeout.ToTimeSpan());
+    }
+
+    private void AddPort(int targetPort, int servicePort, PortProtocol protocol, string? bound)
+    {
+        var cluster = ClusterName.Inbound(targetPort);
+        var table = cluster;
+        var prefix = FilterChains.StatPrefix("inbound", bound ?? "0.0.0.0", targetPort);
+        var chains = new List<FilterChainConfig>();
+        var p = targetPort.ToString(CultureInfo.InvariantCulture);
+        if (protocol.IsHttp() || protocol.IsSniffed())
+        {
+            RouteTables.Add(RouteTable(table, targetPort, servicePort, protocol));
+            chains.Add(FilterChains.Http($"inbound|{p}|http", table, prefix,
+                protocol.IsSniffed() ? FilterChains.SniffedHttp : FilterChainMatchConfig.Any, inbound: true));
+        }
+
+        if (!protocol.IsHttp())
+        {
+            chains.Add(FilterChains.Tcp($"inbound|{p}|tcp", cluster, FilterChainMatchConfig.Any));
+        }
+
+        VirtualInboundChains.AddRange(chains.Select(c => c with { Match = c.Match with { DestinationPort = targetPort } }));
+        if (bound is not null)
+        {
+            BoundListeners.Add(new ListenerConfig
+            {
+                Name = ListenerNames.ForAddress(bound, targetPort),
+                Direction = TrafficDirection.Inbound,
+                Address = bound,
+                Port = targetPort,
+                BindToPort = true,
+                FilterChains = chains.ToEquatableArray(),
+            });
+        }
+    }
+
+    /// <summary>Istio's inbound route table: one virtual host <c>inbound|http|port</c> for any authority, routing <c>/</c>
+    /// to the inbound cluster with no timeout, retrying resets before the request was sent (not for gRPC).</summary>
+    private static RouteTableConfig RouteTable(string name, int targetPort, int servicePort, PortProtocol protocol) => new()
+    {
+        Name = name,
+        VirtualHosts =
+        [
+            new VirtualHostConfig
+            {
+                Name = $"inbound|http|{servicePort.ToString(CultureInfo.InvariantCulture)}",
+                Domains = ["*"],
+                Routes =
+                [
+                    new RouteConfig
+                    {
+                        Name = OutboundRouteTableBuilder.DefaultRouteName,
+                        Route = new RouteActionConfig
+                        {
+                            Clusters = [new WeightedClusterConfig { Cluster = ClusterName.Inbound(targetPort) }],
+                            Retry = protocol.IsGrpc() ? null : RetryPolicies.Inbound,
+                        },
+                    },
+                ],
+            },
+        ],
+    };
+
+    private sealed record ServiceInstance(MeshService Service, MeshServicePort Port, int TargetPort);
+}

@@ -1,0 +1,97 @@
+using Sidecar.Istio.Resources;
+using Sidecar.Istio.Resources.Networking;
+using Sidecar.Model;
+
+namespace Sidecar.Istio.Translation.Registry;
+
+/// <summary>How a service's endpoints are found (a ServiceEntry's <c>resolution</c>).</summary>
+internal enum ServiceResolution
+{
+    /// <summary>NONE: traffic goes to the original destination (an ORIGINAL_DST cluster).</summary>
+    Passthrough,
+
+    /// <summary>STATIC: the listed endpoint addresses.</summary>
+    Static,
+
+    /// <summary>DNS: endpoints resolved and re-resolved (STRICT_DNS).</summary>
+    Dns,
+
+    /// <summary>DNS_ROUND_ROBIN: one name resolved per new connection (LOGICAL_DNS).</summary>
+    DnsRoundRobin,
+}
+
+/// <summary>A service port with its protocol as Istio reads it.</summary>
+internal sealed record MeshServicePort(int Number, string Name, PortProtocol Protocol, int? TargetPort);
+
+/// <summary>One endpoint of a service: an inline ServiceEntry endpoint or a selected WorkloadEntry.</summary>
+internal sealed record ServiceEndpoint
+{
+    public required string Address { get; init; }
+
+    public IReadOnlyDictionary<string, int> Ports { get; init; } = new Dictionary<string, int>();
+
+    public Labels Labels { get; init; } = Labels.Empty;
+
+    public int Weight { get; init; } = 1;
+
+    public string? Locality { get; init; }
+
+    public string? ServiceAccount { get; init; }
+
+    public string? WorkloadName { get; init; }
+
+    public required string Namespace { get; init; }
+
+    /// <summary>The endpoint's port for a service port: its <c>ports</c> entry by name, else the target port, else the port.</summary>
+    public int PortFor(MeshServicePort port) => Ports.TryGetValue(port.Name, out var p) ? p : port.TargetPort ?? port.Number;
+}
+
+/// <summary>A service in the registry: one host of a ServiceEntry, with its ports, addresses and endpoints.</summary>
+internal sealed class MeshService
+{
+    public required string Host { get; init; }
+
+    public required string Namespace { get; init; }
+
+    public required IReadOnlyList<MeshServicePort> Ports { get; init; }
+
+    /// <summary>Plain VIPs from <c>addresses</c>.</summary>
+    public IReadOnlyList<string> Vips { get; init; } = [];
+
+    /// <summary>CIDR blocks from <c>addresses</c>.</summary>
+    public IReadOnlyList<string> Cidrs { get; init; } = [];
+
+    public ServiceResolution Resolution { get; init; }
+
+    public bool MeshExternal { get; init; }
+
+    public IReadOnlyList<ServiceEndpoint> Endpoints { get; init; } = [];
+
+    public IReadOnlyList<string> ExportTo { get; init; } = [];
+
+    /// <summary>SANs expected of the service's workloads: the entry's <c>subjectAltNames</c> and the endpoints' SPIFFE ids.</summary>
+    public IReadOnlyList<string> ServiceAccounts { get; init; } = [];
+
+    /// <summary>The ServiceEntry's <c>workloadSelector</c>, or null.</summary>
+    public Labels? WorkloadSelector { get; init; }
+
+    public required IstioResource Source { get; init; }
+
+    /// <summary>Istio's service name: <c>reviews</c> for <c>reviews.default.svc.cluster.local</c>, else the host.</summary>
+    public string ShortName => Naming.HostNames.ShortName(Host);
+
+    public MeshServicePort? FindPort(int number)
+    {
+        foreach (var port in Ports)
+        {
+            if (port.Number == number)
+            {
+                return port;
+            }
+        }
+
+        return null;
+    }
+
+    public override string ToString() => $"{Host} ({Source.Id})";
+}

@@ -1,0 +1,102 @@
+using Sidecar.Istio.Resources;
+using Sidecar.Istio.Resources.Mesh;
+using Sidecar.Istio.Resources.Networking;
+using Sidecar.Model;
+
+namespace Sidecar.Istio.Translation.Registry;
+
+/// <summary>
+/// Turns ServiceEntries into services, one per host, as Istio's ServiceEntry controller does: inline endpoints, or
+/// the WorkloadEntries of the entry's namespace its <c>workloadSelector</c> selects; SANs from <c>subjectAltNames</c>
+/// and the endpoints' service accounts.
+/// </summary>
+internal static class ServiceRegistryBuilder
+{
+    public static IReadOnlyList<MeshService> Build(IReadOnlyList<IstioResource> resources, MeshConfigSpec mesh, List<ConfigError> errors)
+    {
+        var workloadEntries = resources.Where(r => r.Spec is WorkloadEntrySpec).ToArray();
+        var services = new List<MeshService>();
+        foreach (var resource in resources)
+        {
+            if (resource.Spec is not ServiceEntrySpec se)
+            {
+                continue;
+            }
+
+            var endpoints = new List<ServiceEndpoint>();
+            if (se.Endpoints is { } inline)
+            {
+                for (var i = 0; i < inline.Count; i++)
+                {
+                    if (inline[i].Address.StartsWith("unix://", StringComparison.Ordinal))
+                    {
+                        errors.Add(new ConfigError(resource.Source.File, resource.Id, $"spec.endpoints[{i}].address",
+                            "unix domain socket endpoints are not supported by this sidecar"));
+                        continue;
+                    }
+
+                    endpoints.Add(ToEndpoint(inline[i], resource.Namespace, workloadName: null));
+                }
+            }
+            else if (se.WorkloadSelector is { } selector)
+            {
+                var selectorLabels = Labels.From(selector);
+                foreach (var we in workloadEntries)
+                {
+                    var entry = (WorkloadEntrySpec)we.Spec;
+                    if (we.Namespace == resource.Namespace && Labels.From(entry.Labels).IsSupersetOf(selectorLabels) && entry.Address.Length > 0 &&
+                        !entry.Address.StartsWith("unix://", StringComparison.Ordinal))
+                    {
+                        endpoints.Add(ToEndpoint(entry, we.Namespace, we.Name));
+                    }
+                }
+            }
+
+            var ports = se.Ports.Select(p => new MeshServicePort(p.Number, p.Name, PortProtocols.FromPort(p.Protocol, p.Name), p.TargetPort)).ToArray();
+            var sans = se.SubjectAltNames
+                .Concat(endpoints.Where(e => !string.IsNullOrEmpty(e.ServiceAccount)).Select(e => $"spiffe://{mesh.TrustDomain}/ns/{e.Namespace}/sa/{e.ServiceAccount}"))
+                .Distinct(StringComparer.Ordinal)
+                .Order(StringComparer.Ordinal)
+                .ToArray();
+            var resolution = se.Resolution switch
+            {
+                "STATIC" => ServiceResolution.Static,
+                "DNS" => ServiceResolution.Dns,
+                "DNS_ROUND_ROBIN" => ServiceResolution.DnsRoundRobin,
+                _ => ServiceResolution.Passthrough,
+            };
+            foreach (var host in se.Hosts)
+            {
+                services.Add(new MeshService
+                {
+                    Host = host.ToLowerInvariant(),
+                    Namespace = resource.Namespace,
+                    Ports = ports,
+                    Vips = se.Addresses.Where(a => !a.Contains('/', StringComparison.Ordinal)).ToArray(),
+                    Cidrs = se.Addresses.Where(a => a.Contains('/', StringComparison.Ordinal)).ToArray(),
+                    Resolution = resolution,
+                    MeshExternal = !se.IsMeshInternal,
+                    Endpoints = endpoints,
+                    ExportTo = se.ExportTo.Count > 0 ? se.ExportTo : mesh.DefaultServiceExportTo,
+                    ServiceAccounts = sans,
+                    WorkloadSelector = se.WorkloadSelector is { } s ? Labels.From(s) : null,
+                    Source = resource,
+                });
+            }
+        }
+
+        return services;
+    }
+
+    private static ServiceEndpoint ToEndpoint(WorkloadEntrySpec entry, string ns, string? workloadName) => new()
+    {
+        Address = entry.Address,
+        Ports = entry.Ports,
+        Labels = Labels.From(entry.Labels),
+        Weight = entry.Weight is { } w && w > 0 ? w : 1,
+        Locality = string.IsNullOrEmpty(entry.Locality) ? null : entry.Locality,
+        ServiceAccount = string.IsNullOrEmpty(entry.ServiceAccount) ? null : entry.ServiceAccount,
+        WorkloadName = workloadName,
+        Namespace = ns,
+    };
+}

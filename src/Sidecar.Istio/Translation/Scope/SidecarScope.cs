@@ -1,0 +1,147 @@
+using Sidecar.Istio.Naming;
+using Sidecar.Istio.Resources;
+using Sidecar.Istio.Resources.Networking;
+using Sidecar.Istio.Translation.Registry;
+using Sidecar.Model;
+
+namespace Sidecar.Istio.Translation.Scope;
+
+/// <summary>One <c>namespace/host</c> entry of a Sidecar egress listener.</summary>
+internal sealed record EgressHost(string Namespace, string Host)
+{
+    public static EgressHost Parse(string value, string proxyNamespace)
+    {
+        var slash = value.IndexOf('/', StringComparison.Ordinal);
+        var ns = value[..slash];
+        return new EgressHost(ns == "." ? proxyNamespace : ns, value[(slash + 1)..].ToLowerInvariant());
+    }
+
+    public bool MatchesNamespace(string ns) => Namespace != "~" && (Namespace == "*" || Namespace == ns);
+
+    public bool MatchesHost(string host) => Host == "*" || HostNames.Matches(host, Host);
+}
+
+/// <summary>An egress listener of the Sidecar scope: the services and VirtualServices visible through it.</summary>
+internal sealed class EgressScope
+{
+    public required IstioEgressListener? Listener { get; init; }
+
+    public required IReadOnlyList<MeshService> Services { get; init; }
+
+    public required IReadOnlyList<VirtualServiceEntry> VirtualServices { get; init; }
+
+    /// <summary>The listener's own port, or null for the catch-all listener.</summary>
+    public SidecarPort? Port => Listener?.Port;
+}
+
+/// <summary>
+/// What this proxy sees, as Istio's <c>SidecarScope</c>: the Sidecar resource that selects the workload (by
+/// <c>workloadSelector</c>, else the namespace's default, else the root namespace's), its egress listeners with the
+/// visible services and VirtualServices (exportTo, <c>mesh</c> gateway), and its ingress listeners.
+/// </summary>
+internal sealed class SidecarScope
+{
+    private SidecarScope(IstioResource? sidecar, IReadOnlyList<EgressScope> egress)
+    {
+        Sidecar = sidecar;
+        Egress = egress;
+        var all = new List<MeshService>();
+        var hosts = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var scope in egress)
+        {
+            foreach (var service in scope.Services)
+            {
+                if (hosts.Add(service.Host))
+                {
+                    all.Add(service);
+                }
+            }
+        }
+
+        Services = all;
+    }
+
+    /// <summary>The Sidecar resource in effect, or null (Istio's default scope: every visible service).</summary>
+    public IstioResource? Sidecar { get; }
+
+    public SidecarSpec? Spec => Sidecar?.Spec as SidecarSpec;
+
+    /// <summary>Egress listeners; listeners with a port first, the catch-all (if any) last.</summary>
+    public IReadOnlyList<EgressScope> Egress { get; }
+
+    /// <summary>Every service visible through any egress listener, one per host (the first wins).</summary>
+    public IReadOnlyList<MeshService> Services { get; }
+
+    public IReadOnlyList<IstioIngressListener> Ingress => Spec?.Ingress ?? [];
+
+    public static SidecarScope Build(IReadOnlyList<IstioResource> resources, IReadOnlyList<MeshService> services, WorkloadInfo workload, string rootNamespace)
+    {
+        var sidecar = Select(resources, workload, rootNamespace);
+        var spec = sidecar?.Spec as SidecarSpec;
+        var visibleServices = new List<MeshService>();
+        var visibleHosts = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var service in services)
+        {
+            // One service per host: the first visible definition wins, as Istio keeps the oldest.
+            if (Visibility.IsVisible(service.ExportTo, service.Namespace, workload.Namespace) && visibleHosts.Add(service.Host))
+            {
+                visibleServices.Add(service);
+            }
+        }
+
+        var virtualServices = resources
+            .Where(r => r.Spec is VirtualServiceSpec vs && VirtualServiceEntry.AppliesToMesh(vs) && Visibility.IsVisible(vs.ExportTo, r.Namespace, workload.Namespace))
+            .Select(r => new VirtualServiceEntry(r))
+            .ToArray();
+
+        var listeners = spec?.Egress is { Count: > 0 } egress ? egress : [new IstioEgressListener { Hosts = ["*/*"] }];
+        var scopes = listeners
+            .OrderBy(l => l.Port is null ? 1 : 0)
+            .Select(listener =>
+            {
+                var hosts = listener.Hosts.Select(h => EgressHost.Parse(h, workload.Namespace)).ToArray();
+                return new EgressScope
+                {
+                    Listener = spec is null ? null : listener,
+                    Services = visibleServices.Where(s => hosts.Any(h => h.MatchesNamespace(s.Namespace) && h.MatchesHost(s.Host))).ToArray(),
+                    VirtualServices = virtualServices.Where(vs => hosts.Any(h => h.MatchesNamespace(vs.Namespace) && vs.Hosts.Any(h.MatchesHost))).ToArray(),
+                };
+            })
+            .ToArray();
+        return new SidecarScope(sidecar, scopes);
+    }
+
+    private static IstioResource? Select(IReadOnlyList<IstioResource> resources, WorkloadInfo workload, string rootNamespace)
+    {
+        IstioResource? namespaceDefault = null;
+        IstioResource? rootDefault = null;
+        foreach (var resource in resources)
+        {
+            if (resource.Spec is not SidecarSpec spec)
+            {
+                continue;
+            }
+
+            if (resource.Namespace == workload.Namespace)
+            {
+                if (spec.WorkloadSelector is { } selector)
+                {
+                    if (workload.Labels.IsSupersetOf(Labels.From(selector)))
+                    {
+                        return resource;
+                    }
+                }
+                else
+                {
+                    namespaceDefault ??= resource;
+                }
+            }
+            else if (resource.Namespace == rootNamespace && spec.WorkloadSelector is null)
+            {
+                rootDefault ??= resource;
+            }
+        }
+
+        return namespaceDefault ?? rootDefault;
+    }
+}
