@@ -61,7 +61,7 @@ internal static class RunCommand
             var settings = new SidecarSettings
             {
                 ConfigDirectory = parse.GetRequiredValue(config).FullName,
-                BindAddress = IPAddress.Parse(parse.GetRequiredValue(bind)),
+                BindAddress = IPAddress.Parse(parse.GetValue(bind) ?? "127.0.0.1"),
                 OutboundPort = parse.GetValue(outboundPort),
                 InboundPort = parse.GetValue(inboundPort),
                 AdminPort = parse.GetValue(adminPort),
@@ -78,7 +78,7 @@ internal static class RunCommand
                 DrainDuration = parse.GetValue(drain) is { } d ? ParseDuration(d)
                     : environment.DrainDurationSeconds is { } seconds && int.TryParse(seconds, out var s) ? TimeSpan.FromSeconds(s)
                     : TimeSpan.FromSeconds(5),
-                ProtocolDetectionTimeout = ParseDuration(parse.GetRequiredValue(detection)),
+                ProtocolDetectionTimeout = ParseDuration(parse.GetValue(detection) ?? "5s"),
                 LogLevel = parse.GetRequiredValue(logLevel),
             };
 

@@ -85,7 +85,8 @@ internal static class SidecarHost
         logging.SetMinimumLevel(minimum);
         // Per-request framework logs stay out of the hot path unless asked for.
         logging.AddFilter("Microsoft.AspNetCore", minimum <= LogLevel.Debug ? minimum : LogLevel.Warning);
-        logging.AddFilter("Yarp", minimum <= LogLevel.Debug ? minimum : LogLevel.Warning);
+        // The forwarder logs every upstream failure as a warning; those are reported as response flags instead.
+        logging.AddFilter("Yarp", minimum <= LogLevel.Debug ? minimum : LogLevel.Error);
         logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
     }
 }

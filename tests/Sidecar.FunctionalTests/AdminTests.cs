@@ -1,0 +1,51 @@
+using System.Text.Json;
+using Sidecar.FunctionalTests.Infrastructure;
+
+namespace Sidecar.FunctionalTests;
+
+/// <summary>Envoy's admin API on 15000 and Istio's health port 15021, on a running sidecar.</summary>
+public sealed class AdminTests : IClassFixture<BookinfoMesh>
+{
+    private readonly BookinfoMesh _mesh;
+
+    public AdminTests(BookinfoMesh mesh) => _mesh = mesh;
+
+    [Fact]
+    public async Task Ready_reports_LIVE()
+    {
+        Assert.Equal("LIVE\n", await _mesh.Sidecar.Client.GetStringAsync($"{_mesh.Sidecar.AdminUrl}/ready"));
+        using var health = await _mesh.Sidecar.Client.GetAsync(_mesh.Sidecar.HealthUrl);
+        Assert.True(health.IsSuccessStatusCode);
+    }
+
+    [Fact]
+    public async Task Config_dump_shows_the_snapshot_its_version_and_source()
+    {
+        using var dump = JsonDocument.Parse(await _mesh.Sidecar.Client.GetStringAsync($"{_mesh.Sidecar.AdminUrl}/config_dump"));
+        var root = dump.RootElement;
+
+        Assert.False(string.IsNullOrEmpty(root.GetProperty("version").GetString()));
+        Assert.Equal("files", root.GetProperty("source").GetProperty("kind").GetString());
+        Assert.Equal(_mesh.Config.Path, root.GetProperty("source").GetProperty("location").GetString());
+        var clusters = root.GetProperty("config").GetProperty("clusters").EnumerateArray().Select(c => c.GetProperty("name").GetString()).ToList();
+        Assert.Contains("outbound|9080|v2|reviews.default.svc.cluster.local", clusters);
+        Assert.Contains("PassthroughCluster", clusters);
+        var resources = root.GetProperty("source").GetProperty("resources").EnumerateArray().Select(r => r.GetString()).ToList();
+        Assert.Contains("VirtualService default/reviews", resources);
+    }
+
+    [Fact]
+    public async Task Clusters_lists_endpoints_with_health_and_counters()
+    {
+        using var response = await _mesh.Sidecar.SendAsync("reviews:9080", "/reviews/0", configure: r => r.Headers.Add("end-user", "jason"));
+        var clusters = await _mesh.Sidecar.Client.GetStringAsync($"{_mesh.Sidecar.AdminUrl}/clusters");
+        var prefix = $"outbound|9080|v2|reviews.default.svc.cluster.local::{_mesh.ReviewsV2.Address}:{_mesh.ReviewsV2.Port}";
+
+        Assert.Contains($"{prefix}::health_flags::healthy", clusters);
+        Assert.Contains($"{prefix}::rq_total::", clusters);
+        Assert.Contains("outbound|9080|v2|reviews.default.svc.cluster.local::default_priority::max_requests::4294967295", clusters);
+
+        using var json = JsonDocument.Parse(await _mesh.Sidecar.Client.GetStringAsync($"{_mesh.Sidecar.AdminUrl}/clusters?format=json"));
+        Assert.Contains(json.RootElement.GetProperty("cluster_statuses").EnumerateArray(), c => c.GetProperty("name").GetString() == "outbound|9080|v2|reviews.default.svc.cluster.local");
+    }
+}

@@ -1,0 +1,65 @@
+using System.Text;
+using Sidecar.Testing;
+
+namespace Sidecar.FunctionalTests.Infrastructure;
+
+/// <summary>Istio YAML for services backed by real test backends (standalone form: ServiceEntries with endpoints).</summary>
+internal static class MeshYaml
+{
+    /// <summary>A ServiceEntry for <paramref name="service"/> on <paramref name="port"/> whose endpoints are the backends, each labelled with its version.</summary>
+    public static string Service(string service, int port, params (TestBackend Backend, string Version)[] endpoints)
+    {
+        var yaml = new StringBuilder($$"""
+            apiVersion: networking.istio.io/v1
+            kind: ServiceEntry
+            metadata:
+              name: {{service}}
+              namespace: default
+            spec:
+              hosts: [{{service}}.default.svc.cluster.local]
+              location: MESH_INTERNAL
+              resolution: STATIC
+              ports:
+              - {number: {{port}}, name: http, protocol: HTTP}
+              endpoints:
+
+            """);
+        foreach (var (backend, version) in endpoints)
+        {
+            yaml.Append($$"""
+                  - address: {{backend.Address}}
+                    ports: {http: {{backend.Port}}}
+                    labels: {app: {{service}}, version: {{version}}}
+
+                """);
+        }
+
+        return yaml.ToString();
+    }
+
+    /// <summary>A DestinationRule with one subset per version label.</summary>
+    public static string Subsets(string service, params string[] versions)
+    {
+        var yaml = new StringBuilder($$"""
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata:
+              name: {{service}}
+              namespace: default
+            spec:
+              host: {{service}}
+              subsets:
+
+            """);
+        foreach (var version in versions)
+        {
+            yaml.Append($$"""
+                  - name: {{version}}
+                    labels: {version: {{version}}}
+
+                """);
+        }
+
+        return yaml.ToString();
+    }
+}
