@@ -1,6 +1,9 @@
 namespace Sidecar.Bookinfo.Contracts;
 
-/// <summary>What the echo workload saw: enough to check a proxy's routing, rewrites and header handling.</summary>
+/// <summary>
+/// What the echo workload saw: enough to check a proxy's routing, rewrites and header handling. Header names are in
+/// lower case; repeated headers are joined with commas.
+/// </summary>
 internal sealed record EchoReply(
     string Workload,
     string Version,

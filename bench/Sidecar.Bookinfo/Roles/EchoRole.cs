@@ -95,10 +95,11 @@ internal sealed class EchoRole
     {
         var bodyBytes = await DrainAsync(context).ConfigureAwait(false);
         var request = context.Request;
-        var headers = new Dictionary<string, string>(request.Headers.Count, StringComparer.OrdinalIgnoreCase);
+        // Names in lower case, as HTTP/2 carries them, so callers find a header whatever case HTTP/1.1 used.
+        var headers = new Dictionary<string, string>(request.Headers.Count, StringComparer.Ordinal);
         foreach (var header in request.Headers)
         {
-            headers[header.Key] = header.Value.ToString();
+            headers[header.Key.ToLowerInvariant()] = header.Value.ToString();
         }
 
         var reply = new EchoReply(
