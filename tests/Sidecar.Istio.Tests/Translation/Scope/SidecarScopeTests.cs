@@ -1,0 +1,117 @@
+using Sidecar.Model;
+using static Sidecar.Istio.Tests.TranslationFixture;
+
+namespace Sidecar.Istio.Tests.Translation.Scope;
+
+public sealed class SidecarScopeTests
+{
+    private const string OtherNamespace = """
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata: {name: billing, namespace: billing}
+        spec:
+          hosts: [billing.billing.svc.cluster.local]
+          location: MESH_INTERNAL
+          resolution: STATIC
+          ports: [{number: 8080, name: http, protocol: HTTP}]
+          endpoints: [{address: 10.3.0.1}]
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata: {name: private, namespace: billing}
+        spec:
+          hosts: [ledger.billing.svc.cluster.local]
+          exportTo: ["."]
+          location: MESH_INTERNAL
+          resolution: STATIC
+          ports: [{number: 8080, name: http, protocol: HTTP}]
+          endpoints: [{address: 10.3.0.2}]
+        """;
+
+    [Fact]
+    public void Without_a_sidecar_every_exported_service_is_visible()
+    {
+        var config = Config(Bookinfo.All(Bookinfo.Services, OtherNamespace));
+        Assert.NotNull(config.FindCluster("outbound|8080||billing.billing.svc.cluster.local"));
+        Assert.Null(config.FindCluster("outbound|8080||ledger.billing.svc.cluster.local")); // exportTo: "."
+    }
+
+    [Fact]
+    public void Egress_hosts_limit_the_services_the_proxy_sees()
+    {
+        var config = Config(Bookinfo.All(Bookinfo.Services, OtherNamespace, """
+            apiVersion: networking.istio.io/v1
+            kind: Sidecar
+            metadata: {name: default}
+            spec:
+              egress:
+              - hosts: ["./reviews.default.svc.cluster.local", "./ratings.default.svc.cluster.local"]
+            """));
+        Assert.Equal(
+            ["outbound|9080||ratings.default.svc.cluster.local", "outbound|9080||reviews.default.svc.cluster.local"],
+            config.Clusters.Select(c => c.Name).Where(n => n.StartsWith("outbound|", StringComparison.Ordinal)).Order());
+        Assert.Equal(2, config.Table("9080").VirtualHosts.Count - 1);
+    }
+
+    [Fact]
+    public void A_workload_selector_sidecar_wins_over_the_namespace_default_and_the_root_default()
+    {
+        const string rules = """
+            apiVersion: networking.istio.io/v1
+            kind: Sidecar
+            metadata: {name: default, namespace: istio-system}
+            spec:
+              egress: [{hosts: ["*/*"]}]
+              outboundTrafficPolicy: {mode: REGISTRY_ONLY}
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: Sidecar
+            metadata: {name: default}
+            spec:
+              egress: [{hosts: ["billing/*"]}]
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: Sidecar
+            metadata: {name: productpage}
+            spec:
+              workloadSelector: {labels: {app: productpage}}
+              egress: [{hosts: ["./*"]}]
+            """;
+        var productpage = Config(Bookinfo.All(Bookinfo.Services, OtherNamespace, rules));
+        Assert.Null(productpage.FindCluster("outbound|8080||billing.billing.svc.cluster.local"));
+        Assert.NotNull(productpage.FindCluster("outbound|9080||reviews.default.svc.cluster.local"));
+
+        var reviews = Productpage with { Labels = Labels.From(("app", "reviews")) };
+        var namespaceDefault = Config(Bookinfo.All(Bookinfo.Services, OtherNamespace, rules), reviews);
+        Assert.NotNull(namespaceDefault.FindCluster("outbound|8080||billing.billing.svc.cluster.local"));
+        Assert.Null(namespaceDefault.FindCluster("outbound|9080||reviews.default.svc.cluster.local"));
+
+        var elsewhere = Productpage with { Namespace = "shop", Labels = Labels.Empty };
+        var rootDefault = Config(Bookinfo.All(Bookinfo.Services, OtherNamespace, rules), elsewhere);
+        Assert.Equal(OutboundTrafficPolicy.RegistryOnly, rootDefault.Mesh.OutboundTrafficPolicy);
+    }
+
+    [Fact]
+    public void Outbound_traffic_policy_comes_from_the_override_then_the_sidecar_then_the_mesh()
+    {
+        const string mesh = """
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: {name: istio, namespace: istio-system}
+            data:
+              mesh: "outboundTrafficPolicy: {mode: REGISTRY_ONLY}"
+            """;
+        const string sidecar = """
+            apiVersion: networking.istio.io/v1
+            kind: Sidecar
+            metadata: {name: default}
+            spec:
+              outboundTrafficPolicy: {mode: ALLOW_ANY}
+            """;
+        Assert.Equal(OutboundTrafficPolicy.AllowAny, Config(Bookinfo.Services).Mesh.OutboundTrafficPolicy);
+        Assert.Equal(OutboundTrafficPolicy.RegistryOnly, Config(Bookinfo.All(Bookinfo.Services, mesh)).Mesh.OutboundTrafficPolicy);
+        Assert.Equal(OutboundTrafficPolicy.AllowAny, Config(Bookinfo.All(Bookinfo.Services, mesh, sidecar)).Mesh.OutboundTrafficPolicy);
+        Assert.Equal(OutboundTrafficPolicy.RegistryOnly,
+            Config(Bookinfo.All(Bookinfo.Services, mesh, sidecar), policy: OutboundTrafficPolicy.RegistryOnly).Mesh.OutboundTrafficPolicy);
+    }
+}

@@ -1,0 +1,72 @@
+using Sidecar.Istio.Resources.Security;
+using static Sidecar.Istio.Tests.Validation.ValidationFixture;
+
+namespace Sidecar.Istio.Tests.Validation;
+
+public sealed class SecurityValidatorTests
+{
+    [Fact]
+    public void Peer_authentication_is_parsed_and_kept()
+    {
+        var parsed = Sidecar.Istio.Parsing.IstioYamlParser.Parse("""
+            apiVersion: security.istio.io/v1
+            kind: PeerAuthentication
+            metadata: {name: reviews}
+            spec:
+              selector: {matchLabels: {app: reviews}}
+              mtls: {mode: STRICT}
+              portLevelMtls:
+                9080: {mode: PERMISSIVE}
+            """);
+        var spec = Assert.IsType<PeerAuthenticationSpec>(Assert.Single(parsed.Resources).Spec);
+        Assert.Equal("STRICT", spec.MtlsMode);
+        Assert.Equal("PERMISSIVE", spec.PortLevelMtls![9080]);
+    }
+
+    [Fact]
+    public void Port_level_mtls_needs_a_selector() =>
+        SingleError("""
+            apiVersion: security.istio.io/v1
+            kind: PeerAuthentication
+            metadata: {name: default}
+            spec:
+              mtls: {mode: STRICT}
+              portLevelMtls:
+                9080: {mode: DISABLE}
+            """, "spec.portLevelMtls", "mesh/namespace peer authentication cannot have port level mTLS");
+
+    [Fact]
+    public void Authorization_policies_are_checked()
+    {
+        var result = Validate("""
+            apiVersion: security.istio.io/v1
+            kind: AuthorizationPolicy
+            metadata: {name: ratings}
+            spec:
+              selector: {matchLabels: {app: ratings}}
+              action: DENY
+              rules:
+              - from:
+                - source: {}
+                to:
+                - operation: {ports: ["99999"]}
+                when:
+                - key: source.ip
+                  values: ["not-an-ip"]
+            """);
+        Assert.Equal(
+            ["spec.rules[0].from[0].source", "spec.rules[0].to[0].operation.ports", "spec.rules[0].when[0].values"],
+            result.Errors.Select(e => e.Field));
+    }
+
+    [Fact]
+    public void Custom_action_needs_a_provider() =>
+        SingleError("""
+            apiVersion: security.istio.io/v1
+            kind: AuthorizationPolicy
+            metadata: {name: ext}
+            spec:
+              action: CUSTOM
+              rules: [{}]
+            """, "spec.provider.name", "`provider.name` must not be empty");
+}

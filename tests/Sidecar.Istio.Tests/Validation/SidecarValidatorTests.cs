@@ -1,0 +1,56 @@
+using static Sidecar.Istio.Tests.Validation.ValidationFixture;
+
+namespace Sidecar.Istio.Tests.Validation;
+
+public sealed class SidecarValidatorTests
+{
+    private static string Sidecar(string spec) => $"""
+        apiVersion: networking.istio.io/v1
+        kind: Sidecar
+        metadata: {"{name: default}"}
+        spec:
+        {Indent(spec, 2)}
+        """;
+
+    [Fact]
+    public void Egress_hosts_must_be_namespace_slash_host() =>
+        SingleError(Sidecar("egress: [{hosts: [reviews.default.svc.cluster.local]}]"), "spec.egress[0].hosts[0]", "host must be of form namespace/dnsName");
+
+    [Fact]
+    public void The_catch_all_egress_listener_comes_last() =>
+        SingleError(Sidecar("""
+            egress:
+            - hosts: ["./*"]
+            - port: {number: 9080, protocol: HTTP, name: http}
+              bind: 127.0.0.2
+              hosts: ["./*"]
+            """), "spec.egress[0]", "the egress listener with empty port should be the last listener");
+
+    [Fact]
+    public void Default_endpoints_are_loopback_or_wildcard_with_a_port() =>
+        SingleError(Sidecar("""
+            ingress:
+            - port: {number: 9080, protocol: HTTP, name: http}
+              defaultEndpoint: 10.0.0.5:8080
+            """), "spec.ingress[0].defaultEndpoint", "defaultEndpoint must be of form 127.0.0.1:<port>");
+
+    [Fact]
+    public void Unix_socket_default_endpoints_are_refused_clearly() =>
+        SingleError(Sidecar("""
+            ingress:
+            - port: {number: 9080, protocol: HTTP, name: http}
+              defaultEndpoint: unix:///var/run/app.sock
+            """), "spec.ingress[0].defaultEndpoint", "unix domain socket defaultEndpoint is not supported");
+
+    [Fact]
+    public void Ingress_ports_are_unique() =>
+        SingleError(Sidecar("""
+            ingress:
+            - {port: {number: 9080, protocol: HTTP, name: http}, defaultEndpoint: "127.0.0.1:8080"}
+            - {port: {number: 9080, protocol: TCP, name: tcp}, defaultEndpoint: "127.0.0.1:8081"}
+            """), "spec.ingress[1].port", "ports on IP bound listeners must be unique");
+
+    [Fact]
+    public void An_empty_sidecar_is_refused() =>
+        SingleError(Sidecar("workloadSelector: {labels: {app: reviews}}"), "spec", "sidecar: empty configuration provided");
+}
