@@ -146,8 +146,9 @@ internal sealed class OutboundListenerBuilder
     {
         if (replace || !RouteTables.ContainsKey(name))
         {
-            var services = only is null ? scope.Services : [only];
-            RouteTables[name] = _routeTables.Build(name, port, services, scope.VirtualServices);
+            RouteTables[name] = only is null
+                ? _routeTables.Build(name, port, scope.Services, scope.VirtualServices)
+                : _routeTables.BuildForService(name, port, only, scope.VirtualServices);
         }
 
         return name;

@@ -177,8 +177,10 @@ public sealed class OutboundListenerBuilderTests
         Assert.Equal(["http/1.1", "h2c"], http.Match.ApplicationProtocols);
         Assert.Equal("web.default.svc.cluster.local:8000", http.Http!.RouteTableName);
         Assert.Equal("outbound|8000||web.default.svc.cluster.local", Assert.Single(listener.FilterChains[1].Tcp!.Clusters).Cluster);
-        var table = config.Table("web.default.svc.cluster.local:8000");
-        Assert.Equal(["web.default.svc.cluster.local:8000", "allow_any"], table.VirtualHosts.Select(v => v.Name));
+        // The table of a sniffed port bound to a VIP serves that service for any authority, and nothing else.
+        var vhost = Assert.Single(config.Table("web.default.svc.cluster.local:8000").VirtualHosts);
+        Assert.Equal("web.default.svc.cluster.local:8000", vhost.Name);
+        Assert.Equal(["*"], vhost.Domains);
     }
 
     [Fact]
