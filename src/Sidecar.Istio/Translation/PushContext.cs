@@ -20,7 +20,7 @@ internal sealed class PushContext
         Mesh = resources.Select(r => r.Spec).OfType<MeshConfigSpec>().FirstOrDefault() ?? MeshConfigSpec.Default;
         Workload = context.Workload;
         AllServices = ServiceRegistryBuilder.Build(resources, Mesh, Errors);
-        Scope = SidecarScope.Build(resources, AllServices, Workload, Mesh.RootNamespace);
+        Scope = SidecarScope.Build(resources, AllServices, Workload, Mesh);
         DestinationRules = new DestinationRuleIndex(resources, Workload, Mesh.RootNamespace, Mesh.DefaultDestinationRuleExportTo);
         OutboundTrafficPolicy = context.OutboundTrafficPolicy
             ?? ParsePolicy(Scope.Spec?.OutboundTrafficPolicyMode)

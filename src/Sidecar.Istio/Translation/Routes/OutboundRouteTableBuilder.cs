@@ -26,6 +26,31 @@ internal sealed class OutboundRouteTableBuilder(PushContext push)
     }
 
     /// <summary>
+    /// The table of a Sidecar egress port with protocol <c>HTTP_PROXY</c>: every service on every HTTP port, as istiod
+    /// builds it for listener port 0 (<c>mergeAllVirtualHosts</c>: off port 80 only the domains with a port are kept).
+    /// </summary>
+    public RouteTableConfig BuildForAllPorts(string name, IReadOnlyList<MeshService> candidates, IReadOnlyList<VirtualServiceEntry> virtualServices)
+    {
+        var ports = candidates.SelectMany(s => s.Ports).Where(p => p.Protocol.IsHttpOrSniffed()).Select(p => p.Number).Distinct().Order();
+        var virtualHosts = new List<VirtualHostConfig>();
+        foreach (var port in ports)
+        {
+            foreach (var vhost in VirtualHosts(port, candidates, virtualServices))
+            {
+                var domains = port == 80 ? vhost.Domains : vhost.Domains.Where(d => d.Contains(':', StringComparison.Ordinal)).ToEquatableArray();
+                if (!domains.IsEmpty)
+                {
+                    virtualHosts.Add(vhost with { Domains = domains });
+                }
+            }
+        }
+
+        virtualHosts = Deduplicate(virtualHosts);
+        virtualHosts.Add(CatchAll());
+        return new RouteTableConfig { Name = name, VirtualHosts = virtualHosts.ToEquatableArray() };
+    }
+
+    /// <summary>
     /// The table of an auto-detected port bound to one service's VIP (named <c>host:port</c>): only that service's
     /// virtual host, matching any authority, as istiod's <c>getVirtualHostsForSniffedServicePort</c> leaves it.
     /// </summary>

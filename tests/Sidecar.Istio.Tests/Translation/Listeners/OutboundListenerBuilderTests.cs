@@ -242,4 +242,35 @@ public sealed class OutboundListenerBuilderTests
         Assert.DoesNotContain(config.Table("9080").VirtualHosts, v => v.Name.StartsWith("billing", StringComparison.Ordinal));
         Assert.NotNull(config.FindCluster("outbound|9080||billing.billing.svc.cluster.local")); // still visible via */*
     }
+
+    [Fact]
+    public void An_http_proxy_egress_port_routes_every_service_on_every_port()
+    {
+        var config = Config(Bookinfo.All(Bookinfo.Services, """
+            apiVersion: networking.istio.io/v1
+            kind: ServiceEntry
+            metadata: {name: httpbin}
+            spec:
+              hosts: [httpbin.org]
+              resolution: DNS
+              ports: [{number: 80, name: http, protocol: HTTP}]
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: Sidecar
+            metadata: {name: default}
+            spec:
+              egress:
+              - port: {number: 15080, protocol: HTTP_PROXY, name: http-proxy}
+                bind: 127.0.0.1
+                hosts: ["*/*"]
+              - hosts: ["*/*"]
+            """));
+        var listener = config.Listener("127.0.0.1_15080");
+        Assert.True(listener.BindToPort);
+        var table = config.Table(Assert.Single(listener.FilterChains).Http!.RouteTableName);
+        Assert.Equal(["httpbin.org", "httpbin.org:80"], table.VirtualHost("httpbin.org:80").Domains);
+        // Off port 80 a client must name the port, so only domains with one are kept.
+        Assert.All(table.VirtualHost("reviews.default.svc.cluster.local:9080").Domains, d => Assert.Contains(":9080", d, StringComparison.Ordinal));
+        Assert.Equal("allow_any", table.VirtualHosts[^1].Name);
+    }
 }
