@@ -361,4 +361,43 @@ public sealed class HttpRouteTranslatorTests
         Assert.Equal(new HashPolicyConfig { Kind = HashPolicyKind.Header, Name = "x-user" }, Assert.Single(action.HashPolicy));
         Assert.False(action.Retry!.RetryOtherHosts);
     }
+
+    [Theory]
+    [InlineData("{httpHeaderName: x-user}", HashPolicyKind.Header, "x-user")]
+    [InlineData("{useSourceIp: true}", HashPolicyKind.SourceIp, null)]
+    [InlineData("{httpQueryParameterName: session}", HashPolicyKind.QueryParameter, "session")]
+    public void Each_hash_key_becomes_a_route_hash_policy(string consistentHash, HashPolicyKind kind, string? name)
+    {
+        var rule = """
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: {name: reviews-hash}
+            spec:
+              host: reviews
+              trafficPolicy:
+                loadBalancer:
+                  consistentHash: HASH
+            """.Replace("HASH", consistentHash, StringComparison.Ordinal);
+        var route = SingleReviewsRoute("- route: [{destination: {host: reviews, subset: v1}}]", rule);
+        Assert.Equal(new HashPolicyConfig { Kind = kind, Name = name }, Assert.Single(route.Route!.HashPolicy));
+    }
+
+    [Fact]
+    public void A_virtual_service_naming_the_mesh_among_its_gateways_applies()
+    {
+        var config = TranslationFixture.Config(Bookinfo.All(Bookinfo.Services, Bookinfo.DestinationRules, """
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: {name: reviews}
+            spec:
+              hosts: [reviews]
+              gateways: [istio-system/ingress, mesh]
+              http:
+              - match: [{gateways: [mesh], uri: {prefix: /internal}}]
+                route: [{destination: {host: reviews, subset: v3}}]
+              - route: [{destination: {host: reviews, subset: v1}}]
+            """));
+        var routes = config.Table("9080").VirtualHost($"{ReviewsHost}:9080").Routes;
+        Assert.Equal([Cluster("v3"), Cluster("v1")], routes.Select(r => r.Route!.Clusters[0].Cluster));
+    }
 }
