@@ -13,6 +13,8 @@ namespace Sidecar.Istio.Translation;
 /// </summary>
 internal sealed class PushContext
 {
+    private readonly Dictionary<string, MeshService> _servicesByHost;
+
     public PushContext(IReadOnlyList<IstioResource> resources, TranslationContext context)
     {
         Resources = resources;
@@ -20,7 +22,8 @@ internal sealed class PushContext
         Mesh = resources.Select(r => r.Spec).OfType<MeshConfigSpec>().FirstOrDefault() ?? MeshConfigSpec.Default;
         Workload = context.Workload;
         AllServices = ServiceRegistryBuilder.Build(resources, Mesh, Errors);
-        Scope = SidecarScope.Build(resources, AllServices, Workload, Mesh.RootNamespace);
+        Scope = SidecarScope.Build(resources, AllServices, Workload, Mesh);
+        _servicesByHost = Scope.Services.ToDictionary(s => s.Host, StringComparer.Ordinal);
         DestinationRules = new DestinationRuleIndex(resources, Workload, Mesh.RootNamespace, Mesh.DefaultDestinationRuleExportTo);
         OutboundTrafficPolicy = context.OutboundTrafficPolicy
             ?? ParsePolicy(Scope.Spec?.OutboundTrafficPolicyMode)
@@ -58,18 +61,7 @@ internal sealed class PushContext
         Errors.Add(new ConfigError(resource.Source.File, resource.Id, field, message));
 
     /// <summary>The visible service for a host (through any egress listener), or null.</summary>
-    public MeshService? FindService(string host)
-    {
-        foreach (var service in Scope.Services)
-        {
-            if (service.Host == host)
-            {
-                return service;
-            }
-        }
-
-        return null;
-    }
+    public MeshService? FindService(string host) => _servicesByHost.GetValueOrDefault(host);
 
     private static OutboundTrafficPolicy? ParsePolicy(string? mode) => mode switch
     {

@@ -54,6 +54,11 @@ internal static class DestinationRuleValidator
             return;
         }
 
+        if (policy.HasTunnel || policy.HasProxyProtocol)
+        {
+            report.Warning(path, "tunnel and proxyProtocol settings are not applied by this sidecar");
+        }
+
         ValidateOutlierDetection(policy.OutlierDetection, $"{path}.outlierDetection", report);
         ValidateConnectionPool(policy.ConnectionPool, $"{path}.connectionPool", report);
         ValidateLoadBalancer(policy.LoadBalancer, $"{path}.loadBalancer", report);
@@ -128,6 +133,10 @@ internal static class DestinationRuleValidator
             report.Error($"{path}.http", "use client protocol must not be true when H2UpgradePolicy is UPGRADE",
                 http.H2UpgradePolicy == "UPGRADE" && http.UseClientProtocol == true);
             report.Error($"{path}.http.maxConcurrentStreams", "max concurrent streams must be non-negative", http.MaxConcurrentStreams < 0);
+            if (http.MaxConcurrentStreams > 0)
+            {
+                report.Warning($"{path}.http.maxConcurrentStreams", "not applied by this sidecar");
+            }
         }
 
         if (pool.Tcp is { } tcp)
@@ -135,6 +144,10 @@ internal static class DestinationRuleValidator
             report.Error($"{path}.tcp.maxConnections", "max connections must be non-negative", tcp.MaxConnections < 0);
             report.Check($"{path}.tcp.connectTimeout", CommonRules.Duration(tcp.ConnectTimeout));
             report.Check($"{path}.tcp.maxConnectionDuration", CommonRules.Duration(tcp.MaxConnectionDuration));
+            if (tcp.MaxConnectionDuration is not null)
+            {
+                report.Warning($"{path}.tcp.maxConnectionDuration", "not applied by this sidecar");
+            }
             if (tcp.IdleTimeout is { Nanoseconds: not 0 } idle)
             {
                 // 0s disables the idle timeout and is allowed.

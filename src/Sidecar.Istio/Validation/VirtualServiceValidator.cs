@@ -143,6 +143,12 @@ internal static class VirtualServiceValidator
         if (http.CorsPolicy is { } cors)
         {
             ValidateCors(cors, $"{path}.corsPolicy", report);
+            report.Warning($"{path}.corsPolicy", "CORS policies are not applied by this sidecar yet");
+        }
+
+        if (http.Retries?.RetryRemoteLocalities == true)
+        {
+            report.Warning($"{path}.retries.retryRemoteLocalities", "not applied by this sidecar (no locality-aware load balancing)");
         }
 
         if (http.Fault is { } fault)

@@ -11,8 +11,8 @@ namespace Sidecar.Istio.Translation.Listeners;
 /// <summary>
 /// Builds the inbound side (Istio's <c>buildSidecarInboundListeners</c>): for each port of the services this workload
 /// serves (a ServiceEntry whose <c>workloadSelector</c> selects it, or an endpoint at one of its instance IPs) a chain
-/// in <c>virtualInbound</c> toward <c>inbound|port||</c>; with a Sidecar <c>ingress</c>, its ports instead, each also a
-/// listener the sidecar binds, forwarding to <c>defaultEndpoint</c>.
+/// in <c>virtualInbound</c> toward <c>inbound|port||</c>; with a Sidecar <c>ingress</c>, its ports instead, forwarding to
+/// <c>defaultEndpoint</c>, and when the ingress names a <c>bind</c> address also a listener the sidecar binds itself.
 /// </summary>
 internal sealed class InboundListenerBuilder(PushContext push)
 {
@@ -90,7 +90,9 @@ internal sealed class InboundListenerBuilder(PushContext push)
             }
 
             Clusters.Add(Cluster(port.Number, protocol, instance, endpoint, ingress.ConnectionPool ?? push.Scope.Spec?.InboundConnectionPool));
-            var bind = string.IsNullOrEmpty(ingress.Bind) ? "0.0.0.0" : ingress.Bind;
+            // An ingress with a bind address (or with capture off) is a listener the sidecar opens itself; otherwise
+            // its traffic arrives through virtualInbound like any captured port.
+            var bind = !string.IsNullOrEmpty(ingress.Bind) ? ingress.Bind : ingress.CaptureMode == "NONE" ? "0.0.0.0" : null;
             AddPort(port.Number, instance?.Port.Number ?? port.Number, protocol, bound: bind);
         }
     }

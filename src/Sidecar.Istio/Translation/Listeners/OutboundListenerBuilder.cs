@@ -107,6 +107,14 @@ internal sealed class OutboundListenerBuilder
         var draft = Draft(address, port.Number, bind || listener.CaptureMode == "NONE");
         var services = scope.Services.Where(s => s.FindPort(port.Number) is { Protocol: not PortProtocol.Udp }).ToArray();
         var name = port.Number.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (protocol == PortProtocol.HttpProxy)
+        {
+            // The application uses this listener as its HTTP proxy: every service in the egress hosts, on any port.
+            RouteTables[name] = _routeTables.BuildForAllPorts(name, scope.Services, scope.VirtualServices);
+            draft.HttpRouteTable = name;
+            return;
+        }
+
         if (protocol.IsHttp() || protocol.IsSniffed())
         {
             draft.HttpRouteTable = EnsureRouteTable(name, port.Number, scope, replace: true);
@@ -146,8 +154,9 @@ internal sealed class OutboundListenerBuilder
     {
         if (replace || !RouteTables.ContainsKey(name))
         {
-            var services = only is null ? scope.Services : [only];
-            RouteTables[name] = _routeTables.Build(name, port, services, scope.VirtualServices);
+            RouteTables[name] = only is null
+                ? _routeTables.Build(name, port, scope.Services, scope.VirtualServices)
+                : _routeTables.BuildForService(name, port, only, scope.VirtualServices);
         }
 
         return name;

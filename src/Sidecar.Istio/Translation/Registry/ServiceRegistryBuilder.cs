@@ -35,7 +35,12 @@ internal static class ServiceRegistryBuilder
                         continue;
                     }
 
-                    endpoints.Add(ToEndpoint(inline[i], resource.Namespace, workloadName: null));
+                    // An endpoint known only by its network (reached through that network's gateway) has no
+                    // address this sidecar could connect to.
+                    if (inline[i].Address.Length > 0)
+                    {
+                        endpoints.Add(ToEndpoint(inline[i], resource.Namespace, workloadName: null));
+                    }
                 }
             }
             else if (se.WorkloadSelector is { } selector)

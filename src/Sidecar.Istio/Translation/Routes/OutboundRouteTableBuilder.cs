@@ -20,6 +20,49 @@ internal sealed class OutboundRouteTableBuilder(PushContext push)
 
     public RouteTableConfig Build(string name, int port, IEnumerable<MeshService> candidates, IReadOnlyList<VirtualServiceEntry> virtualServices)
     {
+        var virtualHosts = VirtualHosts(port, candidates, virtualServices);
+        virtualHosts.Add(CatchAll());
+        return new RouteTableConfig { Name = name, VirtualHosts = virtualHosts.ToEquatableArray() };
+    }
+
+    /// <summary>
+    /// The table of a Sidecar egress port with protocol <c>HTTP_PROXY</c>: every service on every HTTP port, as istiod
+    /// builds it for listener port 0 (<c>mergeAllVirtualHosts</c>: off port 80 only the domains with a port are kept).
+    /// </summary>
+    public RouteTableConfig BuildForAllPorts(string name, IReadOnlyList<MeshService> candidates, IReadOnlyList<VirtualServiceEntry> virtualServices)
+    {
+        var ports = candidates.SelectMany(s => s.Ports).Where(p => p.Protocol.IsHttpOrSniffed()).Select(p => p.Number).Distinct().Order();
+        var virtualHosts = new List<VirtualHostConfig>();
+        foreach (var port in ports)
+        {
+            foreach (var vhost in VirtualHosts(port, candidates, virtualServices))
+            {
+                var domains = port == 80 ? vhost.Domains : vhost.Domains.Where(d => d.Contains(':', StringComparison.Ordinal)).ToEquatableArray();
+                if (!domains.IsEmpty)
+                {
+                    virtualHosts.Add(vhost with { Domains = domains });
+                }
+            }
+        }
+
+        virtualHosts = Deduplicate(virtualHosts);
+        virtualHosts.Add(CatchAll());
+        return new RouteTableConfig { Name = name, VirtualHosts = virtualHosts.ToEquatableArray() };
+    }
+
+    /// <summary>
+    /// The table of an auto-detected port bound to one service's VIP (named <c>host:port</c>): only that service's
+    /// virtual host, matching any authority, as istiod's <c>getVirtualHostsForSniffedServicePort</c> leaves it.
+    /// </summary>
+    public RouteTableConfig BuildForService(string name, int port, MeshService service, IReadOnlyList<VirtualServiceEntry> virtualServices)
+    {
+        var virtualHosts = VirtualHosts(port, [service], virtualServices);
+        var own = virtualHosts.FirstOrDefault(v => v.Name == VirtualHostName(service.Host, port));
+        return new RouteTableConfig { Name = name, VirtualHosts = own is null ? default : [own with { Domains = ["*"] }] };
+    }
+
+    private List<VirtualHostConfig> VirtualHosts(int port, IEnumerable<MeshService> candidates, IReadOnlyList<VirtualServiceEntry> virtualServices)
+    {
         // The services of this table, restricted to the port (Istio copies each with that single port).
         var services = new List<MeshService>();
         var byHost = new Dictionary<string, MeshService>(StringComparer.Ordinal);
@@ -87,23 +130,24 @@ internal sealed class OutboundRouteTableBuilder(PushContext push)
                 continue;
             }
 
+            // As istiod orders them: the VirtualService's own hosts, then the services it claims.
             var routeArray = routes.ToEquatableArray();
-            foreach (var service in claimed)
-            {
-                virtualHosts.Add(new VirtualHostConfig
-                {
-                    Name = VirtualHostName(service.Host, port),
-                    Domains = VirtualHostDomains.ForService(service, port, push.Workload.Namespace).ToEquatableArray(),
-                    Routes = routeArray,
-                });
-            }
-
             foreach (var host in otherHosts)
             {
                 virtualHosts.Add(new VirtualHostConfig
                 {
                     Name = VirtualHostName(host, port),
                     Domains = VirtualHostDomains.ForHost(host, port).ToEquatableArray(),
+                    Routes = routeArray,
+                });
+            }
+
+            foreach (var service in claimed)
+            {
+                virtualHosts.Add(new VirtualHostConfig
+                {
+                    Name = VirtualHostName(service.Host, port),
+                    Domains = VirtualHostDomains.ForService(service, port, push.Workload.Namespace).ToEquatableArray(),
                     Routes = routeArray,
                 });
             }
@@ -124,9 +168,7 @@ internal sealed class OutboundRouteTableBuilder(PushContext push)
             });
         }
 
-        virtualHosts = Deduplicate(virtualHosts);
-        virtualHosts.Add(CatchAll());
-        return new RouteTableConfig { Name = name, VirtualHosts = virtualHosts.ToEquatableArray() };
+        return Deduplicate(virtualHosts);
     }
 
     public static string VirtualHostName(string host, int port) => $"{host}:{port.ToString(CultureInfo.InvariantCulture)}";

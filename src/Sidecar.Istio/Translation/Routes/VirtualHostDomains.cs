@@ -1,4 +1,5 @@
 using System.Globalization;
+using Sidecar.Istio.Naming;
 using Sidecar.Istio.Translation.Registry;
 
 namespace Sidecar.Istio.Translation.Routes;
@@ -33,9 +34,10 @@ internal static class VirtualHostDomains
     /// <summary>Istio's <c>generateAltVirtualHostsForKubernetesService</c>.</summary>
     private static IEnumerable<string> AltHosts(string host, int port, string proxyNamespace)
     {
+        // Only Kubernetes-style hosts under the proxy's own DNS suffix are expanded.
         var svc = host.IndexOf(".svc.", StringComparison.Ordinal);
         var dot = host.IndexOf('.', StringComparison.Ordinal);
-        if (svc <= 0 || dot + 1 >= host.Length || dot + 1 > svc)
+        if (!host.EndsWith($".svc.{HostNames.DomainSuffix}", StringComparison.Ordinal) || svc <= 0 || dot + 1 >= host.Length || dot + 1 > svc)
         {
             return [];
         }

@@ -1,5 +1,6 @@
 using Sidecar.Istio.Naming;
 using Sidecar.Istio.Resources;
+using Sidecar.Istio.Resources.Mesh;
 using Sidecar.Istio.Resources.Networking;
 using Sidecar.Istio.Translation.Registry;
 using Sidecar.Model;
@@ -74,9 +75,9 @@ internal sealed class SidecarScope
 
     public IReadOnlyList<IstioIngressListener> Ingress => Spec?.Ingress ?? [];
 
-    public static SidecarScope Build(IReadOnlyList<IstioResource> resources, IReadOnlyList<MeshService> services, WorkloadInfo workload, string rootNamespace)
+    public static SidecarScope Build(IReadOnlyList<IstioResource> resources, IReadOnlyList<MeshService> services, WorkloadInfo workload, MeshConfigSpec mesh)
     {
-        var sidecar = Select(resources, workload, rootNamespace);
+        var sidecar = Select(resources, workload, mesh.RootNamespace);
         var spec = sidecar?.Spec as SidecarSpec;
         var visibleServices = new List<MeshService>();
         var visibleHosts = new HashSet<string>(StringComparer.Ordinal);
@@ -90,7 +91,8 @@ internal sealed class SidecarScope
         }
 
         var virtualServices = resources
-            .Where(r => r.Spec is VirtualServiceSpec vs && VirtualServiceEntry.AppliesToMesh(vs) && Visibility.IsVisible(vs.ExportTo, r.Namespace, workload.Namespace))
+            .Where(r => r.Spec is VirtualServiceSpec vs && VirtualServiceEntry.AppliesToMesh(vs) &&
+                Visibility.IsVisible(vs.ExportTo.Count > 0 ? vs.ExportTo : mesh.DefaultVirtualServiceExportTo, r.Namespace, workload.Namespace))
             .Select(r => new VirtualServiceEntry(r))
             .ToArray();
 

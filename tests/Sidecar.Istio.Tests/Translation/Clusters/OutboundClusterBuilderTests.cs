@@ -478,4 +478,52 @@ public sealed class OutboundClusterBuilderTests
         Assert.Equal(ClusterDiscoveryType.OriginalDst, inbound.Type);
         Assert.Equal("127.0.0.6", inbound.UpstreamBindAddress);
     }
+
+    [Fact]
+    public void Warmup_sets_slow_start_for_round_robin_and_least_request_only()
+    {
+        var config = Config(Bookinfo.All(Bookinfo.Services, """
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: {name: reviews}
+            spec:
+              host: reviews
+              trafficPolicy: {loadBalancer: {simple: ROUND_ROBIN, warmupDurationSecs: 60s}}
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: {name: ratings}
+            spec:
+              host: ratings
+              trafficPolicy: {loadBalancer: {simple: RANDOM, warmupDurationSecs: 60s}}
+            """));
+        Assert.Equal(TimeSpan.FromMinutes(1), config.Cluster($"outbound|9080||{Reviews}").SlowStartWindow);
+        Assert.Null(config.Cluster("outbound|9080||ratings.default.svc.cluster.local").SlowStartWindow);
+    }
+
+    [Fact]
+    public void Istio_mutual_takes_sans_from_subject_alt_names_and_offers_h2_to_grpc()
+    {
+        var cluster = Config("""
+            apiVersion: networking.istio.io/v1
+            kind: ServiceEntry
+            metadata: {name: api}
+            spec:
+              hosts: [api.default.svc.cluster.local]
+              location: MESH_INTERNAL
+              resolution: STATIC
+              subjectAltNames: ["spiffe://cluster.local/ns/default/sa/api"]
+              ports: [{number: 7070, name: grpc, protocol: GRPC}]
+              endpoints: [{address: 10.1.0.70, serviceAccount: api-v2}]
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: {name: api}
+            spec:
+              host: api.default.svc.cluster.local
+              trafficPolicy: {tls: {mode: ISTIO_MUTUAL}}
+            """).Cluster("outbound|7070||api.default.svc.cluster.local");
+        Assert.Equal(["spiffe://cluster.local/ns/default/sa/api", "spiffe://cluster.local/ns/default/sa/api-v2"], cluster.Tls!.SubjectAltNames);
+        Assert.Equal(["istio-peer-exchange", "istio", "h2"], cluster.Tls.Alpn);
+    }
 }
