@@ -14,23 +14,29 @@ public sealed class SidecarProcess : IAsyncDisposable
     private readonly StringBuilder _output = new();
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private SidecarProcess(Process process, IPAddress bind)
+    private SidecarProcess(Process process, IPAddress bind, Func<HttpMessageHandler>? handlers = null)
     {
         _process = process;
         Bind = bind;
-        Client = new HttpClient(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false })
+        _handlers = handlers ?? (() => new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false });
+        Client = new HttpClient(_handlers())
         {
             BaseAddress = new Uri($"http://{bind}:15001"),
             Timeout = TimeSpan.FromSeconds(30),
         };
     }
 
+    private readonly Func<HttpMessageHandler> _handlers;
+
     public IPAddress Bind { get; }
 
     /// <summary>A client whose base address is the outbound listener.</summary>
     public HttpClient Client { get; }
 
-    public string AdminUrl => $"http://{Bind}:15000";
+    /// <summary>Admin stays on localhost when the sidecar binds every address (in a pod), as Envoy's does.</summary>
+    public string AdminUrl => Bind.Equals(IPAddress.Any) || _inPod ? "http://127.0.0.1:15000" : $"http://{Bind}:15000";
+
+    private bool _inPod;
 
     public string HealthUrl => $"http://{Bind}:15021/healthz/ready";
 
@@ -59,16 +65,32 @@ public sealed class SidecarProcess : IAsyncDisposable
     public static string SidecarAssembly => Path.Combine(AppContext.BaseDirectory, "Sidecar.dll");
 
     /// <summary>Starts <c>sidecar run --config DIR --bind ADDRESS</c> plus <paramref name="arguments"/>.</summary>
-    public static async Task<SidecarProcess> StartAsync(string configDirectory, IPAddress? bind = null, IEnumerable<string>? arguments = null, bool waitUntilReady = true, IDictionary<string, string>? environment = null)
+    public static Task<SidecarProcess> StartAsync(string configDirectory, IPAddress? bind = null, IEnumerable<string>? arguments = null, bool waitUntilReady = true, IDictionary<string, string>? environment = null)
     {
         bind ??= LoopbackAddresses.Next();
-        var start = new ProcessStartInfo("dotnet")
+        return LaunchAsync(["dotnet", SidecarAssembly, "run", "--config", configDirectory, "--bind", bind.ToString(), .. arguments ?? []], bind, null, waitUntilReady, environment);
+    }
+
+    /// <summary>
+    /// Starts the sidecar inside a pod's network namespace as the proxy user (uid/gid 1337), bound to 0.0.0.0 with
+    /// the pod's address as its instance IP, as the injected container runs. The test reaches it from inside the pod.
+    /// </summary>
+    public static Task<SidecarProcess> StartInPodAsync(Netns.Pod pod, string configDirectory, IEnumerable<string>? arguments = null, bool waitUntilReady = true)
+    {
+        string[] sidecar = ["dotnet", SidecarAssembly, "run", "--config", configDirectory, "--bind", "0.0.0.0", "--instance-ip", pod.Address.ToString(), "--pod-name", pod.Name, .. arguments ?? []];
+        var command = new[] { "ip", "netns", "exec", pod.Namespace.Name }.Concat(Netns.NetworkNamespace.AsUser(1337, 1337, sidecar)).ToArray();
+        return LaunchAsync(command, pod.Address, () => Netns.NamespaceHttp.CreateHandler(pod.Namespace), waitUntilReady, new Dictionary<string, string> { ["HOME"] = "/tmp" }, inPod: true);
+    }
+
+    private static async Task<SidecarProcess> LaunchAsync(string[] command, IPAddress bind, Func<HttpMessageHandler>? handlers, bool waitUntilReady, IDictionary<string, string>? environment, bool inPod = false)
+    {
+        var start = new ProcessStartInfo(command[0])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[] { SidecarAssembly, "run", "--config", configDirectory, "--bind", bind.ToString() }.Concat(arguments ?? []))
+        foreach (var argument in command.Skip(1))
         {
             start.ArgumentList.Add(argument);
         }
@@ -79,7 +101,7 @@ public sealed class SidecarProcess : IAsyncDisposable
         }
 
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        var sidecar = new SidecarProcess(process, bind);
+        var sidecar = new SidecarProcess(process, bind, handlers) { _inPod = inPod };
         process.OutputDataReceived += (_, e) => sidecar.Append(e.Data);
         process.ErrorDataReceived += (_, e) => sidecar.Append(e.Data);
         process.Exited += (_, _) => sidecar._exited.TrySetResult();
@@ -97,7 +119,7 @@ public sealed class SidecarProcess : IAsyncDisposable
     /// <summary>Polls <c>/healthz/ready</c> until 200; fails with the output if the process exits first.</summary>
     public async Task WaitUntilReadyAsync(TimeSpan timeout)
     {
-        using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        using var probe = new HttpClient(_handlers()) { Timeout = TimeSpan.FromSeconds(2) };
         await Wait.UntilAsync(async () =>
         {
             if (HasExited)

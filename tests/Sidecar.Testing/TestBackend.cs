@@ -44,27 +44,45 @@ public sealed class TestBackend : IAsyncDisposable
     /// <summary>Raised for every request received, after it is recorded.</summary>
     public event Action<ReceivedRequest>? RequestReceived;
 
-    /// <summary>Starts a backend; <paramref name="handler"/> writes the response (default: 200 with <c>name</c>).</summary>
+    /// <summary>
+    /// Starts a backend; <paramref name="handler"/> writes the response (default: 200 with <c>name</c>). With
+    /// <paramref name="bufferBody"/> false the handler reads the body itself (streaming) and it is not recorded.
+    /// </summary>
     public static async Task<TestBackend> StartAsync(
         string name,
         Func<HttpContext, ReceivedRequest, Task>? handler = null,
         IPAddress? address = null,
         int port = 0,
-        HttpProtocols protocols = HttpProtocols.Http1)
+        HttpProtocols protocols = HttpProtocols.Http1,
+        System.Net.Sockets.Socket? listenSocket = null,
+        bool bufferBody = true)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Limits.MinRequestBodyDataRate = null;
-            kestrel.Listen(address ?? IPAddress.Loopback, port, listen => listen.Protocols = protocols);
+            if (listenSocket is not null)
+            {
+                // A socket bound elsewhere (inside a pod's network namespace): Kestrel serves its handle.
+                kestrel.ListenHandle((ulong)listenSocket.Handle, listen => listen.Protocols = protocols);
+            }
+            else
+            {
+                kestrel.Listen(address ?? IPAddress.Loopback, port, listen => listen.Protocols = protocols);
+            }
         });
         var app = builder.Build();
         var backend = new TestBackend(app, name);
+        app.UseWebSockets();
         app.Run(async context =>
         {
             using var body = new MemoryStream();
-            await context.Request.Body.CopyToAsync(body, context.RequestAborted);
+            if (bufferBody && !context.WebSockets.IsWebSocketRequest)
+            {
+                await context.Request.Body.CopyToAsync(body, context.RequestAborted);
+            }
+
             var headers = context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
             var received = new ReceivedRequest(context.Request.Method, context.Request.Path.Value ?? "/", context.Request.QueryString.Value ?? "",
                 context.Request.Host.Value ?? "", headers, body.ToArray(), context.Request.Protocol);
@@ -81,6 +99,12 @@ public sealed class TestBackend : IAsyncDisposable
             }
         });
         await app.StartAsync();
+        if (listenSocket is not null)
+        {
+            backend.EndPoint = (IPEndPoint)listenSocket.LocalEndPoint!;
+            return backend;
+        }
+
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var uri = new Uri(bound);
         backend.EndPoint = new IPEndPoint(IPAddress.Parse(uri.Host.Trim('[', ']')), uri.Port);

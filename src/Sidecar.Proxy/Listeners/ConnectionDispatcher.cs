@@ -62,6 +62,12 @@ internal sealed partial class ConnectionDispatcher : IDisposable
         {
             socket.Dispose();
         }
+        catch (Exception ex)
+        {
+            // A connection must never take the process down or leak: log what went wrong and close it.
+            Log.ConnectionFailed(_logger, listener.Name, ex);
+            socket.Dispose();
+        }
     }
 
     public void Dispose() => _connections.Dispose();
@@ -140,6 +146,9 @@ internal sealed partial class ConnectionDispatcher : IDisposable
 
     private static partial class Log
     {
+        [LoggerMessage(EventId = 312, Level = LogLevel.Error, Message = "Listener {Name}: connection handling failed")]
+        public static partial void ConnectionFailed(ILogger logger, string name, Exception exception);
+
         [LoggerMessage(EventId = 310, Level = LogLevel.Debug, Message = "Listener {Name}: no filter chain for a {Protocol} connection to {Destination}; closing it")]
         public static partial void Refused(ILogger logger, string name, string destination, string protocol);
     }

@@ -17,6 +17,7 @@ namespace Sidecar.Proxy.Tcp;
 /// </summary>
 internal sealed partial class TcpProxy
 {
+    private static readonly StreamPipeReaderOptions ReaderOptions = new(minimumReadSize: 16 * 1024, leaveOpen: true);
     private readonly TimeProvider _time;
     private readonly Random _random;
     private readonly ILogger<TcpProxy> _logger;
@@ -165,8 +166,12 @@ internal sealed partial class TcpProxy
         }
 
         Touch();
-        var toUpstream = PumpAsync(downstream, upstream, stats.AddReceived, Touch, idle.Token);
-        var toDownstream = PumpAsync(upstream, downstream, stats.AddSent, Touch, idle.Token);
+        // Both readers exist before either direction can half-close: .NET marks a socket disconnected on Shutdown,
+        // and a stream cannot be opened over it afterwards (reading through an open one still works).
+        var fromDownstream = PipeReader.Create(new NetworkStream(downstream, ownsSocket: false), ReaderOptions);
+        var fromUpstream = PipeReader.Create(new NetworkStream(upstream, ownsSocket: false), ReaderOptions);
+        var toUpstream = PumpAsync(fromDownstream, downstream, upstream, stats.AddReceived, Touch, idle.Token);
+        var toDownstream = PumpAsync(fromUpstream, upstream, downstream, stats.AddSent, Touch, idle.Token);
         var first = await Task.WhenAny(toUpstream, toDownstream).ConfigureAwait(false);
         if (!await first.ConfigureAwait(false))
         {
@@ -181,9 +186,8 @@ internal sealed partial class TcpProxy
     /// Copies one direction through a pipe reader; on a clean end of stream, passes the FIN on (shutdown of the send
     /// side) so the other direction can keep flowing. Returns false when the direction ended by error.
     /// </summary>
-    private static async Task<bool> PumpAsync(Socket from, Socket to, Action<long> count, Action touch, CancellationToken cancellationToken)
+    private static async Task<bool> PumpAsync(PipeReader reader, Socket from, Socket to, Action<long> count, Action touch, CancellationToken cancellationToken)
     {
-        var reader = PipeReader.Create(new NetworkStream(from, ownsSocket: false), new StreamPipeReaderOptions(minimumReadSize: 16 * 1024, leaveOpen: true));
         try
         {
             while (true)

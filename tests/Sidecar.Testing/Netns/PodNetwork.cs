@@ -11,7 +11,8 @@ public sealed record Pod(string Name, NetworkNamespace Namespace, IPAddress Addr
 
 /// <summary>
 /// Pods joined like on a node: each pod is a namespace whose eth0 is one end of a veth pair; the other ends sit on a
-/// bridge in a "node" namespace. Pod i gets 10.77.N.(i+1)/24 (and fd00:77:N::(i+1)/64 when asked for IPv6).
+/// bridge in a "node" namespace. Pod i gets 10.77.N.(i+1)/24 (and fd00:77:N::(i+1)/64 when asked for IPv6); the node
+/// is 10.77.N.254 and every pod's default route.
 /// Everything is created inside namespaces this object owns, so nothing touches the host's interfaces, and all of
 /// it is deleted on dispose.
 /// </summary>
@@ -64,6 +65,8 @@ public sealed class PodNetwork : IDisposable
         Node = Track(NetworkNamespace.Create("node"));
         Node.Exec("ip", "link", "add", "br0", "type", "bridge").EnsureSuccess();
         Node.Exec("ip", "link", "set", "br0", "up").EnsureSuccess();
+        // The node has an address on the pod network (as a node does), so tests can dial pods from outside any pod.
+        Node.Exec("ip", "addr", "add", string.Create(CultureInfo.InvariantCulture, $"10.77.{subnet}.254/24"), "dev", "br0").EnsureSuccess();
         var pods = new List<Pod>();
         for (var i = 0; i < podNames.Count; i++)
         {
@@ -83,6 +86,8 @@ public sealed class PodNetwork : IDisposable
                 ns.Exec("ip", "-6", "addr", "add", addressV6 + "/64", "dev", "eth0", "nodad").EnsureSuccess();
             }
             ns.Exec("ip", "link", "set", "eth0", "up").EnsureSuccess();
+            // A default route via the node, as pods have: traffic to any address leaves through eth0 (and is captured first).
+            ns.Exec("ip", "route", "add", "default", "via", string.Create(CultureInfo.InvariantCulture, $"10.77.{subnet}.254"), "dev", "eth0").EnsureSuccess();
             pods.Add(new Pod(podNames[i], ns, address, addressV6));
         }
         Pods = pods;
