@@ -11,7 +11,8 @@ namespace Sidecar.FunctionalTests.Interception;
 /// the sidecars: they dial pod addresses and listen on their own ports.
 /// <list type="bullet">
 /// <item><c>client</c>: the calling application (this test, dialling from inside the namespace as root).</item>
-/// <item><c>server</c> (v1) and <c>other</c> (v2): HTTP on 8080, h2c on 8081, TCP echo on 9000; <c>other</c> also TLS on 8443.</item>
+/// <item><c>server</c> (v1) and <c>other</c> (v2): HTTP on 8080, h2c on 8081, TCP echo on 9000, a server-first protocol on
+/// 3306 (port named without a protocol: auto-detected); <c>other</c> also TLS on 8443.</item>
 /// <item><c>strict</c>: a REGISTRY_ONLY pod whose init excludes outbound port 9999 and <c>other</c>'s address.</item>
 /// </list>
 /// </summary>
@@ -62,6 +63,7 @@ public sealed class CapturedMesh : IAsyncLifetime
             _backends.Add(await PodApps.StartHttpAsync(pod.Namespace, $"server-{version}", 8080));
             _backends.Add(await PodApps.StartHttpAsync(pod.Namespace, $"grpc-{version}", 8081, HttpProtocols.Http2));
             _apps.Add(PodApps.StartTcpEcho(pod.Namespace, 9000, $"echo-{version}"));
+            _apps.Add(PodApps.StartGreeter(pod.Namespace, 3306, $"db-{version}"));
         }
 
         _apps.Add(PodApps.StartTls(Other.Namespace, 8443, "secure"));
@@ -113,7 +115,7 @@ public sealed class CapturedMesh : IAsyncLifetime
 
     private async Task<SidecarProcess> StartSidecar(Pod pod, string app, string version, params string[] extra)
     {
-        var sidecar = await SidecarProcess.StartInPodAsync(pod, Config.Path, ["--labels", $"app={app},version={version}", .. extra]);
+        var sidecar = await SidecarProcess.StartInPodAsync(pod, Config.Path, ["--labels", $"app={app},version={version}", "--protocol-detection-timeout", "300ms", .. extra]);
         _sidecars.Add(sidecar);
         return sidecar;
     }
@@ -132,6 +134,7 @@ public sealed class CapturedMesh : IAsyncLifetime
           - {number: 8080, name: http, protocol: HTTP}
           - {number: 8081, name: grpc, protocol: GRPC}
           - {number: 9000, name: tcp-echo, protocol: TCP}
+          - {number: 3306, name: db}
           endpoints:
           - {address: {{{Server.Address}}}, labels: {app: server, version: v1}}
           - {address: {{{Other.Address}}}, labels: {app: server, version: v2}}

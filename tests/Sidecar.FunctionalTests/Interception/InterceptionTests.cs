@@ -81,6 +81,24 @@ public sealed class InterceptionTests : IClassFixture<CapturedMesh>
     }
 
     [NetnsFact]
+    public async Task A_server_first_protocol_on_an_auto_detected_port_falls_back_to_tcp_after_the_detection_timeout()
+    {
+        // Port 3306 is named "db": no protocol, so the sidecars sniff; the client waits for the server to speak.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using var socket = await _mesh.Client.Namespace.ConnectAsync(new IPEndPoint(_mesh.Server.Address, 3306), CancellationToken.None);
+        using var stream = new NetworkStream(socket, ownsSocket: false);
+        using var reader = new StreamReader(stream);
+
+        var greeting = await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(15));
+
+        Assert.Matches("^greeting from db-v[12]$", greeting);
+        // The client sidecar (and the server's, inbound) waited out the 300 ms detection timeout before choosing TCP.
+        Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(280), $"answered after {clock.Elapsed}");
+        await stream.WriteAsync("select 1\n"u8.ToArray());
+        Assert.Equal("select 1", await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(15)));
+    }
+
+    [NetnsFact]
     public async Task Tls_is_passed_through_by_sni_without_terminating()
     {
         // Any address on port 443 with SNI secure.example.com goes to the ServiceEntry's endpoint (other pod, 8443).

@@ -48,8 +48,15 @@ public sealed class TcpProxyTests
         return (listener, serve);
     }
 
-    private static ProxyConfig TcpListenerConfig(int port, IPEndPoint echo) => new()
+    private static ProxyConfig TcpListenerConfig(int port, IPEndPoint echo, TimeSpan? idleTimeout = null, params IPEndPoint[] more)
     {
+        var clusters = new[] { echo }.Concat(more).Select((e, i) => new ClusterConfig
+        {
+            Name = $"outbound|9000|v{i}|echo.default.svc.cluster.local",
+            Endpoints = [new EndpointConfig { Address = "127.0.0.1", Port = e.Port }],
+        }).ToArray();
+        return new ProxyConfig
+        {
         Version = "tcp",
         Origin = new ConfigOrigin("test", "memory", DateTimeOffset.UtcNow),
         Listeners =
@@ -59,11 +66,24 @@ public sealed class TcpProxyTests
                 Name = $"0.0.0.0_{port}",
                 Port = port,
                 BindToPort = true,
-                FilterChains = [new FilterChainConfig { Name = "tcp", Tcp = new TcpProxyConfig { Clusters = [new WeightedClusterConfig { Cluster = "outbound|9000||echo.default.svc.cluster.local" }] } }],
+                FilterChains =
+                [
+                    new FilterChainConfig
+                    {
+                        Name = "tcp",
+                        Tcp = new TcpProxyConfig
+                        {
+                            // Istio's tcp route weights: an even split over the destinations given.
+                            Clusters = [.. clusters.Select(c => new WeightedClusterConfig { Cluster = c.Name, Weight = 100 / clusters.Length })],
+                            IdleTimeout = idleTimeout ?? TimeSpan.FromHours(1),
+                        },
+                    },
+                ],
             },
         ],
-        Clusters = [new ClusterConfig { Name = "outbound|9000||echo.default.svc.cluster.local", Endpoints = [new EndpointConfig { Address = "127.0.0.1", Port = echo.Port }] }],
-    };
+            Clusters = [.. clusters],
+        };
+    }
 
     [Fact]
     public async Task Bytes_flow_both_ways_and_a_half_close_is_passed_on()
@@ -83,6 +103,72 @@ public sealed class TcpProxyTests
 
             Assert.Equal("ping\nbye\n", await reader.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(10)));
         }
+    }
+
+    [Fact]
+    public async Task An_idle_connection_is_closed_after_the_idle_timeout()
+    {
+        var (echo, _) = await StartEchoAsync();
+        using (echo)
+        {
+            await using var proxy = await ProxyTestHost.StartAsync(TcpListenerConfig(19401, (IPEndPoint)echo.LocalEndPoint!, TimeSpan.FromMilliseconds(300)));
+            await Wait.UntilAsync(() => CanConnect(proxy.Options.BindAddress, 19401), TimeSpan.FromSeconds(10), "the TCP listener to open");
+            using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            await client.ConnectAsync(new IPEndPoint(proxy.Options.BindAddress, 19401));
+            using var stream = new NetworkStream(client);
+            await stream.WriteAsync("x"u8.ToArray());
+            var buffer = new byte[16];
+            Assert.Equal(1, await stream.ReadAsync(buffer));
+
+            // Silence both ways: the proxy closes the connection (tcp_proxy idle_timeout).
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var read = await stream.ReadAsync(buffer).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+
+            Assert.Equal(0, read);
+            Assert.InRange(clock.Elapsed, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10));
+        }
+    }
+
+    [Fact]
+    public async Task Weighted_tcp_routes_split_connections()
+    {
+        var (first, _) = await StartEchoAsync();
+        var (second, _) = await StartEchoAsync();
+        using (first)
+        using (second)
+        {
+            await using var proxy = await ProxyTestHost.StartAsync(TcpListenerConfig(19402, (IPEndPoint)first.LocalEndPoint!, null, (IPEndPoint)second.LocalEndPoint!));
+            await Wait.UntilAsync(() => CanConnect(proxy.Options.BindAddress, 19402), TimeSpan.FromSeconds(10), "the TCP listener to open");
+            for (var i = 0; i < 60; i++)
+            {
+                using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                await client.ConnectAsync(new IPEndPoint(proxy.Options.BindAddress, 19402));
+                using var stream = new NetworkStream(client);
+                await stream.WriteAsync("x"u8.ToArray());
+                client.Shutdown(SocketShutdown.Send);
+                using var reader = new StreamReader(stream);
+                Assert.Equal("x\nbye\n", await reader.ReadToEndAsync());
+            }
+
+            var plane = (DataPlane)proxy.Services.GetService(typeof(DataPlane))!;
+            var counts = plane.Current!.Clusters.Values.Where(c => c.Name.StartsWith("outbound|9000|v", StringComparison.Ordinal)).Select(c => c.Endpoints.All.Single().RequestsTotal).ToArray();
+            // Binomial(60, 0.5) per destination (the readiness probes add a couple): both get a fair share.
+            Assert.All(counts, count => Assert.InRange(count, 12, 52));
+        }
+    }
+
+    [Fact]
+    public async Task An_unreachable_upstream_closes_the_connection()
+    {
+        await using var proxy = await ProxyTestHost.StartAsync(TcpListenerConfig(19403, new IPEndPoint(IPAddress.Loopback, FreePort.Get())));
+        await Wait.UntilAsync(() => CanConnect(proxy.Options.BindAddress, 19403), TimeSpan.FromSeconds(10), "the TCP listener to open");
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await client.ConnectAsync(new IPEndPoint(proxy.Options.BindAddress, 19403));
+        using var stream = new NetworkStream(client);
+
+        // Envoy's tcp_proxy closes the downstream when the upstream connect fails (flag UF).
+        var read = await stream.ReadAsync(new byte[16]).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(0, read);
     }
 
     private static bool CanConnect(IPAddress address, int port)

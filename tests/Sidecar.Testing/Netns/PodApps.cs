@@ -87,6 +87,19 @@ public static class PodApps
             await stream.WriteAsync(Encoding.UTF8.GetBytes($"\nbye from {name}\n"));
         });
 
+    /// <summary>A server-first protocol (as MySQL's greeting): speaks first, then echoes lines until the client's FIN.</summary>
+    public static TcpApp StartGreeter(NetworkNamespace ns, int port, string name) =>
+        new(Listen(ns, port), async stream =>
+        {
+            await stream.WriteAsync(Encoding.UTF8.GetBytes($"greeting from {name}\n"));
+            var buffer = new byte[4096];
+            int read;
+            while ((read = await stream.ReadAsync(buffer)) > 0)
+            {
+                await stream.WriteAsync(buffer.AsMemory(0, read));
+            }
+        });
+
     /// <summary>A TLS server with a throwaway self-signed certificate: greets with its name and the SNI it was asked for.</summary>
     public static TcpApp StartTls(NetworkNamespace ns, int port, string name)
     {
