@@ -38,6 +38,7 @@ public sealed record EndpointConfig
     public string? WorkloadNamespace { get; init; }
 
     /// <summary>Whether auto mTLS applies: the endpoint is labelled <c>security.istio.io/tlsMode: istio</c>.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool IsIstioMtlsCapable => Labels.TryGetValue(TlsModeLabel, out var mode) && mode == "istio";
 
     public override string ToString() => $"{Address}:{Port}";

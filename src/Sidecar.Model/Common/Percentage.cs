@@ -15,10 +15,13 @@ public readonly record struct Percentage(int PartsPerMillion)
     /// <summary>From Istio's percent (0-100), rounded to Envoy's resolution.</summary>
     public static Percentage FromPercent(double percent) => new((int)Math.Round(Math.Clamp(percent, 0, 100) * 10_000));
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public double Percent => PartsPerMillion / 10_000.0;
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool IsFull => PartsPerMillion >= Million;
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool IsNone => PartsPerMillion <= 0;
 
     /// <summary>Whether a uniform draw in [0, 1 000 000) falls inside this fraction.</summary>

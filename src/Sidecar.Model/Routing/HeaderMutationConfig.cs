@@ -17,5 +17,6 @@ public sealed record HeaderMutationConfig
 
     public EquatableArray<string> Remove { get; init; }
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool IsEmpty => Set.IsEmpty && Add.IsEmpty && Remove.IsEmpty;
 }

@@ -87,5 +87,6 @@ public sealed record RetryPolicyConfig
     /// <summary>Envoy's <c>host_selection_retry_max_attempts</c> (Istio sets 5).</summary>
     public int HostSelectionRetryMaxAttempts { get; init; } = 5;
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public TimeSpan EffectiveBackoffMax => BackoffMaxInterval ?? BackoffBaseInterval * 10;
 }

@@ -21,7 +21,7 @@ internal sealed class ReplayableRequestBody : Stream
     public bool CanReplay => !_overflowed;
 
     /// <summary>The whole body, when it was read to the end and fits the buffer.</summary>
-    public ReadOnlyMemory<byte>? CompleteBody => _ended && !_overflowed ? _buffer.AsMemory(0, _buffered) : null;
+    public ReadOnlyMemory<byte>? CompleteBody => _ended && !_overflowed ? new ReadOnlyMemory<byte>(_buffer, 0, _buffered) : (ReadOnlyMemory<byte>?)null;
 
     public void Attach(Stream inner, int limit)
     {
