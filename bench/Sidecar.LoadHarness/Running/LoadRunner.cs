@@ -93,7 +93,11 @@ public static class LoadRunner
         {
             SingleWriter = true,
             SingleReader = false,
-            AllowSynchronousContinuations = false, // workers never run on the scheduler thread
+            // An idle worker's continuation runs on the scheduler thread inside TryWrite, up to the point where it
+            // waits for the response: the send starts without a thread-pool hop (measured at 1000 requests/s on two
+            // cores: 8-12% of a core instead of 16-20%, and p50 about 40 µs lower). The scheduler's own lag is
+            // reported, so a rate at which this makes it fall behind shows.
+            AllowSynchronousContinuations = true,
         });
         using var stopSending = new CancellationTokenSource();
         var running = new Task[workers.Length];
