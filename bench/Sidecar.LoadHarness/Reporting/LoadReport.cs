@@ -67,7 +67,10 @@ public sealed record LoadReport
 
     public required LatencySummary Latency { get; init; }
 
-    /// <summary>Open loop: how late the scheduler queued requests (its own precision); empty closed loop.</summary>
+    /// <summary>
+    /// Open loop: from each request's due time to its being written to the connection (or queued, when every
+    /// connection was busy): the generator's own delay, already inside <see cref="Latency"/>. Empty closed loop.
+    /// </summary>
     public required LatencySummary DispatchLag { get; init; }
 
     /// <summary>Response counts by status code ("200", "503").</summary>

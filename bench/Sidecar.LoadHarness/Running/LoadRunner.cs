@@ -4,6 +4,7 @@ using Sidecar.LoadHarness.Recording;
 using Sidecar.LoadHarness.Reporting;
 using Sidecar.LoadHarness.Scenarios;
 using Sidecar.LoadHarness.Scheduling;
+using Sidecar.LoadHarness.Transport;
 
 namespace Sidecar.LoadHarness.Running;
 
@@ -31,7 +32,7 @@ public static class LoadRunner
         scenario.Validate();
 
         var template = new RequestTemplate(scenario);
-        using var connections = new ConnectionSet(scenario);
+        using var connections = new ConnectionSet(scenario, template);
         var frequency = Stopwatch.Frequency;
         var start = Stopwatch.GetTimestamp() + Ticks(StartLead, frequency);
         var measureStart = start + Ticks(scenario.Warmup, frequency);
@@ -40,7 +41,7 @@ public static class LoadRunner
         var workers = new RequestWorker[scenario.MaxInFlight];
         for (var i = 0; i < workers.Length; i++)
         {
-            workers[i] = new RequestWorker(connections[i % connections.Count], template, recorder, scenario.Timeout, cancellationToken);
+            workers[i] = new RequestWorker(connections.Senders[i], recorder, scenario.Timeout, cancellationToken);
         }
 
         // CPU is sampled over the measured window only: startup and JIT during warmup are not the steady state.
