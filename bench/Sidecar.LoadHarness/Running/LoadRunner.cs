@@ -49,7 +49,7 @@ public static class LoadRunner
         using var cpuSample = new Timer(
             _ => cpuAtMeasureStart = Environment.CpuUsage.TotalTime,
             null,
-            Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), measureStart),
+            TimeSpan.FromTicks(Math.Max(0, Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), measureStart).Ticks)),
             Timeout.InfiniteTimeSpan);
         long requests;
         try
