@@ -87,6 +87,9 @@ public sealed record LoadReport
     /// <summary>This process's CPU time over the measured window, as a percentage of one core.</summary>
     public double ClientCpuPercent { get; init; }
 
+    /// <summary>Managed memory this process allocated over the measured window, per request.</summary>
+    public double ClientAllocatedBytesPerRequest { get; init; }
+
     /// <summary>True when the run was cancelled before it finished.</summary>
     public bool Cancelled { get; init; }
 

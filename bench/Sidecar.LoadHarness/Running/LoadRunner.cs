@@ -44,10 +44,15 @@ public static class LoadRunner
             workers[i] = new RequestWorker(connections.Senders[i], recorder, scenario.Timeout, cancellationToken);
         }
 
-        // CPU is sampled over the measured window only: startup and JIT during warmup are not the steady state.
+        // CPU and allocations are sampled over the measured window only: startup and JIT are not the steady state.
         var cpuAtMeasureStart = Environment.CpuUsage.TotalTime;
+        var allocatedAtMeasureStart = GC.GetTotalAllocatedBytes();
         using var cpuSample = new Timer(
-            _ => cpuAtMeasureStart = Environment.CpuUsage.TotalTime,
+            _ =>
+            {
+                cpuAtMeasureStart = Environment.CpuUsage.TotalTime;
+                allocatedAtMeasureStart = GC.GetTotalAllocatedBytes();
+            },
             null,
             TimeSpan.FromTicks(Math.Max(0, Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), measureStart).Ticks)),
             Timeout.InfiniteTimeSpan);
@@ -67,6 +72,7 @@ public static class LoadRunner
         }
 
         var cpu = Environment.CpuUsage.TotalTime - cpuAtMeasureStart;
+        var allocated = GC.GetTotalAllocatedBytes() - allocatedAtMeasureStart;
         var wall = Stopwatch.GetElapsedTime(Math.Min(measureStart, Stopwatch.GetTimestamp()));
         var cancelled = cancellationToken.IsCancellationRequested;
         var measuredUntil = cancelled ? Math.Min(Stopwatch.GetTimestamp(), Math.Max(recorder.LastCompletion, end)) : Math.Max(recorder.LastCompletion, end);
@@ -78,6 +84,7 @@ public static class LoadRunner
             requests,
             elapsedSeconds,
             wall.TotalSeconds > 0 ? 100.0 * cpu.TotalSeconds / wall.TotalSeconds : 0,
+            allocated,
             cancelled);
     }
 

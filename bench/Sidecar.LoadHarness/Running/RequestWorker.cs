@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Sidecar.LoadHarness.Recording;
 using Sidecar.LoadHarness.Transport;
@@ -39,15 +40,13 @@ internal sealed class RequestWorker : IDisposable
         {
             if (!queue.TryRead(out var intended))
             {
+                // No token: the scheduler completes the queue when the run ends or is cancelled, and an uncancellable
+                // read allocates less.
                 try
                 {
-                    intended = await queue.ReadAsync(_abort).ConfigureAwait(false);
+                    intended = await queue.ReadAsync().ConfigureAwait(false);
                 }
                 catch (ChannelClosedException)
-                {
-                    return;
-                }
-                catch (OperationCanceledException)
                 {
                     return;
                 }
@@ -81,7 +80,8 @@ internal sealed class RequestWorker : IDisposable
     }
 
     /// <summary>Sends one request due at <paramref name="intended"/>, reads the whole response and records it.</summary>
-    public async Task SendAsync(long intended)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    public async ValueTask SendAsync(long intended)
     {
         _deadline.CancelAfter(_timeout);
         try

@@ -74,6 +74,7 @@ internal sealed class Http11ResponseReader
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<long> ReadChunkedAsync(Socket socket, CancellationToken cancellationToken)
     {
         long total = 0;
@@ -122,6 +123,7 @@ internal sealed class Http11ResponseReader
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask SkipAsync(Socket socket, long count, CancellationToken cancellationToken)
     {
         while (count > 0)
@@ -137,6 +139,7 @@ internal sealed class Http11ResponseReader
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<long> ReadToEndAsync(Socket socket, CancellationToken cancellationToken)
     {
         long total = _end - _start;
@@ -151,6 +154,7 @@ internal sealed class Http11ResponseReader
     }
 
     /// <summary>Receives more bytes after those buffered; false at the end of the stream when that is allowed.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> FillAsync(Socket socket, CancellationToken cancellationToken, bool endAllowed = false)
     {
         if (_start == _end)
