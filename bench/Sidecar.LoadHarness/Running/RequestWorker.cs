@@ -93,8 +93,9 @@ internal sealed class RequestWorker : IDisposable
         {
             _recorder.RecordError(intended, _abort.IsCancellationRequested ? ErrorKind.Cancelled : ErrorKind.Timeout);
         }
-        catch (Exception ex) when (ex is HttpRequestException or IOException or System.Net.Sockets.SocketException)
+        catch (Exception ex)
         {
+            // Any failure is this request's outcome: counting it must not end the run.
             _recorder.RecordError(intended, ErrorClassifier.Classify(ex));
         }
         finally
