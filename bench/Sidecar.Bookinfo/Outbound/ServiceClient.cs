@@ -1,4 +1,5 @@
 using System.Net;
+using Sidecar.Bookinfo.Hosting;
 
 namespace Sidecar.Bookinfo.Outbound;
 
@@ -9,8 +10,6 @@ namespace Sidecar.Bookinfo.Outbound;
 /// </summary>
 internal sealed partial class ServiceClient : IDisposable
 {
-    private const string WorkloadHeader = "x-bookinfo-workload";
-
     private readonly HttpMessageInvoker _invoker;
     private readonly Uri? _upstream;
     private readonly ILogger<ServiceClient> _logger;
@@ -61,7 +60,7 @@ internal sealed partial class ServiceClient : IDisposable
         {
             using var response = await _invoker.SendAsync(request, deadline.Token).ConfigureAwait(false);
             var body = await response.Content.ReadAsByteArrayAsync(deadline.Token).ConfigureAwait(false);
-            var workload = response.Headers.TryGetValues(WorkloadHeader, out var values) ? values.FirstOrDefault() : null;
+            var workload = response.Headers.TryGetValues(WorkloadHeader.Name, out var values) ? values.FirstOrDefault() : null;
             return new ServiceResponse((int)response.StatusCode, body, workload);
         }
         catch (HttpRequestException ex)

@@ -67,7 +67,10 @@ public sealed record LoadReport
 
     public required LatencySummary Latency { get; init; }
 
-    /// <summary>Open loop: how late the scheduler queued requests (its own precision); empty closed loop.</summary>
+    /// <summary>
+    /// Open loop: from each request's due time to its being written to the connection (or queued, when every
+    /// connection was busy): the generator's own delay, already inside <see cref="Latency"/>. Empty closed loop.
+    /// </summary>
     public required LatencySummary DispatchLag { get; init; }
 
     /// <summary>Response counts by status code ("200", "503").</summary>
@@ -83,6 +86,9 @@ public sealed record LoadReport
 
     /// <summary>This process's CPU time over the measured window, as a percentage of one core.</summary>
     public double ClientCpuPercent { get; init; }
+
+    /// <summary>Managed memory this process allocated over the measured window, per request.</summary>
+    public double ClientAllocatedBytesPerRequest { get; init; }
 
     /// <summary>True when the run was cancelled before it finished.</summary>
     public bool Cancelled { get; init; }

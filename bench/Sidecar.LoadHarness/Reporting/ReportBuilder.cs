@@ -16,6 +16,7 @@ internal static class ReportBuilder
         long requests,
         double elapsedSeconds,
         double clientCpuPercent,
+        long clientAllocatedBytes,
         bool cancelled)
     {
         ArgumentNullException.ThrowIfNull(scenario);
@@ -72,6 +73,7 @@ internal static class ReportBuilder
             BytesReceived = recorder.BytesReceived,
             WarmupRequests = recorder.WarmupOutcomes,
             ClientCpuPercent = clientCpuPercent,
+            ClientAllocatedBytesPerRequest = requests > 0 ? clientAllocatedBytes / (double)requests : 0,
             Cancelled = cancelled,
         };
     }

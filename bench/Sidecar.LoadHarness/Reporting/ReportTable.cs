@@ -22,10 +22,10 @@ public static class ReportTable
             Invariant,
             $"requests  {report.Requests} {(open ? "due" : "sent")}, {report.Responses} responses ({report.Succeeded} 2xx), {report.Errors} errors"));
         writer.WriteLine(string.Create(Invariant, $"rate      {report.AchievedRate:0.0} req/s over {report.ElapsedSeconds:0.000} s"));
-        var lag = open ? $", scheduler lag p99 {Ms(report.DispatchLag.P99Us)} ms, max {Ms(report.DispatchLag.MaxUs)} ms" : string.Empty;
+        var lag = open ? $", send lag p50 {Ms(report.DispatchLag.P50Us)} p99 {Ms(report.DispatchLag.P99Us)} max {Ms(report.DispatchLag.MaxUs)} ms" : string.Empty;
         writer.WriteLine(string.Create(
             Invariant,
-            $"client    CPU {report.ClientCpuPercent:0.0}% of one core, {report.BytesReceived / 1_000_000.0:0.0} MB received{lag}"));
+            $"client    CPU {report.ClientCpuPercent:0.0}% of one core, {report.ClientAllocatedBytesPerRequest:0} B allocated/request, {report.BytesReceived / 1_000_000.0:0.0} MB received{lag}"));
         writer.WriteLine();
         writer.WriteLine(open ? "latency (ms, from each request's intended send time)" : "latency (ms, from each request's send time)");
         writer.WriteLine("      p50       p90       p99     p99.9       max      mean");

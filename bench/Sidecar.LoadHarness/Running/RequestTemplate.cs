@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net.Http.Headers;
+using System.Text;
 using Sidecar.LoadHarness.Scenarios;
 
 namespace Sidecar.LoadHarness.Running;
@@ -7,7 +8,8 @@ namespace Sidecar.LoadHarness.Running;
 /// <summary>
 /// Everything about a scenario's request that does not change between requests, parsed once: the URI (with
 /// <c>size=N</c> when the payload is asked for rather than sent), method, version, headers and payload buffer.
-/// HttpClient refuses to send a message twice, so each request is a new message over these shared parts.
+/// Encoded once as HTTP/1.1 bytes, or, for HttpClient (which refuses to send a message twice), a new message per
+/// request over these shared parts.
 /// </summary>
 internal sealed class RequestTemplate
 {
@@ -66,6 +68,28 @@ internal sealed class RequestTemplate
         return content;
     }
 
+    /// <summary>The whole HTTP/1.1 request, head and body, as sent on the wire every time.</summary>
+    public byte[] EncodeHttp11()
+    {
+        var head = new StringBuilder(256);
+        head.Append(_method.Method).Append(' ').Append(Uri.PathAndQuery).Append(" HTTP/1.1\r\n");
+        AppendField(head, "Host", _host ?? Uri.Authority);
+        foreach (var header in _headers)
+        {
+            AppendField(head, header.Key, header.Value);
+        }
+
+        if (_payload is not null)
+        {
+            AppendField(head, "Content-Type", "application/octet-stream");
+            AppendField(head, "Content-Length", _payload.Length.ToString(CultureInfo.InvariantCulture));
+        }
+
+        head.Append("\r\n");
+        var headBytes = Encoding.Latin1.GetBytes(head.ToString());
+        return _payload is null ? headBytes : [.. headBytes, .. _payload];
+    }
+
     public HttpRequestMessage CreateRequest(HttpContent? content)
     {
         var request = new HttpRequestMessage(_method, Uri)
@@ -85,6 +109,17 @@ internal sealed class RequestTemplate
         }
 
         return request;
+    }
+
+    private static void AppendField(StringBuilder head, string name, string value)
+    {
+        // A CR or LF would end the field early and let a header smuggle in another request.
+        if (name.AsSpan().IndexOfAny('\r', '\n') >= 0 || value.AsSpan().IndexOfAny('\r', '\n') >= 0)
+        {
+            throw new ArgumentException($"header '{name}' contains a line break");
+        }
+
+        head.Append(name).Append(": ").Append(value).Append("\r\n");
     }
 
     /// <summary>The scenario's URL, plus <c>size=N</c> when a bodiless method asks the echo backend for N bytes.</summary>

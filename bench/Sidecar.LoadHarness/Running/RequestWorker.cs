@@ -1,43 +1,31 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Sidecar.LoadHarness.Recording;
+using Sidecar.LoadHarness.Transport;
 
 namespace Sidecar.LoadHarness.Running;
 
 /// <summary>
-/// Sends one request at a time on its connection and records each outcome against the request's intended send
-/// time. Open loop it takes due times from the scheduler's queue; closed loop it sends back to back. The parts that
-/// can be reused between requests are: body, read buffer, timeout source.
+/// Sends one request at a time through its sender and records each outcome against the request's intended send
+/// time. Open loop it takes due times from the scheduler's queue; closed loop it sends back to back.
 /// </summary>
 internal sealed class RequestWorker : IDisposable
 {
-    private const int ReadBufferBytes = 16 * 1024;
-
-    private readonly HttpMessageInvoker _connection;
-    private readonly RequestTemplate _template;
+    private readonly IRequestSender _sender;
     private readonly LatencyRecorder _recorder;
     private readonly TimeSpan _timeout;
     private readonly CancellationToken _abort;
-    private readonly HttpContent? _content;
-    private readonly byte[] _buffer = new byte[ReadBufferBytes];
     private CancellationTokenSource _deadline;
 
-    public RequestWorker(
-        HttpMessageInvoker connection,
-        RequestTemplate template,
-        LatencyRecorder recorder,
-        TimeSpan timeout,
-        CancellationToken abort)
+    public RequestWorker(IRequestSender sender, LatencyRecorder recorder, TimeSpan timeout, CancellationToken abort)
     {
-        ArgumentNullException.ThrowIfNull(connection);
-        ArgumentNullException.ThrowIfNull(template);
+        ArgumentNullException.ThrowIfNull(sender);
         ArgumentNullException.ThrowIfNull(recorder);
-        _connection = connection;
-        _template = template;
+        _sender = sender;
         _recorder = recorder;
         _timeout = timeout;
         _abort = abort;
-        _content = template.CreateContent();
         _deadline = CancellationTokenSource.CreateLinkedTokenSource(abort);
     }
 
@@ -52,15 +40,13 @@ internal sealed class RequestWorker : IDisposable
         {
             if (!queue.TryRead(out var intended))
             {
+                // No token: the scheduler completes the queue when the run ends or is cancelled, and an uncancellable
+                // read allocates less.
                 try
                 {
-                    intended = await queue.ReadAsync(_abort).ConfigureAwait(false);
+                    intended = await queue.ReadAsync().ConfigureAwait(false);
                 }
                 catch (ChannelClosedException)
-                {
-                    return;
-                }
-                catch (OperationCanceledException)
                 {
                     return;
                 }
@@ -94,30 +80,22 @@ internal sealed class RequestWorker : IDisposable
     }
 
     /// <summary>Sends one request due at <paramref name="intended"/>, reads the whole response and records it.</summary>
-    public async Task SendAsync(long intended)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    public async ValueTask SendAsync(long intended)
     {
-        // Never disposed: disposing the message would dispose the body this worker reuses.
-        var request = _template.CreateRequest(_content);
         _deadline.CancelAfter(_timeout);
         try
         {
-            using var response = await _connection.SendAsync(request, _deadline.Token).ConfigureAwait(false);
-            var body = await response.Content.ReadAsStreamAsync(_deadline.Token).ConfigureAwait(false);
-            long bytes = 0;
-            int read;
-            while ((read = await body.ReadAsync(_buffer, _deadline.Token).ConfigureAwait(false)) > 0)
-            {
-                bytes += read;
-            }
-
-            _recorder.RecordResponse(intended, Stopwatch.GetTimestamp(), (int)response.StatusCode, bytes);
+            var response = await _sender.SendAsync(_deadline.Token).ConfigureAwait(false);
+            _recorder.RecordResponse(intended, Stopwatch.GetTimestamp(), response.Status, response.BodyBytes);
         }
         catch (OperationCanceledException)
         {
             _recorder.RecordError(intended, _abort.IsCancellationRequested ? ErrorKind.Cancelled : ErrorKind.Timeout);
         }
-        catch (Exception ex) when (ex is HttpRequestException or IOException)
+        catch (Exception ex)
         {
+            // Any failure is this request's outcome: counting it must not end the run.
             _recorder.RecordError(intended, ErrorClassifier.Classify(ex));
         }
         finally
@@ -131,9 +109,5 @@ internal sealed class RequestWorker : IDisposable
         }
     }
 
-    public void Dispose()
-    {
-        _deadline.Dispose();
-        _content?.Dispose();
-    }
+    public void Dispose() => _deadline.Dispose();
 }

@@ -17,7 +17,7 @@ public sealed class ReportTests
         }
 
         recorder.RecordError(intended: 0, ErrorKind.Timeout);
-        return ReportBuilder.Build(scenario, scenario.Url, recorder, requests: 1001, elapsedSeconds: 1.0, clientCpuPercent: 5, cancelled: false);
+        return ReportBuilder.Build(scenario, scenario.Url, recorder, requests: 1001, elapsedSeconds: 1.0, clientCpuPercent: 5, clientAllocatedBytes: 2002, cancelled: false);
     }
 
     [Fact]
@@ -29,6 +29,7 @@ public sealed class ReportTests
         Assert.Equal(990, report.Succeeded);
         Assert.Equal(1, report.Errors);
         Assert.Equal(1000, report.AchievedRate);
+        Assert.Equal(2, report.ClientAllocatedBytesPerRequest);
         Assert.Equal(new Dictionary<string, long> { ["200"] = 990, ["503"] = 10 }, report.StatusCounts);
         Assert.Equal(new Dictionary<string, long> { ["timeout"] = 1 }, report.ErrorCounts);
         Assert.InRange(report.Latency.P50Us, 4_990, 5_010);
