@@ -29,6 +29,7 @@ internal static class LoadCommandLine
             "Closed loop: every connection (or stream) sends as soon as its previous response arrives; reports maximum "
             + "requests/s and the same percentiles, for comparison with wrk.",
             openLoop: false));
+        root.Subcommands.Add(Comparison.ComparisonCommand.Create());
         return root;
     }
 

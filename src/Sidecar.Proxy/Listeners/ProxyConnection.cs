@@ -30,6 +30,15 @@ internal sealed class ProxyConnection
     /// <summary>The HTTP filter chain chosen for the connection, when the listener's config decides it (configured listeners).</summary>
     public HttpConnectionManagerConfig? HttpChain { get; set; }
 
+    /// <summary>True when the sidecar terminated mutual TLS on this connection (inbound ISTIO_MUTUAL / PeerAuthentication).</summary>
+    public bool IsMutualTls { get; set; }
+
+    /// <summary>The peer's SPIFFE id from its client certificate (Istio's <c>source.principal</c>); null without mTLS.</summary>
+    public string? PeerPrincipal { get; set; }
+
+    /// <summary>The peer's workload metadata, once learned (TCP exchange, or the first request's peer metadata header).</summary>
+    public PeerMetadata? PeerMetadata { get; set; }
+
     public RequestDirection Direction => Listener.Kind == ListenerKind.InboundCapture || Listener.Config?.Direction == TrafficDirection.Inbound
         ? RequestDirection.Inbound
         : RequestDirection.Outbound;

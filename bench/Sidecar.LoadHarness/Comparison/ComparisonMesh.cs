@@ -1,0 +1,56 @@
+using System.Globalization;
+
+namespace Sidecar.LoadHarness.Comparison;
+
+/// <summary>
+/// The standalone config of the comparison's sidecars: a client-side sidecar routes <c>echo:8080</c> to its
+/// destination (the backend, or the server-side sidecar); a server-side sidecar exposes the backend through a
+/// Sidecar ingress listener bound on its own address, as an injected sidecar fronts its app.
+/// </summary>
+internal static class ComparisonMesh
+{
+    public const int ServicePort = 8080;
+    public const string Authority = "echo:8080";
+
+    /// <summary>Writes the client sidecar's config: the echo service with one endpoint at <paramref name="endpointAddress"/>:<paramref name="endpointPort"/>.</summary>
+    public static string WriteClient(string directory, string endpointAddress, int endpointPort)
+    {
+        Directory.CreateDirectory(directory);
+        File.WriteAllText(Path.Combine(directory, "echo.yaml"), string.Create(CultureInfo.InvariantCulture, $$$"""
+            apiVersion: networking.istio.io/v1
+            kind: ServiceEntry
+            metadata: {name: echo, namespace: default}
+            spec:
+              hosts: [echo.default.svc.cluster.local]
+              location: MESH_INTERNAL
+              resolution: STATIC
+              ports:
+              - {number: {{{ServicePort}}}, name: http, protocol: HTTP}
+              endpoints:
+              - address: {{{endpointAddress}}}
+                ports: {http: {{{endpointPort}}}}
+                labels: {app: echo, version: v1}
+            """));
+        return directory;
+    }
+
+    /// <summary>Writes the server sidecar's config: an ingress listener on <paramref name="bind"/>:8080 in front of the backend.</summary>
+    public static string WriteServer(string directory, string bind, int backendPort)
+    {
+        Directory.CreateDirectory(directory);
+        File.WriteAllText(Path.Combine(directory, "ingress.yaml"), string.Create(CultureInfo.InvariantCulture, $$$"""
+            apiVersion: networking.istio.io/v1
+            kind: Sidecar
+            metadata: {name: echo, namespace: default}
+            spec:
+              workloadSelector:
+                labels: {app: echo}
+              ingress:
+              - port: {number: {{{ServicePort}}}, protocol: HTTP, name: http}
+                bind: {{{bind}}}
+                captureMode: NONE
+                defaultEndpoint: 127.0.0.1:{{{backendPort}}}
+            """));
+        return directory;
+    }
+}
