@@ -1,5 +1,8 @@
 using System.CommandLine;
 using Sidecar.CommandLine;
+using Sidecar.Hosting;
+
+RuntimeTuning.Apply();
 
 // The sidecar's command line: `sidecar run --config DIR [--bind IP] ...`, `sidecar version`.
 var root = new RootCommand("Sidecar: a service-mesh sidecar proxy for Istio (Envoy and pilot-agent in one process).")

@@ -4,13 +4,18 @@ namespace Sidecar.LoadHarness.Comparison;
 
 /// <summary>
 /// The standalone config of the comparison's sidecars: a client-side sidecar routes <c>echo:8080</c> to its
-/// destination (the backend, or the server-side sidecar); a server-side sidecar exposes the backend through a
-/// Sidecar ingress listener bound on its own address, as an injected sidecar fronts its app.
+/// destination (the backend, or the server-side sidecar) through a VirtualService with header and uri matches,
+/// retries and a timeout, among <see cref="OtherServices"/> other services, so the measured path does the
+/// foundation's routing work on a realistic table; a server-side sidecar exposes the backend through a Sidecar
+/// ingress listener bound on its own address, as an injected sidecar fronts its app.
 /// </summary>
 internal static class ComparisonMesh
 {
     public const int ServicePort = 8080;
     public const string Authority = "echo:8080";
+
+    /// <summary>Services besides echo in the client's registry, each with its own VirtualService.</summary>
+    public const int OtherServices = 200;
 
     /// <summary>Writes the client sidecar's config: the echo service with one endpoint at <paramref name="endpointAddress"/>:<paramref name="endpointPort"/>.</summary>
     public static string WriteClient(string directory, string endpointAddress, int endpointPort)
@@ -30,8 +35,76 @@ internal static class ComparisonMesh
               - address: {{{endpointAddress}}}
                 ports: {http: {{{endpointPort}}}}
                 labels: {app: echo, version: v1}
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: {name: echo, namespace: default}
+            spec:
+              host: echo.default.svc.cluster.local
+              subsets:
+              - {name: v1, labels: {version: v1}}
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: {name: echo, namespace: default}
+            spec:
+              hosts: [echo.default.svc.cluster.local]
+              http:
+              - match:
+                - headers: {end-user: {exact: jason}}
+                - uri: {regex: "^/admin/.*"}
+                route:
+                - destination: {host: echo.default.svc.cluster.local, subset: v1}
+                fault:
+                  abort: {httpStatus: 503, percentage: {value: 100}}
+              - match:
+                - uri: {prefix: /}
+                route:
+                - destination: {host: echo.default.svc.cluster.local, subset: v1}
+                  headers:
+                    request:
+                      set: {x-mesh-route: echo-default}
+                retries: {attempts: 2, perTryTimeout: 2s, retryOn: "5xx,connect-failure,refused-stream"}
+                timeout: 10s
             """));
+        File.WriteAllText(Path.Combine(directory, "others.yaml"), OtherServicesYaml());
         return directory;
+    }
+
+    private static string OtherServicesYaml()
+    {
+        var yaml = new System.Text.StringBuilder();
+        for (var i = 0; i < OtherServices; i++)
+        {
+            yaml.Append(CultureInfo.InvariantCulture, $$$$"""
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: svc-{{{{i}}}}, namespace: default}
+                spec:
+                  hosts: [svc-{{{{i}}}}.default.svc.cluster.local]
+                  location: MESH_INTERNAL
+                  resolution: STATIC
+                  ports:
+                  - {number: 9080, name: http, protocol: HTTP}
+                  endpoints:
+                  - {address: 127.0.0.1, ports: {http: 1}, labels: {version: v1}}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: svc-{{{{i}}}}, namespace: default}
+                spec:
+                  hosts: [svc-{{{{i}}}}.default.svc.cluster.local]
+                  http:
+                  - match: [{headers: {x-canary: {exact: "true"}}}]
+                    route: [{destination: {host: svc-{{{{i}}}}.default.svc.cluster.local}}]
+                    timeout: 1s
+                  - route: [{destination: {host: svc-{{{{i}}}}.default.svc.cluster.local}}]
+                ---
+
+                """);
+        }
+
+        return yaml.ToString();
     }
 
     /// <summary>Writes the server sidecar's config: an ingress listener on <paramref name="bind"/>:8080 in front of the backend.</summary>

@@ -122,7 +122,8 @@ internal sealed class ComparisonRunner
         var bind = Address(4);
         var port = FreePort();
         var config = Path.Combine(_workDirectory, "haproxy.cfg");
-        // One thread, as the comparison asks; connection reuse to the backend as the sidecar does.
+        // One thread, as the comparison asks; connection reuse to the backend as the sidecar does. HAProxy wants the
+        // file to end with a newline.
         File.WriteAllText(config, string.Create(CultureInfo.InvariantCulture, $"""
             global
               nbthread 1
@@ -138,6 +139,7 @@ internal sealed class ComparisonRunner
               default_backend be
             backend be
               server echo 127.0.0.1:{backendPort}
+
             """));
         await using var process = ManagedProcess.Start("haproxy", program, ["-f", config, "-db"]);
         await WaitForHttpAsync(new Uri($"http://{bind}:{port}/health"), process, cancellationToken).ConfigureAwait(false);

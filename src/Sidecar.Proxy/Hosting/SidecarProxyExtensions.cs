@@ -36,6 +36,8 @@ public static class SidecarProxyExtensions
         services.AddSingleton<ListenerManager>();
         services.AddHostedService(sp => sp.GetRequiredService<ListenerManager>());
         services.AddSingleton<ProxyReadiness>();
+        services.AddSingleton<ConfigMemoryTrimmer>();
+        services.AddHostedService(sp => sp.GetRequiredService<ConfigMemoryTrimmer>());
         services.AddSingleton<MirrorSender>();
         services.AddSingleton(sp => new Router(
             sp.GetRequiredService<IHttpForwarder>(),

@@ -34,7 +34,9 @@ internal sealed partial class ConnectionDispatcher : IDisposable
         _options = options;
         _time = time;
         _logger = logger;
-        _connections = new SocketConnectionContextFactory(new SocketConnectionFactoryOptions(), logger);
+        // Inline scheduling: Kestrel parses a request on the thread that completed the socket read, with no hop
+        // through an I/O queue; the request path never blocks, so nothing waits behind it.
+        _connections = new SocketConnectionContextFactory(new SocketConnectionFactoryOptions { UnsafePreferInlineScheduling = true }, logger);
     }
 
     public async Task DispatchAsync(ProxyListener listener, Socket socket)

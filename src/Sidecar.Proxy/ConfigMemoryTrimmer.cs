@@ -1,0 +1,61 @@
+using Microsoft.Extensions.Hosting;
+
+namespace Sidecar.Proxy;
+
+/// <summary>
+/// Gives back the memory a config push leaves behind. Parsing and translating a config (YAML, the Istio model,
+/// compiled tables) allocates many times the size of the snapshot that survives; with a sidecar's low steady
+/// allocation rate the garbage would sit in gen2 for a long time (200 services: 51 MB of anonymous memory instead of
+/// 15 MB). Shortly after a push, coalescing bursts of pushes, one compacting collection returns it to the OS. The
+/// pause is a few milliseconds on a sidecar's small live heap and happens once per push, never per request.
+/// </summary>
+internal sealed class ConfigMemoryTrimmer : IHostedService, IDisposable
+{
+    /// <summary>How long after the last push the collection runs, so a burst of pushes costs one collection.</summary>
+    public static readonly TimeSpan Quiet = TimeSpan.FromSeconds(1);
+
+    private readonly DataPlane _dataPlane;
+    private readonly ITimer _timer;
+
+    public ConfigMemoryTrimmer(DataPlane dataPlane, TimeProvider time)
+    {
+        _dataPlane = dataPlane;
+        _timer = time.CreateTimer(static state => ((ConfigMemoryTrimmer)state!).Trim(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>Full collections this trimmer has run.</summary>
+    public int Collections => Volatile.Read(ref _collections);
+
+    private int _collections;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _dataPlane.Applied += OnApplied;
+        if (_dataPlane.Current is { } current)
+        {
+            OnApplied(current);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        _dataPlane.Applied -= OnApplied;
+        return Task.CompletedTask;
+    }
+
+    public void Dispose()
+    {
+        _dataPlane.Applied -= OnApplied;
+        _timer.Dispose();
+    }
+
+    private void OnApplied(DataPlaneSnapshot snapshot) => _timer.Change(Quiet, Timeout.InfiniteTimeSpan);
+
+    private void Trim()
+    {
+        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        Interlocked.Increment(ref _collections);
+    }
+}
