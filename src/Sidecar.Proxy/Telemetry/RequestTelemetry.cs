@@ -48,6 +48,13 @@ internal sealed class RequestTelemetry : IRequestTelemetry
             state.Telemetry.Peer = ReadCaller(context);
         }
 
+        if (context.Features.Get<IHttpResponseBodyFeature>() is { } body)
+        {
+            var counter = state.Telemetry.ResponseBytes;
+            counter.Attach(body);
+            context.Features.Set<IHttpResponseBodyFeature>(counter);
+        }
+
         if (_settings.TracingEnabled)
         {
             _tracer.Start(context, state, _settings.SamplingPercent);
@@ -92,10 +99,16 @@ internal sealed class RequestTelemetry : IRequestTelemetry
     {
         var response = context.Response;
         var request = context.Request;
-        var service = _services.For(state.Cluster);
+        var service = _services.For(state.Cluster ?? RouteCluster(state));
         var elapsed = _time.GetElapsedTime(state.StartTimestamp);
         var requestBytes = request.ContentLength ?? 0;
-        var responseBytes = response.ContentLength ?? 0;
+        var counter = state.Telemetry.ResponseBytes;
+        var responseBytes = counter.BytesWritten;
+        if (counter.Inner is { } serverBody)
+        {
+            context.Features.Set(serverBody);
+        }
+
         var grpc = request.ContentType is { } contentType && contentType.StartsWith("application/grpc", StringComparison.Ordinal);
 
         var policy = SecurityPolicy.Unknown;
@@ -146,6 +159,10 @@ internal sealed class RequestTelemetry : IRequestTelemetry
         return WorkloadLabels.Unknown;
     }
 
+    /// <summary>The route's cluster when the request ended before one was picked (fault abort): Envoy reports it all the same.</summary>
+    private static Upstream.ClusterState? RouteCluster(RequestState state) =>
+        state.Route?.Action is { Clusters: [var first, ..] } ? first.Cluster : null;
+
     private static string GrpcStatus(HttpContext context)
     {
         if (context.Response.Headers.TryGetValue(ProxyHeaders.GrpcStatus, out var status))
@@ -183,7 +200,7 @@ internal sealed class RequestTelemetry : IRequestTelemetry
             RequestId = headers.TryGetValue(ProxyHeaders.RequestId, out var id) ? id.ToString() : null,
             Authority = request.Host.Value,
             UpstreamHost = state.Endpoint?.Key,
-            UpstreamCluster = state.Cluster is null ? null : service.ClusterName,
+            UpstreamCluster = service.Config is null ? null : service.ClusterName,
             DownstreamLocalAddress = original?.Address ?? connection.LocalIpAddress,
             DownstreamLocalPort = original?.Port ?? connection.LocalPort,
             DownstreamRemoteAddress = connection.RemoteIpAddress,

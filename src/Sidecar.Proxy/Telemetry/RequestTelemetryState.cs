@@ -28,6 +28,9 @@ internal sealed class RequestTelemetryState
     /// <summary>The other side's workload: the caller (inbound, from the request) or the callee (outbound, from the response).</summary>
     public WorkloadLabels Peer { get; set; } = WorkloadLabels.Unknown;
 
+    /// <summary>Counts the bytes sent downstream while attached (between the start and end hooks).</summary>
+    public ResponseByteCounter ResponseBytes { get; } = new();
+
     public void Reset()
     {
         Span = null;
@@ -37,5 +40,6 @@ internal sealed class RequestTelemetryState
         TraceIdHex = null;
         SpanIdHex = null;
         Peer = WorkloadLabels.Unknown;
+        ResponseBytes.Detach();
     }
 }

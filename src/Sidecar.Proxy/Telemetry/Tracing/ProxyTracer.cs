@@ -57,7 +57,9 @@ internal sealed class ProxyTracer
         {
             hasParent = true;
             sampled = (parent.TraceFlags & ActivityTraceFlags.Recorded) != 0;
-            telemetry.B3 = headers.ContainsKey(B3Propagation.TraceIdHeader) || headers.ContainsKey(B3Propagation.SingleHeader);
+            // A caller (or the sidecar before this one) that also sent B3 gets B3 back, in the form it used.
+            telemetry.B3Single = headers.ContainsKey(B3Propagation.SingleHeader) && !headers.ContainsKey(B3Propagation.TraceIdHeader);
+            telemetry.B3 = telemetry.B3Single || headers.ContainsKey(B3Propagation.TraceIdHeader);
         }
         else if (B3Propagation.TryExtract(headers, out parent, out var b3Sampled, out var single))
         {
