@@ -99,6 +99,7 @@ public class TelemetryBenchmarks
         _outbound.Response.Headers[PeerMetadataCodec.MetadataHeader] = _peerHeader;
         _state.Begin(_outbound, RequestDirection.Outbound, TimeProvider.System);
         _state.Cluster = _cluster;
+        _state.Endpoint = _cluster.Endpoints.All[0];
         _state.TryReset();
     }
 
@@ -118,6 +119,7 @@ public class TelemetryBenchmarks
         _state.Begin(_inbound, RequestDirection.Inbound, TimeProvider.System);
         _telemetry.OnRequestStarted(_inbound, _state);
         _state.Cluster = _cluster;
+        _state.Endpoint = _cluster.Endpoints.All[0];
         _telemetry.OnResponseHeaders(_inbound, _state);
         _telemetry.OnRequestCompleted(_inbound, _state);
         _state.TryReset();
@@ -133,6 +135,7 @@ public class TelemetryBenchmarks
         _state.Begin(_outbound, RequestDirection.Outbound, TimeProvider.System);
         _telemetry.OnRequestStarted(_outbound, _state);
         _state.Cluster = _cluster;
+        _state.Endpoint = _cluster.Endpoints.All[0];
         _telemetry.OnResponseHeaders(_outbound, _state);
         _telemetry.OnRequestCompleted(_outbound, _state);
         _state.TryReset();

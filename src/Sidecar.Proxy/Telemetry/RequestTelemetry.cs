@@ -26,6 +26,7 @@ internal sealed class RequestTelemetry : IRequestTelemetry
     private readonly ServiceLabelCache _services = new();
     private readonly PeerLabelCache _peers = new();
     private readonly ConditionalWeakTable<ProxyConnection, ConnectionPeer> _connectionPeers = new();
+    private readonly ConditionalWeakTable<Upstream.EndpointState, ConnectionPeer> _endpointPeers = new();
     private readonly ConditionalWeakTable<PeerMetadata, WorkloadLabels> _exchangedPeers = new();
     private readonly string _metadataHeader;
     private readonly string _metadataId;
@@ -83,7 +84,7 @@ internal sealed class RequestTelemetry : IRequestTelemetry
             // The callee's sidecar answered with its metadata: it becomes the destination_* labels, the app never sees it.
             if (headers.TryGetValue(PeerMetadataCodec.MetadataHeader, out var value))
             {
-                state.Telemetry.Peer = _peers.For(value.ToString());
+                state.Telemetry.Peer = ReadCallee(value.ToString(), state.Endpoint);
                 headers.Remove(PeerMetadataCodec.MetadataHeader);
                 headers.Remove(PeerMetadataCodec.MetadataIdHeader);
             }
@@ -157,6 +158,24 @@ internal sealed class RequestTelemetry : IRequestTelemetry
         }
 
         return WorkloadLabels.Unknown;
+    }
+
+    /// <summary>The callee's workload from its response header: an endpoint answers with the same value each time, so the last one is kept per endpoint and compared, not hashed.</summary>
+    private WorkloadLabels ReadCallee(string header, Upstream.EndpointState? endpoint)
+    {
+        if (endpoint is null)
+        {
+            return _peers.For(header);
+        }
+
+        if (_endpointPeers.TryGetValue(endpoint, out var known) && string.Equals(known.Header, header, StringComparison.Ordinal))
+        {
+            return known.Labels;
+        }
+
+        var labels = _peers.For(header);
+        _endpointPeers.AddOrUpdate(endpoint, new ConnectionPeer(header, labels));
+        return labels;
     }
 
     /// <summary>The route's cluster when the request ended before one was picked (fault abort): Envoy reports it all the same.</summary>

@@ -46,6 +46,7 @@ public sealed class IstioMetricsTests
         Assert.Contains($"istio_tcp_connections_closed_total{{{labels}}} 1", text, StringComparison.Ordinal);
         Assert.Contains($"istio_tcp_received_bytes_total{{{labels}}} 120", text, StringComparison.Ordinal);
         Assert.Contains($"istio_tcp_sent_bytes_total{{{labels}}} 4096", text, StringComparison.Ordinal);
+        Assert.Contains("sidecar_tcp_connections_active 0", text, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -20,6 +20,7 @@ internal sealed class IstioMetrics
     private readonly Counter _tcpReceived;
     private readonly Counter _tcpOpened;
     private readonly Counter _tcpClosed;
+    private readonly Gauge _tcpActive;
     private readonly ConcurrentDictionary<HttpSeriesKey, HttpSeries> _http = new();
     private readonly ConcurrentDictionary<TcpSeriesKey, TcpSeries> _tcp = new();
     private readonly Func<HttpSeriesKey, HttpSeries> _newHttpSeries;
@@ -43,6 +44,7 @@ internal sealed class IstioMetrics
         _tcpReceived = factory.CreateCounter("istio_tcp_received_bytes_total", "Bytes received from the downstream on TCP connections (Istio standard metric).", tcp);
         _tcpOpened = factory.CreateCounter("istio_tcp_connections_opened_total", "TCP connections opened (Istio standard metric).", tcp);
         _tcpClosed = factory.CreateCounter("istio_tcp_connections_closed_total", "TCP connections closed (Istio standard metric).", tcp);
+        _tcpActive = factory.CreateGauge("sidecar_tcp_connections_active", "Proxied TCP connections open now (both directions).");
         _newHttpSeries = NewHttpSeries;
         _newTcpSeries = NewTcpSeries;
     }
@@ -62,7 +64,11 @@ internal sealed class IstioMetrics
         series.ResponseBytes.Observe(responseBytes);
     }
 
-    public void RecordTcpOpened(in TcpSeriesKey key) => _tcp.GetOrAdd(key, _newTcpSeries).Opened.Inc();
+    public void RecordTcpOpened(in TcpSeriesKey key)
+    {
+        _tcp.GetOrAdd(key, _newTcpSeries).Opened.Inc();
+        _tcpActive.Inc();
+    }
 
     public void RecordTcpClosed(in TcpSeriesKey key, long received, long sent)
     {
@@ -70,6 +76,7 @@ internal sealed class IstioMetrics
         series.Received.Inc(received);
         series.Sent.Inc(sent);
         series.Closed.Inc();
+        _tcpActive.Dec();
     }
 
     private HttpSeries NewHttpSeries(HttpSeriesKey key)
