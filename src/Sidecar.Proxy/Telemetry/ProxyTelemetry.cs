@@ -33,11 +33,9 @@ internal sealed class ProxyTelemetry : IAsyncDisposable
         Metrics = new IstioMetrics(Registry, WorkloadLabels.From(options.Workload));
         _ = new ProxyHealthMetrics(Registry, dataPlane);
         _exporter = new TraceExporterHost(options.Workload, loggers.CreateLogger("Sidecar.Proxy.Telemetry.Tracing"));
-        Tracer = new ProxyTracer(options.Workload, Random.Shared, options.Workload.TrustDomain)
-        {
-            AlwaysPropagateB3 = options.Telemetry.TracingProvider?.Protocol == Model.TracingProtocol.Zipkin,
-        };
+        Tracer = new ProxyTracer(options.Workload, Random.Shared, options.Workload.TrustDomain);
         Settings = new TelemetrySettings(options.Telemetry, _exporter);
+        UpdatePropagation();
         router.Telemetry = new RequestTelemetry(Metrics, Tracer, Settings, options.Workload, time);
         _tcpTelemetry = new TcpTelemetry(Metrics);
         tcp.ConnectionOpened += _tcpTelemetry.OnOpened;
@@ -69,5 +67,12 @@ internal sealed class ProxyTelemetry : IAsyncDisposable
         await Settings.DisposeAsync().ConfigureAwait(false);
     }
 
-    private void OnApplied(DataPlaneSnapshot snapshot) => Settings.Apply(snapshot.Config.Mesh.Telemetry);
+    private void OnApplied(DataPlaneSnapshot snapshot)
+    {
+        Settings.Apply(snapshot.Config.Mesh.Telemetry);
+        UpdatePropagation();
+    }
+
+    /// <summary>Zipkin's world speaks B3: with a Zipkin collector, B3 goes upstream even when the caller sent only W3C (or nothing).</summary>
+    private void UpdatePropagation() => Tracer.AlwaysPropagateB3 = _exporter.Current?.Protocol == Model.TracingProtocol.Zipkin;
 }

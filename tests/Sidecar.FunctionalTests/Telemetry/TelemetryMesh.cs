@@ -28,6 +28,25 @@ public sealed class TelemetryMesh : IAsyncLifetime
 
     public IPAddress ServerAddress { get; } = LoopbackAddresses.Next();
 
+    /// <summary>The ratings ServiceEntry alone (its endpoint is the server sidecar), for another caller's config.</summary>
+    public string RatingsServiceEntry => $$"""
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata:
+          name: ratings
+          namespace: default
+        spec:
+          hosts: [ratings.default.svc.cluster.local]
+          location: MESH_INTERNAL
+          resolution: STATIC
+          ports:
+          - {number: 9080, name: http, protocol: HTTP}
+          endpoints:
+          - address: {{ServerAddress}}
+            ports: {http: 9080}
+            labels: {app: ratings, version: v1}
+        """;
+
     public string ClientStatsUrl => $"http://{Client.Bind}:15090/stats/prometheus";
 
     public string ServerStatsUrl => $"http://{Server.Bind}:15090/stats/prometheus";

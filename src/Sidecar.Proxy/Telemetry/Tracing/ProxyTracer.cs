@@ -81,6 +81,8 @@ internal sealed class ProxyTracer
         }
 
         var previous = Activity.Current;
+        // Without a caller's context the span starts a trace: never a child of the server's own (unexported) request activity.
+        Activity.Current = null;
         var kind = state.Direction == RequestDirection.Outbound ? ActivityKind.Client : ActivityKind.Server;
         var span = _source.StartActivity(context.Request.Host.Value ?? "-", kind, parent);
         // The span is the request's, not the async flow's: the forwarder's own work must not nest under it.
