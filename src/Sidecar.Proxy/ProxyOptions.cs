@@ -36,6 +36,9 @@ public sealed record ProxyOptions
     /// <summary>How long to wait for a client's first bytes before treating a connection as server-first TCP.</summary>
     public TimeSpan ProtocolDetectionTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Tracing, access log and merged-metrics settings given on the command line.</summary>
+    public Telemetry.TelemetryOptions Telemetry { get; init; } = Sidecar.Proxy.Telemetry.TelemetryOptions.Default;
+
     /// <summary>This workload's identity and labels.</summary>
     public WorkloadInfo Workload { get; init; } = WorkloadInfo.Default;
 }

@@ -20,6 +20,23 @@ internal static class MeshConfigValidator
             report.Check("data.mesh.defaultHttpRetryPolicy.perTryTimeout", CommonRules.Duration(retry.PerTryTimeout));
         }
 
+        report.Error("data.mesh.defaultConfig.tracing.sampling", "sampling must be between 0.0 and 100.0", mesh.TracingSampling is < 0 or > 100);
+        for (var i = 0; i < mesh.TracingProviders.Count; i++)
+        {
+            var provider = mesh.TracingProviders[i];
+            report.Error($"data.mesh.extensionProviders[{i}].name", "empty extension provider name", provider.Name.Length == 0);
+            report.Error($"data.mesh.extensionProviders[{i}].{provider.Kind}.service", "service must not be empty", provider.Service.Length == 0);
+            report.Error($"data.mesh.extensionProviders[{i}].{provider.Kind}.port", "port number must be in the range 1..65535", provider.Port is < 1 or > 65535);
+        }
+
+        foreach (var name in mesh.DefaultTracingProviders)
+        {
+            if (!mesh.TracingProviders.Any(p => p.Name == name))
+            {
+                report.Warning("data.mesh.defaultProviders.tracing", $"provider {name} is not a tracing extension provider");
+            }
+        }
+
         foreach (var field in mesh.UntypedFields)
         {
             report.Warning($"data.mesh.{field}", "not used by this sidecar");

@@ -19,4 +19,7 @@ public sealed record MeshConfig
 
     /// <summary>The SPIFFE trust domain (<c>cluster.local</c> unless set).</summary>
     public string TrustDomain { get; init; } = "cluster.local";
+
+    /// <summary>Access log and tracing settings.</summary>
+    public TelemetryConfig Telemetry { get; init; } = TelemetryConfig.Default;
 }

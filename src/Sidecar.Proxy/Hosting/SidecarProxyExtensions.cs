@@ -47,6 +47,7 @@ public static class SidecarProxyExtensions
             sp.GetRequiredService<ILogger<Router>>(),
             options.ReplayBufferLimit));
         services.AddSingleton<AdminHandler>();
+        services.AddSingleton<Telemetry.ProxyTelemetry>();
         services.AddSingleton<ProxyRequestHandler>();
         services.Configure<HostOptions>(host => host.ShutdownTimeout = options.DrainDuration);
         return services;
@@ -73,6 +74,7 @@ public static class SidecarProxyExtensions
         kestrel.Listen(options.AdminBindAddress, options.AdminPort, listen => listen.Protocols = HttpProtocols.Http1);
         kestrel.Listen(options.BindAddress, options.HealthPort, listen => listen.Protocols = HttpProtocols.Http1);
         kestrel.Listen(options.BindAddress, options.StatusPort, listen => listen.Protocols = HttpProtocols.Http1);
+        kestrel.Listen(options.BindAddress, options.StatsPort, listen => listen.Protocols = HttpProtocols.Http1);
     }
 
     /// <summary>Ends the pipeline with the sidecar's request handler.</summary>
@@ -80,6 +82,8 @@ public static class SidecarProxyExtensions
     {
         ArgumentNullException.ThrowIfNull(app);
         var handler = app.ApplicationServices.GetRequiredService<ProxyRequestHandler>();
+        // Telemetry attaches itself to the router, the TCP proxy and the admin endpoints when first resolved.
+        app.ApplicationServices.GetRequiredService<Telemetry.ProxyTelemetry>();
         app.Run(handler.HandleAsync);
     }
 

@@ -15,6 +15,9 @@ internal sealed class ProxyTransformer : HttpTransformer
 
     public ProxyTransformer(TimeProvider time) => _time = time;
 
+    /// <summary>Propagation and peer metadata exchange hooks (set with the router's).</summary>
+    public Telemetry.IRequestTelemetry? Telemetry { get; set; }
+
     public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
     {
         await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken).ConfigureAwait(false);
@@ -28,6 +31,11 @@ internal sealed class ProxyTransformer : HttpTransformer
         }
 
         var state = httpContext.Features.Get<RequestState>();
+        if (state is not null)
+        {
+            Telemetry?.OnUpstreamRequest(httpContext, proxyRequest, state);
+        }
+
         if (state?.Route is not { } route)
         {
             return;
@@ -104,6 +112,7 @@ internal sealed class ProxyTransformer : HttpTransformer
             headers.Append("set-cookie", cookie);
         }
 
+        Telemetry?.OnResponseHeaders(httpContext, state);
         state.Target?.ResponseHeaders.Apply(headers);
         state.Route?.ResponseHeaders.Apply(headers);
         return true;

@@ -73,6 +73,9 @@ internal sealed class RequestState : IResettable
     /// <summary>A <c>Set-Cookie</c> value a cookie hash policy generated for this request, or null.</summary>
     public string? SetCookie { get; set; }
 
+    /// <summary>What telemetry keeps between its hooks (span, peer workload); reset with the state.</summary>
+    public Telemetry.RequestTelemetryState Telemetry { get; } = new();
+
     public ReadOnlySpan<EndpointState?> TriedEndpoints => _tried.AsSpan(0, _triedCount);
 
     public void Begin(HttpContext context, RequestDirection direction, TimeProvider time)
@@ -146,6 +149,7 @@ internal sealed class RequestState : IResettable
         Body = null;
         SetCookie = null;
         ReusableBody.Detach();
+        Telemetry.Reset();
         Array.Clear(_tried);
         _triedCount = 0;
         if (_attemptTimeout is not null && !_attemptTimeout.TryReset())

@@ -44,6 +44,7 @@ internal sealed partial class Router
     private readonly ObjectPool<RequestState> _states;
     private readonly ILogger<Router> _logger;
     private readonly int _replayBufferLimit;
+    private Telemetry.IRequestTelemetry? _telemetry;
 
     public Router(IHttpForwarder forwarder, MirrorSender mirrors, TimeProvider time, Random random, ILogger<Router> logger, int replayBufferLimit = DefaultReplayBufferLimit)
     {
@@ -55,6 +56,17 @@ internal sealed partial class Router
         _replayBufferLimit = replayBufferLimit;
         _transformer = new ProxyTransformer(time);
         _states = new DefaultObjectPool<RequestState>(new DefaultPooledObjectPolicy<RequestState>(), 1024);
+    }
+
+    /// <summary>Metrics, tracing, access log and peer metadata exchange hooks; null: telemetry off.</summary>
+    public Telemetry.IRequestTelemetry? Telemetry
+    {
+        get => _telemetry;
+        set
+        {
+            _telemetry = value;
+            _transformer.Telemetry = value;
+        }
     }
 
     /// <summary>Raised when a request completes (telemetry, access log), with its final state.</summary>
@@ -69,6 +81,7 @@ internal sealed partial class Router
         try
         {
             RequestIds.Ensure(context.Request);
+            _telemetry?.OnRequestStarted(context, state);
             await RouteAsync(context, state, table).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
@@ -77,6 +90,7 @@ internal sealed partial class Router
         }
         finally
         {
+            _telemetry?.OnRequestCompleted(context, state);
             RequestCompleted?.Invoke(context, state);
             context.Features.Set<RequestState>(null);
             _states.Return(state);

@@ -37,6 +37,14 @@ internal sealed class IstioEnvironment
 
     public string? DrainDurationSeconds => Get("TERMINATION_DRAIN_DURATION_SECONDS");
 
+    /// <summary>The pod's <c>prometheus.io/*</c> annotations as JSON, which the injector gives the agent for metrics merging.</summary>
+    public string? PrometheusAnnotations => Get("ISTIO_PROMETHEUS_ANNOTATIONS");
+
+    /// <summary>OpenTelemetry's standard exporter variables, for a standalone user without a mesh config.</summary>
+    public string? OtlpEndpoint => Get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") ?? Get("OTEL_EXPORTER_OTLP_ENDPOINT");
+
+    public string? OtlpProtocol => Get("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL") ?? Get("OTEL_EXPORTER_OTLP_PROTOCOL");
+
     /// <summary>The pod's labels: ISTIO_METAJSON_LABELS, else the downward-API labels file (minus pod-template-hash, as Istio drops it).</summary>
     public Labels ReadLabels()
     {

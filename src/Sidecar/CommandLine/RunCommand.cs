@@ -4,6 +4,8 @@ using System.Net;
 using Sidecar.Hosting;
 using Sidecar.Istio.Resources;
 using Sidecar.Model;
+using Sidecar.Proxy.Telemetry;
+using Sidecar.Proxy.Telemetry.Metrics;
 
 namespace Sidecar.CommandLine;
 
@@ -45,6 +47,22 @@ internal static class RunCommand
         }.AcceptOnlyFromAmong("ALLOW_ANY", "REGISTRY_ONLY");
         var drain = DurationOption("--drain-duration", "How long in-flight requests may finish after SIGTERM [env TERMINATION_DRAIN_DURATION_SECONDS].", null);
         var detection = DurationOption("--protocol-detection-timeout", "How long to wait for a client's first bytes before treating a connection as server-first TCP.", "5s");
+        var otlpEndpoint = UrlOption("--otlp-endpoint", "Export spans over OTLP to this collector (e.g. http://127.0.0.1:4317) [env OTEL_EXPORTER_OTLP_ENDPOINT]; overrides the mesh config's tracing provider.");
+        var otlpProtocol = new Option<string?>("--otlp-protocol") { Description = "OTLP transport: grpc (default) or http/protobuf [env OTEL_EXPORTER_OTLP_PROTOCOL]." }
+            .AcceptOnlyFromAmong("grpc", "http/protobuf");
+        var zipkinEndpoint = UrlOption("--zipkin-endpoint", "Export spans to a Zipkin collector (e.g. http://127.0.0.1:9411/api/v2/spans).");
+        var sampling = new Option<double?>("--tracing-sampling") { Description = "Percentage of new traces sampled (Istio's defaultConfig.tracing.sampling; default from the mesh config, else 1)." };
+        sampling.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<double?>() is < 0 or > 100)
+            {
+                result.AddError("--tracing-sampling: must be between 0 and 100.");
+            }
+        });
+        var accessLog = new Option<string?>("--access-log") { Description = "Access log destination: /dev/stdout or a file path (Istio's accessLogFile; default from the mesh config, empty: off)." };
+        var accessLogEncoding = new Option<string?>("--access-log-encoding") { Description = "Access log encoding: TEXT (Envoy's default format) or JSON (Istio's accessLogEncoding)." }
+            .AcceptOnlyFromAmong("TEXT", "JSON");
+        var appMetrics = UrlOption("--app-metrics", "The application's Prometheus endpoint merged into the status port's /stats/prometheus [env ISTIO_PROMETHEUS_ANNOTATIONS].");
         var logLevel = new Option<string>("--log-level") { Description = "Log level.", DefaultValueFactory = _ => "info" }
             .AcceptOnlyFromAmong("trace", "debug", "info", "warning", "error", "off");
 
@@ -52,7 +70,7 @@ internal static class RunCommand
         {
             config, bind, outboundPort, inboundPort, adminPort, statusPort, healthPort, statsPort,
             ns, podName, workload, labels, serviceAccount, instanceIp, clusterId, trustDomain,
-            trafficPolicy, drain, detection, logLevel,
+            trafficPolicy, drain, detection, otlpEndpoint, otlpProtocol, zipkinEndpoint, sampling, accessLog, accessLogEncoding, appMetrics, logLevel,
         };
 
         command.SetAction(async (parse, cancellationToken) =>
@@ -80,6 +98,19 @@ internal static class RunCommand
                     : TimeSpan.FromSeconds(5),
                 ProtocolDetectionTimeout = ParseDuration(parse.GetValue(detection) ?? "5s"),
                 LogLevel = parse.GetRequiredValue(logLevel),
+                Telemetry = new TelemetryOptions
+                {
+                    TracingProvider = TracingProvider(parse.GetValue(otlpEndpoint) ?? environment.OtlpEndpoint, parse.GetValue(otlpProtocol) ?? environment.OtlpProtocol, parse.GetValue(zipkinEndpoint)),
+                    SamplingPercent = parse.GetValue(sampling),
+                    AccessLogFile = parse.GetValue(accessLog),
+                    AccessLogEncoding = parse.GetValue(accessLogEncoding) switch
+                    {
+                        "JSON" => AccessLogEncoding.Json,
+                        "TEXT" => AccessLogEncoding.Text,
+                        _ => null,
+                    },
+                    ApplicationMetrics = parse.GetValue(appMetrics) is { } app ? new Uri(app) : ApplicationMetricsScraper.FromAnnotations(environment.PrometheusAnnotations),
+                },
             };
 
             return await SidecarHost.RunAsync(settings, cancellationToken).ConfigureAwait(false);
@@ -115,6 +146,37 @@ internal static class RunCommand
             InstanceIps = ip is null ? default : [ip],
             TrustDomain = parse.GetRequiredValue(trustDomain),
         };
+    }
+
+    /// <summary>The collector from the flags: OTLP (gRPC, or HTTP with <c>/v1/traces</c> added to a bare address), else Zipkin, else none.</summary>
+    private static TracingProviderConfig? TracingProvider(string? otlp, string? protocol, string? zipkin)
+    {
+        if (otlp is not null && Uri.TryCreate(otlp, UriKind.Absolute, out var otlpUri))
+        {
+            if (protocol == "http/protobuf")
+            {
+                return new TracingProviderConfig("otlp", TracingProtocol.OtlpHttp, otlpUri.AbsolutePath == "/" ? new Uri(otlpUri, "/v1/traces") : otlpUri);
+            }
+
+            return new TracingProviderConfig("otlp", TracingProtocol.OtlpGrpc, otlpUri);
+        }
+
+        return zipkin is not null && Uri.TryCreate(zipkin, UriKind.Absolute, out var zipkinUri)
+            ? new TracingProviderConfig("zipkin", TracingProtocol.Zipkin, zipkinUri)
+            : null;
+    }
+
+    private static Option<string?> UrlOption(string name, string description)
+    {
+        var option = new Option<string?>(name) { Description = description };
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string?>() is { } text && (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https")))
+            {
+                result.AddError($"{name}: '{text}' is not an http(s) URL.");
+            }
+        });
+        return option;
     }
 
     private static Option<int> PortOption(string name, string description, int defaultPort)

@@ -29,6 +29,7 @@ internal static class SidecarHost
             DrainDuration = settings.DrainDuration,
             ProtocolDetectionTimeout = settings.ProtocolDetectionTimeout,
             Workload = settings.Workload,
+            Telemetry = settings.Telemetry,
         };
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });

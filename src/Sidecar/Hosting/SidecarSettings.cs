@@ -31,4 +31,7 @@ internal sealed record SidecarSettings
     public TimeSpan ProtocolDetectionTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
     public string LogLevel { get; init; } = "info";
+
+    /// <summary>Tracing, access log and merged-metrics settings from flags and env.</summary>
+    public Proxy.Telemetry.TelemetryOptions Telemetry { get; init; } = Proxy.Telemetry.TelemetryOptions.Default;
 }

@@ -45,8 +45,45 @@ internal static class MeshConfigReader
             AccessLogEncoding = mesh.Enum("accessLogEncoding", "TEXT", "JSON"),
             AccessLogFormat = mesh.String("accessLogFormat"),
             EnableTracing = mesh.Bool("enableTracing"),
+            TracingSampling = mesh.Object("defaultConfig")?.Object("tracing")?.Double("sampling"),
+            TracingProviders = TracingProviders(mesh.ObjectList("extensionProviders")),
+            DefaultTracingProviders = mesh.Object("defaultProviders")?.StringList("tracing") ?? [],
             UntypedFields = mesh.UnreadKeys(),
         };
+        return result;
+    }
+
+    /// <summary>The <c>opentelemetry</c> and <c>zipkin</c> entries of <c>extensionProviders</c>; other kinds (envoyFileAccessLog, ...) are skipped.</summary>
+    private static List<TracingExtensionProvider> TracingProviders(IReadOnlyList<YamlObject>? providers)
+    {
+        var result = new List<TracingExtensionProvider>();
+        foreach (var provider in providers ?? [])
+        {
+            var name = provider.String("name") ?? "";
+            if (provider.Object("opentelemetry") is { } otel)
+            {
+                result.Add(new TracingExtensionProvider
+                {
+                    Name = name,
+                    Kind = "opentelemetry",
+                    Service = otel.String("service") ?? "",
+                    Port = otel.Int32("port") ?? 0,
+                    Path = otel.Object("http") is { } http ? NonEmpty(http.String("path")) ?? "/v1/traces" : null,
+                });
+            }
+            else if (provider.Object("zipkin") is { } zipkin)
+            {
+                result.Add(new TracingExtensionProvider
+                {
+                    Name = name,
+                    Kind = "zipkin",
+                    Service = zipkin.String("service") ?? "",
+                    Port = zipkin.Int32("port") ?? 0,
+                    Path = NonEmpty(zipkin.String("path")) ?? "/api/v2/spans",
+                });
+            }
+        }
+
         return result;
     }
 

@@ -47,6 +47,15 @@ public sealed record MeshConfigSpec : IstioSpec
 
     public bool? EnableTracing { get; init; }
 
+    /// <summary><c>defaultConfig.tracing.sampling</c>: percentage of new traces sampled (Istio's default 1).</summary>
+    public double? TracingSampling { get; init; }
+
+    /// <summary>The tracing entries of <c>extensionProviders</c> (other kinds are not read).</summary>
+    public IReadOnlyList<TracingExtensionProvider> TracingProviders { get; init; } = [];
+
+    /// <summary><c>defaultProviders.tracing</c>: the provider names used when no Telemetry resource says otherwise.</summary>
+    public IReadOnlyList<string> DefaultTracingProviders { get; init; } = [];
+
     /// <summary>Top-level keys present but not typed here (kept for diagnostics).</summary>
     public IReadOnlyList<string> UntypedFields { get; init; } = [];
 }

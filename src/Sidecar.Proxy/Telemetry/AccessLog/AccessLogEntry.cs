@@ -1,0 +1,59 @@
+using System.Net;
+using Sidecar.Proxy.Http;
+
+namespace Sidecar.Proxy.Telemetry.AccessLog;
+
+/// <summary>
+/// One request as the access log prints it: references to strings the request already holds and plain numbers,
+/// captured on the request's thread (no formatting there) and turned into text by the background writer.
+/// </summary>
+internal readonly record struct AccessLogEntry
+{
+    public DateTimeOffset StartTime { get; init; }
+
+    public string Method { get; init; }
+
+    /// <summary>%REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%: the path as received (before rewrites), without the query.</summary>
+    public string? Path { get; init; }
+
+    public string? Query { get; init; }
+
+    public string Protocol { get; init; }
+
+    public int ResponseCode { get; init; }
+
+    public ResponseFlags Flags { get; init; }
+
+    /// <summary>%RESPONSE_CODE_DETAILS%: via_upstream, or why the sidecar answered itself.</summary>
+    public string? ResponseCodeDetails { get; init; }
+
+    public long BytesReceived { get; init; }
+
+    public long BytesSent { get; init; }
+
+    public long DurationMs { get; init; }
+
+    public string? UpstreamServiceTime { get; init; }
+
+    public string? ForwardedFor { get; init; }
+
+    public string? UserAgent { get; init; }
+
+    public string? RequestId { get; init; }
+
+    public string? Authority { get; init; }
+
+    public string? UpstreamHost { get; init; }
+
+    public string? UpstreamCluster { get; init; }
+
+    public IPAddress? DownstreamLocalAddress { get; init; }
+
+    public int DownstreamLocalPort { get; init; }
+
+    public IPAddress? DownstreamRemoteAddress { get; init; }
+
+    public int DownstreamRemotePort { get; init; }
+
+    public string? RouteName { get; init; }
+}

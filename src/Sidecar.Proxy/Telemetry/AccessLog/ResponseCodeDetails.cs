@@ -1,0 +1,58 @@
+using Sidecar.Proxy.Http;
+
+namespace Sidecar.Proxy.Telemetry.AccessLog;
+
+/// <summary>Envoy's %RESPONSE_CODE_DETAILS% for the outcomes this sidecar produces.</summary>
+internal static class ResponseCodeDetails
+{
+    public static string? For(RequestState state)
+    {
+        var flags = state.Flags;
+        if ((flags & ResponseFlags.FaultInjected) != 0)
+        {
+            return "fault_filter_abort";
+        }
+
+        if ((flags & ResponseFlags.NoRouteFound) != 0)
+        {
+            return "route_not_found";
+        }
+
+        if ((flags & ResponseFlags.NoClusterFound) != 0)
+        {
+            return "cluster_not_found";
+        }
+
+        if ((flags & ResponseFlags.NoHealthyUpstream) != 0)
+        {
+            return "no_healthy_upstream";
+        }
+
+        if ((flags & ResponseFlags.UpstreamOverflow) != 0)
+        {
+            return "upstream_reset_before_response_started{overflow}";
+        }
+
+        if ((flags & ResponseFlags.UpstreamRequestTimeout) != 0)
+        {
+            return "response_timeout";
+        }
+
+        if ((flags & ResponseFlags.UpstreamConnectionFailure) != 0)
+        {
+            return "upstream_reset_before_response_started{connection_failure}";
+        }
+
+        if ((flags & (ResponseFlags.UpstreamConnectionTermination | ResponseFlags.UpstreamRemoteReset)) != 0)
+        {
+            return "upstream_reset_before_response_started{connection_termination}";
+        }
+
+        if ((flags & ResponseFlags.DownstreamConnectionTermination) != 0)
+        {
+            return "downstream_remote_disconnect";
+        }
+
+        return state.Endpoint is not null || state.Cluster is not null ? "via_upstream" : null;
+    }
+}

@@ -1,0 +1,48 @@
+using System.Globalization;
+using System.Text;
+
+namespace Sidecar.Proxy.Telemetry.Metrics;
+
+/// <summary>
+/// Envoy's admin <c>/stats</c> text: one <c>name: value</c> line per counter and gauge, sorted by name, with Envoy's
+/// stat names for what this sidecar tracks (cluster upstream requests, retries, overflows, membership; config updates).
+/// </summary>
+internal static class EnvoyStatsText
+{
+    public static string Write(DataPlane dataPlane, long accessLogDropped)
+    {
+        ArgumentNullException.ThrowIfNull(dataPlane);
+        var stats = new SortedDictionary<string, long>(StringComparer.Ordinal)
+        {
+            ["cluster_manager.cds.update_success"] = dataPlane.Store.PushCount,
+            ["cluster_manager.cds.update_rejected"] = dataPlane.Store.RejectedCount,
+            ["listener_manager.lds.update_success"] = dataPlane.Store.PushCount,
+            ["listener_manager.lds.update_rejected"] = dataPlane.Store.RejectedCount,
+            ["access_log_file.write_buffered_dropped"] = accessLogDropped,
+        };
+
+        if (dataPlane.Current is { } snapshot)
+        {
+            stats["cluster_manager.active_clusters"] = snapshot.Clusters.Count;
+            foreach (var (name, cluster) in snapshot.Clusters)
+            {
+                var prefix = "cluster." + name + ".";
+                stats[prefix + "upstream_rq_total"] = cluster.RequestsTotal;
+                stats[prefix + "upstream_rq_retry"] = cluster.Retries;
+                stats[prefix + "upstream_rq_pending_overflow"] = cluster.Overflows;
+                stats[prefix + "upstream_rq_retry_overflow"] = cluster.RetryOverflows;
+                stats[prefix + "upstream_rq_active"] = cluster.ActiveRequests;
+                stats[prefix + "membership_total"] = cluster.Endpoints.All.Length;
+                stats[prefix + "membership_healthy"] = cluster.Endpoints.Healthy.Length;
+            }
+        }
+
+        var text = new StringBuilder();
+        foreach (var (name, value) in stats)
+        {
+            text.Append(name).Append(": ").Append(value.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        }
+
+        return text.ToString();
+    }
+}

@@ -1,0 +1,63 @@
+using Microsoft.AspNetCore.Http;
+using Prometheus;
+
+namespace Sidecar.Proxy.Telemetry.Metrics;
+
+/// <summary>
+/// Where metrics are scraped: <c>/stats/prometheus</c> on Envoy's Prometheus port (15090) and on the admin port
+/// (15000, with Envoy's text <c>/stats</c>), and the agent's merged <c>/stats/prometheus</c> on the status port
+/// (15020): the sidecar's metrics followed by the application's.
+/// </summary>
+internal sealed class MetricsEndpoints
+{
+    private const string PrometheusContentType = "text/plain; version=0.0.4; charset=utf-8";
+    private static readonly byte[] NewLine = "\n"u8.ToArray();
+    private readonly CollectorRegistry _registry;
+    private readonly DataPlane _dataPlane;
+    private readonly TelemetrySettings _settings;
+    private readonly ApplicationMetricsScraper? _application;
+
+    public MetricsEndpoints(CollectorRegistry registry, DataPlane dataPlane, TelemetrySettings settings, ApplicationMetricsScraper? application)
+    {
+        _registry = registry;
+        _dataPlane = dataPlane;
+        _settings = settings;
+        _application = application;
+    }
+
+    /// <summary>Adds the endpoints to the admin handler's table (by local port and path).</summary>
+    public void Register(Dictionary<(int Port, string Path), RequestDelegate> handlers, ProxyOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(handlers);
+        ArgumentNullException.ThrowIfNull(options);
+        handlers[(options.StatsPort, "/stats/prometheus")] = PrometheusAsync;
+        handlers[(options.AdminPort, "/stats/prometheus")] = PrometheusAsync;
+        handlers[(options.AdminPort, "/stats")] = StatsTextAsync;
+        handlers[(options.StatusPort, "/stats/prometheus")] = MergedAsync;
+    }
+
+    private async Task PrometheusAsync(HttpContext context)
+    {
+        context.Response.ContentType = PrometheusContentType;
+        await _registry.CollectAndExportAsTextAsync(context.Response.Body, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    private async Task MergedAsync(HttpContext context)
+    {
+        // Scrape the application first, so a slow one cannot hold a half-written response.
+        var application = _application is null ? null : await _application.ScrapeAsync(context.RequestAborted).ConfigureAwait(false);
+        context.Response.ContentType = PrometheusContentType;
+        await _registry.CollectAndExportAsTextAsync(context.Response.Body, context.RequestAborted).ConfigureAwait(false);
+        if (application is { Length: > 0 })
+        {
+            await context.Response.Body.WriteAsync(NewLine, context.RequestAborted).ConfigureAwait(false);
+            await context.Response.Body.WriteAsync(application, context.RequestAborted).ConfigureAwait(false);
+        }
+    }
+
+    private Task StatsTextAsync(HttpContext context)
+    {
+        context.Response.ContentType = "text/plain; charset=UTF-8";
+        return context.Response.WriteAsync(EnvoyStatsText.Write(_dataPlane, _settings.AccessLog?.Dropped ?? 0), context.RequestAborted);
+    }
+}

@@ -1,0 +1,232 @@
+using System.Runtime.CompilerServices;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Sidecar.Model;
+using Sidecar.Proxy.Http;
+using Sidecar.Proxy.Listeners;
+using Sidecar.Proxy.MetadataExchange;
+using Sidecar.Proxy.Telemetry.AccessLog;
+using Sidecar.Proxy.Telemetry.Metrics;
+using Sidecar.Proxy.Telemetry.Tracing;
+
+namespace Sidecar.Proxy.Telemetry;
+
+/// <summary>
+/// Telemetry for one HTTP request, at the router's hooks: Istio's HTTP peer metadata exchange (headers added to
+/// mesh-bound requests and to inbound responses, read and stripped on the other side), the span, and at the end
+/// the standard metrics and the access log entry. Everything per request is a cache hit or a field copy; label
+/// strings are built once per distinct series.
+/// </summary>
+internal sealed class RequestTelemetry : IRequestTelemetry
+{
+    private readonly IstioMetrics _metrics;
+    private readonly ProxyTracer _tracer;
+    private readonly TelemetrySettings _settings;
+    private readonly TimeProvider _time;
+    private readonly ServiceLabelCache _services = new();
+    private readonly PeerLabelCache _peers = new();
+    private readonly ConditionalWeakTable<ProxyConnection, ConnectionPeer> _connectionPeers = new();
+    private readonly ConditionalWeakTable<Upstream.EndpointState, ConnectionPeer> _endpointPeers = new();
+    private readonly ConditionalWeakTable<PeerMetadata, WorkloadLabels> _exchangedPeers = new();
+    private readonly string _metadataHeader;
+    private readonly string _metadataId;
+
+    public RequestTelemetry(IstioMetrics metrics, ProxyTracer tracer, TelemetrySettings settings, WorkloadInfo workload, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(workload);
+        _metrics = metrics;
+        _tracer = tracer;
+        _settings = settings;
+        _time = time;
+        _metadataHeader = PeerMetadataCodec.ToHeaderValue(PeerMetadata.From(workload));
+        _metadataId = workload.NodeId;
+    }
+
+    public void OnRequestStarted(HttpContext context, RequestState state)
+    {
+        if (state.Direction == RequestDirection.Inbound)
+        {
+            state.Telemetry.Peer = ReadCaller(context);
+        }
+
+        if (context.Features.Get<IHttpResponseBodyFeature>() is { } body)
+        {
+            var counter = state.Telemetry.ResponseBytes;
+            counter.Attach(body);
+            context.Features.Set<IHttpResponseBodyFeature>(counter);
+        }
+
+        if (_settings.TracingEnabled)
+        {
+            _tracer.Start(context, state, _settings.SamplingPercent);
+        }
+    }
+
+    public void OnUpstreamRequest(HttpContext context, HttpRequestMessage upstreamRequest, RequestState state)
+    {
+        ArgumentNullException.ThrowIfNull(upstreamRequest);
+        // Only toward mesh services (clusters with Istio service metadata): never leak workload metadata to passthrough destinations.
+        if (state.Direction == RequestDirection.Outbound && state.Cluster?.Config.Service is not null)
+        {
+            var headers = upstreamRequest.Headers;
+            headers.TryAddWithoutValidation(PeerMetadataCodec.MetadataHeader, _metadataHeader);
+            headers.TryAddWithoutValidation(PeerMetadataCodec.MetadataIdHeader, _metadataId);
+        }
+
+        _tracer.Inject(upstreamRequest, state);
+    }
+
+    public void OnResponseHeaders(HttpContext context, RequestState state)
+    {
+        var headers = context.Response.Headers;
+        if (state.Direction == RequestDirection.Outbound)
+        {
+            // The callee's sidecar answered with its metadata: it becomes the destination_* labels, the app never sees it.
+            if (headers.TryGetValue(PeerMetadataCodec.MetadataHeader, out var value))
+            {
+                state.Telemetry.Peer = ReadCallee(value.ToString(), state.Endpoint);
+                headers.Remove(PeerMetadataCodec.MetadataHeader);
+                headers.Remove(PeerMetadataCodec.MetadataIdHeader);
+            }
+
+            return;
+        }
+
+        headers[PeerMetadataCodec.MetadataHeader] = _metadataHeader;
+        headers[PeerMetadataCodec.MetadataIdHeader] = _metadataId;
+    }
+
+    public void OnRequestCompleted(HttpContext context, RequestState state)
+    {
+        var response = context.Response;
+        var request = context.Request;
+        var service = _services.For(state.Cluster ?? RouteCluster(state));
+        var elapsed = _time.GetElapsedTime(state.StartTimestamp);
+        var requestBytes = request.ContentLength ?? 0;
+        var counter = state.Telemetry.ResponseBytes;
+        var responseBytes = counter.BytesWritten;
+        if (counter.Inner is { } serverBody)
+        {
+            context.Features.Set(serverBody);
+        }
+
+        var grpc = request.ContentType is { } contentType && contentType.StartsWith("application/grpc", StringComparison.Ordinal);
+
+        var policy = SecurityPolicy.Unknown;
+        var principal = IstioLabelNames.Unknown;
+        if (state.Direction == RequestDirection.Inbound && ProxyConnection.From(context) is { } connection)
+        {
+            policy = connection.IsMutualTls ? SecurityPolicy.MutualTls : SecurityPolicy.None;
+            principal = connection.PeerPrincipal ?? IstioLabelNames.Unknown;
+        }
+
+        var key = new HttpSeriesKey(state.Direction, state.Telemetry.Peer, service, principal, response.StatusCode, state.Flags, grpc, grpc ? GrpcStatus(context) : "", policy);
+        _metrics.RecordRequest(key, elapsed.TotalMilliseconds, requestBytes, responseBytes);
+        _tracer.Stop(context, state, service, requestBytes, responseBytes);
+        _settings.AccessLog?.Enqueue(Entry(context, state, service, elapsed, requestBytes, responseBytes));
+    }
+
+    /// <summary>The caller's workload on an inbound request: its metadata header (decoded once per connection and value, then stripped), else what a TCP exchange left on the connection.</summary>
+    private WorkloadLabels ReadCaller(HttpContext context)
+    {
+        var headers = context.Request.Headers;
+        var connection = ProxyConnection.From(context);
+        if (headers.TryGetValue(PeerMetadataCodec.MetadataHeader, out var value))
+        {
+            var text = value.ToString();
+            headers.Remove(PeerMetadataCodec.MetadataHeader);
+            headers.Remove(PeerMetadataCodec.MetadataIdHeader);
+            if (connection is null)
+            {
+                return _peers.For(text);
+            }
+
+            if (_connectionPeers.TryGetValue(connection, out var known) && string.Equals(known.Header, text, StringComparison.Ordinal))
+            {
+                return known.Labels;
+            }
+
+            var labels = _peers.For(text);
+            _connectionPeers.AddOrUpdate(connection, new ConnectionPeer(text, labels));
+            connection.PeerMetadata ??= labels.Metadata;
+            return labels;
+        }
+
+        if (connection?.PeerMetadata is { } exchanged)
+        {
+            return _exchangedPeers.GetValue(exchanged, static m => WorkloadLabels.From(m));
+        }
+
+        return WorkloadLabels.Unknown;
+    }
+
+    /// <summary>The callee's workload from its response header: an endpoint answers with the same value each time, so the last one is kept per endpoint and compared, not hashed.</summary>
+    private WorkloadLabels ReadCallee(string header, Upstream.EndpointState? endpoint)
+    {
+        if (endpoint is null)
+        {
+            return _peers.For(header);
+        }
+
+        if (_endpointPeers.TryGetValue(endpoint, out var known) && string.Equals(known.Header, header, StringComparison.Ordinal))
+        {
+            return known.Labels;
+        }
+
+        var labels = _peers.For(header);
+        _endpointPeers.AddOrUpdate(endpoint, new ConnectionPeer(header, labels));
+        return labels;
+    }
+
+    /// <summary>The route's cluster when the request ended before one was picked (fault abort): Envoy reports it all the same.</summary>
+    private static Upstream.ClusterState? RouteCluster(RequestState state) =>
+        state.Route?.Action is { Clusters: [var first, ..] } ? first.Cluster : null;
+
+    private static string GrpcStatus(HttpContext context)
+    {
+        if (context.Response.Headers.TryGetValue(ProxyHeaders.GrpcStatus, out var status))
+        {
+            return status.ToString();
+        }
+
+        return context.Features.Get<IHttpResponseTrailersFeature>()?.Trailers is { } trailers && trailers.TryGetValue(ProxyHeaders.GrpcStatus, out var trailer)
+            ? trailer.ToString()
+            : "";
+    }
+
+    private AccessLogEntry Entry(HttpContext context, RequestState state, ServiceLabels service, TimeSpan elapsed, long requestBytes, long responseBytes)
+    {
+        var request = context.Request;
+        var headers = request.Headers;
+        var connection = context.Connection;
+        var original = ProxyConnection.From(context)?.OriginalDestination?.Endpoint;
+        return new AccessLogEntry
+        {
+            StartTime = _time.GetUtcNow() - elapsed,
+            Method = request.Method,
+            Path = headers.TryGetValue("x-envoy-original-path", out var originalPath) ? originalPath.ToString() : request.Path.Value,
+            Query = request.QueryString.Value,
+            Protocol = request.Protocol,
+            ResponseCode = context.Response.StatusCode,
+            Flags = state.Flags,
+            ResponseCodeDetails = ResponseCodeDetails.For(state),
+            BytesReceived = requestBytes,
+            BytesSent = responseBytes,
+            DurationMs = (long)elapsed.TotalMilliseconds,
+            UpstreamServiceTime = context.Response.Headers.TryGetValue(ProxyHeaders.UpstreamServiceTime, out var upstreamTime) ? upstreamTime.ToString() : null,
+            ForwardedFor = headers.TryGetValue("x-forwarded-for", out var forwarded) ? forwarded.ToString() : null,
+            UserAgent = headers.TryGetValue("user-agent", out var agent) ? agent.ToString() : null,
+            RequestId = headers.TryGetValue(ProxyHeaders.RequestId, out var id) ? id.ToString() : null,
+            Authority = request.Host.Value,
+            UpstreamHost = state.Endpoint?.Key,
+            UpstreamCluster = service.Config is null ? null : service.ClusterName,
+            DownstreamLocalAddress = original?.Address ?? connection.LocalIpAddress,
+            DownstreamLocalPort = original?.Port ?? connection.LocalPort,
+            DownstreamRemoteAddress = connection.RemoteIpAddress,
+            DownstreamRemotePort = connection.RemotePort,
+            RouteName = state.Route?.Config.Name,
+        };
+    }
+
+    private sealed record ConnectionPeer(string Header, WorkloadLabels Labels);
+}

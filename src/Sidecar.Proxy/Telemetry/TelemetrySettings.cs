@@ -1,0 +1,75 @@
+using Sidecar.Model;
+using Sidecar.Proxy.Telemetry.AccessLog;
+using Sidecar.Proxy.Telemetry.Tracing;
+
+namespace Sidecar.Proxy.Telemetry;
+
+/// <summary>
+/// The telemetry settings in force: the mesh config's (<c>accessLogFile</c>, <c>accessLogEncoding</c>,
+/// <c>enableTracing</c>, <c>defaultConfig.tracing.sampling</c>, default tracing provider) with command-line overrides
+/// on top. Re-evaluated on each config push; the request path reads plain fields.
+/// </summary>
+internal sealed class TelemetrySettings : IAsyncDisposable
+{
+    private readonly TelemetryOptions _flags;
+    private readonly TraceExporterHost? _exporter;
+    private readonly Lock _gate = new();
+    private AccessLogWriter? _accessLog;
+
+    public TelemetrySettings(TelemetryOptions flags, TraceExporterHost? exporter)
+    {
+        _flags = flags;
+        _exporter = exporter;
+        Apply(TelemetryConfig.Default);
+    }
+
+    /// <summary>Percentage of new traces sampled.</summary>
+    public double SamplingPercent { get; private set; }
+
+    /// <summary>Istio's <c>enableTracing</c>.</summary>
+    public bool TracingEnabled { get; private set; }
+
+    /// <summary>The access log, or null when off.</summary>
+    public AccessLogWriter? AccessLog => Volatile.Read(ref _accessLog);
+
+    public void Apply(TelemetryConfig mesh)
+    {
+        ArgumentNullException.ThrowIfNull(mesh);
+        lock (_gate)
+        {
+            SamplingPercent = _flags.SamplingPercent ?? mesh.TracingSamplingPercent;
+            TracingEnabled = mesh.EnableTracing;
+            _exporter?.Use(mesh.EnableTracing ? _flags.TracingProvider ?? mesh.TracingProvider : null);
+
+            var file = _flags.AccessLogFile ?? mesh.AccessLogFile;
+            var encoding = _flags.AccessLogEncoding ?? mesh.AccessLogEncoding;
+            var current = _accessLog;
+            if (current is not null && current.Path == file && current.Encoding == encoding)
+            {
+                return;
+            }
+
+            Volatile.Write(ref _accessLog, string.IsNullOrEmpty(file) ? null : new AccessLogWriter(file, encoding));
+            if (current is not null)
+            {
+                // Requests that already read the old writer may still enqueue; it drains them before closing.
+                _ = current.DisposeAsync().AsTask();
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        AccessLogWriter? writer;
+        lock (_gate)
+        {
+            writer = _accessLog;
+            _accessLog = null;
+        }
+
+        if (writer is not null)
+        {
+            await writer.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,65 @@
+using System.Net;
+using System.Text.Json;
+
+namespace Sidecar.FunctionalTests.Telemetry;
+
+/// <summary>Access logs on stdout (Istio's <c>accessLogFile: /dev/stdout</c>): Envoy's default text format and Istio's JSON encoding.</summary>
+public sealed class AccessLogTests : IClassFixture<TelemetryMesh>
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(15);
+    private readonly TelemetryMesh _mesh;
+
+    public AccessLogTests(TelemetryMesh mesh) => _mesh = mesh;
+
+    [Fact]
+    public async Task Outbound_request_is_logged_in_Envoys_default_text_format()
+    {
+        var requestId = Guid.NewGuid().ToString();
+        using var response = await _mesh.CallRatingsAsync("/logged?page=2", ("x-request-id", requestId), ("user-agent", "log-test/1.0"));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        await _mesh.Client.WaitForOutputAsync(requestId, Deadline);
+        var line = _mesh.Client.Output.Split('\n').Single(l => l.Contains(requestId, StringComparison.Ordinal));
+        // [%START_TIME%] "%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %PROTOCOL%" %RESPONSE_CODE% %RESPONSE_FLAGS% %RESPONSE_CODE_DETAILS% ...
+        Assert.True(System.Text.RegularExpressions.Regex.IsMatch(line,
+            "^\\[\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z\\] \"GET /logged\\?page=2 HTTP/1\\.1\" 200 - via_upstream - \"-\" 0 10 \\d+ \\d+ \"-\" \"log-test/1\\.0\" \"" + requestId
+            + "\" \"ratings:9080\" \"" + _mesh.ServerAddress.ToString().Replace(".", "\\.", StringComparison.Ordinal) + ":9080\" outbound\\|9080\\|\\|ratings\\.default\\.svc\\.cluster\\.local - \\S+ \\S+ - \\S+\\s*$"), line);
+    }
+
+    [Fact]
+    public async Task Fault_injected_request_is_logged_with_flag_FI()
+    {
+        var requestId = Guid.NewGuid().ToString();
+        using var response = await _mesh.CallRatingsAsync("/abort", ("x-request-id", requestId));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+
+        await _mesh.Client.WaitForOutputAsync(requestId, Deadline);
+        var line = _mesh.Client.Output.Split('\n').Single(l => l.Contains(requestId, StringComparison.Ordinal));
+        Assert.Contains("\"GET /abort HTTP/1.1\" 503 FI fault_filter_abort ", line, StringComparison.Ordinal);
+        Assert.Contains(" outbound|9080||ratings.default.svc.cluster.local ", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Inbound_request_is_logged_as_JSON()
+    {
+        var requestId = Guid.NewGuid().ToString();
+        using var response = await _mesh.CallRatingsAsync("/json", ("x-request-id", requestId));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        await _mesh.Server.WaitForOutputAsync(requestId, Deadline);
+        var line = _mesh.Server.Output.Split('\n').Single(l => l.Contains(requestId, StringComparison.Ordinal));
+        using var json = JsonDocument.Parse(line);
+        var root = json.RootElement;
+        Assert.Equal("GET", root.GetProperty("method").GetString());
+        Assert.Equal("/json", root.GetProperty("path").GetString());
+        Assert.Equal(200, root.GetProperty("response_code").GetInt32());
+        Assert.Equal("-", root.GetProperty("response_flags").GetString());
+        Assert.Equal("via_upstream", root.GetProperty("response_code_details").GetString());
+        Assert.Equal("inbound|9080||", root.GetProperty("upstream_cluster").GetString());
+        Assert.Equal($"127.0.0.1:{_mesh.App.Port}", root.GetProperty("upstream_host").GetString());
+        Assert.Equal("ratings:9080", root.GetProperty("authority").GetString());
+        Assert.Equal(10, root.GetProperty("bytes_sent").GetInt64());
+        Assert.True(root.GetProperty("duration").GetInt64() >= 0);
+        Assert.Equal(JsonValueKind.Null, root.GetProperty("upstream_transport_failure_reason").ValueKind);
+    }
+}
