@@ -54,6 +54,8 @@ internal static class RunCommand
             ns, podName, workload, labels, serviceAccount, instanceIp, clusterId, trustDomain,
             trafficPolicy, drain, detection, logLevel,
         };
+        var identity = new IdentityOptions();
+        identity.AddTo(command);
 
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -80,6 +82,7 @@ internal static class RunCommand
                     : TimeSpan.FromSeconds(5),
                 ProtocolDetectionTimeout = ParseDuration(parse.GetValue(detection) ?? "5s"),
                 LogLevel = parse.GetRequiredValue(logLevel),
+                Identity = identity.Read(parse, environment),
             };
 
             return await SidecarHost.RunAsync(settings, cancellationToken).ConfigureAwait(false);

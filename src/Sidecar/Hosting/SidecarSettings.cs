@@ -31,4 +31,6 @@ internal sealed record SidecarSettings
     public TimeSpan ProtocolDetectionTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
     public string LogLevel { get; init; } = "info";
+
+    public IdentitySettings Identity { get; init; } = new();
 }
