@@ -52,7 +52,10 @@ public static class CertificateIssuer
 
         // Short-lived certificates (tests, aggressive TTLs) backdate less, so half of their life is still ahead.
         var backdate = lifetime / 10 < ClockSkewAllowance ? lifetime / 10 : ClockSkewAllowance;
-        return request.Create(issuer, now - backdate, notAfter, serial);
+        // Sign with the issuer's own key type: an ECDSA root may sign an RSA workload key and the other way round.
+        using var key = (AsymmetricAlgorithm?)issuer.GetECDsaPrivateKey() ?? issuer.GetRSAPrivateKey() ?? throw new ArgumentException("the issuer has no private key", nameof(issuer));
+        var generator = key is ECDsa ec ? X509SignatureGenerator.CreateForECDsa(ec) : X509SignatureGenerator.CreateForRSA((RSA)key, RSASignaturePadding.Pkcs1);
+        return request.Create(issuer.SubjectName, generator, now - backdate, notAfter, serial);
     }
 
     /// <summary>Attaches <paramref name="key"/> to a certificate that lacks it.</summary>
