@@ -45,7 +45,19 @@ internal sealed partial class ConnectionDispatcher
 
         if (decision.Tcp is { } tcp && AllowsTcp(listener, socket, original, snapshot, peer))
         {
-            await _tcp.RunAsync(new DownstreamStream(stream, socket), tcp, snapshot, original, Direction(listener), peer).ConfigureAwait(false);
+            Model.PeerMetadata? metadata;
+            try
+            {
+                using var deadline = new CancellationTokenSource(_options.ProtocolDetectionTimeout, _time);
+                metadata = await TcpMetadataExchange.ExchangeAsync(stream, _downstreamTls.Identity.TcpPreamble, deadline.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is InvalidDataException or IOException or OperationCanceledException)
+            {
+                await stream.DisposeAsync().ConfigureAwait(false);
+                return;
+            }
+
+            await _tcp.RunAsync(new DownstreamStream(stream, socket), tcp, snapshot, original, Direction(listener), peer, metadata).ConfigureAwait(false);
             return;
         }
 

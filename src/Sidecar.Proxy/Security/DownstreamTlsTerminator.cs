@@ -19,6 +19,8 @@ internal sealed class DownstreamTlsTerminator
 
     public DownstreamTlsTerminator(WorkloadIdentity identity) => _identity = identity;
 
+    public WorkloadIdentity Identity => _identity;
+
     /// <summary>The handshake's result: the decrypted stream and the proven peer; null when refused.</summary>
     public async ValueTask<(SslStream Stream, MutualTlsPeer? Peer)?> AcceptAsync(Socket socket, DownstreamTlsConfig config, TimeSpan timeout)
     {

@@ -18,6 +18,8 @@ internal sealed class UpstreamTlsOriginator
 
     public UpstreamTlsOriginator(WorkloadIdentity identity) => _identity = identity;
 
+    public WorkloadIdentity Identity => _identity;
+
     /// <summary>
     /// The TLS settings for a connection to <paramref name="host"/>:<paramref name="port"/> of
     /// <paramref name="cluster"/>: the cluster's own (DestinationRule <c>tls</c>), or auto mTLS when the endpoint is

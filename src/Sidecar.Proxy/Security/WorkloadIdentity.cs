@@ -8,10 +8,13 @@ namespace Sidecar.Proxy.Security;
 /// </summary>
 internal sealed class WorkloadIdentity
 {
-    public WorkloadIdentity(CertificateStore? store, string spiffeId)
+    public WorkloadIdentity(CertificateStore? store, Model.WorkloadInfo workload)
     {
+        ArgumentNullException.ThrowIfNull(workload);
         Store = store;
-        SpiffeId = spiffeId;
+        SpiffeId = workload.SpiffeId;
+        // Built once: what this sidecar writes after every mTLS handshake under ALPN istio-peer-exchange.
+        TcpPreamble = MetadataExchange.PeerMetadataCodec.ToTcpPreamble(Model.PeerMetadata.From(workload), workload.NodeId);
     }
 
     public CertificateStore? Store { get; }
@@ -20,4 +23,7 @@ internal sealed class WorkloadIdentity
     public string SpiffeId { get; }
 
     public WorkloadCertificate? Current => Store?.Current;
+
+    /// <summary>The TCP metadata exchange preamble for this workload (magic, size, Any-packed Struct).</summary>
+    public byte[] TcpPreamble { get; }
 }

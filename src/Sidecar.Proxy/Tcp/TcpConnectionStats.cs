@@ -42,6 +42,9 @@ internal sealed class TcpConnectionStats
     /// <summary>The upstream connection was TLS originated by this sidecar (ISTIO_MUTUAL, SIMPLE or MUTUAL).</summary>
     public bool UpstreamTls { get; set; }
 
+    /// <summary>The downstream peer's workload metadata from the TCP metadata exchange (inbound mTLS); null when none.</summary>
+    public Model.PeerMetadata? DownstreamPeerMetadata { get; init; }
+
     /// <summary>The upstream peer's workload metadata from the TCP metadata exchange (ALPN istio-peer-exchange); null when none.</summary>
     public Model.PeerMetadata? UpstreamPeerMetadata { get; set; }
 

@@ -43,11 +43,11 @@ internal sealed partial class TcpProxy
         RunAsync(new DownstreamStream(downstream), route, snapshot, originalDestination, direction, peer: null);
 
     /// <summary>Proxies a downstream that may be a terminated mTLS stream (<paramref name="peer"/> is then its client).</summary>
-    public async Task RunAsync(DownstreamStream downstream, TcpProxyConfig route, DataPlaneSnapshot snapshot, IPEndPoint? originalDestination, RequestDirection direction, MutualTlsPeer? peer)
+    public async Task RunAsync(DownstreamStream downstream, TcpProxyConfig route, DataPlaneSnapshot snapshot, IPEndPoint? originalDestination, RequestDirection direction, MutualTlsPeer? peer, PeerMetadata? peerMetadata = null)
     {
         var clusterName = PickCluster(route);
         var cluster = snapshot.Clusters.GetValueOrDefault(clusterName);
-        var stats = new TcpConnectionStats(clusterName, cluster, direction) { IsMutualTls = peer is not null, PeerPrincipal = peer?.Principal };
+        var stats = new TcpConnectionStats(clusterName, cluster, direction) { IsMutualTls = peer is not null, PeerPrincipal = peer?.Principal, DownstreamPeerMetadata = peerMetadata };
         DownstreamStream? upstream = null;
         EndpointState? endpoint = null;
         try
@@ -160,6 +160,16 @@ internal sealed partial class TcpProxy
             try
             {
                 var ssl = await _tls.AuthenticateAsync(new NetworkStream(socket, ownsSocket: false), tls, target.Address.ToString(), alpn, timeout.Token).ConfigureAwait(false);
+                try
+                {
+                    stats.UpstreamPeerMetadata = await TcpMetadataExchange.ExchangeAsync(ssl, _tls.Identity.TcpPreamble, timeout.Token).ConfigureAwait(false);
+                }
+                catch
+                {
+                    await ssl.DisposeAsync().ConfigureAwait(false);
+                    throw;
+                }
+
                 return (new DownstreamStream(ssl, socket), endpoint);
             }
             catch
@@ -168,7 +178,7 @@ internal sealed partial class TcpProxy
                 throw;
             }
         }
-        catch (Exception ex) when (ex is SocketException or OperationCanceledException or IOException or System.Security.Authentication.AuthenticationException)
+        catch (Exception ex) when (ex is SocketException or OperationCanceledException or IOException or InvalidDataException or System.Security.Authentication.AuthenticationException)
         {
             stats.Flags |= ResponseFlags.UpstreamConnectionFailure;
             if (endpoint is not null)

@@ -28,25 +28,34 @@ public sealed class MtlsMesh : IAsyncLifetime
 
     public SidecarProcess Intruder { get; private set; } = null!;
 
+    /// <summary>A TCP client workload whose egress listener on port 9090 it binds itself (no capture needed).</summary>
+    public SidecarProcess TcpClient { get; private set; } = null!;
+
+    /// <summary>A TCP echo app behind the server sidecar (port 9090, STRICT).</summary>
+    public TcpEcho TcpApp { get; } = new();
+
     public async Task InitializeAsync()
     {
         App = await TestBackend.StartAsync("server", (context, request) =>
             context.Response.WriteAsync(request.Headers.GetValueOrDefault("x-forwarded-client-cert") ?? "no-xfcc"));
         var serverAddress = LoopbackAddresses.Next();
-        Config.Write("mesh.yaml", Yaml(serverAddress.ToString(), App.Port));
+        var tcpClientAddress = LoopbackAddresses.Next();
+        Config.Write("mesh.yaml", Yaml(serverAddress.ToString(), App.Port, tcpClientAddress.ToString(), TcpApp.Port));
         string[] ca = ["--ca-dir", CaDirectory];
         // Started together: the first to open the CA directory generates the root; the others must end up with the same one.
         var server = SidecarProcess.StartAsync(Config.Path, serverAddress, ["--labels", "app=server", "--service-account", "server", "--cert-ttl", "6s", "--key-algorithm", "ECDSA", .. ca]);
         var client = SidecarProcess.StartAsync(Config.Path, null, ["--labels", "app=client", "--service-account", "client", .. ca]);
         var intruder = SidecarProcess.StartAsync(Config.Path, null, ["--labels", "app=intruder", "--service-account", "intruder", .. ca]);
+        var tcpClient = SidecarProcess.StartAsync(Config.Path, tcpClientAddress, ["--labels", "app=tcpclient", "--service-account", "tcpclient", .. ca]);
         Server = await server;
         Client = await client;
         Intruder = await intruder;
+        TcpClient = await tcpClient;
     }
 
     public async Task DisposeAsync()
     {
-        foreach (var sidecar in new[] { Client, Intruder, Server })
+        foreach (var sidecar in new[] { Client, Intruder, TcpClient, Server })
         {
             if (sidecar is not null)
             {
@@ -59,11 +68,12 @@ public sealed class MtlsMesh : IAsyncLifetime
             await App.DisposeAsync();
         }
 
+        TcpApp.Dispose();
         Config.Dispose();
         Directory.Delete(CaDirectory, recursive: true);
     }
 
-    private static string Yaml(string server, int appPort) => $$"""
+    private static string Yaml(string server, int appPort, string tcpClient, int tcpAppPort) => $$"""
         apiVersion: networking.istio.io/v1
         kind: ServiceEntry
         metadata: {name: server, namespace: default}
@@ -95,6 +105,31 @@ public sealed class MtlsMesh : IAsyncLifetime
             labels: {app: impostor, security.istio.io/tlsMode: istio}
         ---
         apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata: {name: echo-tcp, namespace: default}
+        spec:
+          hosts: [echo-tcp.default.svc.cluster.local]
+          location: MESH_INTERNAL
+          resolution: STATIC
+          ports:
+          - {number: 9090, name: tcp, protocol: TCP}
+          endpoints:
+          - address: {{server}}
+            serviceAccount: server
+            labels: {app: server, security.istio.io/tlsMode: istio}
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: Sidecar
+        metadata: {name: tcpclient, namespace: default}
+        spec:
+          workloadSelector: {labels: {app: tcpclient} }
+          egress:
+          - port: {number: 9090, protocol: TCP, name: tcp}
+            bind: {{tcpClient}}
+            hosts: ["./echo-tcp.default.svc.cluster.local"]
+          - hosts: ["./*"]
+        ---
+        apiVersion: networking.istio.io/v1
         kind: Sidecar
         metadata: {name: server, namespace: default}
         spec:
@@ -106,6 +141,9 @@ public sealed class MtlsMesh : IAsyncLifetime
           - port: {number: 9081, protocol: HTTP, name: http-permissive}
             bind: {{server}}
             defaultEndpoint: 127.0.0.1:{{appPort}}
+          - port: {number: 9090, protocol: TCP, name: tcp}
+            bind: {{server}}
+            defaultEndpoint: 127.0.0.1:{{tcpAppPort}}
         ---
         apiVersion: security.istio.io/v1
         kind: PeerAuthentication
@@ -129,5 +167,7 @@ public sealed class MtlsMesh : IAsyncLifetime
             - operation: {paths: [/allowed/*]}
           - to:
             - operation: {ports: ["9081"]}
+          - from:
+            - source: {principals: [cluster.local/ns/default/sa/tcpclient]}
         """;
 }

@@ -94,6 +94,46 @@ public sealed class MutualTlsTests(MtlsMesh mesh)
         Assert.Equal("200", await first.GetAsync("/allowed/after"));
     }
 
+    [Fact]
+    public async Task Tcp_traffic_is_upgraded_to_mutual_tls_with_the_istio_peer_exchange_alpn_and_passes_a_STRICT_port()
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(mesh.TcpClient.Bind, 9090);
+        await socket.SendAsync("ping over mtls"u8.ToArray());
+        var buffer = new byte[64];
+        var received = 0;
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (received < "ping over mtls".Length)
+        {
+            var read = await socket.ReceiveAsync(buffer.AsMemory(received), deadline.Token);
+            Assert.NotEqual(0, read);
+            received += read;
+        }
+
+        Assert.Equal("ping over mtls", Encoding.ASCII.GetString(buffer, 0, received));
+    }
+
+    [Fact]
+    public async Task A_plaintext_tcp_client_is_closed_by_the_STRICT_tcp_port()
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(mesh.Server.Bind, 9090);
+        await socket.SendAsync("plain"u8.ToArray());
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        var buffer = new byte[64];
+        var read = 0;
+        try
+        {
+            read = await socket.ReceiveAsync(buffer, deadline.Token);
+        }
+        catch (SocketException)
+        {
+            // reset: refused as well
+        }
+
+        Assert.Equal(0, read);
+    }
+
     private async Task<TlsClient> ConnectAsync(WorkloadCertificate identity)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
