@@ -20,6 +20,9 @@ public sealed record ProxyConfig
 
     public MeshConfig Mesh { get; init; } = MeshConfig.Default;
 
+    /// <summary>The AuthorizationPolicies that apply to this workload's inbound traffic.</summary>
+    public EquatableArray<AuthorizationPolicyConfig> AuthorizationPolicies { get; init; }
+
     /// <summary>A snapshot with nothing configured.</summary>
     public static ProxyConfig Empty(ConfigOrigin origin) => new() { Version = "0", Origin = origin };
 

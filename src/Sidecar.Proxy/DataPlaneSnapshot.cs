@@ -18,6 +18,7 @@ internal sealed class DataPlaneSnapshot
     {
         Config = config;
         Clusters = clusters;
+        Authorization = config.AuthorizationPolicies.IsEmpty ? Security.Authorization.AuthorizationEngine.Empty : new Security.Authorization.AuthorizationEngine(config.AuthorizationPolicies);
         ClusterState? Lookup(string name) => clusters.GetValueOrDefault(name);
 
         RouteTables = config.RouteTables.ToFrozenDictionary(t => t.Name, t => new RouteTable(t, Lookup), StringComparer.Ordinal);
@@ -94,6 +95,9 @@ internal sealed class DataPlaneSnapshot
     }
 
     public ProxyConfig Config { get; }
+
+    /// <summary>The workload's AuthorizationPolicies, compiled for the inbound path.</summary>
+    public Security.Authorization.AuthorizationEngine Authorization { get; }
 
     public FrozenDictionary<string, RouteTable> RouteTables { get; }
 

@@ -39,6 +39,11 @@ internal sealed class ProxyRequestHandler
             return context.Response.Body.WriteAsync(LocalReply.NotReady, 0, LocalReply.NotReady.Length);
         }
 
+        if (connection.Direction == RequestDirection.Inbound && !Security.InboundRequestSecurity.Apply(context, connection, snapshot.Authorization))
+        {
+            return Security.InboundRequestSecurity.DenyAsync(context);
+        }
+
         return _router.HandleAsync(context, SelectRouteTable(snapshot, connection, context.Request), connection.Direction);
     }
 

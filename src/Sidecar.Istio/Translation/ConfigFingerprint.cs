@@ -36,6 +36,12 @@ internal static class ConfigFingerprint
             }
         }
 
+        foreach (var policy in config.AuthorizationPolicies)
+        {
+            // Records print their fields and EquatableArray prints its items: the text covers every match.
+            text.Append(policy).Append('\n');
+        }
+
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString()));
         return Convert.ToHexStringLower(hash.AsSpan(0, 8));
     }

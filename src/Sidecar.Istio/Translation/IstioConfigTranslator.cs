@@ -1,6 +1,7 @@
 using Sidecar.Istio.Resources;
 using Sidecar.Istio.Translation.Clusters;
 using Sidecar.Istio.Translation.Listeners;
+using Sidecar.Istio.Translation.Security;
 using Sidecar.Istio.Validation;
 using Sidecar.Model;
 
@@ -62,6 +63,7 @@ public static class IstioConfigTranslator
             RouteTables = routeTables.ToEquatableArray(),
             Clusters = Deduplicate(clusters, push).ToEquatableArray(),
             Mesh = new MeshConfig { OutboundTrafficPolicy = push.OutboundTrafficPolicy, TrustDomain = push.Mesh.TrustDomain, Telemetry = TelemetryTranslator.Translate(push.Mesh) },
+            AuthorizationPolicies = AuthorizationPolicyTranslator.Translate(push).ToEquatableArray(),
         };
         config = config with { Version = ConfigFingerprint.Compute(config) };
 

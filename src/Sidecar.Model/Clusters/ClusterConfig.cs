@@ -90,6 +90,10 @@ public sealed record ClusterConfig
     /// </summary>
     public bool AutoMtls { get; init; }
 
+    /// <summary>The ISTIO_MUTUAL settings auto mTLS applies to labelled endpoints (Istio's <c>tlsMode-istio</c>
+    /// transport socket match: SNI, the service's SPIFFE SANs, Istio's ALPN); null without auto mTLS.</summary>
+    public UpstreamTlsConfig? AutoMtlsSettings { get; init; }
+
     /// <summary>The service behind the cluster, for routing decisions, metrics and dumps; null for internal clusters.</summary>
     public ServiceMetadata? Service { get; init; }
 

@@ -29,7 +29,11 @@ public static class SidecarProxyExtensions
 
         services.AddSingleton<RelayTransport>();
         services.AddSingleton<IConnectionListenerFactory>(sp => sp.GetRequiredService<RelayTransport>());
-        services.AddSingleton(sp => new ClusterRegistry(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ClusterState>>()));
+        // Identity: the exe registers a CertificateStore when the sidecar has a CA or mounted certificates.
+        services.AddSingleton(sp => new Security.WorkloadIdentity(sp.GetService<Identity.CertificateStore>(), options.Workload));
+        services.AddSingleton<Security.UpstreamTlsOriginator>();
+        services.AddSingleton<Security.DownstreamTlsTerminator>();
+        services.AddSingleton(sp => new ClusterRegistry(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ClusterState>>(), sp.GetRequiredService<Security.UpstreamTlsOriginator>()));
         services.AddSingleton<DataPlane>();
         services.AddSingleton<Tcp.TcpProxy>();
         services.AddSingleton<ConnectionDispatcher>();

@@ -25,9 +25,11 @@ internal sealed partial class ConnectionDispatcher : IDisposable
     private readonly ProxyOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<ConnectionDispatcher> _logger;
+    private readonly Security.DownstreamTlsTerminator _downstreamTls;
 
-    public ConnectionDispatcher(RelayTransport relay, DataPlane dataPlane, TcpProxy tcp, ProxyOptions options, TimeProvider time, ILogger<ConnectionDispatcher> logger)
+    public ConnectionDispatcher(RelayTransport relay, DataPlane dataPlane, TcpProxy tcp, ProxyOptions options, TimeProvider time, ILogger<ConnectionDispatcher> logger, Security.DownstreamTlsTerminator downstreamTls)
     {
+        _downstreamTls = downstreamTls;
         _relay = relay;
         _dataPlane = dataPlane;
         _tcp = tcp;
@@ -50,6 +52,12 @@ internal sealed partial class ConnectionDispatcher : IDisposable
             {
                 case DecisionKind.Http:
                     RelayHttp(listener, socket, original, decision.Http, decision.Sniff);
+                    return;
+                case DecisionKind.Tls:
+                    await TerminateTlsAsync(listener, socket, original, decision, snapshot!).ConfigureAwait(false);
+                    return;
+                case DecisionKind.Tcp when !AllowsTcp(listener, socket, original, snapshot, peer: null):
+                    socket.Dispose();
                     return;
                 case DecisionKind.Tcp:
                     await _tcp.RunAsync(socket, decision.Tcp!, snapshot!, original, Direction(listener)).ConfigureAwait(false);
@@ -79,9 +87,12 @@ internal sealed partial class ConnectionDispatcher : IDisposable
         Refuse,
         Http,
         Tcp,
+
+        /// <summary>Terminate TLS (inbound mTLS), then HTTP or TCP per the chain.</summary>
+        Tls,
     }
 
-    private readonly record struct Decision(DecisionKind Kind, SniffResult Sniff, HttpConnectionManagerConfig? Http = null, TcpProxyConfig? Tcp = null);
+    private readonly record struct Decision(DecisionKind Kind, SniffResult Sniff, HttpConnectionManagerConfig? Http = null, TcpProxyConfig? Tcp = null, DownstreamTlsConfig? Tls = null);
 
     private async ValueTask<Decision> DecideAsync(ProxyListener listener, Socket socket, DataPlaneSnapshot? snapshot, IPEndPoint? original)
     {
@@ -113,6 +124,11 @@ internal sealed partial class ConnectionDispatcher : IDisposable
 
         var chain = FilterChainSelector.Select(config, original, sniffed);
         var result = sniffed ?? new SniffResult(SniffedProtocol.Opaque);
+        if (chain?.Tls is { } tls)
+        {
+            return new Decision(DecisionKind.Tls, result, chain.Http, chain.Tcp, tls);
+        }
+
         if (chain?.Http is { } http)
         {
             if (!result.IsHttp)

@@ -33,6 +33,21 @@ internal sealed class TcpConnectionStats
 
     public string? UpstreamHost { get; set; }
 
+    /// <summary>The downstream arrived over Istio mTLS (inbound); its peer is <see cref="PeerPrincipal"/>.</summary>
+    public bool IsMutualTls { get; init; }
+
+    /// <summary>The downstream peer's SPIFFE id under mTLS (Istio's <c>source.principal</c>); null otherwise.</summary>
+    public string? PeerPrincipal { get; init; }
+
+    /// <summary>The upstream connection was TLS originated by this sidecar (ISTIO_MUTUAL, SIMPLE or MUTUAL).</summary>
+    public bool UpstreamTls { get; set; }
+
+    /// <summary>The downstream peer's workload metadata from the TCP metadata exchange (inbound mTLS); null when none.</summary>
+    public Model.PeerMetadata? DownstreamPeerMetadata { get; init; }
+
+    /// <summary>The upstream peer's workload metadata from the TCP metadata exchange (ALPN istio-peer-exchange); null when none.</summary>
+    public Model.PeerMetadata? UpstreamPeerMetadata { get; set; }
+
     public void AddReceived(long bytes) => Interlocked.Add(ref _received, bytes);
 
     public void AddSent(long bytes) => Interlocked.Add(ref _sent, bytes);

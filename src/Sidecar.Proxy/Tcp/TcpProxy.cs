@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Sidecar.Model;
 using Sidecar.Proxy.Http;
+using Sidecar.Proxy.Security;
 using Sidecar.Proxy.Upstream;
 
 namespace Sidecar.Proxy.Tcp;
@@ -21,12 +22,14 @@ internal sealed partial class TcpProxy
     private readonly TimeProvider _time;
     private readonly Random _random;
     private readonly ILogger<TcpProxy> _logger;
+    private readonly UpstreamTlsOriginator? _tls;
 
-    public TcpProxy(TimeProvider time, ILogger<TcpProxy> logger)
+    public TcpProxy(TimeProvider time, ILogger<TcpProxy> logger, UpstreamTlsOriginator? tls = null)
     {
         _time = time;
         _random = Random.Shared;
         _logger = logger;
+        _tls = tls;
     }
 
     /// <summary>Raised when a proxied connection is established upstream.</summary>
@@ -36,16 +39,20 @@ internal sealed partial class TcpProxy
     public event Action<TcpConnectionStats>? ConnectionClosed;
 
     /// <summary>Proxies <paramref name="downstream"/> per <paramref name="route"/>; returns when both directions are done.</summary>
-    public async Task RunAsync(Socket downstream, TcpProxyConfig route, DataPlaneSnapshot snapshot, IPEndPoint? originalDestination, RequestDirection direction)
+    public Task RunAsync(Socket downstream, TcpProxyConfig route, DataPlaneSnapshot snapshot, IPEndPoint? originalDestination, RequestDirection direction) =>
+        RunAsync(new DownstreamStream(downstream), route, snapshot, originalDestination, direction, peer: null);
+
+    /// <summary>Proxies a downstream that may be a terminated mTLS stream (<paramref name="peer"/> is then its client).</summary>
+    public async Task RunAsync(DownstreamStream downstream, TcpProxyConfig route, DataPlaneSnapshot snapshot, IPEndPoint? originalDestination, RequestDirection direction, MutualTlsPeer? peer, PeerMetadata? peerMetadata = null)
     {
         var clusterName = PickCluster(route);
         var cluster = snapshot.Clusters.GetValueOrDefault(clusterName);
-        var stats = new TcpConnectionStats(clusterName, cluster, direction);
-        Socket? upstream = null;
+        var stats = new TcpConnectionStats(clusterName, cluster, direction) { IsMutualTls = peer is not null, PeerPrincipal = peer?.Principal, DownstreamPeerMetadata = peerMetadata };
+        DownstreamStream? upstream = null;
         EndpointState? endpoint = null;
         try
         {
-            (upstream, endpoint) = await ConnectAsync(downstream, cluster, originalDestination, stats).ConfigureAwait(false);
+            (upstream, endpoint) = await ConnectAsync(downstream.Socket, cluster, originalDestination, stats).ConfigureAwait(false);
             if (upstream is null)
             {
                 return;
@@ -57,8 +64,12 @@ internal sealed partial class TcpProxy
         finally
         {
             endpoint?.EndRequest(error: stats.Flags != ResponseFlags.None, connectFailure: (stats.Flags & ResponseFlags.UpstreamConnectionFailure) != 0);
-            upstream?.Dispose();
-            downstream.Dispose();
+            if (upstream is not null)
+            {
+                await upstream.DisposeAsync().ConfigureAwait(false);
+            }
+
+            await downstream.DisposeAsync().ConfigureAwait(false);
             ConnectionClosed?.Invoke(stats);
         }
     }
@@ -90,7 +101,7 @@ internal sealed partial class TcpProxy
         return clusters[^1].Cluster;
     }
 
-    private async Task<(Socket? Upstream, EndpointState? Endpoint)> ConnectAsync(Socket downstream, ClusterState? cluster, IPEndPoint? originalDestination, TcpConnectionStats stats)
+    private async Task<(DownstreamStream? Upstream, EndpointState? Endpoint)> ConnectAsync(Socket downstream, ClusterState? cluster, IPEndPoint? originalDestination, TcpConnectionStats stats)
     {
         if (cluster is null)
         {
@@ -138,9 +149,36 @@ internal sealed partial class TcpProxy
         {
             var bind = cluster.Config.UpstreamBindAddress is { } text && IPAddress.TryParse(text, out var b) ? b : null;
             var socket = await UpstreamConnectionFactory.ConnectSocketAsync(new DnsEndPoint(target.Address.ToString(), target.Port), bind, cluster.Config.TcpKeepalive, timeout.Token).ConfigureAwait(false);
-            return (socket, endpoint);
+            if (_tls is null || UpstreamTlsOriginator.SettingsFor(cluster.Config, target.Address.ToString(), target.Port) is not { } tls)
+            {
+                return (new DownstreamStream(socket), endpoint);
+            }
+
+            // Istio mTLS toward the peer sidecar's TCP chain: ALPN istio-peer-exchange, istio.
+            stats.UpstreamTls = true;
+            var alpn = tls.Mode == UpstreamTlsMode.IstioMutual ? IstioAlpn.Tcp : null;
+            try
+            {
+                var ssl = await _tls.AuthenticateAsync(new NetworkStream(socket, ownsSocket: false), tls, target.Address.ToString(), alpn, timeout.Token).ConfigureAwait(false);
+                try
+                {
+                    stats.UpstreamPeerMetadata = await TcpMetadataExchange.ExchangeAsync(ssl, _tls.Identity.TcpPreamble, timeout.Token).ConfigureAwait(false);
+                }
+                catch
+                {
+                    await ssl.DisposeAsync().ConfigureAwait(false);
+                    throw;
+                }
+
+                return (new DownstreamStream(ssl, socket), endpoint);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
         }
-        catch (Exception ex) when (ex is SocketException or OperationCanceledException)
+        catch (Exception ex) when (ex is SocketException or OperationCanceledException or IOException or InvalidDataException or System.Security.Authentication.AuthenticationException)
         {
             stats.Flags |= ResponseFlags.UpstreamConnectionFailure;
             if (endpoint is not null)
@@ -153,7 +191,7 @@ internal sealed partial class TcpProxy
         }
     }
 
-    private async Task PumpBothWaysAsync(Socket downstream, Socket upstream, TimeSpan idleTimeout, TcpConnectionStats stats)
+    private async Task PumpBothWaysAsync(DownstreamStream downstream, DownstreamStream upstream, TimeSpan idleTimeout, TcpConnectionStats stats)
     {
         using var idle = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _time);
         var hasIdleTimeout = idleTimeout > TimeSpan.Zero;
@@ -168,8 +206,8 @@ internal sealed partial class TcpProxy
         Touch();
         // Both readers exist before either direction can half-close: .NET marks a socket disconnected on Shutdown,
         // and a stream cannot be opened over it afterwards (reading through an open one still works).
-        var fromDownstream = PipeReader.Create(new NetworkStream(downstream, ownsSocket: false), ReaderOptions);
-        var fromUpstream = PipeReader.Create(new NetworkStream(upstream, ownsSocket: false), ReaderOptions);
+        var fromDownstream = PipeReader.Create(downstream.Stream, ReaderOptions);
+        var fromUpstream = PipeReader.Create(upstream.Stream, ReaderOptions);
         var toUpstream = PumpAsync(fromDownstream, downstream, upstream, stats.AddReceived, Touch, idle.Token);
         var toDownstream = PumpAsync(fromUpstream, upstream, downstream, stats.AddSent, Touch, idle.Token);
         var first = await Task.WhenAny(toUpstream, toDownstream).ConfigureAwait(false);
@@ -186,7 +224,7 @@ internal sealed partial class TcpProxy
     /// Copies one direction through a pipe reader; on a clean end of stream, passes the FIN on (shutdown of the send
     /// side) so the other direction can keep flowing. Returns false when the direction ended by error.
     /// </summary>
-    private static async Task<bool> PumpAsync(PipeReader reader, Socket from, Socket to, Action<long> count, Action touch, CancellationToken cancellationToken)
+    private static async Task<bool> PumpAsync(PipeReader reader, DownstreamStream from, DownstreamStream to, Action<long> count, Action touch, CancellationToken cancellationToken)
     {
         try
         {
@@ -196,11 +234,7 @@ internal sealed partial class TcpProxy
                 var buffer = result.Buffer;
                 foreach (var segment in buffer)
                 {
-                    var sent = 0;
-                    while (sent < segment.Length)
-                    {
-                        sent += await to.SendAsync(segment[sent..], SocketFlags.None, cancellationToken).ConfigureAwait(false);
-                    }
+                    await to.Stream.WriteAsync(segment, cancellationToken).ConfigureAwait(false);
                 }
 
                 if (!buffer.IsEmpty)
@@ -212,29 +246,15 @@ internal sealed partial class TcpProxy
                 reader.AdvanceTo(buffer.End);
                 if (result.IsCompleted)
                 {
-                    try
-                    {
-                        to.Shutdown(SocketShutdown.Send);
-                    }
-                    catch (SocketException)
-                    {
-                    }
-
+                    await to.ShutdownSendAsync().ConfigureAwait(false);
                     return true;
                 }
             }
         }
         catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
         {
-            try
-            {
-                from.Shutdown(SocketShutdown.Both);
-                to.Shutdown(SocketShutdown.Both);
-            }
-            catch (Exception shutdown) when (shutdown is SocketException or ObjectDisposedException)
-            {
-            }
-
+            from.Abort();
+            to.Abort();
             return false;
         }
         finally

@@ -15,10 +15,13 @@ internal sealed class ClusterRegistry : IDisposable
     private readonly Lock _gate = new();
     private Dictionary<string, ClusterState> _clusters = new(StringComparer.Ordinal);
 
-    public ClusterRegistry(TimeProvider time, ILogger<ClusterState> logger)
+    private readonly Security.UpstreamTlsOriginator? _tls;
+
+    public ClusterRegistry(TimeProvider time, ILogger<ClusterState> logger, Security.UpstreamTlsOriginator? tls = null)
     {
         _time = time;
         _logger = logger;
+        _tls = tls;
     }
 
     /// <summary>Brings the live clusters in line with <paramref name="clusters"/> and returns them by name.</summary>
@@ -36,7 +39,7 @@ internal sealed class ClusterRegistry : IDisposable
                 }
                 else
                 {
-                    next[config.Name] = new ClusterState(config, _time, _logger);
+                    next[config.Name] = new ClusterState(config, _time, _logger, _tls);
                 }
             }
 

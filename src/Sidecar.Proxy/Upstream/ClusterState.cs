@@ -19,6 +19,7 @@ internal sealed partial class ClusterState : IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _disposed = new();
+    private readonly Security.UpstreamTlsOriginator? _tls;
     private HttpMessageInvoker _invoker;
     private EndpointSet _endpoints;
     private OutlierDetector? _outlierDetector;
@@ -33,13 +34,14 @@ internal sealed partial class ClusterState : IDisposable
     private long _overflows;
     private long _retryOverflows;
 
-    public ClusterState(ClusterConfig config, TimeProvider time, ILogger logger)
+    public ClusterState(ClusterConfig config, TimeProvider time, ILogger logger, Security.UpstreamTlsOriginator? tls = null)
     {
         _time = time;
         _logger = logger;
+        _tls = tls;
         Name = config.Name;
         Config = config;
-        _invoker = UpstreamConnectionFactory.CreateInvoker(config);
+        _invoker = UpstreamConnectionFactory.CreateInvoker(config, tls, () => Config);
         (_http1Request, _http2Request) = CreateRequestConfigs(config);
         _outlierDetector = config.OutlierDetection is { } od ? new OutlierDetector(od, time) : null;
         _endpoints = BuildEndpointSet(config, ResolveStatic(config), []);
@@ -182,7 +184,7 @@ internal sealed partial class ClusterState : IDisposable
         Config = config;
         if (!SameConnectionSettings(old, config))
         {
-            var previous = Interlocked.Exchange(ref _invoker, UpstreamConnectionFactory.CreateInvoker(config));
+            var previous = Interlocked.Exchange(ref _invoker, UpstreamConnectionFactory.CreateInvoker(config, _tls, () => Config));
             RetireLater(previous);
         }
 
@@ -221,7 +223,7 @@ internal sealed partial class ClusterState : IDisposable
         a.ConnectTimeout == b.ConnectTimeout && a.IdleTimeout == b.IdleTimeout
         && a.CircuitBreakers.MaxConnections == b.CircuitBreakers.MaxConnections
         && a.UpstreamBindAddress == b.UpstreamBindAddress && a.TcpKeepalive == b.TcpKeepalive
-        && a.Tls == b.Tls && a.AutoMtls == b.AutoMtls && a.HttpProtocol == b.HttpProtocol;
+        && a.Tls == b.Tls && a.AutoMtls == b.AutoMtls && a.AutoMtlsSettings == b.AutoMtlsSettings && a.HttpProtocol == b.HttpProtocol;
 
     /// <summary>Endpoints as addresses: for STRICT_DNS, what the last resolution found (resolution runs in the background).</summary>
     private (EndpointConfig Config, string Address)[] ResolveStatic(ClusterConfig config) =>

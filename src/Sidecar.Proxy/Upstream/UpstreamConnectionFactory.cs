@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Sidecar.Model;
+using Sidecar.Proxy.Security;
 
 namespace Sidecar.Proxy.Upstream;
 
@@ -11,9 +12,13 @@ namespace Sidecar.Proxy.Upstream;
 /// </summary>
 internal static class UpstreamConnectionFactory
 {
-    public static HttpMessageInvoker CreateInvoker(ClusterConfig cluster) => new(CreateHandler(cluster), disposeHandler: true);
+    public static HttpMessageInvoker CreateInvoker(ClusterConfig cluster, UpstreamTlsOriginator? tls = null, Func<ClusterConfig>? current = null) =>
+        new(CreateHandler(cluster, tls, current), disposeHandler: true);
 
-    public static SocketsHttpHandler CreateHandler(ClusterConfig cluster)
+    /// <param name="cluster">The cluster's connection settings.</param>
+    /// <param name="tls">Originates TLS when the cluster or endpoint asks for it; null for plaintext only.</param>
+    /// <param name="current">The cluster's latest config (endpoints change without a new pool); defaults to <paramref name="cluster"/>.</param>
+    public static SocketsHttpHandler CreateHandler(ClusterConfig cluster, UpstreamTlsOriginator? tls = null, Func<ClusterConfig>? current = null)
     {
         var handler = new SocketsHttpHandler
         {
@@ -35,8 +40,25 @@ internal static class UpstreamConnectionFactory
 
         var bind = cluster.UpstreamBindAddress is { } text && IPAddress.TryParse(text, out var address) ? address : null;
         var keepalive = cluster.TcpKeepalive;
-        handler.ConnectCallback = (context, cancellationToken) => ConnectAsync(context.DnsEndPoint, bind, keepalive, cancellationToken);
+        handler.ConnectCallback = tls is null
+            ? (context, cancellationToken) => ConnectAsync(context.DnsEndPoint, bind, keepalive, cancellationToken)
+            : (context, cancellationToken) => ConnectTlsAsync(context, current?.Invoke() ?? cluster, tls, bind, keepalive, cancellationToken);
         return handler;
+    }
+
+    /// <summary>Connects, then (mTLS toward a sidecar, or DestinationRule TLS) runs the TLS handshake with the ALPN
+    /// Istio offers for the request's HTTP version; the pool then speaks plain HTTP over the TLS stream.</summary>
+    private static async ValueTask<Stream> ConnectTlsAsync(SocketsHttpConnectionContext context, ClusterConfig cluster, UpstreamTlsOriginator tls, IPAddress? bind, TcpKeepaliveConfig? keepalive, CancellationToken cancellationToken)
+    {
+        var endpoint = context.DnsEndPoint;
+        var stream = await ConnectAsync(endpoint, bind, keepalive, cancellationToken).ConfigureAwait(false);
+        if (UpstreamTlsOriginator.SettingsFor(cluster, endpoint.Host, endpoint.Port) is not { } settings)
+        {
+            return stream;
+        }
+
+        var alpn = settings.Mode == UpstreamTlsMode.IstioMutual ? IstioAlpn.ForHttpVersion(context.InitialRequestMessage.Version) : null;
+        return await tls.AuthenticateAsync(stream, settings, endpoint.Host, alpn, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Opens the upstream TCP connection as a stream (for the HTTP connection pool).</summary>

@@ -72,6 +72,8 @@ internal static class RunCommand
             ns, podName, workload, labels, serviceAccount, instanceIp, clusterId, trustDomain,
             trafficPolicy, drain, detection, otlpEndpoint, otlpProtocol, zipkinEndpoint, sampling, accessLog, accessLogEncoding, appMetrics, logLevel,
         };
+        var identity = new IdentityOptions();
+        identity.AddTo(command);
 
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -111,6 +113,7 @@ internal static class RunCommand
                     },
                     ApplicationMetrics = parse.GetValue(appMetrics) is { } app ? new Uri(app) : ApplicationMetricsScraper.FromAnnotations(environment.PrometheusAnnotations),
                 },
+                Identity = identity.Read(parse, environment),
             };
 
             return await SidecarHost.RunAsync(settings, cancellationToken).ConfigureAwait(false);

@@ -34,6 +34,7 @@ internal static class SidecarHost
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         ConfigureLogging(builder.Logging, settings.LogLevel);
+        IdentitySetup.Register(settings.Identity, settings.Workload, builder.Services);
         builder.Services.AddSidecarProxy(options);
         builder.Services.AddSingleton(new FileConfigSourceOptions
         {
@@ -49,6 +50,12 @@ internal static class SidecarHost
         app.UseSidecarProxy();
         try
         {
+            if (app.Services.GetService<Identity.CertificateStore>() is { } certificates)
+            {
+                // Like pilot-agent, get the first certificate before serving, so readiness means mTLS works.
+                await certificates.StartAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             await app.RunAsync().ConfigureAwait(false);
             return 0;
         }

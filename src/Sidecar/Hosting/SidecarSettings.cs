@@ -34,4 +34,6 @@ internal sealed record SidecarSettings
 
     /// <summary>Tracing, access log and merged-metrics settings from flags and env.</summary>
     public Proxy.Telemetry.TelemetryOptions Telemetry { get; init; } = Proxy.Telemetry.TelemetryOptions.Default;
+
+    public IdentitySettings Identity { get; init; } = new();
 }

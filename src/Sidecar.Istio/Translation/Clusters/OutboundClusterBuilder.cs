@@ -197,6 +197,15 @@ internal sealed class OutboundClusterBuilder(PushContext push)
         };
     }
 
+    /// <summary>ISTIO_MUTUAL toward a sidecar: Istio's SNI <c>outbound_.port_.subset_.host</c>, the service's SPIFFE SANs, Istio's ALPN.</summary>
+    private static UpstreamTlsConfig IstioMutual(MeshService service, MeshServicePort port, string? subset, ClientTlsSettings? tls, bool h2) => new()
+    {
+        Mode = UpstreamTlsMode.IstioMutual,
+        Sni = string.IsNullOrEmpty(tls?.Sni) ? $"outbound_.{port.Number}_.{subset}_.{service.Host}" : tls.Sni,
+        SubjectAltNames = (tls?.SubjectAltNames is { Count: > 0 } sans ? sans : service.ServiceAccounts).ToEquatableArray(),
+        Alpn = (h2 ? IstioAlpnH2 : IstioAlpn).ToEquatableArray(),
+    };
+
     /// <summary>Istio's <c>buildAutoMtlsSettings</c> and <c>buildUpstreamClusterTLSContext</c>.</summary>
     private ClusterConfig ApplyTls(ClusterConfig cluster, MeshService service, MeshServicePort port, string? subset, ClientTlsSettings? tls)
     {
@@ -206,22 +215,13 @@ internal sealed class OutboundClusterBuilder(PushContext push)
             // Auto mTLS: endpoints labelled security.istio.io/tlsMode=istio get ISTIO_MUTUAL. Istio never applies it
             // to MESH_EXTERNAL services, and an ORIGINAL_DST cluster has no endpoint labels to decide by.
             var auto = push.Mesh.EnableAutoMtls && !service.MeshExternal && cluster.Type != ClusterDiscoveryType.OriginalDst;
-            return cluster with { AutoMtls = auto };
+            return cluster with { AutoMtls = auto, AutoMtlsSettings = auto ? IstioMutual(service, port, subset, null, h2) : null };
         }
 
         switch (tls.Mode)
         {
             case "ISTIO_MUTUAL":
-                return cluster with
-                {
-                    Tls = new UpstreamTlsConfig
-                    {
-                        Mode = UpstreamTlsMode.IstioMutual,
-                        Sni = string.IsNullOrEmpty(tls.Sni) ? $"outbound_.{port.Number}_.{subset}_.{service.Host}" : tls.Sni,
-                        SubjectAltNames = (tls.SubjectAltNames ?? service.ServiceAccounts).ToEquatableArray(),
-                        Alpn = (h2 ? IstioAlpnH2 : IstioAlpn).ToEquatableArray(),
-                    },
-                };
+                return cluster with { Tls = IstioMutual(service, port, subset, tls, h2) };
             case "SIMPLE" or "MUTUAL":
                 if (!string.IsNullOrEmpty(tls.CredentialName))
                 {

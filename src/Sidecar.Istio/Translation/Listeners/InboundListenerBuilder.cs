@@ -3,6 +3,7 @@ using Sidecar.Istio.Resources.Networking;
 using Sidecar.Istio.Translation.Clusters;
 using Sidecar.Istio.Translation.Registry;
 using Sidecar.Istio.Translation.Routes;
+using Sidecar.Istio.Translation.Security;
 using Sidecar.Istio.Validation;
 using Sidecar.Model;
 
@@ -16,6 +17,8 @@ namespace Sidecar.Istio.Translation.Listeners;
 /// </summary>
 internal sealed class InboundListenerBuilder(PushContext push)
 {
+    private readonly PeerAuthenticationPolicy _peerAuthentication = new(push.Resources, push.Workload, push.Mesh.RootNamespace);
+
     public List<FilterChainConfig> VirtualInboundChains { get; } = [];
 
     public List<ListenerConfig> BoundListeners { get; } = [];
@@ -123,16 +126,46 @@ internal sealed class InboundListenerBuilder(PushContext push)
         var prefix = FilterChains.StatPrefix("inbound", bound ?? "0.0.0.0", targetPort);
         var chains = new List<FilterChainConfig>();
         var p = targetPort.ToString(CultureInfo.InvariantCulture);
+        var mode = _peerAuthentication.ModeFor(targetPort);
+        var tls = new DownstreamTlsConfig { PeerSanPrefix = $"spiffe://{push.Mesh.TrustDomain}/" };
         if (protocol.IsHttp() || protocol.IsSniffed())
         {
             RouteTables.Add(RouteTable(table, targetPort, servicePort, protocol));
-            chains.Add(FilterChains.Http($"inbound|{p}|http", table, prefix,
-                protocol.IsSniffed() ? FilterChains.SniffedHttp : FilterChainMatchConfig.Any, inbound: true));
+            if (mode != InboundMtlsMode.Disable)
+            {
+                chains.Add(FilterChains.Http($"inbound|{p}|mtls-http", table, prefix, InboundTlsChains.HttpMatch, inbound: true) with
+                {
+                    Tls = tls with { Alpn = InboundTlsChains.HttpAlpn },
+                });
+            }
+
+            if (mode != InboundMtlsMode.Strict)
+            {
+                chains.Add(FilterChains.Http($"inbound|{p}|http", table, prefix,
+                    protocol.IsSniffed() ? FilterChains.SniffedHttp : FilterChainMatchConfig.Any, inbound: true));
+            }
         }
 
         if (!protocol.IsHttp())
         {
-            chains.Add(FilterChains.Tcp($"inbound|{p}|tcp", cluster, FilterChainMatchConfig.Any));
+            if (mode != InboundMtlsMode.Disable)
+            {
+                chains.Add(FilterChains.Tcp($"inbound|{p}|mtls-tcp", cluster, InboundTlsChains.TcpMatch) with
+                {
+                    Tls = tls with { Alpn = InboundTlsChains.TcpAlpn },
+                });
+            }
+
+            if (mode != InboundMtlsMode.Strict)
+            {
+                chains.Add(FilterChains.Tcp($"inbound|{p}|tcp", cluster, FilterChainMatchConfig.Any));
+            }
+        }
+
+        if (mode == InboundMtlsMode.Strict)
+        {
+            // STRICT: whatever is not Istio mTLS on this port goes nowhere (rather than to the listener's default chain).
+            chains.Add(FilterChains.Tcp($"inbound|{p}|strict-refused", ClusterName.BlackHole, FilterChainMatchConfig.Any));
         }
 
         VirtualInboundChains.AddRange(chains.Select(c => c with { Match = c.Match with { DestinationPort = targetPort } }));

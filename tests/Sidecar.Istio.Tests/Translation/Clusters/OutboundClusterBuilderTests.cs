@@ -42,6 +42,12 @@ public sealed class OutboundClusterBuilderTests
         // MESH_INTERNAL without a DestinationRule tls setting: auto mTLS by endpoint label.
         Assert.True(cluster.AutoMtls);
         Assert.Null(cluster.Tls);
+        // What the tlsMode-istio transport socket match carries: Istio's SNI, the service's SPIFFE SANs, Istio's ALPN.
+        var auto = cluster.AutoMtlsSettings!;
+        Assert.Equal(UpstreamTlsMode.IstioMutual, auto.Mode);
+        Assert.Equal($"outbound_.9080_._.{Reviews}", auto.Sni);
+        Assert.Contains("spiffe://cluster.local/ns/default/sa/bookinfo-reviews", auto.SubjectAltNames);
+        Assert.Equal(["istio-peer-exchange", "istio"], auto.Alpn);
     }
 
     [Theory]

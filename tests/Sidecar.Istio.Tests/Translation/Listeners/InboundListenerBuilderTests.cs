@@ -13,8 +13,9 @@ public sealed class InboundListenerBuilderTests
         Assert.Equal(15006, inbound.Port);
         Assert.False(inbound.BindToPort);
         Assert.Equal(TrafficDirection.Inbound, inbound.Direction);
-        Assert.Equal(["virtualInbound-blackhole", "inbound|9080|http"], inbound.FilterChains.Select(c => c.Name));
-        var chain = inbound.FilterChains[1];
+        // PERMISSIVE (no PeerAuthentication): Istio's mTLS chain for istio ALPNs, then the plaintext chain.
+        Assert.Equal(["virtualInbound-blackhole", "inbound|9080|mtls-http", "inbound|9080|http"], inbound.FilterChains.Select(c => c.Name));
+        var chain = inbound.FilterChains[2];
         Assert.Equal(9080, chain.Match.DestinationPort);
         Assert.Equal(new HttpConnectionManagerConfig { RouteTableName = "inbound|9080||", StatPrefix = "inbound_0.0.0.0_9080", ForwardClientCertDetails = true }, chain.Http);
         Assert.Equal(ClusterName.InboundPassthrough, Assert.Single(inbound.DefaultFilterChain!.Tcp!.Clusters).Cluster);
@@ -55,8 +56,8 @@ public sealed class InboundListenerBuilderTests
         var chains = config.Listener(ListenerNames.VirtualInbound).FilterChains;
         Assert.Equal(
             [("inbound|8080|http", 8080), ("inbound|9090|http", 9090), ("inbound|9100|tcp", 9100), ("inbound|9200|http", 9200), ("inbound|9200|tcp", 9200)],
-            chains.Skip(1).Select(c => (c.Name, c.Match.DestinationPort!.Value)));
-        Assert.Equal(["http/1.1", "h2c"], chains[4].Match.ApplicationProtocols);
+            chains.Skip(1).Where(c => c.Tls is null).Select(c => (c.Name, c.Match.DestinationPort!.Value)));
+        Assert.Equal(["http/1.1", "h2c"], chains.Single(c => c.Name == "inbound|9200|http").Match.ApplicationProtocols);
         Assert.Equal(UpstreamHttpProtocol.Http2, config.Cluster("inbound|9090||").HttpProtocol);
         Assert.Null(Assert.Single(Assert.Single(config.Table("inbound|9090||").VirtualHosts).Routes).Route!.Retry); // no reset retries for gRPC
         Assert.Equal("inbound|http|9080", Assert.Single(config.Table("inbound|8080||").VirtualHosts).Name);
@@ -95,7 +96,7 @@ public sealed class InboundListenerBuilderTests
         var http = config.Listener("127.0.0.3_9080");
         Assert.Equal(TrafficDirection.Inbound, http.Direction);
         Assert.True(http.BindToPort);
-        Assert.Equal("inbound|9080||", Assert.Single(http.FilterChains).Http!.RouteTableName);
+        Assert.Equal("inbound|9080||", Assert.Single(http.FilterChains, c => c.Tls is null).Http!.RouteTableName);
         var cluster = config.Cluster("inbound|9080||");
         Assert.Equal(ClusterDiscoveryType.Static, cluster.Type);
         Assert.Equal("127.0.0.1:8080", Assert.Single(cluster.Endpoints).ToString());
@@ -103,9 +104,9 @@ public sealed class InboundListenerBuilderTests
         Assert.Equal("reviews.default.svc.cluster.local", cluster.Service!.Host);
 
         var tcp = config.Listener("127.0.0.3_9443");
-        Assert.Equal("inbound|9443||", Assert.Single(Assert.Single(tcp.FilterChains).Tcp!.Clusters).Cluster);
+        Assert.Equal("inbound|9443||", Assert.Single(Assert.Single(tcp.FilterChains, c => c.Tls is null).Tcp!.Clusters).Cluster);
         Assert.Equal("127.0.0.3:8443", Assert.Single(config.Cluster("inbound|9443||").Endpoints).ToString()); // 0.0.0.0 means the instance IP
-        Assert.Equal([9080, 9443], config.Listener(ListenerNames.VirtualInbound).FilterChains.Skip(1).Select(c => c.Match.DestinationPort!.Value));
+        Assert.Equal([9080, 9443], config.Listener(ListenerNames.VirtualInbound).FilterChains.Skip(1).Select(c => c.Match.DestinationPort!.Value).Distinct());
     }
 
     [Fact]

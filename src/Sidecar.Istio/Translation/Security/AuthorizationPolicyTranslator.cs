@@ -1,0 +1,93 @@
+using Sidecar.Istio.Resources;
+using Sidecar.Istio.Resources.Security;
+using Sidecar.Model;
+
+namespace Sidecar.Istio.Translation.Security;
+
+/// <summary>
+/// Picks the AuthorizationPolicies that apply to this workload (Istio's <c>ListAuthorizationPolicies</c>: the root
+/// namespace's without selector, the workload namespace's without selector, and those whose selector matches the
+/// workload's labels) and turns each rule into attribute matches in Istio's vocabulary for the data plane to compile.
+/// Policies with <c>targetRefs</c> bind to gateways and waypoints, not sidecars, and are left out.
+/// </summary>
+internal static class AuthorizationPolicyTranslator
+{
+    public static List<AuthorizationPolicyConfig> Translate(PushContext push)
+    {
+        var workload = push.Workload;
+        var result = new List<AuthorizationPolicyConfig>();
+        foreach (var resource in push.Resources.Where(r => r.Kind == ResourceKind.AuthorizationPolicy).OrderBy(r => r.Namespace, StringComparer.Ordinal).ThenBy(r => r.Name, StringComparer.Ordinal))
+        {
+            var spec = (AuthorizationPolicySpec)resource.Spec;
+            if (spec.TargetRefs.Count > 0)
+            {
+                push.Warn(resource, "AuthorizationPolicy targetRefs bind to gateways and waypoints; a sidecar ignores this policy");
+                continue;
+            }
+
+            var applies = spec.Selector is { Count: > 0 } selector
+                ? resource.Namespace == workload.Namespace && workload.Labels.IsSupersetOf(Labels.From(selector))
+                : resource.Namespace == workload.Namespace || resource.Namespace == push.Mesh.RootNamespace;
+            if (!applies)
+            {
+                continue;
+            }
+
+            var action = spec.Action switch
+            {
+                "DENY" => AuthorizationAction.Deny,
+                "AUDIT" => AuthorizationAction.Audit,
+                _ => AuthorizationAction.Allow,
+            };
+            result.Add(new AuthorizationPolicyConfig
+            {
+                Name = $"{resource.Namespace}/{resource.Name}",
+                Action = action,
+                Rules = (spec.Rules ?? []).Select(r => Rule(r, push.Mesh.TrustDomain)).ToEquatableArray(),
+            });
+        }
+
+        return result;
+    }
+
+    private static AuthorizationRuleConfig Rule(AuthorizationRule rule, string trustDomain) => new()
+    {
+        From = (rule.From ?? []).Where(s => s is not null).Select(s => Source(s!, trustDomain)).ToEquatableArray(),
+        To = (rule.To ?? []).Where(o => o is not null).Select(o => Operation(o!)).ToEquatableArray(),
+        When = rule.When.Select(c => new AttributeMatchConfig(c.Key, c.Values.ToEquatableArray(), c.NotValues.ToEquatableArray())).ToEquatableArray(),
+    };
+
+    private static AttributeClauseConfig Source(AuthorizationSource source, string trustDomain)
+    {
+        var matches = new List<AttributeMatchConfig>();
+        Add(matches, "source.principal", source.Principals, source.NotPrincipals);
+        // serviceAccounts "ns/name" is a principal in the workload's trust domain.
+        Add(matches, "source.principal", ServiceAccountPrincipals(source.ServiceAccounts, trustDomain), ServiceAccountPrincipals(source.NotServiceAccounts, trustDomain));
+        Add(matches, "request.auth.principal", source.RequestPrincipals, source.NotRequestPrincipals);
+        Add(matches, "source.namespace", source.Namespaces, source.NotNamespaces);
+        Add(matches, "source.ip", source.IpBlocks, source.NotIpBlocks);
+        Add(matches, "remote.ip", source.RemoteIpBlocks, source.NotRemoteIpBlocks);
+        return new AttributeClauseConfig(matches.ToEquatableArray());
+    }
+
+    private static AttributeClauseConfig Operation(AuthorizationOperation operation)
+    {
+        var matches = new List<AttributeMatchConfig>();
+        Add(matches, "request.host", operation.Hosts, operation.NotHosts);
+        Add(matches, "destination.port", operation.Ports, operation.NotPorts);
+        Add(matches, "request.method", operation.Methods, operation.NotMethods);
+        Add(matches, "request.path", operation.Paths, operation.NotPaths);
+        return new AttributeClauseConfig(matches.ToEquatableArray());
+    }
+
+    private static List<string>? ServiceAccountPrincipals(IReadOnlyList<string>? accounts, string trustDomain) =>
+        accounts?.Select(a => a.Split('/', 2)).Where(p => p.Length == 2).Select(p => $"{trustDomain}/ns/{p[0]}/sa/{p[1]}").ToList();
+
+    private static void Add(List<AttributeMatchConfig> matches, string attribute, IReadOnlyList<string>? values, IReadOnlyList<string>? notValues)
+    {
+        if (values is { Count: > 0 } || notValues is { Count: > 0 })
+        {
+            matches.Add(new AttributeMatchConfig(attribute, (values ?? []).ToEquatableArray(), (notValues ?? []).ToEquatableArray()));
+        }
+    }
+}

@@ -1,0 +1,78 @@
+using Sidecar.Istio.Resources;
+using Sidecar.Istio.Resources.Security;
+using Sidecar.Model;
+
+namespace Sidecar.Istio.Translation.Security;
+
+/// <summary>Istio's <c>mtls.mode</c> as applied to one inbound port.</summary>
+internal enum InboundMtlsMode
+{
+    Permissive,
+    Strict,
+    Disable,
+}
+
+/// <summary>
+/// The PeerAuthentication in force for this workload (Istio's <c>ComposePeerAuthentication</c>): the workload-level
+/// policy (selector matching the workload's labels, in its namespace) over the namespace-level one (no selector, in
+/// its namespace) over the mesh-level one (no selector, in the root namespace); UNSET inherits from the level above;
+/// PERMISSIVE when none says otherwise. Port-level modes (<c>portLevelMtls</c>, workload policies only) override per
+/// workload port. When several policies compete at one level, the oldest wins in Istio; here the first by name.
+/// </summary>
+internal sealed class PeerAuthenticationPolicy
+{
+    private readonly InboundMtlsMode _mode;
+    private readonly IReadOnlyDictionary<int, string>? _ports;
+
+    public PeerAuthenticationPolicy(IReadOnlyList<IstioResource> resources, WorkloadInfo workload, string rootNamespace)
+    {
+        PeerAuthenticationSpec? mesh = null, ns = null, selected = null;
+        foreach (var resource in resources.Where(r => r.Kind == ResourceKind.PeerAuthentication).OrderBy(r => r.Name, StringComparer.Ordinal))
+        {
+            var spec = (PeerAuthenticationSpec)resource.Spec;
+            var hasSelector = spec.Selector is { Count: > 0 };
+            if (!hasSelector && resource.Namespace == rootNamespace)
+            {
+                mesh ??= spec;
+            }
+
+            if (resource.Namespace != workload.Namespace)
+            {
+                continue;
+            }
+
+            if (!hasSelector)
+            {
+                ns ??= spec;
+            }
+            else if (workload.Labels.IsSupersetOf(Labels.From(spec.Selector!)))
+            {
+                selected ??= spec;
+            }
+        }
+
+        var mode = InboundMtlsMode.Permissive;
+        foreach (var level in new[] { mesh, ns, selected })
+        {
+            if (Parse(level?.MtlsMode) is { } parsed)
+            {
+                mode = parsed;
+            }
+        }
+
+        _mode = mode;
+        _ports = selected?.PortLevelMtls;
+    }
+
+    /// <summary>The mode for workload (target) port <paramref name="port"/>.</summary>
+    public InboundMtlsMode ModeFor(int port) =>
+        _ports is not null && _ports.TryGetValue(port, out var text) && Parse(text) is { } mode ? mode : _mode;
+
+    private static InboundMtlsMode? Parse(string? mode) => mode switch
+    {
+        "STRICT" => InboundMtlsMode.Strict,
+        "PERMISSIVE" => InboundMtlsMode.Permissive,
+        "DISABLE" => InboundMtlsMode.Disable,
+        _ => null, // UNSET or absent: inherit
+    };
+}

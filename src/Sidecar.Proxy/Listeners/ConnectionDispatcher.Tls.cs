@@ -1,0 +1,94 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Logging;
+using Sidecar.Proxy.Http;
+using Sidecar.Proxy.Security;
+using Sidecar.Proxy.Tcp;
+
+namespace Sidecar.Proxy.Listeners;
+
+/// <summary>Inbound mTLS: terminate TLS on chains that ask for it, record the peer, then HTTP or TCP as usual.</summary>
+internal sealed partial class ConnectionDispatcher
+{
+    private async Task TerminateTlsAsync(ProxyListener listener, Socket socket, IPEndPoint? original, Decision decision, DataPlaneSnapshot snapshot)
+    {
+        var local = socket.LocalEndPoint;
+        var remote = socket.RemoteEndPoint;
+        var accepted = await _downstreamTls.AcceptAsync(socket, decision.Tls!, _options.ProtocolDetectionTimeout).ConfigureAwait(false);
+        if (accepted is not var (stream, peer))
+        {
+            // Handshake failed: no or untrusted client certificate, wrong trust domain, or no workload certificate yet.
+            Log.TlsRefused(_logger, listener.Name, remote?.ToString() ?? "-");
+            socket.Dispose();
+            return;
+        }
+
+        if (decision.Http is { } http)
+        {
+            var connection = new TlsConnectionContext(stream, local, remote);
+            connection.Items[ProxyConnection.Key] = new ProxyConnection(listener, original)
+            {
+                HttpChain = http,
+                IsMutualTls = peer is not null,
+                PeerPrincipal = peer?.Principal,
+            };
+            connection.Items[MutualTlsPeer.Key] = peer;
+            var protocols = IstioAlpn.IsHttp2(stream.NegotiatedApplicationProtocol) ? HttpProtocols.Http2 : HttpProtocols.Http1;
+            if (!_relay.TryRelay(connection, protocols))
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
+
+            return;
+        }
+
+        if (decision.Tcp is { } tcp && AllowsTcp(listener, socket, original, snapshot, peer))
+        {
+            Model.PeerMetadata? metadata;
+            try
+            {
+                using var deadline = new CancellationTokenSource(_options.ProtocolDetectionTimeout, _time);
+                metadata = await TcpMetadataExchange.ExchangeAsync(stream, _downstreamTls.Identity.TcpPreamble, deadline.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is InvalidDataException or IOException or OperationCanceledException)
+            {
+                await stream.DisposeAsync().ConfigureAwait(false);
+                return;
+            }
+
+            await _tcp.RunAsync(new DownstreamStream(stream, socket), tcp, snapshot, original, Direction(listener), peer, metadata).ConfigureAwait(false);
+            return;
+        }
+
+        await stream.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Inbound TCP connections pass the workload's AuthorizationPolicies (HTTP-only fields never match).</summary>
+    private bool AllowsTcp(ProxyListener listener, Socket socket, IPEndPoint? original, DataPlaneSnapshot? snapshot, MutualTlsPeer? peer)
+    {
+        if (snapshot is null || Direction(listener) != RequestDirection.Inbound || !snapshot.Authorization.HasPolicies)
+        {
+            return true;
+        }
+
+        var destinationPort = original?.Port ?? (socket.LocalEndPoint as IPEndPoint)?.Port ?? 0;
+        var source = (socket.RemoteEndPoint as IPEndPoint)?.Address;
+        var decision = snapshot.Authorization.Evaluate(new Security.Authorization.AuthorizationRequest(peer?.Principal, source, destinationPort, null));
+        if (!decision.Allowed)
+        {
+            Log.TcpDenied(_logger, listener.Name, source?.ToString() ?? "-", decision.PolicyName ?? "-");
+        }
+
+        return decision.Allowed;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 313, Level = LogLevel.Debug, Message = "Listener {Name}: TLS handshake with {Peer} refused")]
+        public static partial void TlsRefused(ILogger logger, string name, string peer);
+
+        [LoggerMessage(EventId = 314, Level = LogLevel.Debug, Message = "Listener {Name}: TCP connection from {Source} denied by RBAC ({Policy})")]
+        public static partial void TcpDenied(ILogger logger, string name, string source, string policy);
+    }
+}

@@ -1,0 +1,209 @@
+using System.Globalization;
+using Sidecar.Model;
+using Sidecar.Proxy.Listeners;
+
+namespace Sidecar.Proxy.Security.Authorization;
+
+/// <summary>
+/// One compiled attribute test (<see cref="AttributeMatchConfig"/>): values and notValues parsed once into patterns,
+/// CIDRs or ports, then evaluated per request without allocating.
+/// </summary>
+internal sealed class AttributeMatcher
+{
+    private readonly Attribute _attribute;
+    private readonly string? _headerName;
+    private readonly StringPattern[] _values;
+    private readonly StringPattern[] _notValues;
+    private readonly Cidr[] _ranges;
+    private readonly Cidr[] _notRanges;
+    private readonly int[] _ports;
+    private readonly int[] _notPorts;
+
+    private AttributeMatcher(Attribute attribute, AttributeMatchConfig config)
+    {
+        _attribute = attribute;
+        var ignoreCase = attribute == Attribute.Host;
+        _values = Patterns(config.Values, ignoreCase);
+        _notValues = Patterns(config.NotValues, ignoreCase);
+        _ranges = Ranges(config.Values);
+        _notRanges = Ranges(config.NotValues);
+        _ports = Ports(config.Values);
+        _notPorts = Ports(config.NotValues);
+        HasValues = !config.Values.IsEmpty;
+        if (attribute == Attribute.Header)
+        {
+            _headerName = config.Attribute["request.headers[".Length..^1];
+        }
+    }
+
+    private enum Attribute
+    {
+        Principal,
+        Namespace,
+        SourceIp,
+        RemoteIp,
+        DestinationPort,
+        Method,
+        Path,
+        Host,
+        Header,
+
+        /// <summary>Attributes this sidecar does not have (JWT claims without RequestAuthentication, SNI): always absent.</summary>
+        Absent,
+    }
+
+    /// <summary>Only meaningful for HTTP: a TCP connection has no method, path, host or headers.</summary>
+    public bool IsHttpOnly => _attribute is Attribute.Method or Attribute.Path or Attribute.Host or Attribute.Header;
+
+    private bool HasValues { get; }
+
+    public static AttributeMatcher Compile(AttributeMatchConfig config)
+    {
+        var attribute = config.Attribute switch
+        {
+            "source.principal" => Attribute.Principal,
+            "source.namespace" => Attribute.Namespace,
+            "source.ip" => Attribute.SourceIp,
+            "remote.ip" => Attribute.RemoteIp,
+            "destination.port" => Attribute.DestinationPort,
+            "request.method" => Attribute.Method,
+            "request.path" => Attribute.Path,
+            "request.host" => Attribute.Host,
+            var key when key.StartsWith("request.headers[", StringComparison.Ordinal) && key.EndsWith(']') => Attribute.Header,
+            _ => Attribute.Absent,
+        };
+        return new AttributeMatcher(attribute, config);
+    }
+
+    public bool Matches(in AuthorizationRequest request)
+    {
+        switch (_attribute)
+        {
+            case Attribute.SourceIp or Attribute.RemoteIp:
+                // No trusted proxy hops are configured, so the remote address is the peer address.
+                return MatchesAddress(request.SourceAddress);
+            case Attribute.DestinationPort:
+                return (_ports.Length == 0 || Array.IndexOf(_ports, request.DestinationPort) >= 0) && Array.IndexOf(_notPorts, request.DestinationPort) < 0;
+            case Attribute.Principal:
+                return MatchesText(request.PrincipalWithoutScheme);
+            case Attribute.Namespace:
+                return MatchesText(request.Namespace);
+            case Attribute.Method:
+                return MatchesText(request.Http?.Method);
+            case Attribute.Path:
+                return MatchesText(request.Http?.Path.Value);
+            case Attribute.Host:
+                return MatchesText(request.Http?.Host.Host) || MatchesText(request.Http?.Host.Value);
+            case Attribute.Header:
+                var header = request.Http?.Headers[_headerName!] ?? default;
+                return header.Count == 0 ? MatchesText(default) : MatchesText(header.Count == 1 ? header[0] : header.ToString());
+            default:
+                return MatchesText(default);
+        }
+    }
+
+    private bool MatchesText(ReadOnlySpan<char> text)
+    {
+        var matched = !HasValues;
+        foreach (var pattern in _values)
+        {
+            if (pattern.Matches(text))
+            {
+                matched = true;
+                break;
+            }
+        }
+
+        if (!matched)
+        {
+            return false;
+        }
+
+        foreach (var pattern in _notValues)
+        {
+            if (pattern.Matches(text))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private bool MatchesAddress(System.Net.IPAddress? address)
+    {
+        if (address is null)
+        {
+            return !HasValues;
+        }
+
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+
+        var matched = _ranges.Length == 0;
+        foreach (var range in _ranges)
+        {
+            if (range.Contains(address))
+            {
+                matched = true;
+                break;
+            }
+        }
+
+        if (!matched)
+        {
+            return false;
+        }
+
+        foreach (var range in _notRanges)
+        {
+            if (range.Contains(address))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static StringPattern[] Patterns(EquatableArray<string> values, bool ignoreCase)
+    {
+        var result = new StringPattern[values.Count];
+        for (var i = 0; i < result.Length; i++)
+        {
+            result[i] = StringPattern.Parse(values[i], ignoreCase);
+        }
+
+        return result;
+    }
+
+    private static Cidr[] Ranges(EquatableArray<string> values)
+    {
+        var result = new List<Cidr>();
+        foreach (var value in values)
+        {
+            if (Cidr.TryParse(value, out var cidr))
+            {
+                result.Add(cidr);
+            }
+        }
+
+        return [.. result];
+    }
+
+    private static int[] Ports(EquatableArray<string> values)
+    {
+        var result = new List<int>();
+        foreach (var value in values)
+        {
+            if (int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var port))
+            {
+                result.Add(port);
+            }
+        }
+
+        return [.. result];
+    }
+}

@@ -1,0 +1,46 @@
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Http;
+using Sidecar.Proxy.Http;
+using Sidecar.Proxy.Listeners;
+using Sidecar.Proxy.Security.Authorization;
+
+namespace Sidecar.Proxy.Security;
+
+/// <summary>
+/// The inbound HTTP filters that depend on the peer (Istio's inbound chain order: RBAC, then the router):
+/// AuthorizationPolicy enforcement, and <c>x-forwarded-client-cert</c> (APPEND_FORWARD) toward the app.
+/// </summary>
+internal static class InboundRequestSecurity
+{
+    /// <summary>Applies the filters; false when the request is denied (answer it with <see cref="DenyAsync"/>).</summary>
+    public static bool Apply(HttpContext context, ProxyConnection connection, AuthorizationEngine authorization)
+    {
+        var peer = context.Features.Get<IConnectionItemsFeature>()?.Items.TryGetValue(MutualTlsPeer.Key, out var item) == true ? item as MutualTlsPeer : null;
+        if (authorization.HasPolicies)
+        {
+            var port = connection.OriginalDestination?.Endpoint.Port ?? context.Connection.LocalPort;
+            var request = new AuthorizationRequest(connection.PeerPrincipal, context.Connection.RemoteIpAddress, port, context.Request);
+            if (!authorization.Evaluate(request).Allowed)
+            {
+                return false;
+            }
+        }
+
+        if (connection.HttpChain?.ForwardClientCertDetails == true)
+        {
+            ForwardedClientCert.AppendForward(context.Request.Headers, peer);
+        }
+
+        return true;
+    }
+
+    /// <summary>Envoy's RBAC reply: 403 with <c>RBAC: access denied</c>.</summary>
+    public static Task DenyAsync(HttpContext context)
+    {
+        context.Response.StatusCode = StatusCodes.Status403Forbidden;
+        context.Response.ContentType = "text/plain";
+        context.Response.ContentLength = AuthorizationEngine.DeniedBody.Length;
+        context.Response.Headers[ProxyHeaders.ResponseFlags] = "RBAC";
+        return context.Response.Body.WriteAsync(AuthorizationEngine.DeniedBody, 0, AuthorizationEngine.DeniedBody.Length);
+    }
+}

@@ -1,0 +1,126 @@
+using System.Net.Security;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using Sidecar.Identity;
+using Sidecar.Model;
+
+namespace Sidecar.Proxy.Security;
+
+/// <summary>
+/// TLS origination toward an upstream (Envoy's <c>UpstreamTlsContext</c>): ISTIO_MUTUAL with the workload certificate,
+/// Istio's SNI and ALPN and the destination's SPIFFE SANs checked against the mesh root; SIMPLE and MUTUAL with the
+/// DestinationRule's files. Runs inside the connection pool's connect step, so the request URI stays <c>http://</c>
+/// and the pool sees a plain stream.
+/// </summary>
+internal sealed class UpstreamTlsOriginator
+{
+    private readonly WorkloadIdentity _identity;
+
+    public UpstreamTlsOriginator(WorkloadIdentity identity) => _identity = identity;
+
+    public WorkloadIdentity Identity => _identity;
+
+    /// <summary>
+    /// The TLS settings for a connection to <paramref name="host"/>:<paramref name="port"/> of
+    /// <paramref name="cluster"/>: the cluster's own (DestinationRule <c>tls</c>), or auto mTLS when the endpoint is
+    /// labelled <c>security.istio.io/tlsMode: istio</c>; null for plaintext.
+    /// </summary>
+    public static UpstreamTlsConfig? SettingsFor(ClusterConfig cluster, string host, int port)
+    {
+        if (cluster.Tls is { } tls)
+        {
+            return tls.Mode == UpstreamTlsMode.Disable ? null : tls;
+        }
+
+        if (cluster.AutoMtlsSettings is not { } auto)
+        {
+            return null;
+        }
+
+        // Per new connection, not per request: a scan of the cluster's endpoints is cheap enough here.
+        foreach (var endpoint in cluster.Endpoints)
+        {
+            if (endpoint.Port == port && string.Equals(endpoint.Address, host, StringComparison.OrdinalIgnoreCase))
+            {
+                return endpoint.IsIstioMtlsCapable ? auto : null;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Runs the client handshake over <paramref name="inner"/>; <paramref name="alpn"/> is what to offer.</summary>
+    public async ValueTask<SslStream> AuthenticateAsync(Stream inner, UpstreamTlsConfig tls, string host, List<SslApplicationProtocol>? alpn, CancellationToken cancellationToken)
+    {
+        var ssl = new SslStream(inner, leaveInnerStreamOpen: false);
+        try
+        {
+            await ssl.AuthenticateAsClientAsync(ClientOptions(tls, host, alpn), cancellationToken).ConfigureAwait(false);
+            return ssl;
+        }
+        catch
+        {
+            await ssl.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private SslClientAuthenticationOptions ClientOptions(UpstreamTlsConfig tls, string host, List<SslApplicationProtocol>? alpn)
+    {
+        var options = new SslClientAuthenticationOptions
+        {
+            EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+            TargetHost = tls.Sni ?? host,
+            ApplicationProtocols = alpn ?? (tls.Alpn.IsEmpty ? null : IstioAlpn.From(tls.Alpn)),
+            CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+        };
+
+        if (tls.Mode == UpstreamTlsMode.IstioMutual)
+        {
+            var certificate = _identity.Current ?? throw new AuthenticationException("no workload certificate yet for ISTIO_MUTUAL");
+            options.ClientCertificateContext = certificate.Context;
+            var roots = certificate.Roots;
+            var sans = tls.SubjectAltNames;
+            // The SNI is Istio's routing key, not a host name: trust is the mesh root plus the SPIFFE SAN.
+            options.RemoteCertificateValidationCallback = (_, peer, chain, _) =>
+                peer is X509Certificate2 server && TrustBundle.Verify(server, chain, roots) && SubjectAltNames.Match(server, sans);
+            return options;
+        }
+
+        if (tls.Mode == UpstreamTlsMode.Mutual && tls.ClientCertificatePath is { } certPath && tls.PrivateKeyPath is { } keyPath)
+        {
+            using var pem = X509Certificate2.CreateFromPemFile(certPath, keyPath);
+            options.ClientCertificates = [X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null)];
+        }
+
+        var customRoots = tls.CaCertificatesPath is { } caPath ? LoadRoots(caPath) : null;
+        var expected = tls.SubjectAltNames;
+        options.RemoteCertificateValidationCallback = (_, peer, chain, errors) =>
+        {
+            if (tls.InsecureSkipVerify)
+            {
+                return true;
+            }
+
+            if (peer is not X509Certificate2 server)
+            {
+                return false;
+            }
+
+            var trusted = customRoots is null
+                ? (errors & SslPolicyErrors.RemoteCertificateChainErrors) == 0
+                : TrustBundle.Verify(server, chain, customRoots);
+            // With subjectAltNames the SAN list decides the name; without, the host name check does.
+            var named = expected.IsEmpty ? (errors & SslPolicyErrors.RemoteCertificateNameMismatch) == 0 : SubjectAltNames.Match(server, expected);
+            return trusted && named;
+        };
+        return options;
+    }
+
+    private static X509Certificate2Collection LoadRoots(string path)
+    {
+        var roots = new X509Certificate2Collection();
+        roots.ImportFromPemFile(path);
+        return roots;
+    }
+}

@@ -1,0 +1,70 @@
+using Sidecar.Model;
+using static Sidecar.Istio.Tests.TranslationFixture;
+
+namespace Sidecar.Istio.Tests.Translation.Security;
+
+public sealed class AuthorizationPolicyTranslatorTests
+{
+    [Fact]
+    public void Policies_in_scope_are_the_root_namespace_the_workload_namespace_and_matching_selectors()
+    {
+        var config = Config(Bookinfo.All(Bookinfo.Services, """
+            apiVersion: security.istio.io/v1
+            kind: AuthorizationPolicy
+            metadata: {name: mesh-deny, namespace: istio-system}
+            spec:
+              action: DENY
+              rules: [{from: [{source: {namespaces: [untrusted]}}]}]
+            ---
+            apiVersion: security.istio.io/v1
+            kind: AuthorizationPolicy
+            metadata: {name: productpage, namespace: default}
+            spec:
+              selector: {matchLabels: {app: productpage}}
+              rules:
+              - from:
+                - source: {principals: [cluster.local/ns/default/sa/sleep], serviceAccounts: [] }
+                to:
+                - operation: {methods: [GET], paths: [/api/*], ports: ["9080"]}
+                when:
+                - key: request.headers[x-token]
+                  values: [secret]
+            ---
+            apiVersion: security.istio.io/v1
+            kind: AuthorizationPolicy
+            metadata: {name: reviews-only, namespace: default}
+            spec:
+              selector: {matchLabels: {app: reviews}}
+              rules: [{}]
+            ---
+            apiVersion: security.istio.io/v1
+            kind: AuthorizationPolicy
+            metadata: {name: elsewhere, namespace: other}
+            spec:
+              rules: [{}]
+            """));
+
+        Assert.Equal(["default/productpage", "istio-system/mesh-deny"], config.AuthorizationPolicies.Select(p => p.Name));
+        var deny = config.AuthorizationPolicies[1];
+        Assert.Equal(AuthorizationAction.Deny, deny.Action);
+        Assert.Equal(new AttributeMatchConfig("source.namespace", ["untrusted"], []), deny.Rules[0].From[0].Matches[0]);
+
+        var rule = config.AuthorizationPolicies[0].Rules[0];
+        Assert.Equal(new AttributeMatchConfig("source.principal", ["cluster.local/ns/default/sa/sleep"], []), Assert.Single(rule.From[0].Matches));
+        Assert.Equal(["destination.port", "request.method", "request.path"], rule.To[0].Matches.Select(m => m.Attribute));
+        Assert.Equal(new AttributeMatchConfig("request.headers[x-token]", ["secret"], []), Assert.Single(rule.When));
+    }
+
+    [Fact]
+    public void Service_accounts_become_principals_in_the_trust_domain()
+    {
+        var config = Config(Bookinfo.All(Bookinfo.Services, """
+            apiVersion: security.istio.io/v1
+            kind: AuthorizationPolicy
+            metadata: {name: sa, namespace: default}
+            spec:
+              rules: [{from: [{source: {serviceAccounts: [default/sleep]}}]}]
+            """));
+        Assert.Equal(["cluster.local/ns/default/sa/sleep"], Assert.Single(config.AuthorizationPolicies).Rules[0].From[0].Matches[0].Values);
+    }
+}

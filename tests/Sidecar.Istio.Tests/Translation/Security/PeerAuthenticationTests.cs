@@ -1,0 +1,88 @@
+using Sidecar.Model;
+using static Sidecar.Istio.Tests.TranslationFixture;
+
+namespace Sidecar.Istio.Tests.Translation.Security;
+
+public sealed class PeerAuthenticationTests
+{
+    private static IEnumerable<string> ChainNames(ProxyConfig config) =>
+        config.Listener(ListenerNames.VirtualInbound).FilterChains.Skip(1).Select(c => c.Name);
+
+    [Fact]
+    public void Without_a_policy_the_mode_is_PERMISSIVE_tls_chain_for_istio_alpn_then_plaintext()
+    {
+        var config = Config(Bookinfo.Services);
+        Assert.Equal(["inbound|9080|mtls-http", "inbound|9080|http"], ChainNames(config));
+        var tls = config.Listener(ListenerNames.VirtualInbound).FilterChains[1];
+        Assert.Equal("tls", tls.Match.TransportProtocol);
+        Assert.Equal(["istio-http/1.0", "istio-http/1.1", "istio-h2"], tls.Match.ApplicationProtocols);
+        Assert.True(tls.Tls!.RequireClientCertificate);
+        Assert.Equal("spiffe://cluster.local/", tls.Tls.PeerSanPrefix);
+    }
+
+    [Fact]
+    public void Mesh_wide_STRICT_in_the_root_namespace_leaves_only_the_tls_chain_and_a_refusal()
+    {
+        var config = Config(Bookinfo.All(Bookinfo.Services, """
+            apiVersion: security.istio.io/v1
+            kind: PeerAuthentication
+            metadata: {name: default, namespace: istio-system}
+            spec:
+              mtls: {mode: STRICT}
+            """));
+        Assert.Equal(["inbound|9080|mtls-http", "inbound|9080|strict-refused"], ChainNames(config));
+        Assert.Equal(ClusterName.BlackHole, config.Listener(ListenerNames.VirtualInbound).FilterChains[2].Tcp!.Clusters[0].Cluster);
+    }
+
+    [Fact]
+    public void A_workload_policy_overrides_the_namespace_policy_and_UNSET_inherits_it()
+    {
+        var strictNamespace = """
+            apiVersion: security.istio.io/v1
+            kind: PeerAuthentication
+            metadata: {name: default, namespace: default}
+            spec:
+              mtls: {mode: STRICT}
+            """;
+        var disabledWorkload = """
+            apiVersion: security.istio.io/v1
+            kind: PeerAuthentication
+            metadata: {name: productpage, namespace: default}
+            spec:
+              selector: {matchLabels: {app: productpage}}
+              mtls: {mode: DISABLE}
+            """;
+        Assert.Equal(["inbound|9080|http"], ChainNames(Config(Bookinfo.All(Bookinfo.Services, strictNamespace, disabledWorkload))));
+        Assert.Equal(["inbound|9080|mtls-http", "inbound|9080|strict-refused"],
+            ChainNames(Config(Bookinfo.All(Bookinfo.Services, strictNamespace, disabledWorkload.Replace("DISABLE", "UNSET", StringComparison.Ordinal)))));
+    }
+
+    [Fact]
+    public void PortLevelMtls_overrides_the_workload_mode_for_that_port()
+    {
+        var config = Config(Bookinfo.All(Bookinfo.Services, """
+            apiVersion: security.istio.io/v1
+            kind: PeerAuthentication
+            metadata: {name: productpage, namespace: default}
+            spec:
+              selector: {matchLabels: {app: productpage}}
+              mtls: {mode: PERMISSIVE}
+              portLevelMtls:
+                9080: {mode: STRICT}
+            """));
+        Assert.Equal(["inbound|9080|mtls-http", "inbound|9080|strict-refused"], ChainNames(config));
+    }
+
+    [Fact]
+    public void A_policy_in_another_namespace_does_not_apply()
+    {
+        var config = Config(Bookinfo.All(Bookinfo.Services, """
+            apiVersion: security.istio.io/v1
+            kind: PeerAuthentication
+            metadata: {name: default, namespace: other}
+            spec:
+              mtls: {mode: DISABLE}
+            """));
+        Assert.Equal(["inbound|9080|mtls-http", "inbound|9080|http"], ChainNames(config));
+    }
+}

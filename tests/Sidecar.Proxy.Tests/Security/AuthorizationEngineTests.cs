@@ -1,0 +1,137 @@
+using System.Net;
+using Microsoft.AspNetCore.Http;
+using Sidecar.Model;
+using Sidecar.Proxy.Security.Authorization;
+
+namespace Sidecar.Proxy.Tests.Security;
+
+public sealed class AuthorizationEngineTests
+{
+    private const string Client = "spiffe://cluster.local/ns/default/sa/client";
+    private const string Intruder = "spiffe://cluster.local/ns/evil/sa/intruder";
+
+    private static AttributeMatchConfig Match(string attribute, string[] values, string[]? notValues = null) =>
+        new(attribute, values.ToEquatableArray(), (notValues ?? []).ToEquatableArray());
+
+    private static AuthorizationPolicyConfig Policy(AuthorizationAction action, AttributeMatchConfig[]? from = null, AttributeMatchConfig[]? to = null, AttributeMatchConfig[]? when = null) => new()
+    {
+        Name = $"default/{action}",
+        Action = action,
+        Rules =
+        [
+            new AuthorizationRuleConfig
+            {
+                From = from is null ? default : [new AttributeClauseConfig(from.ToEquatableArray())],
+                To = to is null ? default : [new AttributeClauseConfig(to.ToEquatableArray())],
+                When = (when ?? []).ToEquatableArray(),
+            },
+        ],
+    };
+
+    private static AuthorizationRequest Http(string? principal, string method = "GET", string path = "/", string host = "reviews:9080", int port = 9080, string ip = "10.0.0.7", (string, string)? header = null)
+    {
+        var context = new DefaultHttpContext();
+        context.Request.Method = method;
+        context.Request.Path = path;
+        context.Request.Host = HostString.FromUriComponent(host);
+        if (header is var (name, value))
+        {
+            context.Request.Headers[name] = value;
+        }
+
+        return new AuthorizationRequest(principal, IPAddress.Parse(ip), port, context.Request);
+    }
+
+    private static bool Allowed(AuthorizationEngine engine, in AuthorizationRequest request) => engine.Evaluate(request).Allowed;
+
+    [Fact]
+    public void No_policies_allow_everything()
+    {
+        Assert.True(Allowed(new AuthorizationEngine(default), Http(null)));
+    }
+
+    [Fact]
+    public void ALLOW_by_principal_and_path_prefix_matches_only_that_caller_and_paths()
+    {
+        var engine = new AuthorizationEngine([Policy(AuthorizationAction.Allow, [Match("source.principal", ["cluster.local/ns/default/sa/client"])], [Match("request.path", ["/api/*"])])]);
+        Assert.True(Allowed(engine, Http(Client, path: "/api/v1")));
+        Assert.False(Allowed(engine, Http(Client, path: "/admin")));
+        Assert.False(Allowed(engine, Http(Intruder, path: "/api/v1")));
+        Assert.False(Allowed(engine, Http(null, path: "/api/v1")));
+    }
+
+    [Fact]
+    public void Paths_support_exact_prefix_suffix_and_any()
+    {
+        var engine = new AuthorizationEngine([Policy(AuthorizationAction.Allow, to: [Match("request.path", ["/exact", "/pre*", "*.png"])])]);
+        Assert.True(Allowed(engine, Http(null, path: "/exact")));
+        Assert.False(Allowed(engine, Http(null, path: "/exact/more")));
+        Assert.True(Allowed(engine, Http(null, path: "/prefix/x")));
+        Assert.True(Allowed(engine, Http(null, path: "/img/a.png")));
+        Assert.False(Allowed(engine, Http(null, path: "/img/a.jpg")));
+    }
+
+    [Fact]
+    public void DENY_is_evaluated_before_ALLOW()
+    {
+        var engine = new AuthorizationEngine(
+        [
+            Policy(AuthorizationAction.Allow, [Match("source.principal", ["*"])]),
+            Policy(AuthorizationAction.Deny, [Match("source.namespace", ["evil"])]),
+        ]);
+        Assert.True(Allowed(engine, Http(Client)));
+        var denied = engine.Evaluate(Http(Intruder));
+        Assert.False(denied.Allowed);
+        Assert.Equal("default/Deny", denied.PolicyName);
+        Assert.False(Allowed(engine, Http(null))); // "*" principal means authenticated
+    }
+
+    [Fact]
+    public void NotPrincipals_ipBlocks_methods_hosts_ports_and_header_conditions()
+    {
+        var engine = new AuthorizationEngine(
+        [
+            Policy(AuthorizationAction.Allow,
+                [Match("source.principal", [], ["cluster.local/ns/evil/*"]), Match("source.ip", ["10.0.0.0/8"])],
+                [Match("request.method", ["GET", "HEAD"]), Match("request.host", ["*.example.com", "reviews"]), Match("destination.port", ["9080"])],
+                [Match("request.headers[x-token]", ["secret"])]),
+        ]);
+        (string, string) token = ("x-token", "secret");
+        Assert.True(Allowed(engine, Http(Client, header: token)));
+        Assert.True(Allowed(engine, Http(null, host: "API.example.com", header: token)));
+        Assert.False(Allowed(engine, Http(Intruder, header: token)));
+        Assert.False(Allowed(engine, Http(Client, ip: "192.168.1.1", header: token)));
+        Assert.False(Allowed(engine, Http(Client, method: "POST", header: token)));
+        Assert.False(Allowed(engine, Http(Client, port: 9443, header: token)));
+        Assert.False(Allowed(engine, Http(Client)));
+        Assert.False(Allowed(engine, Http(Client, header: ("x-token", "wrong"))));
+    }
+
+    [Fact]
+    public void For_TCP_http_only_fields_make_an_ALLOW_rule_never_match_and_are_ignored_by_DENY()
+    {
+        var tcp = new AuthorizationRequest(Client, IPAddress.Loopback, 9080, null);
+        var allowWithPath = new AuthorizationEngine([Policy(AuthorizationAction.Allow, [Match("source.principal", ["*"])], [Match("request.path", ["/x"])])]);
+        Assert.False(Allowed(allowWithPath, tcp));
+
+        var allowByPort = new AuthorizationEngine([Policy(AuthorizationAction.Allow, to: [Match("destination.port", ["9080"])])]);
+        Assert.True(Allowed(allowByPort, tcp));
+
+        var denyWithMethod = new AuthorizationEngine([Policy(AuthorizationAction.Deny, [Match("source.principal", ["*"])], [Match("request.method", ["DELETE"])])]);
+        Assert.False(Allowed(denyWithMethod, tcp));
+        Assert.True(Allowed(denyWithMethod, Http(Client, method: "GET")));
+    }
+
+    [Fact]
+    public void An_ALLOW_policy_without_rules_denies_everything_and_AUDIT_only_reports()
+    {
+        var engine = new AuthorizationEngine(
+        [
+            new AuthorizationPolicyConfig { Name = "default/deny-all", Action = AuthorizationAction.Allow },
+            Policy(AuthorizationAction.Audit, to: [Match("request.path", ["/audited"])]),
+        ]);
+        Assert.False(Allowed(engine, Http(Client, path: "/audited")));
+        Assert.Equal("default/Audit", engine.Audit(Http(Client, path: "/audited")));
+        Assert.Null(engine.Audit(Http(Client, path: "/other")));
+    }
+}
