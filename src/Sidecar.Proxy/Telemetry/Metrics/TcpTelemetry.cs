@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using Sidecar.Model;
 using Sidecar.Proxy.Http;
 using Sidecar.Proxy.Tcp;
 
@@ -11,6 +13,9 @@ internal sealed class TcpTelemetry
 {
     private readonly IstioMetrics _metrics;
     private readonly ServiceLabelCache _services = new();
+
+    // The peer's labels from Istio's TCP metadata exchange, made once per exchanged metadata object.
+    private readonly ConditionalWeakTable<PeerMetadata, WorkloadLabels> _peers = new();
 
     public TcpTelemetry(IstioMetrics metrics) => _metrics = metrics;
 
@@ -33,11 +38,22 @@ internal sealed class TcpTelemetry
         _metrics.RecordTcpClosed(key, stats.ReceivedBytes, stats.SentBytes);
     }
 
-    private TcpSeriesKey Key(TcpConnectionStats stats, ResponseFlags flags) => new(
-        stats.Direction,
-        WorkloadLabels.Unknown,
-        _services.For(stats.Cluster),
-        IstioLabelNames.Unknown,
-        flags,
-        stats.Direction == RequestDirection.Outbound ? SecurityPolicy.Unknown : SecurityPolicy.None);
+    /// <summary>
+    /// The connection's series: the peer is the other workload (its exchanged metadata: downstream on inbound,
+    /// upstream on outbound), the principal the downstream's SPIFFE id on inbound and the upstream's identity on
+    /// outbound; connection_security_policy as Istio reports it (the source reporter does not know it).
+    /// </summary>
+    private TcpSeriesKey Key(TcpConnectionStats stats, ResponseFlags flags)
+    {
+        var inbound = stats.Direction == RequestDirection.Inbound;
+        var peer = inbound ? stats.DownstreamPeerMetadata : stats.UpstreamPeerMetadata;
+        var principal = inbound ? stats.PeerPrincipal : stats.UpstreamPeerMetadata?.Identity;
+        return new TcpSeriesKey(
+            stats.Direction,
+            peer is null ? WorkloadLabels.Unknown : _peers.GetValue(peer, static metadata => WorkloadLabels.From(metadata)),
+            _services.For(stats.Cluster),
+            principal ?? IstioLabelNames.Unknown,
+            flags,
+            !inbound ? SecurityPolicy.Unknown : stats.IsMutualTls ? SecurityPolicy.MutualTls : SecurityPolicy.None);
+    }
 }
