@@ -18,7 +18,17 @@ namespace Sidecar.Proxy.Tcp;
 /// </summary>
 internal sealed partial class TcpProxy
 {
-    private static readonly StreamPipeReaderOptions ReaderOptions = new(minimumReadSize: 16 * 1024, leaveOpen: true);
+    /// <summary>Each direction reads ahead into a pipe while the previous bytes are being written (64 KB reads, up to
+    /// 512 KB in flight), so a slow side paces the other without a copy loop that alternates read and write.</summary>
+    private static readonly PipeOptions CopyPipe = new(
+        readerScheduler: PipeScheduler.Inline,
+        writerScheduler: PipeScheduler.Inline,
+        pauseWriterThreshold: 512 * 1024,
+        resumeWriterThreshold: 256 * 1024,
+        minimumSegmentSize: ReadSize,
+        useSynchronizationContext: false);
+
+    private const int ReadSize = 64 * 1024;
     private readonly TimeProvider _time;
     private readonly Random _random;
     private readonly ILogger<TcpProxy> _logger;
@@ -204,12 +214,8 @@ internal sealed partial class TcpProxy
         }
 
         Touch();
-        // Both readers exist before either direction can half-close: .NET marks a socket disconnected on Shutdown,
-        // and a stream cannot be opened over it afterwards (reading through an open one still works).
-        var fromDownstream = PipeReader.Create(downstream.Stream, ReaderOptions);
-        var fromUpstream = PipeReader.Create(upstream.Stream, ReaderOptions);
-        var toUpstream = PumpAsync(fromDownstream, downstream, upstream, stats.AddReceived, Touch, idle.Token);
-        var toDownstream = PumpAsync(fromUpstream, upstream, downstream, stats.AddSent, Touch, idle.Token);
+        var toUpstream = CopyAsync(downstream, upstream, stats.AddReceived, Touch, idle.Token);
+        var toDownstream = CopyAsync(upstream, downstream, stats.AddSent, Touch, idle.Token);
         var first = await Task.WhenAny(toUpstream, toDownstream).ConfigureAwait(false);
         if (!await first.ConfigureAwait(false))
         {
@@ -220,8 +226,48 @@ internal sealed partial class TcpProxy
         await Task.WhenAll(toUpstream, toDownstream).ConfigureAwait(false);
     }
 
+    /// <summary>One direction: a reader fills a pipe from <paramref name="from"/> while the pump drains it into <paramref name="to"/>.</summary>
+    private static async Task<bool> CopyAsync(DownstreamStream from, DownstreamStream to, Action<long> count, Action touch, CancellationToken cancellationToken)
+    {
+        var pipe = new Pipe(CopyPipe);
+        var fill = FillAsync(from.Stream, pipe.Writer, cancellationToken);
+        var clean = await PumpAsync(pipe.Reader, from, to, count, touch, cancellationToken).ConfigureAwait(false);
+        await fill.ConfigureAwait(false);
+        return clean;
+    }
+
+    /// <summary>Reads until end of stream, an error (handed to the pump through the pipe) or the pump giving up.</summary>
+    private static async Task FillAsync(Stream from, PipeWriter writer, CancellationToken cancellationToken)
+    {
+        Exception? error = null;
+        try
+        {
+            while (true)
+            {
+                var read = await from.ReadAsync(writer.GetMemory(ReadSize), cancellationToken).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                writer.Advance(read);
+                var flush = await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+                if (flush.IsCompleted || flush.IsCanceled)
+                {
+                    break;
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            error = ex;
+        }
+
+        await writer.CompleteAsync(error).ConfigureAwait(false);
+    }
+
     /// <summary>
-    /// Copies one direction through a pipe reader; on a clean end of stream, passes the FIN on (shutdown of the send
+    /// Copies one direction out of its pipe; on a clean end of stream, passes the FIN on (shutdown of the send
     /// side) so the other direction can keep flowing. Returns false when the direction ended by error.
     /// </summary>
     private static async Task<bool> PumpAsync(PipeReader reader, DownstreamStream from, DownstreamStream to, Action<long> count, Action touch, CancellationToken cancellationToken)
