@@ -119,11 +119,30 @@ internal sealed class RequestTelemetry : IRequestTelemetry
             policy = connection.IsMutualTls ? SecurityPolicy.MutualTls : SecurityPolicy.None;
             principal = connection.PeerPrincipal ?? IstioLabelNames.Unknown;
         }
+        else if (state.Direction == RequestDirection.Outbound && state.Telemetry.Peer.Metadata?.Identity is { } identity && UsesIstioMutual(state))
+        {
+            // destination_principal on the source reporter: the callee's identity, which the SAN check of the
+            // ISTIO_MUTUAL handshake proved (Istio takes it from the peer certificate); unknown over plaintext.
+            principal = identity;
+        }
 
         var key = new HttpSeriesKey(state.Direction, state.Telemetry.Peer, service, principal, response.StatusCode, state.Flags, grpc, grpc ? GrpcStatus(context) : "", policy);
         _metrics.RecordRequest(key, elapsed.TotalMilliseconds, requestBytes, responseBytes);
         _tracer.Stop(context, state, service, requestBytes, responseBytes);
         _settings.AccessLog?.Enqueue(Entry(context, state, service, elapsed, requestBytes, responseBytes));
+    }
+
+    /// <summary>Whether the request's endpoint was reached over Istio mTLS: DestinationRule ISTIO_MUTUAL, or auto mTLS to an endpoint labelled <c>security.istio.io/tlsMode: istio</c>.</summary>
+    private static bool UsesIstioMutual(RequestState state)
+    {
+        if (state.Cluster?.Config is not { } cluster)
+        {
+            return false;
+        }
+
+        return cluster.Tls is { } tls
+            ? tls.Mode == UpstreamTlsMode.IstioMutual
+            : cluster.AutoMtlsSettings is not null && state.Endpoint?.Config.IsIstioMtlsCapable == true;
     }
 
     /// <summary>The caller's workload on an inbound request: its metadata header (decoded once per connection and value, then stripped), else what a TCP exchange left on the connection.</summary>

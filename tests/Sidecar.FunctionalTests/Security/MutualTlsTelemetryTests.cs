@@ -37,6 +37,7 @@ public sealed class MutualTlsTelemetryTests(MtlsMesh mesh)
             ("reporter", "source"),
             ("source_app", "client"),
             ("destination_app", "server"),
+            ("destination_principal", ServerId),
             ("response_code", "200")));
     }
 
