@@ -86,6 +86,7 @@ The sidecar keeps running. Try:
   curl -x http://$bind:15001 http://reviews:9080/reviews/0 -H 'end-user: jason'
   curl http://$bind:15000/config_dump        (the snapshot being served)
   curl http://$bind:15000/clusters           (endpoints, health, counters)
+  curl http://$bind:15090/stats/prometheus   (Istio standard metrics)
 Edit $here/config/*.yaml and the sidecar reloads within a second or two.
 Press Ctrl-C to stop.
 MSG
