@@ -38,7 +38,9 @@ public sealed class MutualTlsTests(MtlsMesh mesh)
     public async Task Peer_authentication_portLevelMtls_PERMISSIVE_accepts_plaintext_and_mutual_tls()
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        using var plain = await http.GetAsync($"http://{mesh.Server.Bind}:9081/anything");
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"http://{mesh.Server.Bind}:9081/anything");
+        request.Headers.Add("x-forwarded-client-cert", $"URI={ClientId}"); // a plaintext client cannot claim an identity
+        using var plain = await http.SendAsync(request);
         Assert.Equal(HttpStatusCode.OK, plain.StatusCode);
         Assert.Equal("no-xfcc", await plain.Content.ReadAsStringAsync());
 
