@@ -28,6 +28,17 @@ public sealed class MutualTlsTests(MtlsMesh mesh)
     }
 
     [Fact]
+    public async Task An_HTTP2_port_is_carried_over_mutual_tls_with_the_istio_h2_alpn()
+    {
+        using var response = await mesh.Client.SendAsync(MtlsMesh.Grpc, "/allowed/h2");
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.StartsWith("HTTP/2 By=", body, StringComparison.Ordinal);
+        Assert.EndsWith($"URI={ClientId}", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Peer_authentication_STRICT_refuses_a_plaintext_client()
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
