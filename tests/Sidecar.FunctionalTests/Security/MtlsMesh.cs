@@ -8,7 +8,7 @@ namespace Sidecar.FunctionalTests.Security;
 /// like pods of a mesh: <c>server</c> (sa server) in front of an app that echoes <c>x-forwarded-client-cert</c>,
 /// serving port 9080 STRICT and port 9081 PERMISSIVE (PeerAuthentication with a port-level override); <c>client</c>
 /// (sa client) allowed by an AuthorizationPolicy on <c>/allowed/*</c>; <c>intruder</c> (sa intruder), not allowed. The
-/// server's certificates live 6 s, so they rotate every ~3 s.
+/// server's certificates live 20 s, so they rotate every ~10 s (short enough to watch, long enough that a loaded machine never serves an expired one).
 /// </summary>
 public sealed class MtlsMesh : IAsyncLifetime
 {
@@ -49,7 +49,7 @@ public sealed class MtlsMesh : IAsyncLifetime
         Config.Write("mesh.yaml", Yaml(serverAddress.ToString(), App.Port, tcpClientAddress.ToString(), TcpApp.Port, App2.Port));
         string[] ca = ["--ca-dir", CaDirectory];
         // Started together: the first to open the CA directory generates the root; the others must end up with the same one.
-        var server = SidecarProcess.StartAsync(Config.Path, serverAddress, ["--labels", "app=server", "--service-account", "server", "--cert-ttl", "6s", "--key-algorithm", "ECDSA", .. ca]);
+        var server = SidecarProcess.StartAsync(Config.Path, serverAddress, ["--labels", "app=server", "--service-account", "server", "--cert-ttl", "20s", "--key-algorithm", "ECDSA", .. ca]);
         var client = SidecarProcess.StartAsync(Config.Path, null, ["--labels", "app=client", "--service-account", "client", .. ca]);
         var intruder = SidecarProcess.StartAsync(Config.Path, null, ["--labels", "app=intruder", "--service-account", "intruder", .. ca]);
         var tcpClient = SidecarProcess.StartAsync(Config.Path, tcpClientAddress, ["--labels", "app=tcpclient", "--service-account", "tcpclient", .. ca]);
