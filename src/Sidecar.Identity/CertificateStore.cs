@@ -12,6 +12,9 @@ public sealed partial class CertificateStore : IAsyncDisposable
 {
     private static readonly TimeSpan MinimumDelay = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan MaximumRetryDelay = TimeSpan.FromSeconds(30);
+
+    /// <summary>Long-lived certificates (mounted files valid for a year) are re-checked daily; timers cannot wait longer than ~24 days anyway.</summary>
+    private static readonly TimeSpan MaximumWait = TimeSpan.FromDays(1);
     private readonly ICertificateProvider _provider;
     private readonly TimeProvider _time;
     private readonly Random _random;
@@ -89,6 +92,18 @@ public sealed partial class CertificateStore : IAsyncDisposable
             if (delay < MinimumDelay)
             {
                 delay = MinimumDelay;
+            }
+
+            if (delay > MaximumWait)
+            {
+                // Not due yet: look again later (and on any change signal) without fetching.
+                if (!await _changed.WaitAsync(MaximumWait, cancellationToken).ConfigureAwait(false))
+                {
+                    continue;
+                }
+
+                await FetchWithRetryAsync(cancellationToken).ConfigureAwait(false);
+                continue;
             }
 
             // Wake at the renewal time, or earlier when the provider says its source changed (mounted files).

@@ -82,7 +82,8 @@ public sealed class LocalCertificateAuthorityTests : IDisposable
 
     private static void WriteFiles(LocalCertificateAuthority ca, string directory, string spiffeId)
     {
-        using var certificate = ca.Issue(spiffeId, KeyAlgorithm.EcdsaP256, TimeSpan.FromHours(1), DateTimeOffset.UtcNow);
+        // Valid for longer than a timer can wait (as mounted certificates often are): changes must still be seen.
+        using var certificate = ca.Issue(spiffeId, KeyAlgorithm.EcdsaP256, TimeSpan.FromDays(400), DateTimeOffset.UtcNow);
         var key = certificate.Leaf.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem();
         // cert-manager style: write elsewhere, then move into place.
         foreach (var (name, content) in new[] { ("key.pem", key), ("cert-chain.pem", certificate.Leaf.ExportCertificatePem()), ("root-cert.pem", ca.Roots[0].ExportCertificatePem()) })

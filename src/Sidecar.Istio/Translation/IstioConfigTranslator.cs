@@ -42,7 +42,7 @@ public static class IstioConfigTranslator
         inbound.Build();
         clusters.AddRange(inbound.Clusters);
 
-        var listeners = new List<ListenerConfig> { CaptureListeners.Outbound(push.CatchAllCluster), CaptureListeners.Inbound(inbound.VirtualInboundChains) };
+        var listeners = new List<ListenerConfig> { CaptureListeners.Outbound(push.CatchAllCluster), CaptureListeners.Inbound([.. inbound.VirtualInboundChains, .. inbound.PassthroughChains()]) };
         listeners.AddRange(outboundListeners);
         listeners.AddRange(inbound.BoundListeners);
         CheckUniqueListeners(listeners, push);

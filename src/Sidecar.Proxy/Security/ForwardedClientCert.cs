@@ -6,7 +6,8 @@ namespace Sidecar.Proxy.Security;
 /// Envoy's <c>forward_client_cert_details</c> for <c>x-forwarded-client-cert</c>. Istio's inbound sidecar uses
 /// APPEND_FORWARD with <c>set_current_client_cert_details {subject, uri, dns}</c>: over mTLS the peer's element
 /// (<c>By=&lt;own spiffe&gt;;Hash=&lt;sha256&gt;;Subject="";URI=&lt;peer spiffe&gt;</c>) is appended to what came in;
-/// without mTLS the header is forwarded as it came. SANITIZE_SET drops an incoming header and sets only the peer's.
+/// without mTLS Envoy removes the header (only ALWAYS_FORWARD_ONLY trusts a plaintext client's), so it cannot be
+/// spoofed. SANITIZE_SET drops an incoming header and sets only the peer's.
 /// </summary>
 internal static class ForwardedClientCert
 {
@@ -16,11 +17,12 @@ internal static class ForwardedClientCert
     public static string Element(string ownSpiffeId, string certificateHash, string? peerSpiffeId) =>
         $"By={ownSpiffeId};Hash={certificateHash};Subject=\"\";URI={peerSpiffeId}";
 
-    /// <summary>APPEND_FORWARD: append the peer's element (comma-separated) when there is a peer certificate.</summary>
+    /// <summary>APPEND_FORWARD: append the peer's element (comma-separated) over mTLS; remove the header otherwise.</summary>
     public static void AppendForward(IHeaderDictionary headers, MutualTlsPeer? peer)
     {
         if (peer is null)
         {
+            headers.Remove(HeaderName);
             return;
         }
 

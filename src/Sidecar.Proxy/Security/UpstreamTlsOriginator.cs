@@ -23,16 +23,17 @@ internal sealed class UpstreamTlsOriginator
     /// <summary>
     /// The TLS settings for a connection to <paramref name="host"/>:<paramref name="port"/> of
     /// <paramref name="cluster"/>: the cluster's own (DestinationRule <c>tls</c>), or auto mTLS when the endpoint is
-    /// labelled <c>security.istio.io/tlsMode: istio</c>; null for plaintext.
+    /// labelled <c>security.istio.io/tlsMode: istio</c>; null for plaintext. A sidecar without an identity (no CA,
+    /// no mounted certificates) leaves auto mTLS off rather than failing: it could never complete the handshake.
     /// </summary>
-    public static UpstreamTlsConfig? SettingsFor(ClusterConfig cluster, string host, int port)
+    public UpstreamTlsConfig? SettingsFor(ClusterConfig cluster, string host, int port)
     {
         if (cluster.Tls is { } tls)
         {
             return tls.Mode == UpstreamTlsMode.Disable ? null : tls;
         }
 
-        if (cluster.AutoMtlsSettings is not { } auto)
+        if (cluster.AutoMtlsSettings is not { } auto || _identity.Store is null)
         {
             return null;
         }

@@ -159,7 +159,7 @@ internal sealed partial class TcpProxy
         {
             var bind = cluster.Config.UpstreamBindAddress is { } text && IPAddress.TryParse(text, out var b) ? b : null;
             var socket = await UpstreamConnectionFactory.ConnectSocketAsync(new DnsEndPoint(target.Address.ToString(), target.Port), bind, cluster.Config.TcpKeepalive, timeout.Token).ConfigureAwait(false);
-            if (_tls is null || UpstreamTlsOriginator.SettingsFor(cluster.Config, target.Address.ToString(), target.Port) is not { } tls)
+            if (_tls is null || _tls.SettingsFor(cluster.Config, target.Address.ToString(), target.Port) is not { } tls)
             {
                 return (new DownstreamStream(socket), endpoint);
             }

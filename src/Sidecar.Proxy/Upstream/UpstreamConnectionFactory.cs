@@ -52,7 +52,7 @@ internal static class UpstreamConnectionFactory
     {
         var endpoint = context.DnsEndPoint;
         var stream = await ConnectAsync(endpoint, bind, keepalive, cancellationToken).ConfigureAwait(false);
-        if (UpstreamTlsOriginator.SettingsFor(cluster, endpoint.Host, endpoint.Port) is not { } settings)
+        if (tls.SettingsFor(cluster, endpoint.Host, endpoint.Port) is not { } settings)
         {
             return stream;
         }

@@ -8,12 +8,13 @@ namespace Sidecar.FunctionalTests.Security;
 /// like pods of a mesh: <c>server</c> (sa server) in front of an app that echoes <c>x-forwarded-client-cert</c>,
 /// serving port 9080 STRICT and port 9081 PERMISSIVE (PeerAuthentication with a port-level override); <c>client</c>
 /// (sa client) allowed by an AuthorizationPolicy on <c>/allowed/*</c>; <c>intruder</c> (sa intruder), not allowed. The
-/// server's certificates live 6 s, so they rotate every ~3 s.
+/// server's certificates live 20 s, so they rotate every ~10 s (short enough to watch, long enough that a loaded machine never serves an expired one).
 /// </summary>
 public sealed class MtlsMesh : IAsyncLifetime
 {
     public const string Echo = "server.default.svc.cluster.local:9080";
     public const string Permissive = "server.default.svc.cluster.local:9081";
+    public const string Grpc = "server.default.svc.cluster.local:9082";
     public const string Impostor = "impostor.default.svc.cluster.local:9080";
 
     public ConfigDirectory Config { get; } = new();
@@ -21,6 +22,9 @@ public sealed class MtlsMesh : IAsyncLifetime
     public string CaDirectory { get; } = Directory.CreateTempSubdirectory("sidecar-ca-").FullName;
 
     public TestBackend App { get; private set; } = null!;
+
+    /// <summary>An HTTP/2 (h2c) app behind the server's port 9082 (protocol HTTP2: the sidecars speak istio-h2).</summary>
+    public TestBackend App2 { get; private set; } = null!;
 
     public SidecarProcess Server { get; private set; } = null!;
 
@@ -38,12 +42,14 @@ public sealed class MtlsMesh : IAsyncLifetime
     {
         App = await TestBackend.StartAsync("server", (context, request) =>
             context.Response.WriteAsync(request.Headers.GetValueOrDefault("x-forwarded-client-cert") ?? "no-xfcc"));
+        App2 = await TestBackend.StartAsync("server-h2", (context, request) =>
+            context.Response.WriteAsync($"{request.Protocol} {request.Headers.GetValueOrDefault("x-forwarded-client-cert")}"), protocols: Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http2);
         var serverAddress = LoopbackAddresses.Next();
         var tcpClientAddress = LoopbackAddresses.Next();
-        Config.Write("mesh.yaml", Yaml(serverAddress.ToString(), App.Port, tcpClientAddress.ToString(), TcpApp.Port));
+        Config.Write("mesh.yaml", Yaml(serverAddress.ToString(), App.Port, tcpClientAddress.ToString(), TcpApp.Port, App2.Port));
         string[] ca = ["--ca-dir", CaDirectory];
         // Started together: the first to open the CA directory generates the root; the others must end up with the same one.
-        var server = SidecarProcess.StartAsync(Config.Path, serverAddress, ["--labels", "app=server", "--service-account", "server", "--cert-ttl", "6s", "--key-algorithm", "ECDSA", .. ca]);
+        var server = SidecarProcess.StartAsync(Config.Path, serverAddress, ["--labels", "app=server", "--service-account", "server", "--cert-ttl", "20s", "--key-algorithm", "ECDSA", .. ca]);
         var client = SidecarProcess.StartAsync(Config.Path, null, ["--labels", "app=client", "--service-account", "client", .. ca]);
         var intruder = SidecarProcess.StartAsync(Config.Path, null, ["--labels", "app=intruder", "--service-account", "intruder", .. ca]);
         var tcpClient = SidecarProcess.StartAsync(Config.Path, tcpClientAddress, ["--labels", "app=tcpclient", "--service-account", "tcpclient", .. ca]);
@@ -68,12 +74,17 @@ public sealed class MtlsMesh : IAsyncLifetime
             await App.DisposeAsync();
         }
 
+        if (App2 is not null)
+        {
+            await App2.DisposeAsync();
+        }
+
         TcpApp.Dispose();
         Config.Dispose();
         Directory.Delete(CaDirectory, recursive: true);
     }
 
-    private static string Yaml(string server, int appPort, string tcpClient, int tcpAppPort) => $$"""
+    private static string Yaml(string server, int appPort, string tcpClient, int tcpAppPort, int h2AppPort) => $$"""
         apiVersion: networking.istio.io/v1
         kind: ServiceEntry
         metadata: {name: server, namespace: default}
@@ -84,6 +95,7 @@ public sealed class MtlsMesh : IAsyncLifetime
           ports:
           - {number: 9080, name: http, protocol: HTTP}
           - {number: 9081, name: http-permissive, protocol: HTTP}
+          - {number: 9082, name: http2, protocol: HTTP2}
           endpoints:
           - address: {{server}}
             serviceAccount: server
@@ -141,6 +153,9 @@ public sealed class MtlsMesh : IAsyncLifetime
           - port: {number: 9081, protocol: HTTP, name: http-permissive}
             bind: {{server}}
             defaultEndpoint: 127.0.0.1:{{appPort}}
+          - port: {number: 9082, protocol: HTTP2, name: http2}
+            bind: {{server}}
+            defaultEndpoint: 127.0.0.1:{{h2AppPort}}
           - port: {number: 9090, protocol: TCP, name: tcp}
             bind: {{server}}
             defaultEndpoint: 127.0.0.1:{{tcpAppPort}}

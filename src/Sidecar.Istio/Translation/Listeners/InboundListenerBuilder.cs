@@ -44,6 +44,28 @@ internal sealed class InboundListenerBuilder(PushContext push)
         }
     }
 
+    /// <summary>
+    /// Chains for ports no service declares (matched by no destination port). Under STRICT, Istio's passthrough
+    /// chains require mTLS too: TLS with an Istio ALPN is terminated and passed through to the original destination,
+    /// anything else is refused, so an undeclared port is no way around STRICT.
+    /// </summary>
+    public List<FilterChainConfig> PassthroughChains()
+    {
+        if (_peerAuthentication.WorkloadMode != InboundMtlsMode.Strict)
+        {
+            return [];
+        }
+
+        return
+        [
+            FilterChains.Tcp("InboundPassthroughFilterChain-mtls", ClusterName.InboundPassthrough, InboundTlsChains.PassthroughMatch) with
+            {
+                Tls = new DownstreamTlsConfig { PeerSanPrefix = $"spiffe://{push.Mesh.TrustDomain}/", Alpn = InboundTlsChains.PassthroughAlpn },
+            },
+            FilterChains.Tcp("InboundPassthroughFilterChain-strict-refused", ClusterName.BlackHole, FilterChainMatchConfig.Any),
+        ];
+    }
+
     /// <summary>The (service, port) pairs this workload serves, one per target port (the first wins).</summary>
     private List<ServiceInstance> Instances()
     {

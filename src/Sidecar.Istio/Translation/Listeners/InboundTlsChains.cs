@@ -23,4 +23,13 @@ internal static class InboundTlsChains
     public static readonly EquatableArray<string> HttpAlpn = ["istio-h2", "istio-http/1.1", "istio-http/1.0", "h2", "http/1.1"];
 
     public static readonly EquatableArray<string> TcpAlpn = ["istio-peer-exchange", "istio"];
+
+    /// <summary>TLS to a port no service declares, with any of Istio's ALPNs (STRICT passthrough).</summary>
+    public static readonly FilterChainMatchConfig PassthroughMatch = new()
+    {
+        TransportProtocol = "tls",
+        ApplicationProtocols = ["istio-peer-exchange", "istio", "istio-http/1.0", "istio-http/1.1", "istio-h2"],
+    };
+
+    public static readonly EquatableArray<string> PassthroughAlpn = ["istio-peer-exchange", "istio-http/1.1", "istio-http/1.0", "istio-h2", "istio"];
 }

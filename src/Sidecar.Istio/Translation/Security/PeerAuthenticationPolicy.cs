@@ -64,6 +64,9 @@ internal sealed class PeerAuthenticationPolicy
         _ports = selected?.PortLevelMtls;
     }
 
+    /// <summary>The workload's mode where no port-level setting applies (also ports no service declares).</summary>
+    public InboundMtlsMode WorkloadMode => _mode;
+
     /// <summary>The mode for workload (target) port <paramref name="port"/>.</summary>
     public InboundMtlsMode ModeFor(int port) =>
         _ports is not null && _ports.TryGetValue(port, out var text) && Parse(text) is { } mode ? mode : _mode;

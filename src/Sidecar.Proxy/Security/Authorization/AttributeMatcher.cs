@@ -93,13 +93,21 @@ internal sealed class AttributeMatcher
             case Attribute.Path:
                 return MatchesText(request.Http?.Path.Value);
             case Attribute.Host:
-                return MatchesText(request.Http?.Host.Host) || MatchesText(request.Http?.Host.Value);
+                var host = (request.Http?.Host.Value).AsSpan();
+                return MatchesText(host) || MatchesText(WithoutPort(host));
             case Attribute.Header:
                 var header = request.Http?.Headers[_headerName!] ?? default;
                 return header.Count == 0 ? MatchesText(default) : MatchesText(header.Count == 1 ? header[0] : header.ToString());
             default:
                 return MatchesText(default);
         }
+    }
+
+    /// <summary><c>reviews:9080</c> -> <c>reviews</c> (Istio's hosts match with or without the port), without allocating.</summary>
+    private static ReadOnlySpan<char> WithoutPort(ReadOnlySpan<char> host)
+    {
+        var colon = host.LastIndexOf(':');
+        return colon > 0 && host.LastIndexOf(']') < colon ? host[..colon] : host;
     }
 
     private bool MatchesText(ReadOnlySpan<char> text)

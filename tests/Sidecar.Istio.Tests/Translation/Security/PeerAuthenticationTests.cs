@@ -30,8 +30,14 @@ public sealed class PeerAuthenticationTests
             spec:
               mtls: {mode: STRICT}
             """));
-        Assert.Equal(["inbound|9080|mtls-http", "inbound|9080|strict-refused"], ChainNames(config));
-        Assert.Equal(ClusterName.BlackHole, config.Listener(ListenerNames.VirtualInbound).FilterChains[2].Tcp!.Clusters[0].Cluster);
+        Assert.Equal(["inbound|9080|mtls-http", "inbound|9080|strict-refused", "InboundPassthroughFilterChain-mtls", "InboundPassthroughFilterChain-strict-refused"], ChainNames(config));
+        var chains = config.Listener(ListenerNames.VirtualInbound).FilterChains;
+        Assert.Equal(ClusterName.BlackHole, chains[2].Tcp!.Clusters[0].Cluster);
+        // Ports no service declares: mTLS terminated then passed through, anything else refused.
+        Assert.Null(chains[3].Match.DestinationPort);
+        Assert.NotNull(chains[3].Tls);
+        Assert.Equal(ClusterName.InboundPassthrough, chains[3].Tcp!.Clusters[0].Cluster);
+        Assert.Equal(ClusterName.BlackHole, chains[4].Tcp!.Clusters[0].Cluster);
     }
 
     [Fact]
@@ -53,7 +59,7 @@ public sealed class PeerAuthenticationTests
               mtls: {mode: DISABLE}
             """;
         Assert.Equal(["inbound|9080|http"], ChainNames(Config(Bookinfo.All(Bookinfo.Services, strictNamespace, disabledWorkload))));
-        Assert.Equal(["inbound|9080|mtls-http", "inbound|9080|strict-refused"],
+        Assert.Equal(["inbound|9080|mtls-http", "inbound|9080|strict-refused", "InboundPassthroughFilterChain-mtls", "InboundPassthroughFilterChain-strict-refused"],
             ChainNames(Config(Bookinfo.All(Bookinfo.Services, strictNamespace, disabledWorkload.Replace("DISABLE", "UNSET", StringComparison.Ordinal)))));
     }
 

@@ -1,0 +1,99 @@
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+using Sidecar.Identity;
+using Sidecar.Model;
+using Sidecar.Proxy.Security;
+
+namespace Sidecar.Proxy.Tests.Security;
+
+/// <summary>DestinationRule <c>tls.mode</c> SIMPLE and MUTUAL with files, against a real TLS server on loopback.</summary>
+public sealed class UpstreamTlsOriginatorTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("upstream-tls-").FullName;
+    private readonly LocalCertificateAuthority _ca;
+    private readonly WorkloadCertificate _server;
+
+    public UpstreamTlsOriginatorTests()
+    {
+        _ca = LocalCertificateAuthority.OpenOrCreate(Path.Combine(_directory, "ca"), "cluster.local", TimeProvider.System);
+        _server = _ca.Issue("spiffe://cluster.local/ns/external/sa/api", KeyAlgorithm.EcdsaP256, TimeSpan.FromHours(1), DateTimeOffset.UtcNow);
+        File.WriteAllText(Path.Combine(_directory, "ca.pem"), _ca.Roots[0].ExportCertificatePem());
+        using var client = _ca.Issue("spiffe://cluster.local/ns/default/sa/client", KeyAlgorithm.EcdsaP256, TimeSpan.FromHours(1), DateTimeOffset.UtcNow);
+        File.WriteAllText(Path.Combine(_directory, "client.pem"), client.Leaf.ExportCertificatePem());
+        File.WriteAllText(Path.Combine(_directory, "client-key.pem"), client.Leaf.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem());
+    }
+
+    public void Dispose()
+    {
+        _server.Dispose();
+        _ca.Dispose();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    private static UpstreamTlsOriginator Originator() => new(new WorkloadIdentity(null, WorkloadInfo.Default));
+
+    [Fact]
+    public async Task SIMPLE_verifies_the_server_against_caCertificates_and_subjectAltNames()
+    {
+        var tls = new UpstreamTlsConfig
+        {
+            Mode = UpstreamTlsMode.Simple,
+            CaCertificatesPath = Path.Combine(_directory, "ca.pem"),
+            SubjectAltNames = ["spiffe://cluster.local/ns/external/sa/api"],
+        };
+        var (clientCertificate, _) = await HandshakeAsync(tls, requireClientCertificate: false);
+        Assert.Null(clientCertificate);
+
+        var wrongSan = tls with { SubjectAltNames = ["spiffe://cluster.local/ns/external/sa/other"] };
+        await Assert.ThrowsAnyAsync<Exception>(() => HandshakeAsync(wrongSan, requireClientCertificate: false));
+
+        var systemRoots = tls with { CaCertificatesPath = null, SubjectAltNames = default };
+        await Assert.ThrowsAnyAsync<Exception>(() => HandshakeAsync(systemRoots, requireClientCertificate: false));
+    }
+
+    [Fact]
+    public async Task MUTUAL_presents_the_given_client_certificate()
+    {
+        var tls = new UpstreamTlsConfig
+        {
+            Mode = UpstreamTlsMode.Mutual,
+            CaCertificatesPath = Path.Combine(_directory, "ca.pem"),
+            ClientCertificatePath = Path.Combine(_directory, "client.pem"),
+            PrivateKeyPath = Path.Combine(_directory, "client-key.pem"),
+            SubjectAltNames = ["spiffe://cluster.local/ns/external/sa/api"],
+            Sni = "api.external",
+        };
+        var (clientCertificate, serverName) = await HandshakeAsync(tls, requireClientCertificate: true);
+        Assert.Equal(["spiffe://cluster.local/ns/default/sa/client"], SpiffeIds.Read(clientCertificate!));
+        Assert.Equal("api.external", serverName);
+    }
+
+    private async Task<(X509Certificate2? ClientCertificate, string ServerName)> HandshakeAsync(UpstreamTlsConfig tls, bool requireClientCertificate)
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen();
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync((IPEndPoint)listener.LocalEndPoint!);
+        using var accepted = await listener.AcceptAsync();
+        await using var server = new SslStream(new NetworkStream(accepted));
+        var serverSide = server.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+        {
+            ServerCertificateContext = _server.Context,
+            ClientCertificateRequired = requireClientCertificate,
+            RemoteCertificateValidationCallback = (_, certificate, chain, _) => certificate is null || TrustBundle.Verify((X509Certificate2)certificate, chain, _ca.Roots),
+        });
+        try
+        {
+            await using var client = await Originator().AuthenticateAsync(new NetworkStream(socket, ownsSocket: true), tls, "127.0.0.1", null, CancellationToken.None);
+            await serverSide;
+            return (server.RemoteCertificate as X509Certificate2, server.TargetHostName);
+        }
+        finally
+        {
+            socket.Dispose();
+        }
+    }
+}
