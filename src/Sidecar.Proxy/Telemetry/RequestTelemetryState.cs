@@ -25,6 +25,12 @@ internal sealed class RequestTelemetryState
 
     public string? SpanIdHex { get; set; }
 
+    /// <summary>
+    /// A <c>traceparent</c> carrying this sidecar's "not sampled" decision, when it started the trace and did not
+    /// sample it: sent on so the next sidecar does not start a trace of its own (Envoy propagates its decision too).
+    /// </summary>
+    public string? NotSampledTraceParent { get; set; }
+
     /// <summary>The other side's workload: the caller (inbound, from the request) or the callee (outbound, from the response).</summary>
     public WorkloadLabels Peer { get; set; } = WorkloadLabels.Unknown;
 
@@ -39,6 +45,7 @@ internal sealed class RequestTelemetryState
         B3Single = false;
         TraceIdHex = null;
         SpanIdHex = null;
+        NotSampledTraceParent = null;
         Peer = WorkloadLabels.Unknown;
         ResponseBytes.Detach();
     }

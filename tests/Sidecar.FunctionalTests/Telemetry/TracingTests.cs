@@ -79,10 +79,15 @@ public sealed class TracingTests : IClassFixture<TelemetryMesh>
         // sampling 0 %, no caller decision; then x-b3-sampled: 0 (the caller's "no" is honoured).
         var unsampled = Guid.NewGuid().ToString();
         var refused = Guid.NewGuid().ToString();
-        using (var plain = await _mesh.CallRatingsAsync("/plain", ("x-request-id", unsampled)))
+        using (var plain = await _mesh.CallRatingsAsync("/plain", ("x-request-id", unsampled), ("x-test-id", unsampled)))
         {
             Assert.Equal(HttpStatusCode.OK, plain.StatusCode);
         }
+
+        // The client sidecar started the trace and did not sample it: its decision reaches the server side (flags 00),
+        // so the server sidecar does not start a trace of its own.
+        var atApp = _mesh.App.Received.Single(r => r.Headers.TryGetValue("x-test-id", out var t) && t == unsampled);
+        Assert.Matches("^00-[0-9a-f]{32}-[0-9a-f]{16}-00$", atApp.Headers["traceparent"]);
 
         using (var no = await _mesh.CallRatingsAsync("/plain", ("x-b3-traceid", NewHex(32)), ("x-b3-spanid", NewHex(16)), ("x-b3-sampled", "0"), ("x-request-id", refused)))
         {

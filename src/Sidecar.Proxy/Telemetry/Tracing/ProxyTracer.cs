@@ -72,6 +72,13 @@ internal sealed class ProxyTracer
         // A caller's decision is honoured; otherwise Istio's sampling percentage decides (Envoy's random_sampling).
         if (sampled == false || (sampled is null && _random.NextDouble() * 100.0 >= samplingPercent))
         {
+            if (!hasParent)
+            {
+                // This sidecar starts the trace and decided against it: the decision travels with the request, so
+                // the callee's sidecar does not sample a trace whose client side was never recorded.
+                telemetry.NotSampledTraceParent = string.Create(CultureInfo.InvariantCulture, $"00-{ActivityTraceId.CreateRandom().ToHexString()}-{ActivitySpanId.CreateRandom().ToHexString()}-00");
+            }
+
             return;
         }
 
@@ -102,12 +109,23 @@ internal sealed class ProxyTracer
     public void Inject(HttpRequestMessage upstream, RequestState state)
     {
         var telemetry = state.Telemetry;
+        var headers = upstream.Headers;
         if (telemetry.Span is not { } span)
         {
+            if (telemetry.NotSampledTraceParent is { } notSampled)
+            {
+                headers.Remove(TraceParentHeader);
+                headers.TryAddWithoutValidation(TraceParentHeader, notSampled);
+                if (AlwaysPropagateB3)
+                {
+                    headers.Remove(B3Propagation.SampledHeader);
+                    headers.TryAddWithoutValidation(B3Propagation.SampledHeader, "0");
+                }
+            }
+
             return;
         }
 
-        var headers = upstream.Headers;
         headers.Remove(TraceParentHeader);
         headers.TryAddWithoutValidation(TraceParentHeader, $"00-{telemetry.TraceIdHex}-{telemetry.SpanIdHex}-01");
         if (!telemetry.B3 && !AlwaysPropagateB3)
