@@ -32,7 +32,14 @@ internal static class SidecarHost
             Telemetry = settings.Telemetry,
         };
 
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        // The host's own configuration (appsettings.json) is neither read from the working directory nor watched:
+        // watching would put an inotify watch on every directory under it (in a pod, the whole filesystem), which
+        // cost start-up time and memory. The sidecar is configured by its flags and Istio's env vars only.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = ["--hostBuilder:reloadConfigOnChange=false"],
+            ContentRootPath = AppContext.BaseDirectory,
+        });
         ConfigureLogging(builder.Logging, settings.LogLevel);
         IdentitySetup.Register(settings.Identity, settings.Workload, builder.Services);
         builder.Services.AddSidecarProxy(options);
