@@ -16,8 +16,10 @@ public static class IstioYamlParser
 {
     private const string NetworkingGroup = "networking.istio.io";
     private const string SecurityGroup = "security.istio.io";
+    private const string TelemetryGroup = "telemetry.istio.io";
     private static readonly string[] NetworkingVersions = ["v1", "v1beta1", "v1alpha3"];
     private static readonly string[] SecurityVersions = ["v1", "v1beta1"];
+    private static readonly string[] TelemetryVersions = ["v1", "v1alpha1"];
 
     /// <summary>Parses every YAML file under <paramref name="directory"/> (recursively, hidden entries skipped), in
     /// ordinal path order. Files are named relative to the directory in errors.</summary>
@@ -185,6 +187,7 @@ public static class IstioYamlParser
                 ResourceKind.Sidecar => SidecarReader.Read(specObject),
                 ResourceKind.PeerAuthentication => SecurityReader.ReadPeerAuthentication(specObject),
                 ResourceKind.AuthorizationPolicy => SecurityReader.ReadAuthorizationPolicy(specObject),
+                ResourceKind.Telemetry => TelemetryReader.Read(specObject),
                 _ => throw new InvalidOperationException($"unhandled kind {resourceKind}"),
             };
             document.RejectUnknownFields();
@@ -296,6 +299,7 @@ public static class IstioYamlParser
             (NetworkingGroup, "Sidecar") => ResourceKind.Sidecar,
             (SecurityGroup, "PeerAuthentication") => ResourceKind.PeerAuthentication,
             (SecurityGroup, "AuthorizationPolicy") => ResourceKind.AuthorizationPolicy,
+            (TelemetryGroup, "Telemetry") => ResourceKind.Telemetry,
             ("", "ConfigMap") => ResourceKind.MeshConfig,
             _ => null,
         };
@@ -308,6 +312,7 @@ public static class IstioYamlParser
         {
             NetworkingGroup => NetworkingVersions,
             SecurityGroup => SecurityVersions,
+            TelemetryGroup => TelemetryVersions,
             _ => ["v1"],
         };
         if (Array.IndexOf(versions, version) < 0)

@@ -11,6 +11,9 @@ public enum ResourceKind
     PeerAuthentication,
     AuthorizationPolicy,
 
+    /// <summary>telemetry.istio.io <c>Telemetry</c>: access logging and tracing per mesh, namespace or workload.</summary>
+    Telemetry,
+
     /// <summary>The <c>istio</c> ConfigMap whose <c>data.mesh</c> holds Istio's MeshConfig.</summary>
     MeshConfig,
 }

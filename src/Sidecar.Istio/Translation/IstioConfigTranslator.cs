@@ -62,7 +62,7 @@ public static class IstioConfigTranslator
             Listeners = listeners.ToEquatableArray(),
             RouteTables = routeTables.ToEquatableArray(),
             Clusters = Deduplicate(clusters, push).ToEquatableArray(),
-            Mesh = new MeshConfig { OutboundTrafficPolicy = push.OutboundTrafficPolicy, TrustDomain = push.Mesh.TrustDomain, Telemetry = TelemetryTranslator.Translate(push.Mesh) },
+            Mesh = new MeshConfig { OutboundTrafficPolicy = push.OutboundTrafficPolicy, TrustDomain = push.Mesh.TrustDomain, Telemetry = TelemetryTranslator.Translate(push) },
             AuthorizationPolicies = AuthorizationPolicyTranslator.Translate(push).ToEquatableArray(),
         };
         config = config with { Version = ConfigFingerprint.Compute(config) };

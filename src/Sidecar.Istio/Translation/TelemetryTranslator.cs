@@ -1,12 +1,32 @@
 using System.Globalization;
+using Sidecar.Istio.Resources;
 using Sidecar.Istio.Resources.Mesh;
+using Sidecar.Istio.Resources.Telemetry;
 using Sidecar.Model;
 
 namespace Sidecar.Istio.Translation;
 
-/// <summary>MeshConfig's telemetry fields -> the model's <see cref="TelemetryConfig"/> (what istiod puts in the bootstrap and HCM).</summary>
+/// <summary>
+/// MeshConfig's telemetry fields, then the Telemetry resources that apply to the workload (mesh-wide in the root
+/// namespace, namespace-wide, then by workload selector, each more specific level overriding what it sets) -> the
+/// model's <see cref="TelemetryConfig"/> (what istiod puts in the bootstrap and HCM).
+/// </summary>
 internal static class TelemetryTranslator
 {
+    /// <summary>Istio's built-in access log provider: Envoy's file access log to <c>/dev/stdout</c>.</summary>
+    public const string EnvoyAccessLogProvider = "envoy";
+
+    public static TelemetryConfig Translate(PushContext push)
+    {
+        var config = Translate(push.Mesh);
+        foreach (var (resource, spec) in Applicable(push.Resources, push.Workload, push.Mesh.RootNamespace))
+        {
+            config = Apply(config, resource, spec, push);
+        }
+
+        return config;
+    }
+
     public static TelemetryConfig Translate(MeshConfigSpec mesh) => new()
     {
         AccessLogFile = mesh.AccessLogFile ?? "",
@@ -21,23 +41,130 @@ internal static class TelemetryTranslator
     {
         foreach (var name in mesh.DefaultTracingProviders)
         {
-            foreach (var provider in mesh.TracingProviders)
+            if (TracingProvider(mesh, name) is { } provider)
             {
-                if (provider.Name != name)
-                {
-                    continue;
-                }
-
-                var authority = $"http://{provider.Service}:{provider.Port.ToString(CultureInfo.InvariantCulture)}";
-                return provider.Kind switch
-                {
-                    "zipkin" => new TracingProviderConfig(name, TracingProtocol.Zipkin, new Uri(authority + provider.Path)),
-                    _ when provider.Path is { } path => new TracingProviderConfig(name, TracingProtocol.OtlpHttp, new Uri(authority + path)),
-                    _ => new TracingProviderConfig(name, TracingProtocol.OtlpGrpc, new Uri(authority)),
-                };
+                return provider;
             }
         }
 
         return null;
+    }
+
+    private static TracingProviderConfig? TracingProvider(MeshConfigSpec mesh, string name)
+    {
+        foreach (var provider in mesh.TracingProviders)
+        {
+            if (provider.Name != name)
+            {
+                continue;
+            }
+
+            var authority = $"http://{provider.Service}:{provider.Port.ToString(CultureInfo.InvariantCulture)}";
+            return provider.Kind switch
+            {
+                "zipkin" => new TracingProviderConfig(name, TracingProtocol.Zipkin, new Uri(authority + provider.Path)),
+                _ when provider.Path is { } path => new TracingProviderConfig(name, TracingProtocol.OtlpHttp, new Uri(authority + path)),
+                _ => new TracingProviderConfig(name, TracingProtocol.OtlpGrpc, new Uri(authority)),
+            };
+        }
+
+        return null;
+    }
+
+    /// <summary>The workload's Telemetry resources, least specific first: root namespace, its namespace, its selector.</summary>
+    private static IEnumerable<(IstioResource Resource, TelemetrySpec Spec)> Applicable(IReadOnlyList<IstioResource> resources, WorkloadInfo workload, string rootNamespace)
+    {
+        (IstioResource, TelemetrySpec)? mesh = null, ns = null, selected = null;
+        // Several at one level: Istio takes the oldest; here the first by name.
+        foreach (var resource in resources.Where(r => r.Kind == ResourceKind.Telemetry).OrderBy(r => r.Name, StringComparer.Ordinal))
+        {
+            var spec = (TelemetrySpec)resource.Spec;
+            var hasSelector = spec.Selector is { Count: > 0 };
+            if (!hasSelector && resource.Namespace == rootNamespace)
+            {
+                mesh ??= (resource, spec);
+            }
+            else if (resource.Namespace == workload.Namespace)
+            {
+                if (!hasSelector)
+                {
+                    ns ??= (resource, spec);
+                }
+                else if (workload.Labels.IsSupersetOf(Labels.From(spec.Selector!)))
+                {
+                    selected ??= (resource, spec);
+                }
+            }
+        }
+
+        foreach (var level in new[] { mesh, ns, selected })
+        {
+            if (level is { } found)
+            {
+                yield return found;
+            }
+        }
+    }
+
+    /// <summary>One level's settings over the ones below it: only what the level sets changes.</summary>
+    private static TelemetryConfig Apply(TelemetryConfig config, IstioResource resource, TelemetrySpec spec, PushContext push)
+    {
+        foreach (var logging in spec.AccessLogging)
+        {
+            if (logging.Disabled == true)
+            {
+                config = config with { AccessLogFile = "" };
+                continue;
+            }
+
+            foreach (var name in logging.Providers)
+            {
+                if (name == EnvoyAccessLogProvider)
+                {
+                    config = config with { AccessLogFile = "/dev/stdout" };
+                }
+                else
+                {
+                    push.Warn(resource, $"spec.accessLogging.providers: {name} is not an access log provider this sidecar has (only Istio's built-in \"envoy\"); ignored");
+                }
+            }
+
+            if (logging.Providers.Count == 0 && logging.Disabled == false && config.AccessLogFile.Length == 0)
+            {
+                // Re-enabled without naming a provider: the default provider, Envoy's log to stdout.
+                config = config with { AccessLogFile = "/dev/stdout" };
+            }
+        }
+
+        foreach (var tracing in spec.Tracing)
+        {
+            if (tracing.RandomSamplingPercentage is { } percentage)
+            {
+                config = config with { TracingSamplingPercent = percentage };
+            }
+
+            if (tracing.DisableSpanReporting is { } disable)
+            {
+                config = config with { EnableTracing = !disable };
+            }
+
+            foreach (var name in tracing.Providers)
+            {
+                if (TracingProvider(push.Mesh, name) is { } provider)
+                {
+                    config = config with { TracingProvider = provider };
+                    break;
+                }
+
+                push.Warn(resource, $"spec.tracing.providers: {name} is not a tracing provider in the mesh config's extensionProviders; ignored");
+            }
+        }
+
+        if (spec.Metrics)
+        {
+            push.Warn(resource, "spec.metrics: metric overrides are not applied; Istio's standard metrics are always reported");
+        }
+
+        return config;
     }
 }

@@ -2,6 +2,7 @@ using Sidecar.Istio.Resources;
 using Sidecar.Istio.Resources.Mesh;
 using Sidecar.Istio.Resources.Networking;
 using Sidecar.Istio.Resources.Security;
+using Sidecar.Istio.Resources.Telemetry;
 using Sidecar.Model;
 
 namespace Sidecar.Istio.Validation;
@@ -50,6 +51,9 @@ public static class IstioResourceValidator
                     break;
                 case AuthorizationPolicySpec ap:
                     SecurityValidator.ValidateAuthorizationPolicy(ap, report);
+                    break;
+                case TelemetrySpec telemetry:
+                    TelemetryValidator.Validate(telemetry, report);
                     break;
                 case MeshConfigSpec meshConfig:
                     if (mesh is not null)

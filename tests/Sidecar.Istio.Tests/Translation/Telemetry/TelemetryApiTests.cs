@@ -1,0 +1,136 @@
+using Sidecar.Model;
+using static Sidecar.Istio.Tests.TranslationFixture;
+
+namespace Sidecar.Istio.Tests.Translation.Telemetry;
+
+/// <summary>
+/// The Telemetry API (istio/api telemetry/v1/telemetry.proto): accessLogging and tracing at mesh (root namespace),
+/// namespace and workload-selector level, the more specific overriding what it sets.
+/// </summary>
+public sealed class TelemetryApiTests
+{
+    private const string Providers = """
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: istio, namespace: istio-system}
+        data:
+          mesh: |
+            extensionProviders:
+            - name: otel
+              opentelemetry: {service: otel-collector.observability.svc.cluster.local, port: 4317}
+            - name: zipkin
+              zipkin: {service: zipkin.istio-system.svc.cluster.local, port: 9411}
+        """;
+
+    [Fact]
+    public void A_mesh_wide_Telemetry_with_the_envoy_provider_turns_access_logs_on_and_sets_tracing()
+    {
+        var telemetry = Config(Bookinfo.All(Bookinfo.Services, Providers, """
+            apiVersion: telemetry.istio.io/v1
+            kind: Telemetry
+            metadata: {name: mesh-default, namespace: istio-system}
+            spec:
+              accessLogging:
+              - providers: [{name: envoy}]
+              tracing:
+              - providers: [{name: otel}]
+                randomSamplingPercentage: 10
+            """)).Mesh.Telemetry;
+
+        Assert.Equal("/dev/stdout", telemetry.AccessLogFile);
+        Assert.Equal(10, telemetry.TracingSamplingPercent);
+        Assert.Equal(new TracingProviderConfig("otel", TracingProtocol.OtlpGrpc, new Uri("http://otel-collector.observability.svc.cluster.local:4317")), telemetry.TracingProvider);
+    }
+
+    [Fact]
+    public void A_workload_Telemetry_overrides_the_namespace_and_mesh_levels_only_where_it_sets_a_value()
+    {
+        var yaml = Bookinfo.All(Providers, """
+            apiVersion: telemetry.istio.io/v1
+            kind: Telemetry
+            metadata: {name: mesh-default, namespace: istio-system}
+            spec:
+              accessLogging: [{providers: [{name: envoy}]}]
+              tracing: [{providers: [{name: otel}], randomSamplingPercentage: 1}]
+            ---
+            apiVersion: telemetry.istio.io/v1alpha1
+            kind: Telemetry
+            metadata: {name: namespace-tracing, namespace: default}
+            spec:
+              tracing: [{providers: [{name: zipkin}], randomSamplingPercentage: 50}]
+            ---
+            apiVersion: telemetry.istio.io/v1
+            kind: Telemetry
+            metadata: {name: productpage-quiet, namespace: default}
+            spec:
+              selector: {matchLabels: {app: productpage}}
+              accessLogging: [{disabled: true}]
+              tracing: [{randomSamplingPercentage: 100}]
+            """);
+
+        var productpage = Config(Bookinfo.All(Bookinfo.Services, yaml)).Mesh.Telemetry;
+        Assert.Equal("", productpage.AccessLogFile);
+        Assert.Equal(100, productpage.TracingSamplingPercent);
+        Assert.Equal("zipkin", productpage.TracingProvider?.Name);
+
+        var reviews = Config(Bookinfo.All(Bookinfo.Services, yaml), Productpage with { WorkloadName = "reviews-v1", Labels = Labels.From(("app", "reviews"), ("version", "v1")) }).Mesh.Telemetry;
+        Assert.Equal("/dev/stdout", reviews.AccessLogFile);
+        Assert.Equal(50, reviews.TracingSamplingPercent);
+        Assert.Equal("zipkin", reviews.TracingProvider?.Name);
+
+        var elsewhere = Config(Bookinfo.All(Bookinfo.Services, yaml), Productpage with { Namespace = "shop" }).Mesh.Telemetry;
+        Assert.Equal("/dev/stdout", elsewhere.AccessLogFile);
+        Assert.Equal(1, elsewhere.TracingSamplingPercent);
+        Assert.Equal("otel", elsewhere.TracingProvider?.Name);
+    }
+
+    [Fact]
+    public void DisableSpanReporting_turns_tracing_off_and_unknown_providers_and_metrics_overrides_are_warned_about()
+    {
+        var result = Translate(Bookinfo.All(Bookinfo.Services, Providers, """
+            apiVersion: telemetry.istio.io/v1
+            kind: Telemetry
+            metadata: {name: quiet, namespace: default}
+            spec:
+              accessLogging: [{providers: [{name: stackdriver}]}]
+              tracing: [{disableSpanReporting: true}]
+              metrics:
+              - providers: [{name: prometheus}]
+                overrides: [{disabled: true}]
+            """));
+
+        Assert.True(result.IsValid);
+        Assert.False(result.Config!.Mesh.Telemetry.EnableTracing);
+        Assert.Equal("", result.Config.Mesh.Telemetry.AccessLogFile);
+        Assert.Contains(result.Warnings, w => w.Contains("Telemetry default/quiet", StringComparison.Ordinal) && w.Contains("stackdriver", StringComparison.Ordinal));
+        Assert.Contains(result.Warnings, w => w.Contains("spec.metrics", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_sampling_percentage_out_of_range_is_refused_with_the_field_named()
+    {
+        var errors = Errors(Bookinfo.All(Bookinfo.Services, """
+            apiVersion: telemetry.istio.io/v1
+            kind: Telemetry
+            metadata: {name: wrong, namespace: default}
+            spec:
+              tracing: [{randomSamplingPercentage: 150}]
+            """));
+
+        Assert.Contains(errors, e => e.Field == "spec.tracing[0].randomSamplingPercentage" && e.Resource!.Contains("wrong", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void An_unknown_field_in_a_Telemetry_is_refused_as_Istio_decodes_strictly()
+    {
+        var errors = Errors(Bookinfo.All(Bookinfo.Services, """
+            apiVersion: telemetry.istio.io/v1
+            kind: Telemetry
+            metadata: {name: typo, namespace: default}
+            spec:
+              accesLogging: [{providers: [{name: envoy}]}]
+            """));
+
+        Assert.Contains(errors, e => e.Field == "spec.accesLogging");
+    }
+}
