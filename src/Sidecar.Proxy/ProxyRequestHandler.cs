@@ -39,12 +39,10 @@ internal sealed class ProxyRequestHandler
             return context.Response.Body.WriteAsync(LocalReply.NotReady, 0, LocalReply.NotReady.Length);
         }
 
-        if (connection.Direction == RequestDirection.Inbound && !Security.InboundRequestSecurity.Apply(context, connection, snapshot.Authorization))
-        {
-            return Security.InboundRequestSecurity.DenyAsync(context);
-        }
-
-        return _router.HandleAsync(context, SelectRouteTable(snapshot, connection, context.Request), connection.Direction);
+        // A request AuthorizationPolicy denies is still a request: the router answers it (403) so it is counted,
+        // logged and traced like any other, as Istio reports RBAC denials.
+        var denied = connection.Direction == RequestDirection.Inbound && !Security.InboundRequestSecurity.Apply(context, connection, snapshot.Authorization);
+        return _router.HandleAsync(context, denied ? null : SelectRouteTable(snapshot, connection, context.Request), connection.Direction, denied);
     }
 
     /// <summary>Which route table a request is looked up in, by how it arrived.</summary>

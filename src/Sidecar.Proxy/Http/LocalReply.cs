@@ -24,6 +24,9 @@ internal static class LocalReply
     public static readonly byte[] FaultAbort = "fault filter abort"u8.ToArray();
     public static readonly byte[] NotReady = "no configuration has been received yet"u8.ToArray();
 
+    /// <summary>The body Envoy's RBAC filter answers a denied request with (AuthorizationPolicy).</summary>
+    public static readonly byte[] RbacAccessDenied = "RBAC: access denied"u8.ToArray();
+
     /// <summary>Writes a local reply unless the response has already started (then the connection is reset).</summary>
     public static Task WriteAsync(HttpContext context, RequestState state, int status, ResponseFlags flags, byte[]? body, int? grpcStatus = null)
     {

@@ -70,6 +70,9 @@ internal sealed class RequestState : IResettable
 
     public ReplayableRequestBody ReusableBody { get; } = new();
 
+    /// <summary>AuthorizationPolicy denied the request (Envoy's RBAC filter answered it).</summary>
+    public bool AccessDenied { get; set; }
+
     /// <summary>A <c>Set-Cookie</c> value a cookie hash policy generated for this request, or null.</summary>
     public string? SetCookie { get; set; }
 
@@ -148,6 +151,7 @@ internal sealed class RequestState : IResettable
         RouteDeadline = long.MaxValue;
         Body = null;
         SetCookie = null;
+        AccessDenied = false;
         ReusableBody.Detach();
         Telemetry.Reset();
         Array.Clear(_tried);

@@ -73,7 +73,7 @@ internal sealed partial class Router
     public event Action<HttpContext, RequestState>? RequestCompleted;
 
     /// <summary>Routes <paramref name="context"/> through <paramref name="table"/> (null: nothing configured for it).</summary>
-    public async Task HandleAsync(HttpContext context, RouteTable? table, RequestDirection direction)
+    public async Task HandleAsync(HttpContext context, RouteTable? table, RequestDirection direction, bool accessDenied = false)
     {
         var state = _states.Get();
         state.Begin(context, direction, _time);
@@ -82,7 +82,16 @@ internal sealed partial class Router
         {
             RequestIds.Ensure(context.Request);
             _telemetry?.OnRequestStarted(context, state);
-            await RouteAsync(context, state, table).ConfigureAwait(false);
+            if (accessDenied)
+            {
+                // Envoy's RBAC filter: 403 (gRPC: PERMISSION_DENIED), no response flag.
+                state.AccessDenied = true;
+                await LocalReply.WriteAsync(context, state, StatusCodes.Status403Forbidden, ResponseFlags.None, LocalReply.RbacAccessDenied, grpcStatus: 7).ConfigureAwait(false);
+            }
+            else
+            {
+                await RouteAsync(context, state, table).ConfigureAwait(false);
+            }
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {

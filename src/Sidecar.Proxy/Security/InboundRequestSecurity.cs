@@ -12,7 +12,7 @@ namespace Sidecar.Proxy.Security;
 /// </summary>
 internal static class InboundRequestSecurity
 {
-    /// <summary>Applies the filters; false when the request is denied (answer it with <see cref="DenyAsync"/>).</summary>
+    /// <summary>Applies the filters; false when the request is denied (the router answers it, as Envoy's RBAC filter does, with 403).</summary>
     public static bool Apply(HttpContext context, ProxyConnection connection, AuthorizationEngine authorization)
     {
         var peer = context.Features.Get<IConnectionItemsFeature>()?.Items.TryGetValue(MutualTlsPeer.Key, out var item) == true ? item as MutualTlsPeer : null;
@@ -32,15 +32,5 @@ internal static class InboundRequestSecurity
         }
 
         return true;
-    }
-
-    /// <summary>Envoy's RBAC reply: 403 with <c>RBAC: access denied</c>.</summary>
-    public static Task DenyAsync(HttpContext context)
-    {
-        context.Response.StatusCode = StatusCodes.Status403Forbidden;
-        context.Response.ContentType = "text/plain";
-        context.Response.ContentLength = AuthorizationEngine.DeniedBody.Length;
-        context.Response.Headers[ProxyHeaders.ResponseFlags] = "RBAC";
-        return context.Response.Body.WriteAsync(AuthorizationEngine.DeniedBody, 0, AuthorizationEngine.DeniedBody.Length);
     }
 }

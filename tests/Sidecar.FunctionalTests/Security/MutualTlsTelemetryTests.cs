@@ -42,6 +42,23 @@ public sealed class MutualTlsTelemetryTests(MtlsMesh mesh)
     }
 
     [Fact]
+    public async Task A_request_AuthorizationPolicy_denies_is_reported_as_a_403_with_the_callers_identity()
+    {
+        using var response = await mesh.Intruder.SendAsync(MtlsMesh.Echo, "/allowed/denied-telemetry");
+        Assert.Equal(System.Net.HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal("RBAC: access denied", await response.Content.ReadAsStringAsync());
+
+        // Envoy's RBAC filter sets no response flag; Istio still counts the request on both reporters.
+        var server = await PrometheusScrape.GetAsync($"http://{mesh.Server.Bind}:15090/stats/prometheus");
+        Assert.Contains(server, s => s.Name == "istio_requests_total" && s.Value >= 1 && s.Has(
+            ("reporter", "destination"),
+            ("response_code", "403"),
+            ("response_flags", "-"),
+            ("source_principal", "spiffe://cluster.local/ns/default/sa/intruder"),
+            ("connection_security_policy", "mutual_tls")));
+    }
+
+    [Fact]
     public async Task Tcp_over_mtls_reports_the_peer_workloads_from_the_istio_peer_exchange_on_both_reporters()
     {
         using (var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))

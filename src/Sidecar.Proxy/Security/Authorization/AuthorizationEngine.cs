@@ -11,9 +11,6 @@ internal sealed class AuthorizationEngine
 {
     public static readonly AuthorizationEngine Empty = new(default);
 
-    /// <summary>The body Envoy's RBAC filter answers a denied request with.</summary>
-    public static readonly byte[] DeniedBody = "RBAC: access denied"u8.ToArray();
-
     private readonly Policy[] _deny;
     private readonly Policy[] _allow;
     private readonly Policy[] _audit;

@@ -7,6 +7,11 @@ internal static class ResponseCodeDetails
 {
     public static string? For(RequestState state)
     {
+        if (state.AccessDenied)
+        {
+            return "rbac_access_denied_matched_policy[none]";
+        }
+
         var flags = state.Flags;
         if ((flags & ResponseFlags.FaultInjected) != 0)
         {
