@@ -43,9 +43,6 @@ public sealed partial class CertificateStore : IAsyncDisposable
     /// <summary>How many certificates have been published (1 after the first fetch).</summary>
     public int Generation { get; private set; }
 
-    /// <summary>Raised after a new certificate is published.</summary>
-    public event Action<WorkloadCertificate>? Rotated;
-
     /// <summary>Fetches the first certificate (retrying until <paramref name="cancellationToken"/> fires), then renews in the background.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -61,7 +58,6 @@ public sealed partial class CertificateStore : IAsyncDisposable
         Volatile.Write(ref _current, certificate);
         Generation++;
         Log.Published(_logger, certificate.SpiffeId ?? "-", certificate.NotAfter, _provider.Description);
-        Rotated?.Invoke(certificate);
     }
 
     public async ValueTask DisposeAsync()

@@ -49,23 +49,4 @@ public static class SpiffeIds
 
         return result;
     }
-
-    /// <summary>The namespace in <c>spiffe://td/ns/&lt;ns&gt;/sa/&lt;sa&gt;</c>, or null.</summary>
-    public static string? Namespace(string? spiffeId)
-    {
-        if (spiffeId is null)
-        {
-            return null;
-        }
-
-        var start = spiffeId.IndexOf("/ns/", StringComparison.Ordinal);
-        if (start < 0)
-        {
-            return null;
-        }
-
-        start += 4;
-        var end = spiffeId.IndexOf('/', start);
-        return end < 0 ? spiffeId[start..] : spiffeId[start..end];
-    }
 }

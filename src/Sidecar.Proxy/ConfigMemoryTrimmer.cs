@@ -16,6 +16,7 @@ internal sealed class ConfigMemoryTrimmer : IHostedService, IDisposable
 
     private readonly DataPlane _dataPlane;
     private readonly ITimer _timer;
+    private int _collections;
 
     public ConfigMemoryTrimmer(DataPlane dataPlane, TimeProvider time)
     {
@@ -25,8 +26,6 @@ internal sealed class ConfigMemoryTrimmer : IHostedService, IDisposable
 
     /// <summary>Full collections this trimmer has run.</summary>
     public int Collections => Volatile.Read(ref _collections);
-
-    private int _collections;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {

@@ -2,6 +2,7 @@ using System.Globalization;
 using Sidecar.Istio.Resources;
 using Sidecar.Istio.Resources.Mesh;
 using Sidecar.Istio.Resources.Telemetry;
+using Sidecar.Istio.Translation.Scope;
 using Sidecar.Model;
 
 namespace Sidecar.Istio.Translation;
@@ -19,9 +20,10 @@ internal static class TelemetryTranslator
     public static TelemetryConfig Translate(PushContext push)
     {
         var config = Translate(push.Mesh);
-        foreach (var (resource, spec) in Applicable(push.Resources, push.Workload, push.Mesh.RootNamespace))
+        var levels = PolicyLevels.Find(push.Resources, ResourceKind.Telemetry, static spec => ((TelemetrySpec)spec).Selector, push.Workload, push.Mesh.RootNamespace);
+        foreach (var resource in levels.LeastSpecificFirst())
         {
-            config = Apply(config, resource, spec, push);
+            config = Apply(config, resource, (TelemetrySpec)resource.Spec, push);
         }
 
         return config;
@@ -69,41 +71,6 @@ internal static class TelemetryTranslator
         }
 
         return null;
-    }
-
-    /// <summary>The workload's Telemetry resources, least specific first: root namespace, its namespace, its selector.</summary>
-    private static IEnumerable<(IstioResource Resource, TelemetrySpec Spec)> Applicable(IReadOnlyList<IstioResource> resources, WorkloadInfo workload, string rootNamespace)
-    {
-        (IstioResource, TelemetrySpec)? mesh = null, ns = null, selected = null;
-        // Several at one level: Istio takes the oldest; here the first by name.
-        foreach (var resource in resources.Where(r => r.Kind == ResourceKind.Telemetry).OrderBy(r => r.Name, StringComparer.Ordinal))
-        {
-            var spec = (TelemetrySpec)resource.Spec;
-            var hasSelector = spec.Selector is { Count: > 0 };
-            if (!hasSelector && resource.Namespace == rootNamespace)
-            {
-                mesh ??= (resource, spec);
-            }
-            else if (resource.Namespace == workload.Namespace)
-            {
-                if (!hasSelector)
-                {
-                    ns ??= (resource, spec);
-                }
-                else if (workload.Labels.IsSupersetOf(Labels.From(spec.Selector!)))
-                {
-                    selected ??= (resource, spec);
-                }
-            }
-        }
-
-        foreach (var level in new[] { mesh, ns, selected })
-        {
-            if (level is { } found)
-            {
-                yield return found;
-            }
-        }
     }
 
     /// <summary>One level's settings over the ones below it: only what the level sets changes.</summary>

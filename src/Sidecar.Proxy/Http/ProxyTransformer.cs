@@ -59,8 +59,6 @@ internal sealed class ProxyTransformer : HttpTransformer
         {
             proxyRequest.RequestUri = RequestUtilities.MakeDestinationAddress(destinationPrefix, new PathString(path), request.QueryString);
         }
-
-        state.UpstreamStartTimestamp = _time.GetTimestamp();
     }
 
     public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)

@@ -69,9 +69,6 @@ internal sealed partial class Router
         }
     }
 
-    /// <summary>Raised when a request completes (telemetry, access log), with its final state.</summary>
-    public event Action<HttpContext, RequestState>? RequestCompleted;
-
     /// <summary>Routes <paramref name="context"/> through <paramref name="table"/> (null: nothing configured for it).</summary>
     public async Task HandleAsync(HttpContext context, RouteTable? table, RequestDirection direction, bool accessDenied = false)
     {
@@ -100,7 +97,6 @@ internal sealed partial class Router
         finally
         {
             _telemetry?.OnRequestCompleted(context, state);
-            RequestCompleted?.Invoke(context, state);
             context.Features.Set<RequestState>(null);
             _states.Return(state);
         }

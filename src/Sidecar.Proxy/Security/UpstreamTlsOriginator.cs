@@ -28,26 +28,32 @@ internal sealed class UpstreamTlsOriginator
     /// </summary>
     public UpstreamTlsConfig? SettingsFor(ClusterConfig cluster, string host, int port)
     {
+        ArgumentNullException.ThrowIfNull(cluster);
+        if (cluster.Tls is null && cluster.AutoMtlsSettings is not null)
+        {
+            // Per new connection, not per request: a scan of the cluster's endpoints is cheap enough here.
+            foreach (var endpoint in cluster.Endpoints)
+            {
+                if (endpoint.Port == port && string.Equals(endpoint.Address, host, StringComparison.OrdinalIgnoreCase))
+                {
+                    return SettingsFor(cluster, endpoint);
+                }
+            }
+        }
+
+        return SettingsFor(cluster, endpoint: null);
+    }
+
+    /// <summary>The rule itself, toward a known endpoint (or none: only the cluster's own TLS then applies).</summary>
+    public UpstreamTlsConfig? SettingsFor(ClusterConfig cluster, EndpointConfig? endpoint)
+    {
+        ArgumentNullException.ThrowIfNull(cluster);
         if (cluster.Tls is { } tls)
         {
             return tls.Mode == UpstreamTlsMode.Disable ? null : tls;
         }
 
-        if (cluster.AutoMtlsSettings is not { } auto || _identity.Store is null)
-        {
-            return null;
-        }
-
-        // Per new connection, not per request: a scan of the cluster's endpoints is cheap enough here.
-        foreach (var endpoint in cluster.Endpoints)
-        {
-            if (endpoint.Port == port && string.Equals(endpoint.Address, host, StringComparison.OrdinalIgnoreCase))
-            {
-                return endpoint.IsIstioMtlsCapable ? auto : null;
-            }
-        }
-
-        return null;
+        return cluster.AutoMtlsSettings is { } auto && _identity.Store is not null && endpoint?.IsIstioMtlsCapable == true ? auto : null;
     }
 
     /// <summary>Runs the client handshake over <paramref name="inner"/>; <paramref name="alpn"/> is what to offer.</summary>

@@ -159,7 +159,11 @@ internal sealed partial class TcpProxy
         {
             var bind = cluster.Config.UpstreamBindAddress is { } text && IPAddress.TryParse(text, out var b) ? b : null;
             var socket = await UpstreamConnectionFactory.ConnectSocketAsync(new DnsEndPoint(target.Address.ToString(), target.Port), bind, cluster.Config.TcpKeepalive, timeout.Token).ConfigureAwait(false);
-            if (_tls is null || _tls.SettingsFor(cluster.Config, target.Address.ToString(), target.Port) is not { } tls)
+            // The endpoint was picked above: ask for its settings directly (an original-destination target has none).
+            var settings = _tls is null ? null
+                : endpoint is not null ? _tls.SettingsFor(cluster.Config, endpoint.Config)
+                : _tls.SettingsFor(cluster.Config, target.Address.ToString(), target.Port);
+            if (_tls is null || settings is not { } tls)
             {
                 return (new DownstreamStream(socket), endpoint);
             }

@@ -21,7 +21,7 @@ internal sealed class ProxyTelemetry : IAsyncDisposable
     private readonly TcpTelemetry _tcpTelemetry;
     private readonly ApplicationMetricsScraper? _application;
 
-    public ProxyTelemetry(DataPlane dataPlane, Router router, TcpProxy tcp, AdminHandler admin, ProxyOptions options, TimeProvider time, ILoggerFactory loggers)
+    public ProxyTelemetry(DataPlane dataPlane, Router router, TcpProxy tcp, AdminHandler admin, ProxyOptions options, TimeProvider time, ILoggerFactory loggers, Security.UpstreamTlsOriginator tls)
     {
         ArgumentNullException.ThrowIfNull(router);
         ArgumentNullException.ThrowIfNull(admin);
@@ -36,7 +36,7 @@ internal sealed class ProxyTelemetry : IAsyncDisposable
         Tracer = new ProxyTracer(options.Workload, Random.Shared, options.Workload.TrustDomain);
         Settings = new TelemetrySettings(options.Telemetry, _exporter);
         UpdatePropagation();
-        router.Telemetry = new RequestTelemetry(Metrics, Tracer, Settings, options.Workload, time);
+        router.Telemetry = new RequestTelemetry(Metrics, Tracer, Settings, options.Workload, time, tls);
         _tcpTelemetry = new TcpTelemetry(Metrics);
         tcp.ConnectionOpened += _tcpTelemetry.OnOpened;
         tcp.ConnectionClosed += _tcpTelemetry.OnClosed;

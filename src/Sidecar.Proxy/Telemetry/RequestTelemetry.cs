@@ -31,8 +31,12 @@ internal sealed class RequestTelemetry : IRequestTelemetry
     private readonly string _metadataHeader;
     private readonly string _metadataId;
 
-    public RequestTelemetry(IstioMetrics metrics, ProxyTracer tracer, TelemetrySettings settings, WorkloadInfo workload, TimeProvider time)
+    // How upstream connections are secured, for destination_principal on the source reporter; null: never mTLS.
+    private readonly Security.UpstreamTlsOriginator? _tls;
+
+    public RequestTelemetry(IstioMetrics metrics, ProxyTracer tracer, TelemetrySettings settings, WorkloadInfo workload, TimeProvider time, Security.UpstreamTlsOriginator? tls = null)
     {
+        _tls = tls;
         ArgumentNullException.ThrowIfNull(workload);
         _metrics = metrics;
         _tracer = tracer;
@@ -132,18 +136,10 @@ internal sealed class RequestTelemetry : IRequestTelemetry
         _settings.AccessLog?.Enqueue(Entry(context, state, service, elapsed, requestBytes, responseBytes));
     }
 
-    /// <summary>Whether the request's endpoint was reached over Istio mTLS: DestinationRule ISTIO_MUTUAL, or auto mTLS to an endpoint labelled <c>security.istio.io/tlsMode: istio</c>.</summary>
-    private static bool UsesIstioMutual(RequestState state)
-    {
-        if (state.Cluster?.Config is not { } cluster)
-        {
-            return false;
-        }
-
-        return cluster.Tls is { } tls
-            ? tls.Mode == UpstreamTlsMode.IstioMutual
-            : cluster.AutoMtlsSettings is not null && state.Endpoint?.Config.IsIstioMtlsCapable == true;
-    }
+    /// <summary>Whether the request's endpoint was reached over Istio mTLS (the originator's own rule: DestinationRule ISTIO_MUTUAL, or auto mTLS).</summary>
+    private bool UsesIstioMutual(RequestState state) =>
+        _tls is not null && state.Cluster?.Config is { } cluster && state.Endpoint?.Config is { } endpoint
+        && _tls.SettingsFor(cluster, endpoint)?.Mode == UpstreamTlsMode.IstioMutual;
 
     /// <summary>The caller's workload on an inbound request: its metadata header (decoded once per connection and value, then stripped), else what a TCP exchange left on the connection.</summary>
     private WorkloadLabels ReadCaller(HttpContext context)

@@ -26,10 +26,11 @@ internal sealed class RequestTelemetryState
     public string? SpanIdHex { get; set; }
 
     /// <summary>
-    /// A <c>traceparent</c> carrying this sidecar's "not sampled" decision, when it started the trace and did not
-    /// sample it: sent on so the next sidecar does not start a trace of its own (Envoy propagates its decision too).
+    /// The <c>traceparent</c> sent upstream, made once per request: this sidecar's span as parent when sampled, or its
+    /// "not sampled" decision (flags 00) when it started the trace and did not sample it, so the next sidecar does not
+    /// start a trace of its own (Envoy propagates its decision too). Null: the caller's headers go on unchanged.
     /// </summary>
-    public string? NotSampledTraceParent { get; set; }
+    public string? TraceParent { get; set; }
 
     /// <summary>The other side's workload: the caller (inbound, from the request) or the callee (outbound, from the response).</summary>
     public WorkloadLabels Peer { get; set; } = WorkloadLabels.Unknown;
@@ -45,7 +46,7 @@ internal sealed class RequestTelemetryState
         B3Single = false;
         TraceIdHex = null;
         SpanIdHex = null;
-        NotSampledTraceParent = null;
+        TraceParent = null;
         Peer = WorkloadLabels.Unknown;
         ResponseBytes.Detach();
     }

@@ -108,6 +108,16 @@ public sealed class AuthorizationEngineTests
     }
 
     [Fact]
+    public void NotHosts_excludes_the_host_with_or_without_its_port()
+    {
+        // AuthorizationPolicy operation.notHosts: "reviews" must also exclude "reviews:9080" (Istio matches hosts both ways).
+        var engine = new AuthorizationEngine([Policy(AuthorizationAction.Allow, to: [Match("request.host", [], ["reviews"])])]);
+        Assert.False(Allowed(engine, Http(Client, host: "reviews:9080")));
+        Assert.False(Allowed(engine, Http(Client, host: "reviews")));
+        Assert.True(Allowed(engine, Http(Client, host: "ratings:9080")));
+    }
+
+    [Fact]
     public void For_TCP_http_only_fields_make_an_ALLOW_rule_never_match_and_are_ignored_by_DENY()
     {
         var tcp = new AuthorizationRequest(Client, IPAddress.Loopback, 9080, null);

@@ -70,7 +70,7 @@ public sealed class B3PropagationTests
     public void Injection_writes_both_forms_with_the_parent()
     {
         var written = new Dictionary<string, string>();
-        B3Propagation.InjectMulti((name, value) => written[name] = value, TraceId, SpanId, "0020000000000001");
+        B3Propagation.InjectMulti(written, static (target, name, value) => target[name] = value, TraceId, SpanId, "0020000000000001");
 
         Assert.Equal(TraceId, written["x-b3-traceid"]);
         Assert.Equal(SpanId, written["x-b3-spanid"]);

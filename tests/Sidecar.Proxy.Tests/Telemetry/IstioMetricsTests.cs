@@ -31,6 +31,7 @@ public sealed class IstioMetricsTests
         var stats = new TcpConnectionStats(cluster.Name, cluster, RequestDirection.Outbound);
 
         tcp.OnOpened(stats);
+        Assert.Contains("sidecar_tcp_connections_active 1", await ScrapeAsync(), StringComparison.Ordinal);
         stats.AddReceived(120);
         stats.AddSent(4096);
         tcp.OnClosed(stats);

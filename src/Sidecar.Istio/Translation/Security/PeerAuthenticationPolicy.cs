@@ -1,5 +1,6 @@
 using Sidecar.Istio.Resources;
 using Sidecar.Istio.Resources.Security;
+using Sidecar.Istio.Translation.Scope;
 using Sidecar.Model;
 
 namespace Sidecar.Istio.Translation.Security;
@@ -26,35 +27,12 @@ internal sealed class PeerAuthenticationPolicy
 
     public PeerAuthenticationPolicy(IReadOnlyList<IstioResource> resources, WorkloadInfo workload, string rootNamespace)
     {
-        PeerAuthenticationSpec? mesh = null, ns = null, selected = null;
-        foreach (var resource in resources.Where(r => r.Kind == ResourceKind.PeerAuthentication).OrderBy(r => r.Name, StringComparer.Ordinal))
-        {
-            var spec = (PeerAuthenticationSpec)resource.Spec;
-            var hasSelector = spec.Selector is { Count: > 0 };
-            if (!hasSelector && resource.Namespace == rootNamespace)
-            {
-                mesh ??= spec;
-            }
-
-            if (resource.Namespace != workload.Namespace)
-            {
-                continue;
-            }
-
-            if (!hasSelector)
-            {
-                ns ??= spec;
-            }
-            else if (workload.Labels.IsSupersetOf(Labels.From(spec.Selector!)))
-            {
-                selected ??= spec;
-            }
-        }
-
+        var levels = PolicyLevels.Find(resources, ResourceKind.PeerAuthentication, static spec => ((PeerAuthenticationSpec)spec).Selector, workload, rootNamespace);
+        var selected = (PeerAuthenticationSpec?)levels.Workload?.Spec;
         var mode = InboundMtlsMode.Permissive;
-        foreach (var level in new[] { mesh, ns, selected })
+        foreach (var level in levels.LeastSpecificFirst())
         {
-            if (Parse(level?.MtlsMode) is { } parsed)
+            if (Parse(((PeerAuthenticationSpec)level.Spec).MtlsMode) is { } parsed)
             {
                 mode = parsed;
             }

@@ -93,8 +93,10 @@ internal sealed class AttributeMatcher
             case Attribute.Path:
                 return MatchesText(request.Http?.Path.Value);
             case Attribute.Host:
+                // Istio's hosts match with or without the port: a value may match either form, and a notValue
+                // matching either form excludes the request (`notHosts: [reviews]` must refuse `reviews:9080`).
                 var host = (request.Http?.Host.Value).AsSpan();
-                return MatchesText(host) || MatchesText(WithoutPort(host));
+                return MatchesText(host, WithoutPort(host));
             case Attribute.Header:
                 var header = request.Http?.Headers[_headerName!] ?? default;
                 return header.Count == 0 ? MatchesText(default) : MatchesText(header.Count == 1 ? header[0] : header.ToString());
@@ -110,12 +112,15 @@ internal sealed class AttributeMatcher
         return colon > 0 && host.LastIndexOf(']') < colon ? host[..colon] : host;
     }
 
-    private bool MatchesText(ReadOnlySpan<char> text)
+    private bool MatchesText(ReadOnlySpan<char> text) => MatchesText(text, text);
+
+    /// <summary>Values and notValues against a text that has two equivalent forms (a host with and without its port).</summary>
+    private bool MatchesText(ReadOnlySpan<char> text, ReadOnlySpan<char> alternate)
     {
         var matched = !HasValues;
         foreach (var pattern in _values)
         {
-            if (pattern.Matches(text))
+            if (pattern.Matches(text) || pattern.Matches(alternate))
             {
                 matched = true;
                 break;
@@ -129,7 +134,7 @@ internal sealed class AttributeMatcher
 
         foreach (var pattern in _notValues)
         {
-            if (pattern.Matches(text))
+            if (pattern.Matches(text) || pattern.Matches(alternate))
             {
                 return false;
             }

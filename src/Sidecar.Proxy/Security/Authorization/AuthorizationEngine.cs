@@ -36,7 +36,8 @@ internal sealed class AuthorizationEngine
         _audit = [.. audit];
     }
 
-    public bool HasPolicies => _deny.Length + _allow.Length + _audit.Length > 0;
+    /// <summary>Whether a request must be evaluated at all: AUDIT policies alone decide nothing.</summary>
+    public bool HasPolicies => _deny.Length + _allow.Length > 0;
 
     public AuthorizationDecision Evaluate(in AuthorizationRequest request)
     {

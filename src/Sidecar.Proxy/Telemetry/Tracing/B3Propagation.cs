@@ -84,17 +84,17 @@ internal static class B3Propagation
     }
 
     /// <summary>Writes the multi-header form for <paramref name="span"/>, with <paramref name="parentSpanId"/> when it has a parent.</summary>
-    public static void InjectMulti(Action<string, string> set, string traceId, string spanId, string? parentSpanId)
+    public static void InjectMulti<TCarrier>(TCarrier carrier, Action<TCarrier, string, string> set, string traceId, string spanId, string? parentSpanId)
     {
         ArgumentNullException.ThrowIfNull(set);
-        set(TraceIdHeader, traceId);
-        set(SpanIdHeader, spanId);
+        set(carrier, TraceIdHeader, traceId);
+        set(carrier, SpanIdHeader, spanId);
         if (parentSpanId is not null)
         {
-            set(ParentSpanIdHeader, parentSpanId);
+            set(carrier, ParentSpanIdHeader, parentSpanId);
         }
 
-        set(SampledHeader, "1");
+        set(carrier, SampledHeader, "1");
     }
 
     /// <summary>The single-header form for a sampled span.</summary>

@@ -33,9 +33,6 @@ internal sealed class ProxyTracer
         _meshId = meshId;
     }
 
-    /// <summary>True when an exporter listens; false means tracing costs one check per request.</summary>
-    public bool IsActive => _source.HasListeners();
-
     /// <summary>Emit B3 upstream even when the caller did not (the Zipkin provider expects it).</summary>
     public bool AlwaysPropagateB3 { get; set; }
 
@@ -76,7 +73,7 @@ internal sealed class ProxyTracer
             {
                 // This sidecar starts the trace and decided against it: the decision travels with the request, so
                 // the callee's sidecar does not sample a trace whose client side was never recorded.
-                telemetry.NotSampledTraceParent = string.Create(CultureInfo.InvariantCulture, $"00-{ActivityTraceId.CreateRandom().ToHexString()}-{ActivitySpanId.CreateRandom().ToHexString()}-00");
+                telemetry.TraceParent = string.Create(CultureInfo.InvariantCulture, $"00-{ActivityTraceId.CreateRandom().ToHexString()}-{ActivitySpanId.CreateRandom().ToHexString()}-00");
             }
 
             return;
@@ -102,6 +99,7 @@ internal sealed class ProxyTracer
         telemetry.Span = span;
         telemetry.TraceIdHex = span.TraceId.ToHexString();
         telemetry.SpanIdHex = span.SpanId.ToHexString();
+        telemetry.TraceParent = string.Create(CultureInfo.InvariantCulture, $"00-{telemetry.TraceIdHex}-{telemetry.SpanIdHex}-01");
         telemetry.ParentSpanId = hasParent ? parent.SpanId.ToHexString() : null;
     }
 
@@ -110,24 +108,23 @@ internal sealed class ProxyTracer
     {
         var telemetry = state.Telemetry;
         var headers = upstream.Headers;
+        if (telemetry.TraceParent is { } traceParent)
+        {
+            headers.Remove(TraceParentHeader);
+            headers.TryAddWithoutValidation(TraceParentHeader, traceParent);
+        }
+
         if (telemetry.Span is not { } span)
         {
-            if (telemetry.NotSampledTraceParent is { } notSampled)
+            if (telemetry.TraceParent is not null && AlwaysPropagateB3)
             {
-                headers.Remove(TraceParentHeader);
-                headers.TryAddWithoutValidation(TraceParentHeader, notSampled);
-                if (AlwaysPropagateB3)
-                {
-                    headers.Remove(B3Propagation.SampledHeader);
-                    headers.TryAddWithoutValidation(B3Propagation.SampledHeader, "0");
-                }
+                headers.Remove(B3Propagation.SampledHeader);
+                headers.TryAddWithoutValidation(B3Propagation.SampledHeader, "0");
             }
 
             return;
         }
 
-        headers.Remove(TraceParentHeader);
-        headers.TryAddWithoutValidation(TraceParentHeader, $"00-{telemetry.TraceIdHex}-{telemetry.SpanIdHex}-01");
         if (!telemetry.B3 && !AlwaysPropagateB3)
         {
             return;
@@ -146,7 +143,7 @@ internal sealed class ProxyTracer
         }
         else
         {
-            B3Propagation.InjectMulti((name, value) => headers.TryAddWithoutValidation(name, value), telemetry.TraceIdHex!, telemetry.SpanIdHex!, parentSpanId);
+            B3Propagation.InjectMulti(headers, static (target, name, value) => target.TryAddWithoutValidation(name, value), telemetry.TraceIdHex!, telemetry.SpanIdHex!, parentSpanId);
         }
     }
 
