@@ -67,44 +67,8 @@ internal static class ComparisonMesh
                 retries: {attempts: 2, perTryTimeout: 2s, retryOn: "5xx,connect-failure,refused-stream"}
                 timeout: 10s
             """));
-        File.WriteAllText(Path.Combine(directory, "others.yaml"), OtherServicesYaml());
+        File.WriteAllText(Path.Combine(directory, "others.yaml"), Sidecar.Bench.MeshYaml.Services(OtherServices));
         return directory;
-    }
-
-    private static string OtherServicesYaml()
-    {
-        var yaml = new System.Text.StringBuilder();
-        for (var i = 0; i < OtherServices; i++)
-        {
-            yaml.Append(CultureInfo.InvariantCulture, $$$$"""
-                apiVersion: networking.istio.io/v1
-                kind: ServiceEntry
-                metadata: {name: svc-{{{{i}}}}, namespace: default}
-                spec:
-                  hosts: [svc-{{{{i}}}}.default.svc.cluster.local]
-                  location: MESH_INTERNAL
-                  resolution: STATIC
-                  ports:
-                  - {number: 9080, name: http, protocol: HTTP}
-                  endpoints:
-                  - {address: 127.0.0.1, ports: {http: 1}, labels: {version: v1}}
-                ---
-                apiVersion: networking.istio.io/v1
-                kind: VirtualService
-                metadata: {name: svc-{{{{i}}}}, namespace: default}
-                spec:
-                  hosts: [svc-{{{{i}}}}.default.svc.cluster.local]
-                  http:
-                  - match: [{headers: {x-canary: {exact: "true"}}}]
-                    route: [{destination: {host: svc-{{{{i}}}}.default.svc.cluster.local}}]
-                    timeout: 1s
-                  - route: [{destination: {host: svc-{{{{i}}}}.default.svc.cluster.local}}]
-                ---
-
-                """);
-        }
-
-        return yaml.ToString();
     }
 
     /// <summary>Writes the server sidecar's config: an ingress listener on <paramref name="bind"/>:8080 in front of the backend.</summary>

@@ -118,10 +118,7 @@ internal sealed class AdminHandler
 
     private Task ConfigDumpAsync(HttpContext context)
     {
-        var store = _dataPlane.Store;
-        var config = _dataPlane.Current?.Config;
-        var dump = new ConfigDump(config?.Version, config?.Origin, store.PushCount, store.RejectedCount, store.LastRejection, config);
-        return JsonAsync(context, JsonSerializer.SerializeToUtf8Bytes(dump, AdminJsonContext.Default.ConfigDump));
+        return JsonAsync(context, ConfigDumpWriter.Write(_dataPlane.Current?.Config, _dataPlane.Store));
     }
 
     private Task ClustersAsync(HttpContext context)

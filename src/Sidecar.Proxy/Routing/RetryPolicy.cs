@@ -9,7 +9,8 @@ namespace Sidecar.Proxy.Routing;
 internal sealed class RetryPolicy
 {
     private const RetryOn AnyReset = RetryOn.ServerError | RetryOn.GatewayError | RetryOn.Reset;
-    private readonly bool[] _retriableStatus = new bool[600];
+    // Indexed by status; only policies with retriable-status-codes have one (a mesh has hundreds of routes).
+    private readonly bool[] _retriableStatus = [];
 
     public RetryPolicy(RetryPolicyConfig config)
     {
@@ -17,8 +18,9 @@ internal sealed class RetryPolicy
         NumRetries = Math.Max(0, config.NumRetries);
         On = config.RetryOn;
         PerTryTimeout = config.PerTryTimeout is { } t && t > TimeSpan.Zero ? t : null;
-        if ((On & RetryOn.RetriableStatusCodes) != 0)
+        if ((On & RetryOn.RetriableStatusCodes) != 0 && !config.RetriableStatusCodes.IsEmpty)
         {
+            _retriableStatus = new bool[600];
             foreach (var status in config.RetriableStatusCodes)
             {
                 if (status is >= 100 and < 600)

@@ -103,5 +103,8 @@ internal static class SidecarHost
         // The forwarder logs every upstream failure as a warning; those are reported as response flags instead.
         logging.AddFilter("Yarp", minimum <= LogLevel.Debug ? minimum : LogLevel.Error);
         logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
+        // Any level enabled for the hosting diagnostics logger makes ASP.NET Core start an Activity and push a log
+        // scope for every request; the proxy's own access log and spans replace both, so it is off unless debugging.
+        logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", minimum <= LogLevel.Debug ? minimum : LogLevel.None);
     }
 }

@@ -120,6 +120,31 @@ public sealed class FileConfigSourceTests : IDisposable
     }
 
     [Fact]
+    public async Task A_reload_that_changes_only_an_authorization_policy_is_published()
+    {
+        using var source = NewSource();
+        await source.StartAsync(CancellationToken.None);
+        var version = _store.Current!.Version;
+        Assert.Empty(_store.Current.AuthorizationPolicies);
+
+        Write("deny.yaml", """
+            apiVersion: security.istio.io/v1
+            kind: AuthorizationPolicy
+            metadata: {name: deny-admin, namespace: default}
+            spec:
+              action: DENY
+              rules:
+              - to:
+                - operation: {paths: ["/admin"]}
+            """);
+        Assert.Empty(source.Reload());
+
+        Assert.Equal(2, _store.PushCount);
+        Assert.NotEqual(version, _store.Current!.Version);
+        Assert.Single(_store.Current.AuthorizationPolicies);
+    }
+
+    [Fact]
     public async Task Kinds_the_sidecar_does_not_use_are_skipped_with_a_warning()
     {
         Write("k8s.yaml", """

@@ -17,6 +17,7 @@ internal sealed class OutboundRouteTableBuilder(PushContext push)
 {
     public const string DefaultRouteName = "default";
     private readonly HttpRouteTranslator _routes = new(push);
+    private VirtualServiceHostIndex? _hostIndex;
 
     public RouteTableConfig Build(string name, int port, IEnumerable<MeshService> candidates, IReadOnlyList<VirtualServiceEntry> virtualServices)
     {
@@ -56,7 +57,10 @@ internal sealed class OutboundRouteTableBuilder(PushContext push)
     /// </summary>
     public RouteTableConfig BuildForService(string name, int port, MeshService service, IReadOnlyList<VirtualServiceEntry> virtualServices)
     {
-        var virtualHosts = VirtualHosts(port, [service], virtualServices);
+        // Only the VirtualService that claims the service can give it routes: translating the others for every
+        // sniffed port would cost n * n in a mesh of n services.
+        var claim = Claims([service], virtualServices).GetValueOrDefault(service.Host);
+        var virtualHosts = VirtualHosts(port, [service], claim is null ? [] : [claim]);
         var own = virtualHosts.FirstOrDefault(v => v.Name == VirtualHostName(service.Host, port));
         return new RouteTableConfig { Name = name, VirtualHosts = own is null ? default : [own with { Domains = ["*"] }] };
     }
@@ -153,9 +157,16 @@ internal sealed class OutboundRouteTableBuilder(PushContext push)
             }
         }
 
+        // Names already taken by a VirtualService's virtual host: a set, as a mesh has thousands of services.
+        var named = new HashSet<string>(virtualHosts.Count, StringComparer.Ordinal);
+        foreach (var vhost in virtualHosts)
+        {
+            named.Add(vhost.Name);
+        }
+
         foreach (var service in services)
         {
-            if (claims.ContainsKey(service.Host) && virtualHosts.Any(v => v.Name == VirtualHostName(service.Host, port)))
+            if (claims.ContainsKey(service.Host) && named.Contains(VirtualHostName(service.Host, port)))
             {
                 continue;
             }
@@ -221,23 +232,20 @@ internal sealed class OutboundRouteTableBuilder(PushContext push)
 
     /// <summary>For each service, the VirtualService whose routes apply: the first naming the exact host, else the one
     /// with the most specific matching wildcard host (the first among equals).</summary>
-    private static Dictionary<string, VirtualServiceEntry> Claims(IReadOnlyList<MeshService> services, IReadOnlyList<VirtualServiceEntry> virtualServices)
+    private Dictionary<string, VirtualServiceEntry> Claims(IReadOnlyList<MeshService> services, IReadOnlyList<VirtualServiceEntry> virtualServices)
     {
+        var index = HostIndexOf(virtualServices);
         var claims = new Dictionary<string, VirtualServiceEntry>(StringComparer.Ordinal);
         foreach (var service in services)
         {
-            VirtualServiceEntry? exact = null;
+            var exact = index.Exact.GetValueOrDefault(service.Host);
             VirtualServiceEntry? wildcard = null;
             var wildcardLength = -1;
-            foreach (var vs in virtualServices)
+            if (exact is null)
             {
-                foreach (var host in vs.Hosts)
+                foreach (var (host, vs) in index.Wildcards)
                 {
-                    if (host == service.Host)
-                    {
-                        exact ??= vs;
-                    }
-                    else if (HostNames.IsWildcarded(host) && HostNames.Matches(service.Host, host) && host.Length > wildcardLength)
+                    if (HostNames.Matches(service.Host, host) && host.Length > wildcardLength)
                     {
                         wildcard = vs;
                         wildcardLength = host.Length;
@@ -253,6 +261,40 @@ internal sealed class OutboundRouteTableBuilder(PushContext push)
 
         return claims;
     }
+
+    /// <summary>
+    /// The VirtualServices' hosts indexed once per list (a push asks for every port and every sniffed service with
+    /// the same list), so a mesh of n services and n VirtualServices costs n lookups, not n * n comparisons.
+    /// </summary>
+    private VirtualServiceHostIndex HostIndexOf(IReadOnlyList<VirtualServiceEntry> virtualServices)
+    {
+        if (_hostIndex is { } cached && ReferenceEquals(cached.VirtualServices, virtualServices))
+        {
+            return cached;
+        }
+
+        var exact = new Dictionary<string, VirtualServiceEntry>(StringComparer.Ordinal);
+        var wildcards = new List<(string Host, VirtualServiceEntry VirtualService)>();
+        foreach (var vs in virtualServices)
+        {
+            foreach (var host in vs.Hosts)
+            {
+                // A wildcard host is also an exact one: a ServiceEntry may name "*.example.com" itself.
+                exact.TryAdd(host, vs);
+                if (HostNames.IsWildcarded(host))
+                {
+                    wildcards.Add((host, vs));
+                }
+            }
+        }
+
+        return _hostIndex = new VirtualServiceHostIndex(virtualServices, exact, wildcards);
+    }
+
+    private sealed record VirtualServiceHostIndex(
+        IReadOnlyList<VirtualServiceEntry> VirtualServices,
+        Dictionary<string, VirtualServiceEntry> Exact,
+        List<(string Host, VirtualServiceEntry VirtualService)> Wildcards);
 
     /// <summary>A domain may appear in one virtual host only: the first keeps it, and a virtual host left without
     /// domains is dropped (Envoy refuses duplicate domains).</summary>
