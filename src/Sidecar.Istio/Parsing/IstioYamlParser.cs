@@ -3,6 +3,7 @@ using Sidecar.Istio.Parsing.Readers;
 using Sidecar.Istio.Resources;
 using Sidecar.Model;
 using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
 using YamlDotNet.RepresentationModel;
 
 namespace Sidecar.Istio.Parsing;
@@ -89,33 +90,39 @@ public static class IstioYamlParser
 
     private static void ParseInto(string text, string file, List<IstioResource> resources, List<ConfigError> errors, List<SkippedDocument> skipped)
     {
-        var stream = new YamlStream();
+        // One document at a time: its node tree is garbage once its resource is read.
+        var parser = new Parser(new StringReader(text));
         try
         {
-            stream.Load(new StringReader(text));
+            parser.Consume<StreamStart>();
+            while (parser.Accept<DocumentStart>(out _))
+            {
+                var stream = new YamlStream();
+                stream.Load(new SingleDocumentParser(parser));
+                ReadDocument(stream.Documents[0], file, resources, errors, skipped);
+            }
         }
         catch (YamlException ex)
         {
             errors.Add(new ConfigError(file, null, null, $"invalid YAML: {ex.Message.Trim()} (line {ex.Start.Line})"));
+        }
+    }
+
+    private static void ReadDocument(YamlDocument document, string file, List<IstioResource> resources, List<ConfigError> errors, List<SkippedDocument> skipped)
+    {
+        var root = document.RootNode;
+        if (root is null || YamlObject.IsNull(root) || root is YamlMappingNode { Children.Count: 0 })
+        {
             return;
         }
 
-        foreach (var document in stream.Documents)
+        if (root is not YamlMappingNode mapping)
         {
-            var root = document.RootNode;
-            if (root is null || YamlObject.IsNull(root) || root is YamlMappingNode { Children.Count: 0 })
-            {
-                continue;
-            }
-
-            if (root is not YamlMappingNode mapping)
-            {
-                errors.Add(new ConfigError(file, null, null, $"a document must be an object (line {root.Start.Line})"));
-                continue;
-            }
-
-            ReadObject(mapping, file, resources, errors, skipped);
+            errors.Add(new ConfigError(file, null, null, $"a document must be an object (line {root.Start.Line})"));
+            return;
         }
+
+        ReadObject(mapping, file, resources, errors, skipped);
     }
 
     private static void ReadObject(YamlMappingNode mapping, string file, List<IstioResource> resources, List<ConfigError> errors, List<SkippedDocument> skipped)

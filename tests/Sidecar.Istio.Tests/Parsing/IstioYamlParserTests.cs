@@ -33,6 +33,7 @@ public sealed class IstioYamlParserTests
         Assert.True(result.IsValid, string.Join("\n", result.Errors));
         Assert.Equal(["VirtualService default/reviews", "DestinationRule prod/reviews"], result.Resources.Select(r => r.Id));
         Assert.Equal(new SourceLocation("rules.yaml", 3), result.Resources[0].Source);
+        Assert.Equal(new SourceLocation("rules.yaml", 13), result.Resources[1].Source);
         var vs = Assert.IsType<VirtualServiceSpec>(result.Resources[0].Spec);
         Assert.Equal("v1", vs.Http[0].Route[0].Destination!.Subset);
     }
@@ -162,6 +163,26 @@ public sealed class IstioYamlParserTests
         Assert.Equal("broken.yaml", error.File);
         Assert.Contains("invalid YAML", error.Message);
         Assert.Contains("(line ", error.Message);
+    }
+
+    [Fact]
+    public void A_syntax_error_in_a_later_document_names_its_line_and_refuses_the_file()
+    {
+        var result = IstioYamlParser.Parse("""
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: {name: reviews}
+            spec: {host: reviews}
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: [unclosed
+            """, "rules.yaml");
+
+        Assert.False(result.IsValid);
+        var error = Assert.Single(result.Errors);
+        Assert.Contains("invalid YAML", error.Message);
+        // In the second document: YamlDotNet reports the unclosed sequence where it gave up, on line 7 or at the end.
+        Assert.Matches(@"\(line [78]\)", error.Message);
     }
 
     [Fact]
