@@ -88,6 +88,9 @@ public sealed class ConfigReloadTests : IAsyncLifetime
         Assert.Equal(before, await ConfigVersionAsync(sidecar));
         using var dump = JsonDocument.Parse(await sidecar.Client.GetStringAsync($"{sidecar.AdminUrl}/config_dump"));
         Assert.True(dump.RootElement.GetProperty("rejected_count").GetInt64() >= 1);
+        var rejected = dump.RootElement.GetProperty("last_rejection").GetProperty("errors").EnumerateArray().ToList();
+        Assert.Contains(rejected, e => e.GetProperty("resource").GetString() == "VirtualService default/broken"
+            && e.GetProperty("field").GetString() == "spec.http[0].fault.abort.percentage.value");
 
         // Fixing the file is picked up.
         config.Delete("broken.yaml");

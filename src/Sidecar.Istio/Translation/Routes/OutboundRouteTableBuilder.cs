@@ -273,6 +273,19 @@ internal sealed class OutboundRouteTableBuilder(PushContext push)
             return cached;
         }
 
+        var index = Index(virtualServices);
+        // A sniffed port's table passes only its claiming VirtualService: indexing that list costs nothing, and
+        // caching it would evict the push's full list, indexed again for the next service.
+        if (virtualServices.Count > 1)
+        {
+            _hostIndex = index;
+        }
+
+        return index;
+    }
+
+    private static VirtualServiceHostIndex Index(IReadOnlyList<VirtualServiceEntry> virtualServices)
+    {
         var exact = new Dictionary<string, VirtualServiceEntry>(StringComparer.Ordinal);
         var wildcards = new List<(string Host, VirtualServiceEntry VirtualService)>();
         foreach (var vs in virtualServices)
@@ -288,7 +301,7 @@ internal sealed class OutboundRouteTableBuilder(PushContext push)
             }
         }
 
-        return _hostIndex = new VirtualServiceHostIndex(virtualServices, exact, wildcards);
+        return new VirtualServiceHostIndex(virtualServices, exact, wildcards);
     }
 
     private sealed record VirtualServiceHostIndex(
