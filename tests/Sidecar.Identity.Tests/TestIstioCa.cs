@@ -49,7 +49,9 @@ internal sealed class TestIstioCa : IAsyncDisposable
         var rootRequest = new CertificateRequest("O=cluster.local", rootKey, HashAlgorithmName.SHA256);
         rootRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
         rootRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.DigitalSignature, true));
-        var root = rootRequest.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+        // One clock reading: the serving certificate must not outlive the root, even by the millisecond between two reads.
+        var now = DateTimeOffset.UtcNow;
+        var root = rootRequest.CreateSelfSigned(now.AddMinutes(-5), now.AddDays(1));
         var rootPath = Path.Combine(Directory.CreateTempSubdirectory("istiod-root-").FullName, "root-cert.pem");
         await File.WriteAllTextAsync(rootPath, root.ExportCertificatePem());
 
@@ -60,7 +62,7 @@ internal sealed class TestIstioCa : IAsyncDisposable
         san.AddIpAddress(IPAddress.Loopback);
         servingRequest.CertificateExtensions.Add(san.Build());
         servingRequest.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
-        using var servingSigned = servingRequest.Create(root, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1), [1, 2, 3, 4]);
+        using var servingSigned = servingRequest.Create(root, now.AddMinutes(-5), now.AddDays(1), [1, 2, 3, 4]);
         using var servingWithKey = servingSigned.CopyWithPrivateKey(servingKey);
         var serving = X509CertificateLoader.LoadPkcs12(servingWithKey.Export(X509ContentType.Pkcs12), null);
 
