@@ -143,7 +143,6 @@ internal static class VirtualServiceValidator
         if (http.CorsPolicy is { } cors)
         {
             ValidateCors(cors, $"{path}.corsPolicy", report);
-            report.Warning($"{path}.corsPolicy", "CORS policies are not applied by this sidecar yet");
         }
 
         if (http.Retries?.RetryRemoteLocalities == true)

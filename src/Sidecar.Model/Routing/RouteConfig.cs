@@ -21,6 +21,9 @@ public sealed record RouteConfig
     /// <summary>Fault injection (Envoy's <c>envoy.filters.http.fault</c> per-route config).</summary>
     public FaultConfig? Fault { get; init; }
 
+    /// <summary>Cross-origin resource sharing (Envoy's <c>envoy.filters.http.cors</c> per-route config), or null.</summary>
+    public CorsPolicyConfig? Cors { get; init; }
+
     /// <summary>Applied to the request before it is forwarded (Envoy's <c>request_headers_to_add/remove</c>).</summary>
     public HeaderMutationConfig RequestHeaders { get; init; } = HeaderMutationConfig.None;
 

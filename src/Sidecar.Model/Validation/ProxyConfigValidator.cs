@@ -130,6 +130,14 @@ public static class ProxyConfigValidator
             }
         }
 
+        foreach (var origin in route.Cors?.AllowOrigins ?? default)
+        {
+            if (origin.Kind == StringMatchKind.Regex && CheckRegex(origin.Value) is { } originError)
+            {
+                errors.Add(new(null, resource, $"{field}.cors.allow_origin_string_match", originError));
+            }
+        }
+
         if (route.Route is { } action)
         {
             if (action.Clusters.IsEmpty)

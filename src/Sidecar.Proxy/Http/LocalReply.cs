@@ -47,6 +47,9 @@ internal static class LocalReply
             headers[ProxyHeaders.Overloaded] = "true";
         }
 
+        // The router's replies pass through the CORS filter; the fault filter's come before it and carry nothing.
+        state.ApplyCorsHeaders(headers);
+
         if (IsGrpc(context.Request))
         {
             response.StatusCode = StatusCodes.Status200OK;

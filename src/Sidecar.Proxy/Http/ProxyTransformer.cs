@@ -113,6 +113,7 @@ internal sealed class ProxyTransformer : HttpTransformer
         Telemetry?.OnResponseHeaders(httpContext, state);
         state.Target?.ResponseHeaders.Apply(headers);
         state.Route?.ResponseHeaders.Apply(headers);
+        state.ApplyCorsHeaders(headers);
         return true;
     }
 

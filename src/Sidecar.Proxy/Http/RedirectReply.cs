@@ -46,6 +46,7 @@ internal static class RedirectReply
         response.StatusCode = redirect.ResponseCode;
         response.Headers.Location = location;
         response.Headers[ProxyHeaders.Server] = state.Direction == RequestDirection.Inbound ? ProxyHeaders.InboundServerName : ProxyHeaders.OutboundServerName;
+        state.ApplyCorsHeaders(response.Headers);
         response.ContentLength = 0;
         return Task.CompletedTask;
     }

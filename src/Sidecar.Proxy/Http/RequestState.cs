@@ -73,11 +73,29 @@ internal sealed class RequestState : IResettable
     /// <summary>AuthorizationPolicy denied the request (Envoy's RBAC filter answered it).</summary>
     public bool AccessDenied { get; set; }
 
+    /// <summary>The route's CORS policy when the request's <c>Origin</c> is allowed: its response carries the CORS headers.</summary>
+    public CorsPolicy? Cors { get; set; }
+
+    /// <summary>The allowed <c>Origin</c> the response echoes (with <see cref="Cors"/>).</summary>
+    public string? CorsOrigin { get; set; }
+
+    /// <summary>The CORS filter answered the request as a preflight (Envoy's detail <c>cors_response</c>).</summary>
+    public bool CorsPreflight { get; set; }
+
     /// <summary>A <c>Set-Cookie</c> value a cookie hash policy generated for this request, or null.</summary>
     public string? SetCookie { get; set; }
 
     /// <summary>What telemetry keeps between its hooks (span, peer workload); reset with the state.</summary>
     public Telemetry.RequestTelemetryState Telemetry { get; } = new();
+
+    /// <summary>Adds the CORS response headers when the request came from an allowed origin (Envoy's CORS <c>encodeHeaders</c>).</summary>
+    public void ApplyCorsHeaders(IHeaderDictionary headers)
+    {
+        if (CorsOrigin is { } origin)
+        {
+            Cors!.WriteResponseHeaders(origin, headers);
+        }
+    }
 
     public ReadOnlySpan<EndpointState?> TriedEndpoints => _tried.AsSpan(0, _triedCount);
 
@@ -152,6 +170,9 @@ internal sealed class RequestState : IResettable
         Body = null;
         SetCookie = null;
         AccessDenied = false;
+        Cors = null;
+        CorsOrigin = null;
+        CorsPreflight = false;
         ReusableBody.Detach();
         Telemetry.Reset();
         Array.Clear(_tried);

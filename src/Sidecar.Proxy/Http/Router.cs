@@ -19,6 +19,7 @@ namespace Sidecar.Proxy.Http;
 ///   match virtual host (authority) -> match route     none: 404 NR
 ///   direct response | redirect                        written here
 ///   fault: delay (DI), then abort (FI)
+///   CORS: preflight answered here; an allowed origin is echoed on the response
 ///   pick weighted cluster                             missing: 503 NC
 ///   circuit breaker                                   overflow: 503 UO
 ///   retry loop {
@@ -130,6 +131,22 @@ internal sealed partial class Router
                 var abort = fault.Abort!;
                 var status = abort.HttpStatus ?? StatusCodes.Status200OK;
                 await LocalReply.WriteAsync(context, state, status, ResponseFlags.FaultInjected, LocalReply.FaultAbort, abort.GrpcStatus).ConfigureAwait(false);
+                return;
+            }
+        }
+
+        if (route.Cors is { } cors)
+        {
+            var (origin, answerPreflight) = cors.Evaluate(context.Request);
+            if (origin is not null)
+            {
+                state.Cors = cors;
+                state.CorsOrigin = origin;
+            }
+
+            if (answerPreflight)
+            {
+                WriteCorsPreflight(context, state, cors, origin);
                 return;
             }
         }
@@ -369,12 +386,24 @@ internal sealed partial class Router
         };
     }
 
+    /// <summary>The CORS filter's own reply to a preflight: 200, no body, not forwarded.</summary>
+    private static void WriteCorsPreflight(HttpContext context, RequestState state, CorsPolicy cors, string? allowedOrigin)
+    {
+        state.CorsPreflight = true;
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.Headers[ProxyHeaders.Server] = state.Direction == RequestDirection.Inbound ? ProxyHeaders.InboundServerName : ProxyHeaders.OutboundServerName;
+        cors.WritePreflightHeaders(context.Request, allowedOrigin, response.Headers);
+        response.ContentLength = 0;
+    }
+
     private static Task WriteDirectResponseAsync(HttpContext context, RequestState state, Route route, DirectResponseConfig direct)
     {
         var response = context.Response;
         response.StatusCode = direct.Status;
         response.Headers[ProxyHeaders.Server] = state.Direction == RequestDirection.Inbound ? ProxyHeaders.InboundServerName : ProxyHeaders.OutboundServerName;
         route.ResponseHeaders.Apply(response.Headers);
+        state.ApplyCorsHeaders(response.Headers);
         if (route.DirectResponseBody is not { Length: > 0 } body)
         {
             response.ContentLength = 0;

@@ -19,6 +19,7 @@ internal sealed class Route
         _query = config.Match.QueryParameters.Select(q => new QueryParameterMatcher(q)).ToArray();
         Action = config.Route is { } action ? new RouteAction(action, clusters) : null;
         Fault = config.Fault is { } fault && (fault.Delay is not null || fault.Abort is not null) ? new FaultPolicy(fault) : null;
+        Cors = config.Cors is { } cors ? new CorsPolicy(cors) : null;
         RequestHeaders = config.RequestHeaders.IsEmpty ? HeaderMutation.None : new HeaderMutation(config.RequestHeaders);
         ResponseHeaders = config.ResponseHeaders.IsEmpty ? HeaderMutation.None : new HeaderMutation(config.ResponseHeaders);
         DirectResponseBody = config.DirectResponse?.Body is { } body ? Encoding.UTF8.GetBytes(body) : null;
@@ -31,6 +32,8 @@ internal sealed class Route
     public RouteAction? Action { get; }
 
     public FaultPolicy? Fault { get; }
+
+    public CorsPolicy? Cors { get; }
 
     public HeaderMutation RequestHeaders { get; }
 

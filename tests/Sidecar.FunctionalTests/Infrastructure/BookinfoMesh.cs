@@ -199,6 +199,15 @@ public sealed class BookinfoMesh : IAsyncLifetime
             fault:
               delay: {fixedDelay: 1ms, percentage: {value: 50}}
             route: [{destination: {host: ratings}}]
+          - match: [{uri: {prefix: /cors}}]
+            corsPolicy:
+              allowOrigins: [{exact: "https://bookinfo.example.com"}, {regex: "https://.*[.]dev[.]example[.]com"}]
+              allowMethods: [GET, PUT]
+              allowHeaders: [content-type]
+              exposeHeaders: [x-ratings-version]
+              maxAge: 10m
+              unmatchedPreflights: IGNORE
+            route: [{destination: {host: ratings}}]
           - route: [{destination: {host: ratings}}]
         """;
 }

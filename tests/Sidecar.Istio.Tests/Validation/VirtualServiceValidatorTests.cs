@@ -23,6 +23,29 @@ public sealed class VirtualServiceValidatorTests
     }
 
     [Fact]
+    public void CorsPolicy_with_a_bad_origin_regex_is_refused_at_its_field() =>
+        SingleError(VirtualService("""
+            - corsPolicy:
+                allowOrigins: [{regex: "https://(unclosed"}]
+              route: [{destination: {host: reviews}}]
+            """), "spec.http[0].corsPolicy.allowOrigins[0]", "corsPolicy.allowOrigins");
+
+    [Fact]
+    public void CorsPolicy_is_valid_and_applied_without_a_warning()
+    {
+        var result = Validate(VirtualService("""
+            - corsPolicy:
+                allowOrigins: [{exact: "https://app.example.com"}, {prefix: "https://dev."}]
+                allowMethods: [GET, POST]
+                maxAge: 24h
+                allowCredentials: true
+              route: [{destination: {host: reviews}}]
+            """));
+        Assert.True(result.IsValid, string.Join("\n", result.Errors));
+        Assert.DoesNotContain(result.Warnings, w => w.Contains("corsPolicy", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Hosts_are_required() =>
         SingleError("""
             apiVersion: networking.istio.io/v1

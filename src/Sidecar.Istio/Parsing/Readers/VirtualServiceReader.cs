@@ -271,12 +271,14 @@ internal static class VirtualServiceReader
         }
 
         var origins = new List<StringMatch>();
-        foreach (var origin in o.ObjectList("allowOrigins") ?? [])
+        var allowOrigins = o.ObjectList("allowOrigins");
+        foreach (var origin in allowOrigins ?? [])
         {
             origins.Add(NetworkingReader.StringMatch(origin)!);
         }
 
-        if (o.StringList("allowOrigin") is { } legacy)
+        // The deprecated allowOrigin (exact strings) counts only without allowOrigins, as in istiod.
+        if (o.StringList("allowOrigin") is { } legacy && allowOrigins is null)
         {
             origins.AddRange(legacy.Select(value => new StringMatch { Exact = value }));
         }

@@ -100,7 +100,7 @@ public sealed record HttpMirrorPolicy
     public double? Percentage { get; init; }
 }
 
-/// <summary>Istio's <c>CorsPolicy</c> (parsed and validated; the sidecar does not apply it yet).</summary>
+/// <summary>Istio's <c>CorsPolicy</c>; <c>allowOrigins</c> holds the deprecated <c>allowOrigin</c> strings as exact matches when only they are given.</summary>
 public sealed record CorsPolicy
 {
     public IReadOnlyList<StringMatch> AllowOrigins { get; init; } = [];

@@ -95,6 +95,7 @@ internal sealed class HttpRouteTranslator(PushContext push)
             RequestHeaders = headers.Request,
             ResponseHeaders = headers.Response,
             Fault = Fault(http.Fault, vs),
+            Cors = CorsPolicyTranslator.Translate(http.CorsPolicy),
             Origin = vs.Origin,
         };
 

@@ -12,6 +12,11 @@ internal static class ResponseCodeDetails
             return "rbac_access_denied_matched_policy[none]";
         }
 
+        if (state.CorsPreflight)
+        {
+            return "cors_response";
+        }
+
         var flags = state.Flags;
         if ((flags & ResponseFlags.FaultInjected) != 0)
         {

@@ -124,6 +124,58 @@ public sealed class HttpRouteTranslatorTests
     }
 
     [Fact]
+    public void CorsPolicy_is_translated_as_istiod_TranslateCORSPolicy_writes_it()
+    {
+        var routes = ReviewsRoutes("""
+            - match: [{uri: {prefix: /api}}]
+              corsPolicy:
+                allowOrigins:
+                - exact: https://app.example.com
+                - prefix: https://dev.
+                - regex: "https://.*\\.example\\.org"
+                allowMethods: [GET, POST]
+                allowHeaders: [content-type, x-token]
+                exposeHeaders: [x-trace]
+                maxAge: 24h
+                allowCredentials: true
+                unmatchedPreflights: IGNORE
+              route: [{destination: {host: reviews, subset: v1}}]
+            - match: [{uri: {prefix: /legacy}}]
+              corsPolicy:
+                allowOrigin: [https://legacy.example.com]
+              redirect: {uri: /v2}
+            - corsPolicy:
+                allowOrigins: [{exact: https://new.example.com}]
+                allowOrigin: [https://ignored.example.com]
+              route: [{destination: {host: reviews, subset: v1}}]
+            """);
+        Assert.Equal(
+            new CorsPolicyConfig
+            {
+                AllowOrigins =
+                [
+                    new StringMatcherConfig(StringMatchKind.Exact, "https://app.example.com"),
+                    new StringMatcherConfig(StringMatchKind.Prefix, "https://dev."),
+                    new StringMatcherConfig(StringMatchKind.Regex, @"https://.*\.example\.org"),
+                ],
+                AllowMethods = "GET,POST",
+                AllowHeaders = "content-type,x-token",
+                ExposeHeaders = "x-trace",
+                MaxAge = "86400",
+                AllowCredentials = true,
+                ForwardNotMatchingPreflights = false,
+            },
+            routes[0].Cors);
+
+        // The deprecated allowOrigin list is exact matches, on every kind of route (a redirect too), and counts
+        // only without allowOrigins; unmatched preflights are forwarded unless IGNORE is set.
+        Assert.Equal(new CorsPolicyConfig { AllowOrigins = [new StringMatcherConfig(StringMatchKind.Exact, "https://legacy.example.com")] }, routes[1].Cors);
+        Assert.NotNull(routes[1].Redirect);
+        Assert.Equal([new StringMatcherConfig(StringMatchKind.Exact, "https://new.example.com")], routes[2].Cors!.AllowOrigins);
+        Assert.True(routes[2].Cors!.ForwardNotMatchingPreflights);
+    }
+
+    [Fact]
     public void Faults_become_parts_per_million()
     {
         var routes = ReviewsRoutes("""
