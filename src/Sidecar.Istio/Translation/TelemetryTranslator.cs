@@ -33,6 +33,7 @@ internal static class TelemetryTranslator
     {
         AccessLogFile = mesh.AccessLogFile ?? "",
         AccessLogEncoding = mesh.AccessLogEncoding == "JSON" ? AccessLogEncoding.Json : AccessLogEncoding.Text,
+        AccessLogFormat = mesh.AccessLogFormat ?? "",
         EnableTracing = mesh.EnableTracing ?? true,
         TracingSamplingPercent = mesh.TracingSampling ?? TelemetryConfig.Default.TracingSamplingPercent,
         TracingProvider = DefaultTracingProvider(mesh),

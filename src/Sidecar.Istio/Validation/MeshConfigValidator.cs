@@ -1,4 +1,5 @@
 using Sidecar.Istio.Resources.Mesh;
+using Sidecar.Model;
 
 namespace Sidecar.Istio.Validation;
 
@@ -34,6 +35,19 @@ internal static class MeshConfigValidator
             if (!mesh.TracingProviders.Any(p => p.Name == name))
             {
                 report.Warning("data.mesh.defaultProviders.tracing", $"provider {name} is not a tracing extension provider");
+            }
+        }
+
+        if (!string.IsNullOrEmpty(mesh.AccessLogFormat))
+        {
+            var encoding = mesh.AccessLogEncoding == "JSON" ? AccessLogEncoding.Json : AccessLogEncoding.Text;
+            if (encoding == AccessLogEncoding.Json && !AccessLogTemplate.IsJsonObject(mesh.AccessLogFormat))
+            {
+                report.Warning("data.mesh.accessLogFormat", "not a JSON object: the default JSON format is used, as in Istio");
+            }
+            else if (AccessLogTemplate.Parse(mesh.AccessLogFormat, encoding, out var error) is null)
+            {
+                report.Error("data.mesh.accessLogFormat", error!);
             }
         }
 

@@ -34,6 +34,9 @@ public sealed record TelemetryConfig
 
     public AccessLogEncoding AccessLogEncoding { get; init; } = AccessLogEncoding.Text;
 
+    /// <summary>Istio's <c>accessLogFormat</c>: an Envoy format string (TEXT) or a JSON object of them (JSON); empty: the default format.</summary>
+    public string AccessLogFormat { get; init; } = "";
+
     /// <summary>Istio's <c>enableTracing</c> (default true): with it off no span is made even with a provider.</summary>
     public bool EnableTracing { get; init; } = true;
 

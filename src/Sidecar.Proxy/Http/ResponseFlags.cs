@@ -84,16 +84,31 @@ internal static class ResponseFlagNames
         "LH", "UH", "UT", "LR", "UR", "UF", "UC", "UO", "NR", "DI", "FI", "RL", "UAEX", "DC", "URX", "SI", "DPE", "DT", "UPE", "NC", "DF",
     ];
 
+    /// <summary>Envoy's <c>%RESPONSE_FLAGS_LONG%</c> names, in the same order.</summary>
+    private static readonly string[] LongNames =
+    [
+        "FailedLocalHealthCheck", "NoHealthyUpstream", "UpstreamRequestTimeout", "LocalReset", "UpstreamRemoteReset",
+        "UpstreamConnectionFailure", "UpstreamConnectionTermination", "UpstreamOverflow", "NoRouteFound", "DelayInjected",
+        "FaultInjected", "RateLimited", "UnauthorizedExternalService", "DownstreamConnectionTermination",
+        "UpstreamRetryLimitExceeded", "StreamIdleTimeout", "DownstreamProtocolError", "DurationTimeout",
+        "UpstreamProtocolError", "NoClusterFound", "DnsResolutionFailed",
+    ];
+
     private static readonly ConcurrentDictionary<ResponseFlags, string> Cache = new();
+    private static readonly ConcurrentDictionary<ResponseFlags, string> LongCache = new();
 
     /// <summary>The flags as Envoy prints them (<c>UF,URX</c>), or <c>-</c> when none.</summary>
     public static string ToShortString(this ResponseFlags flags) =>
-        flags == ResponseFlags.None ? "-" : Cache.GetOrAdd(flags, static f => Format(f));
+        flags == ResponseFlags.None ? "-" : Cache.GetOrAdd(flags, static f => Format(f, ShortNames));
 
-    private static string Format(ResponseFlags flags)
+    /// <summary>The flags by Envoy's long names (<c>UpstreamConnectionFailure,UpstreamRetryLimitExceeded</c>), or <c>-</c>.</summary>
+    public static string ToLongString(this ResponseFlags flags) =>
+        flags == ResponseFlags.None ? "-" : LongCache.GetOrAdd(flags, static f => Format(f, LongNames));
+
+    private static string Format(ResponseFlags flags, string[] names)
     {
         var text = new StringBuilder();
-        for (var bit = 0; bit < ShortNames.Length; bit++)
+        for (var bit = 0; bit < names.Length; bit++)
         {
             if (((uint)flags & (1u << bit)) != 0)
             {
@@ -102,7 +117,7 @@ internal static class ResponseFlagNames
                     text.Append(',');
                 }
 
-                text.Append(ShortNames[bit]);
+                text.Append(names[bit]);
             }
         }
 

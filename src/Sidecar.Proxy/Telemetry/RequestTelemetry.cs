@@ -133,7 +133,10 @@ internal sealed class RequestTelemetry : IRequestTelemetry
         var key = new HttpSeriesKey(state.Direction, state.Telemetry.Peer, service, principal, response.StatusCode, state.Flags, grpc, grpc ? GrpcStatus(context) : "", policy);
         _metrics.RecordRequest(key, elapsed.TotalMilliseconds, requestBytes, responseBytes);
         _tracer.Stop(context, state, service, requestBytes, responseBytes);
-        _settings.AccessLog?.Enqueue(Entry(context, state, service, elapsed, requestBytes, responseBytes));
+        if (_settings.AccessLog is { } accessLog)
+        {
+            accessLog.Enqueue(Entry(context, state, service, elapsed, requestBytes, responseBytes, accessLog.Custom));
+        }
     }
 
     /// <summary>Whether the request's endpoint was reached over Istio mTLS (the originator's own rule: DestinationRule ISTIO_MUTUAL, or auto mTLS).</summary>
@@ -209,7 +212,7 @@ internal sealed class RequestTelemetry : IRequestTelemetry
             : "";
     }
 
-    private AccessLogEntry Entry(HttpContext context, RequestState state, ServiceLabels service, TimeSpan elapsed, long requestBytes, long responseBytes)
+    private AccessLogEntry Entry(HttpContext context, RequestState state, ServiceLabels service, TimeSpan elapsed, long requestBytes, long responseBytes, CustomAccessLogFormat? custom)
     {
         var request = context.Request;
         var headers = request.Headers;
@@ -240,6 +243,9 @@ internal sealed class RequestTelemetry : IRequestTelemetry
             DownstreamRemoteAddress = connection.RemoteIpAddress,
             DownstreamRemotePort = connection.RemotePort,
             RouteName = state.Route?.Config.Name,
+            Attempts = state.Endpoint is null ? 0 : state.Retries + 1,
+            RequestHeaderValues = custom?.CaptureRequestHeaders(request),
+            ResponseHeaderValues = custom?.CaptureResponseHeaders(context.Response),
         };
     }
 

@@ -43,13 +43,14 @@ internal sealed class TelemetrySettings : IAsyncDisposable
 
             var file = _flags.AccessLogFile ?? mesh.AccessLogFile;
             var encoding = _flags.AccessLogEncoding ?? mesh.AccessLogEncoding;
+            var format = mesh.AccessLogFormat;
             var current = _accessLog;
-            if (current is not null && current.Path == file && current.Encoding == encoding)
+            if (current is not null && current.Path == file && current.Encoding == encoding && current.Format == format)
             {
                 return;
             }
 
-            Volatile.Write(ref _accessLog, string.IsNullOrEmpty(file) ? null : new AccessLogWriter(file, encoding));
+            Volatile.Write(ref _accessLog, string.IsNullOrEmpty(file) ? null : new AccessLogWriter(file, encoding, format));
             if (current is not null)
             {
                 // Requests that already read the old writer may still enqueue; it drains them before closing.

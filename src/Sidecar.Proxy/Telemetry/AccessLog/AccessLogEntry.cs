@@ -56,4 +56,13 @@ internal readonly record struct AccessLogEntry
     public int DownstreamRemotePort { get; init; }
 
     public string? RouteName { get; init; }
+
+    /// <summary>%UPSTREAM_REQUEST_ATTEMPT_COUNT%: requests sent upstream (0: never forwarded).</summary>
+    public int Attempts { get; init; }
+
+    /// <summary>The request headers a custom format names, in <see cref="CustomAccessLogFormat"/>'s order; null otherwise.</summary>
+    public string?[]? RequestHeaderValues { get; init; }
+
+    /// <summary>The response headers a custom format names; null otherwise.</summary>
+    public string?[]? ResponseHeaderValues { get; init; }
 }

@@ -22,15 +22,27 @@ namespace Sidecar.Proxy.Telemetry.AccessLog;
 /// </remarks>
 internal sealed class AccessLogFormatter
 {
-    private const string StartTimeFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
+    /// <summary>Envoy's default <c>%START_TIME%</c>: <c>%Y-%m-%dT%H:%M:%E3SZ</c>.</summary>
+    public const string StartTimeFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
     private readonly AccessLogEncoding _encoding;
     private Utf8JsonWriter? _json;
 
-    public AccessLogFormatter(AccessLogEncoding encoding) => _encoding = encoding;
+    public AccessLogFormatter(AccessLogEncoding encoding, CustomAccessLogFormat? custom = null)
+    {
+        _encoding = encoding;
+        Custom = custom;
+    }
+
+    /// <summary>The mesh config's <c>accessLogFormat</c>, or null for the default format of the encoding.</summary>
+    public CustomAccessLogFormat? Custom { get; }
 
     public void Write(in AccessLogEntry entry, ArrayBufferWriter<byte> output)
     {
-        if (_encoding == AccessLogEncoding.Json)
+        if (Custom is { } custom)
+        {
+            custom.Write(entry, output, _json ??= new Utf8JsonWriter(output));
+        }
+        else if (_encoding == AccessLogEncoding.Json)
         {
             WriteJson(entry, output);
         }
@@ -132,7 +144,7 @@ internal sealed class AccessLogFormatter
 
     private static void Address(ArrayBufferWriter<byte> output, IPAddress? address, int port) => Append(output, AddressText(address, port) ?? "-");
 
-    private static string? AddressText(IPAddress? address, int port) =>
+    internal static string? AddressText(IPAddress? address, int port) =>
         address is null ? null : new IPEndPoint(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address, port).ToString();
 
     private static void Number(ArrayBufferWriter<byte> output, long value)

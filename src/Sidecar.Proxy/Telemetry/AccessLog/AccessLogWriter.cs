@@ -21,11 +21,14 @@ internal sealed class AccessLogWriter : IAsyncDisposable
     private readonly Task _writing;
     private long _dropped;
 
-    public AccessLogWriter(string path, AccessLogEncoding encoding)
+    public AccessLogWriter(string path, AccessLogEncoding encoding, string format = "")
     {
         Path = path;
         Encoding = encoding;
-        _formatter = new AccessLogFormatter(encoding);
+        Format = format;
+        // The format was validated with the config; a JSON format that is not an object falls back to the default, as in Istio.
+        var template = format.Length == 0 ? null : AccessLogTemplate.Parse(format, encoding, out _);
+        _formatter = new AccessLogFormatter(encoding, template is null ? null : new CustomAccessLogFormat(template));
         _output = path == "/dev/stdout" ? Console.OpenStandardOutput()
             : path == "/dev/stderr" ? Console.OpenStandardError()
             : new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, 4096, useAsync: true);
@@ -35,6 +38,12 @@ internal sealed class AccessLogWriter : IAsyncDisposable
     public string Path { get; }
 
     public AccessLogEncoding Encoding { get; }
+
+    /// <summary>Istio's <c>accessLogFormat</c> ("" for the default).</summary>
+    public string Format { get; }
+
+    /// <summary>The custom format, whose headers a request captures with its entry; null for the default format.</summary>
+    public CustomAccessLogFormat? Custom => _formatter.Custom;
 
     /// <summary>Entries dropped because the writer could not keep up.</summary>
     public long Dropped => Interlocked.Read(ref _dropped);

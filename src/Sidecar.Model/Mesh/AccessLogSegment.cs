@@ -1,0 +1,45 @@
+namespace Sidecar.Model;
+
+/// <summary>What one piece of an Envoy access log format string prints (its command operator, or literal text).</summary>
+public enum AccessLogCommand
+{
+    Literal,
+    StartTime,
+
+    /// <summary><c>%REQ(X?Y):Z%</c>: a request header, with a fallback header; <c>:path</c>, <c>:method</c>, <c>:authority</c>, <c>:scheme</c> too.</summary>
+    RequestHeader,
+
+    /// <summary><c>%RESP(X?Y):Z%</c>: a response header.</summary>
+    ResponseHeader,
+    Protocol,
+    ResponseCode,
+    ResponseFlags,
+    ResponseFlagsLong,
+    ResponseCodeDetails,
+    BytesReceived,
+    BytesSent,
+    Duration,
+    UpstreamHost,
+    UpstreamCluster,
+    DownstreamLocalAddress,
+    DownstreamLocalAddressWithoutPort,
+    DownstreamLocalPort,
+    DownstreamRemoteAddress,
+    DownstreamRemoteAddressWithoutPort,
+    DownstreamRemotePort,
+    RouteName,
+    Hostname,
+    UpstreamRequestAttemptCount,
+
+    /// <summary><c>%ENVIRONMENT(X)%</c>: an environment variable of the proxy.</summary>
+    Environment,
+
+    /// <summary>An Envoy operator this sidecar does not record (TLS details, filter state, ...): printed as Envoy prints a missing value.</summary>
+    NotRecorded,
+}
+
+/// <summary>
+/// One piece of a parsed access log format: literal text, or a command operator with its argument (a header name,
+/// a time format, a variable), an optional fallback header (<c>X?Y</c>) and a maximum length (<c>:Z</c>; 0 = none).
+/// </summary>
+public sealed record AccessLogSegment(AccessLogCommand Command, string Argument = "", string? Fallback = null, int MaxLength = 0);
