@@ -15,6 +15,9 @@ internal sealed partial class DataPlane : IDisposable
     private readonly ClusterRegistry _clusters;
     private readonly ILogger<DataPlane> _logger;
     private readonly Lock _compileGate = new();
+
+    // Keys fetched from RequestAuthentication jwksUris outlive config pushes.
+    private readonly Security.Jwt.JwksCache _jwks = new(TimeProvider.System);
     private DataPlaneSnapshot? _current;
 
     public DataPlane(ProxyConfigStore store, ClusterRegistry clusters, ILogger<DataPlane> logger)
@@ -41,6 +44,7 @@ internal sealed partial class DataPlane : IDisposable
     {
         _store.Published -= Apply;
         _clusters.Dispose();
+        _jwks.Dispose();
     }
 
     private void Apply(ProxyConfig config)
@@ -49,7 +53,7 @@ internal sealed partial class DataPlane : IDisposable
         lock (_compileGate)
         {
             var clusters = _clusters.Reconcile(config.Clusters);
-            snapshot = new DataPlaneSnapshot(config, clusters);
+            snapshot = new DataPlaneSnapshot(config, clusters, _jwks);
             Volatile.Write(ref _current, snapshot);
         }
 

@@ -14,11 +14,12 @@ internal sealed class DataPlaneSnapshot
     private readonly FrozenDictionary<string, RouteTable>.AlternateLookup<ReadOnlySpan<char>> _tablesBySpan;
     private readonly FrozenDictionary<string, RouteTable> _outboundByHost;
 
-    public DataPlaneSnapshot(ProxyConfig config, FrozenDictionary<string, ClusterState> clusters)
+    public DataPlaneSnapshot(ProxyConfig config, FrozenDictionary<string, ClusterState> clusters, Security.Jwt.JwksCache jwks)
     {
         Config = config;
         Clusters = clusters;
         Authorization = config.AuthorizationPolicies.IsEmpty ? Security.Authorization.AuthorizationEngine.Empty : new Security.Authorization.AuthorizationEngine(config.AuthorizationPolicies);
+        Jwt = config.JwtRules.IsEmpty ? null : new Security.Jwt.JwtAuthenticator(config.JwtRules, jwks);
         ClusterState? Lookup(string name) => clusters.GetValueOrDefault(name);
 
         RouteTables = config.RouteTables.ToFrozenDictionary(t => t.Name, t => new RouteTable(t, Lookup), StringComparer.Ordinal);
@@ -95,6 +96,9 @@ internal sealed class DataPlaneSnapshot
     }
 
     public ProxyConfig Config { get; }
+
+    /// <summary>The workload's RequestAuthentication JWT check for inbound requests; null when none applies.</summary>
+    public Security.Jwt.JwtAuthenticator? Jwt { get; }
 
     /// <summary>The workload's AuthorizationPolicies, compiled for the inbound path.</summary>
     public Security.Authorization.AuthorizationEngine Authorization { get; }

@@ -39,10 +39,29 @@ internal sealed class ProxyRequestHandler
             return context.Response.Body.WriteAsync(LocalReply.NotReady, 0, LocalReply.NotReady.Length);
         }
 
+        if (connection.Direction == RequestDirection.Inbound && snapshot.Jwt is { } jwt)
+        {
+            return HandleAuthenticatedAsync(context, connection, snapshot, jwt);
+        }
+
         // A request AuthorizationPolicy denies is still a request: the router answers it (403) so it is counted,
         // logged and traced like any other, as Istio reports RBAC denials.
-        var denied = connection.Direction == RequestDirection.Inbound && !Security.InboundRequestSecurity.Apply(context, connection, snapshot.Authorization);
+        var denied = connection.Direction == RequestDirection.Inbound && !Security.InboundRequestSecurity.Apply(context, connection, snapshot.Authorization, null);
         return _router.HandleAsync(context, denied ? null : SelectRouteTable(snapshot, connection, context.Request), connection.Direction, denied);
+    }
+
+    /// <summary>Istio's inbound order with RequestAuthentication: JWT (401 on a bad token), then RBAC, then the router.</summary>
+    private async Task HandleAuthenticatedAsync(HttpContext context, ProxyConnection connection, DataPlaneSnapshot snapshot, Security.Jwt.JwtAuthenticator jwt)
+    {
+        var outcome = await jwt.AuthenticateAsync(context.Request).ConfigureAwait(false);
+        if (outcome.Failure is { } failure)
+        {
+            await _router.HandleAsync(context, null, connection.Direction, jwtFailure: failure).ConfigureAwait(false);
+            return;
+        }
+
+        var denied = !Security.InboundRequestSecurity.Apply(context, connection, snapshot.Authorization, outcome.Identity);
+        await _router.HandleAsync(context, denied ? null : SelectRouteTable(snapshot, connection, context.Request), connection.Direction, denied).ConfigureAwait(false);
     }
 
     /// <summary>Which route table a request is looked up in, by how it arrived.</summary>

@@ -9,6 +9,9 @@ public enum ResourceKind
     VirtualService,
     Sidecar,
     PeerAuthentication,
+
+    /// <summary>security.istio.io <c>RequestAuthentication</c>: the JWT issuers a workload accepts.</summary>
+    RequestAuthentication,
     AuthorizationPolicy,
 
     /// <summary>telemetry.istio.io <c>Telemetry</c>: access logging and tracing per mesh, namespace or workload.</summary>

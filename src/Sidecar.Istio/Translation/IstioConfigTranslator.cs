@@ -64,6 +64,7 @@ public static class IstioConfigTranslator
             Clusters = Deduplicate(clusters, push).ToEquatableArray(),
             Mesh = new MeshConfig { OutboundTrafficPolicy = push.OutboundTrafficPolicy, TrustDomain = push.Mesh.TrustDomain, Telemetry = TelemetryTranslator.Translate(push) },
             AuthorizationPolicies = AuthorizationPolicyTranslator.Translate(push).ToEquatableArray(),
+            JwtRules = RequestAuthenticationTranslator.Translate(push).ToEquatableArray(),
         };
         config = config with { Version = ConfigFingerprint.Compute(config) };
 

@@ -49,6 +49,9 @@ public static class IstioResourceValidator
                 case PeerAuthenticationSpec pa:
                     SecurityValidator.ValidatePeerAuthentication(pa, report);
                     break;
+                case RequestAuthenticationSpec ra:
+                    SecurityValidator.ValidateRequestAuthentication(ra, report);
+                    break;
                 case AuthorizationPolicySpec ap:
                     SecurityValidator.ValidateAuthorizationPolicy(ap, report);
                     break;

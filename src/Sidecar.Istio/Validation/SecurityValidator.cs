@@ -3,7 +3,7 @@ using Sidecar.Istio.Resources.Security;
 
 namespace Sidecar.Istio.Validation;
 
-/// <summary>Istio's <c>ValidatePeerAuthentication</c> and <c>ValidateAuthorizationPolicy</c> rules.</summary>
+/// <summary>Istio's <c>ValidatePeerAuthentication</c>, <c>ValidateRequestAuthentication</c> and <c>ValidateAuthorizationPolicy</c> rules.</summary>
 internal static class SecurityValidator
 {
     private static readonly string[] AllowedTargetKinds = ["Service", "ServiceEntry", "Gateway", "GatewayClass"];
@@ -19,6 +19,49 @@ internal static class SecurityValidator
         }
 
         ValidateSelector(pa.Selector, "spec.selector", report);
+    }
+
+    /// <summary>Istio's <c>ValidateRequestAuthentication</c> and <c>validateJwtRule</c>.</summary>
+    public static void ValidateRequestAuthentication(RequestAuthenticationSpec ra, ValidationReport report)
+    {
+        report.Error("spec", "only one of targetRefs or workloadSelector can be set", ra.Selector is not null && ra.TargetRefs.Count > 0);
+        ValidateSelector(ra.Selector, "spec.selector", report);
+        for (var i = 0; i < ra.JwtRules.Count; i++)
+        {
+            var rule = ra.JwtRules[i];
+            var path = $"spec.jwtRules[{i}]";
+            report.Error($"{path}.issuer", "issuer must be set", rule.Issuer.Length == 0);
+            report.Error($"{path}.audiences", "audience must be non-empty string", rule.Audiences.Any(a => a.Length == 0));
+            if (!string.IsNullOrEmpty(rule.JwksUri))
+            {
+                var valid = Uri.TryCreate(rule.JwksUri, UriKind.Absolute, out var uri);
+                report.Error($"{path}.jwksUri", $"URI scheme {(valid ? uri!.Scheme : "")} is not supported (jwksUri must be an http or https URL)", !valid || uri!.Scheme is not ("http" or "https"));
+            }
+
+            if (!string.IsNullOrEmpty(rule.Jwks))
+            {
+                report.Error($"{path}.jwks", "jwks parse error: not a JSON Web Key Set (an object with a keys array)", !IsJwks(rule.Jwks));
+            }
+
+            report.Error($"{path}.fromHeaders", "location header name must be non-empty string", rule.FromHeaders.Any(h => h.Name.Length == 0));
+            report.Error($"{path}.fromParams", "location query must be non-empty string", rule.FromParams.Any(p => p.Length == 0));
+            report.Error($"{path}.fromCookies", "cookie name must be non-empty string", rule.FromCookies.Any(c => c.Length == 0));
+            foreach (var claim in rule.OutputClaimToHeaders)
+            {
+                if (claim.Header.Length == 0 || claim.Claim.Length == 0)
+                {
+                    report.Error($"{path}.outputClaimToHeaders", "outputClaimToHeaders header and claim value must be non-empty string");
+                    continue;
+                }
+
+                report.Check($"{path}.outputClaimToHeaders", CommonRules.RequestHeaderToWrite(claim.Header));
+            }
+
+            if (rule.Timeout is { } timeout)
+            {
+                report.Check($"{path}.timeout", CommonRules.Duration(timeout));
+            }
+        }
     }
 
     public static void ValidateAuthorizationPolicy(AuthorizationPolicySpec ap, ValidationReport report)
@@ -213,4 +256,19 @@ internal static class SecurityValidator
     }
 
     private static int Count(params IReadOnlyList<string>?[] lists) => lists.Sum(l => l?.Count ?? 0);
+
+    private static bool IsJwks(string jwks)
+    {
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(jwks);
+            return document.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object
+                && document.RootElement.TryGetProperty("keys", out var keys)
+                && keys.ValueKind == System.Text.Json.JsonValueKind.Array;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return false;
+        }
+    }
 }

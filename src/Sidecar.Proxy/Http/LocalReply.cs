@@ -49,6 +49,12 @@ internal static class LocalReply
 
         // The router's replies pass through the CORS filter; the fault filter's come before it and carry nothing.
         state.ApplyCorsHeaders(headers);
+        if (state.JwtFailure is not null)
+        {
+            // Envoy's jwt_authn names the resource (the URL without its query) and the error (RFC 6750).
+            var request = context.Request;
+            headers.WWWAuthenticate = $"Bearer realm=\"{request.Scheme}://{request.Host}{request.PathBase}{request.Path}\", error=\"invalid_token\"";
+        }
 
         if (IsGrpc(context.Request))
         {

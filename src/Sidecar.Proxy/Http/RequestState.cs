@@ -73,6 +73,9 @@ internal sealed class RequestState : IResettable
     /// <summary>AuthorizationPolicy denied the request (Envoy's RBAC filter answered it).</summary>
     public bool AccessDenied { get; set; }
 
+    /// <summary>Why RequestAuthentication refused the request's JWT (Envoy's <c>jwt_authn</c> answered it), or null.</summary>
+    public string? JwtFailure { get; set; }
+
     /// <summary>The route's CORS policy when the request's <c>Origin</c> is allowed: its response carries the CORS headers.</summary>
     public CorsPolicy? Cors { get; set; }
 
@@ -170,6 +173,7 @@ internal sealed class RequestState : IResettable
         Body = null;
         SetCookie = null;
         AccessDenied = false;
+        JwtFailure = null;
         Cors = null;
         CorsOrigin = null;
         CorsPreflight = false;

@@ -71,7 +71,9 @@ internal sealed partial class Router
     }
 
     /// <summary>Routes <paramref name="context"/> through <paramref name="table"/> (null: nothing configured for it).</summary>
-    public async Task HandleAsync(HttpContext context, RouteTable? table, RequestDirection direction, bool accessDenied = false)
+    /// <remarks><paramref name="jwtFailure"/>: RequestAuthentication refused the request's token (401, Envoy's <c>jwt_authn</c>);
+    /// <paramref name="accessDenied"/>: AuthorizationPolicy denied it (403, Envoy's RBAC filter).</remarks>
+    public async Task HandleAsync(HttpContext context, RouteTable? table, RequestDirection direction, bool accessDenied = false, string? jwtFailure = null)
     {
         var state = _states.Get();
         state.Begin(context, direction, _time);
@@ -80,7 +82,12 @@ internal sealed partial class Router
         {
             RequestIds.Ensure(context.Request);
             _telemetry?.OnRequestStarted(context, state);
-            if (accessDenied)
+            if (jwtFailure is not null)
+            {
+                state.JwtFailure = jwtFailure;
+                await LocalReply.WriteAsync(context, state, StatusCodes.Status401Unauthorized, ResponseFlags.None, System.Text.Encoding.UTF8.GetBytes(jwtFailure), grpcStatus: 16).ConfigureAwait(false);
+            }
+            else if (accessDenied)
             {
                 // Envoy's RBAC filter: 403 (gRPC: PERMISSION_DENIED), no response flag.
                 state.AccessDenied = true;

@@ -4,7 +4,7 @@ using Sidecar.Istio.Resources.Security;
 
 namespace Sidecar.Istio.Parsing.Readers;
 
-/// <summary>Reads <c>PeerAuthentication</c> and <c>AuthorizationPolicy</c> specs strictly.</summary>
+/// <summary>Reads <c>PeerAuthentication</c>, <c>RequestAuthentication</c> and <c>AuthorizationPolicy</c> specs strictly.</summary>
 internal static class SecurityReader
 {
     private static readonly string[] MtlsModes = ["UNSET", "DISABLE", "PERMISSIVE", "STRICT"];
@@ -72,6 +72,63 @@ internal static class SecurityReader
         };
         spec.RejectUnknownFields();
         return result;
+    }
+
+    public static RequestAuthenticationSpec ReadRequestAuthentication(YamlObject spec)
+    {
+        var targetRefs = new List<PolicyTargetReference>();
+        if (spec.Object("targetRef") is { } single)
+        {
+            targetRefs.Add(TargetRef(single));
+        }
+
+        foreach (var item in spec.ObjectList("targetRefs") ?? [])
+        {
+            targetRefs.Add(TargetRef(item));
+        }
+
+        var result = new RequestAuthenticationSpec
+        {
+            Selector = Selector(spec),
+            TargetRefs = targetRefs,
+            JwtRules = spec.ObjectList("jwtRules")?.Select(JwtRule).ToArray() ?? [],
+        };
+        spec.RejectUnknownFields();
+        return result;
+    }
+
+    private static JwtRule JwtRule(YamlObject o)
+    {
+        var headers = new List<JwtHeader>();
+        foreach (var header in o.ObjectList("fromHeaders") ?? [])
+        {
+            headers.Add(new JwtHeader(header.String("name") ?? "", header.String("prefix") ?? ""));
+            header.RejectUnknownFields();
+        }
+
+        var claims = new List<ClaimToHeader>();
+        foreach (var claim in o.ObjectList("outputClaimToHeaders") ?? [])
+        {
+            claims.Add(new ClaimToHeader(claim.String("header") ?? "", claim.String("claim") ?? ""));
+            claim.RejectUnknownFields();
+        }
+
+        var rule = new JwtRule
+        {
+            Issuer = o.String("issuer") ?? "",
+            Audiences = o.StringList("audiences") ?? [],
+            JwksUri = o.String("jwksUri") ?? o.String("jwks_uri"),
+            Jwks = o.String("jwks"),
+            FromHeaders = headers,
+            FromParams = o.StringList("fromParams") ?? [],
+            FromCookies = o.StringList("fromCookies") ?? [],
+            OutputPayloadToHeader = o.String("outputPayloadToHeader"),
+            ForwardOriginalToken = o.Bool("forwardOriginalToken") ?? false,
+            OutputClaimToHeaders = claims,
+            Timeout = o.Duration("timeout"),
+        };
+        o.RejectUnknownFields();
+        return rule;
     }
 
     private static IReadOnlyDictionary<string, string>? Selector(YamlObject spec)

@@ -25,10 +25,7 @@ internal static class AuthorizationPolicyTranslator
                 continue;
             }
 
-            var applies = spec.Selector is { Count: > 0 } selector
-                ? resource.Namespace == workload.Namespace && workload.Labels.IsSupersetOf(Labels.From(selector))
-                : resource.Namespace == workload.Namespace || resource.Namespace == push.Mesh.RootNamespace;
-            if (!applies)
+            if (!AppliesTo(push, resource.Namespace, spec.Selector))
             {
                 continue;
             }
@@ -49,6 +46,13 @@ internal static class AuthorizationPolicyTranslator
 
         return result;
     }
+
+    /// <summary>Istio's workload policy selection (AuthorizationPolicy, RequestAuthentication): the root namespace's and
+    /// the workload namespace's policies without selector, and the workload namespace's whose selector it matches.</summary>
+    public static bool AppliesTo(PushContext push, string policyNamespace, IReadOnlyDictionary<string, string>? selector) =>
+        selector is { Count: > 0 }
+            ? policyNamespace == push.Workload.Namespace && push.Workload.Labels.IsSupersetOf(Labels.From(selector))
+            : policyNamespace == push.Workload.Namespace || policyNamespace == push.Mesh.RootNamespace;
 
     private static AuthorizationRuleConfig Rule(AuthorizationRule rule, string trustDomain) => new()
     {

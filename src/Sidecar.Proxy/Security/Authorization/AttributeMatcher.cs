@@ -18,6 +18,7 @@ internal sealed class AttributeMatcher
     private readonly Cidr[] _notRanges;
     private readonly int[] _ports;
     private readonly int[] _notPorts;
+    private readonly string[] _claimPath = [];
 
     private AttributeMatcher(Attribute attribute, AttributeMatchConfig config)
     {
@@ -34,6 +35,11 @@ internal sealed class AttributeMatcher
         {
             _headerName = config.Attribute["request.headers[".Length..^1];
         }
+        else if (attribute == Attribute.RequestClaim)
+        {
+            // request.auth.claims[a][b]: the nested claim b of claim a.
+            _claimPath = config.Attribute["request.auth.claims[".Length..^1].Split("][");
+        }
     }
 
     private enum Attribute
@@ -48,12 +54,19 @@ internal sealed class AttributeMatcher
         Host,
         Header,
 
-        /// <summary>Attributes this sidecar does not have (JWT claims without RequestAuthentication, SNI): always absent.</summary>
+        /// <summary><c>request.auth.principal</c>: the verified JWT's <c>iss/sub</c>.</summary>
+        RequestPrincipal,
+        RequestAudiences,
+        RequestPresenter,
+        RequestClaim,
+
+        /// <summary>Attributes this sidecar does not have (SNI, ...): always absent.</summary>
         Absent,
     }
 
     /// <summary>Only meaningful for HTTP: a TCP connection has no method, path, host or headers.</summary>
-    public bool IsHttpOnly => _attribute is Attribute.Method or Attribute.Path or Attribute.Host or Attribute.Header;
+    public bool IsHttpOnly => _attribute is Attribute.Method or Attribute.Path or Attribute.Host or Attribute.Header
+        or Attribute.RequestPrincipal or Attribute.RequestAudiences or Attribute.RequestPresenter or Attribute.RequestClaim;
 
     private bool HasValues { get; }
 
@@ -70,6 +83,10 @@ internal sealed class AttributeMatcher
             "request.path" => Attribute.Path,
             "request.host" => Attribute.Host,
             var key when key.StartsWith("request.headers[", StringComparison.Ordinal) && key.EndsWith(']') => Attribute.Header,
+            "request.auth.principal" => Attribute.RequestPrincipal,
+            "request.auth.audiences" => Attribute.RequestAudiences,
+            "request.auth.presenter" => Attribute.RequestPresenter,
+            var key when key.StartsWith("request.auth.claims[", StringComparison.Ordinal) && key.EndsWith(']') => Attribute.RequestClaim,
             _ => Attribute.Absent,
         };
         return new AttributeMatcher(attribute, config);
@@ -100,9 +117,45 @@ internal sealed class AttributeMatcher
             case Attribute.Header:
                 var header = request.Http?.Headers[_headerName!] ?? default;
                 return header.Count == 0 ? MatchesText(default) : MatchesText(header.Count == 1 ? header[0] : header.ToString());
+            case Attribute.RequestPrincipal:
+                return MatchesText(request.Jwt?.Principal);
+            case Attribute.RequestPresenter:
+                return MatchesText(request.Jwt?.Presenter);
+            case Attribute.RequestAudiences:
+                return MatchesAny(request.Jwt?.Audiences ?? []);
+            case Attribute.RequestClaim:
+                return MatchesAny(request.Jwt?.ClaimValues(_claimPath) ?? []);
             default:
                 return MatchesText(default);
         }
+    }
+
+    /// <summary>A list-valued attribute (audiences, a list claim) matches when any element matches and none is excluded.</summary>
+    private bool MatchesAny(IReadOnlyList<string> values)
+    {
+        if (values.Count == 0)
+        {
+            return MatchesText(default);
+        }
+
+        var matched = !HasValues;
+        foreach (var value in values)
+        {
+            foreach (var pattern in _values)
+            {
+                matched |= pattern.Matches(value);
+            }
+
+            foreach (var pattern in _notValues)
+            {
+                if (pattern.Matches(value))
+                {
+                    return false;
+                }
+            }
+        }
+
+        return matched;
     }
 
     /// <summary><c>reviews:9080</c> -> <c>reviews</c> (Istio's hosts match with or without the port), without allocating.</summary>

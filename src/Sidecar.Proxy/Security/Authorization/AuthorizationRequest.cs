@@ -7,8 +7,11 @@ namespace Sidecar.Proxy.Security.Authorization;
 /// What a policy can look at, read straight from the connection and request (nothing copied): the mTLS peer's SPIFFE
 /// id, the peer address, the destination port, and for HTTP the request. <see cref="Http"/> is null for TCP.
 /// </summary>
-internal readonly struct AuthorizationRequest(string? principal, IPAddress? sourceAddress, int destinationPort, HttpRequest? http)
+internal readonly struct AuthorizationRequest(string? principal, IPAddress? sourceAddress, int destinationPort, HttpRequest? http, Jwt.JwtIdentity? jwt = null)
 {
+    /// <summary>The verified JWT (RequestAuthentication): <c>request.auth.*</c>; null without one.</summary>
+    public Jwt.JwtIdentity? Jwt { get; } = jwt;
+
     /// <summary><c>spiffe://cluster.local/ns/default/sa/sleep</c>, or null without mTLS.</summary>
     public string? Principal { get; } = principal;
 

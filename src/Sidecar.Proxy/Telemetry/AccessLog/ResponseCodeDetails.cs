@@ -7,6 +7,11 @@ internal static class ResponseCodeDetails
 {
     public static string? For(RequestState state)
     {
+        if (state.JwtFailure is { } jwt)
+        {
+            return $"jwt_authn_access_denied{{{jwt.Replace(' ', '_')}}}";
+        }
+
         if (state.AccessDenied)
         {
             return "rbac_access_denied_matched_policy[none]";
