@@ -144,10 +144,6 @@ internal static class DestinationRuleValidator
             report.Error($"{path}.tcp.maxConnections", "max connections must be non-negative", tcp.MaxConnections < 0);
             report.Check($"{path}.tcp.connectTimeout", CommonRules.Duration(tcp.ConnectTimeout));
             report.Check($"{path}.tcp.maxConnectionDuration", CommonRules.Duration(tcp.MaxConnectionDuration));
-            if (tcp.MaxConnectionDuration is not null)
-            {
-                report.Warning($"{path}.tcp.maxConnectionDuration", "not applied by this sidecar");
-            }
             if (tcp.IdleTimeout is { Nanoseconds: not 0 } idle)
             {
                 // 0s disables the idle timeout and is allowed.

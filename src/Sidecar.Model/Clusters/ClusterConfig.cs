@@ -76,8 +76,12 @@ public sealed record ClusterConfig
     /// <summary>Idle time after which a pooled upstream connection is closed (Istio's <c>http.idleTimeout</c>, default 1 h).</summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromHours(1);
 
-    /// <summary>Istio's <c>http.maxRequestsPerConnection</c>; null or 0 means unlimited.</summary>
+    /// <summary>Istio's <c>http.maxRequestsPerConnection</c> (Envoy's <c>max_requests_per_connection</c>) for HTTP/1.1
+    /// upstream connections; null means unlimited.</summary>
     public int? MaxRequestsPerConnection { get; init; }
+
+    /// <summary>Istio's <c>tcp.maxConnectionDuration</c>: a pooled HTTP connection older than this is not reused; null: no limit.</summary>
+    public TimeSpan? MaxConnectionDuration { get; init; }
 
     public TcpKeepaliveConfig? TcpKeepalive { get; init; }
 

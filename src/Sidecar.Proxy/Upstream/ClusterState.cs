@@ -221,6 +221,7 @@ internal sealed partial class ClusterState : IDisposable
 
     private static bool SameConnectionSettings(ClusterConfig a, ClusterConfig b) =>
         a.ConnectTimeout == b.ConnectTimeout && a.IdleTimeout == b.IdleTimeout
+        && a.MaxConnectionDuration == b.MaxConnectionDuration && a.MaxRequestsPerConnection == b.MaxRequestsPerConnection
         && a.CircuitBreakers.MaxConnections == b.CircuitBreakers.MaxConnections
         && a.UpstreamBindAddress == b.UpstreamBindAddress && a.TcpKeepalive == b.TcpKeepalive
         && a.Tls == b.Tls && a.AutoMtls == b.AutoMtls && a.AutoMtlsSettings == b.AutoMtlsSettings && a.HttpProtocol == b.HttpProtocol;

@@ -7,8 +7,8 @@ namespace Sidecar.Proxy.Upstream;
 
 /// <summary>
 /// Builds a cluster's connection pool: one <see cref="SocketsHttpHandler"/> per cluster (Envoy keeps a pool per
-/// cluster and host), with the cluster's connect timeout, idle timeout, connection limit, source address and TCP
-/// keepalive. Proxy semantics: no redirects, cookies, decompression or system proxy.
+/// cluster and host), with the cluster's connect timeout, idle timeout, connection lifetime, requests per HTTP/1.1
+/// connection, connection limit, source address and TCP keepalive. Proxy semantics: no redirects, cookies, decompression or system proxy.
 /// </summary>
 internal static class UpstreamConnectionFactory
 {
@@ -33,6 +33,12 @@ internal static class UpstreamConnectionFactory
             MaxResponseHeadersLength = 96,
         };
 
+        if (cluster.MaxConnectionDuration is { } lifetime)
+        {
+            // Istio's tcp.maxConnectionDuration: a connection older than this takes no new request and is closed.
+            handler.PooledConnectionLifetime = lifetime;
+        }
+
         if (cluster.CircuitBreakers.MaxConnections < CircuitBreakersConfig.Unlimited)
         {
             handler.MaxConnectionsPerServer = (int)Math.Clamp(cluster.CircuitBreakers.MaxConnections, 1, int.MaxValue);
@@ -40,9 +46,14 @@ internal static class UpstreamConnectionFactory
 
         var bind = cluster.UpstreamBindAddress is { } text && IPAddress.TryParse(text, out var address) ? address : null;
         var keepalive = cluster.TcpKeepalive;
-        handler.ConnectCallback = tls is null
+        Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>> connect = tls is null
             ? (context, cancellationToken) => ConnectAsync(context.DnsEndPoint, bind, keepalive, cancellationToken)
             : (context, cancellationToken) => ConnectTlsAsync(context, current?.Invoke() ?? cluster, tls, bind, keepalive, cancellationToken);
+        handler.ConnectCallback = cluster.MaxRequestsPerConnection is { } maxRequests && cluster.HttpProtocol != UpstreamHttpProtocol.Http2
+            ? async (context, cancellationToken) => context.InitialRequestMessage.Version.Major >= 2
+                ? await connect(context, cancellationToken).ConfigureAwait(false)
+                : new RequestLimitedConnectionStream(await connect(context, cancellationToken).ConfigureAwait(false), maxRequests)
+            : connect;
         return handler;
     }
 

@@ -32,6 +32,7 @@ internal static class ConnectionPoolMapping
             ConnectTimeout = pool?.Tcp?.ConnectTimeout?.ToTimeSpan() ?? meshConnectTimeout,
             IdleTimeout = pool?.Http?.IdleTimeout?.ToTimeSpan() ?? cluster.IdleTimeout,
             MaxRequestsPerConnection = pool?.Http?.MaxRequestsPerConnection is > 0 and var perConnection ? perConnection : null,
+            MaxConnectionDuration = pool?.Tcp?.MaxConnectionDuration is { Nanoseconds: > 0 } duration ? duration.ToTimeSpan() : null,
             TcpKeepalive = keepalive is null ? null : new TcpKeepaliveConfig(keepalive.Probes, keepalive.Time?.ToTimeSpan(), keepalive.Interval?.ToTimeSpan()),
         };
     }

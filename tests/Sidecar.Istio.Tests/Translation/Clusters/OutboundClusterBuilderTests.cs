@@ -140,6 +140,7 @@ public sealed class OutboundClusterBuilderTests
                   tcp:
                     maxConnections: 100
                     connectTimeout: 30ms
+                    maxConnectionDuration: 10m
                     tcpKeepalive: {probes: 3, time: 7200s, interval: 75s}
                   http:
                     http1MaxPendingRequests: 10
@@ -152,6 +153,7 @@ public sealed class OutboundClusterBuilderTests
         Assert.Equal(TimeSpan.FromMilliseconds(30), cluster.ConnectTimeout);
         Assert.Equal(TimeSpan.FromSeconds(30), cluster.IdleTimeout);
         Assert.Equal(1, cluster.MaxRequestsPerConnection);
+        Assert.Equal(TimeSpan.FromMinutes(10), cluster.MaxConnectionDuration);
         Assert.Equal(new TcpKeepaliveConfig(3, TimeSpan.FromHours(2), TimeSpan.FromSeconds(75)), cluster.TcpKeepalive);
     }
 
