@@ -17,6 +17,9 @@ internal static class TelemetryTranslator
     /// <summary>Istio's built-in access log provider: Envoy's file access log to <c>/dev/stdout</c>.</summary>
     public const string EnvoyAccessLogProvider = "envoy";
 
+    /// <summary>Istio's built-in metrics provider.</summary>
+    public const string PrometheusProvider = "prometheus";
+
     public static TelemetryConfig Translate(PushContext push)
     {
         var config = Translate(push.Mesh);
@@ -128,11 +131,80 @@ internal static class TelemetryTranslator
             }
         }
 
-        if (spec.Metrics)
+        var overrides = new List<MetricOverrideConfig>();
+        foreach (var metrics in spec.Metrics)
         {
-            push.Warn(resource, "spec.metrics: metric overrides are not applied; Istio's standard metrics are always reported");
+            if (ForPrometheus(metrics, resource, push))
+            {
+                foreach (var entry in metrics.Overrides)
+                {
+                    if (entry.CustomMetric is null)
+                    {
+                        overrides.Add(MetricOverride(entry));
+                    }
+                }
+            }
+        }
+
+        if (overrides.Count > 0)
+        {
+            // Later (more specific) overrides win: the proxy applies the list in order.
+            config = config with { MetricOverrides = [.. config.MetricOverrides, .. overrides] };
         }
 
         return config;
     }
+
+    /// <summary>Whether a <c>metrics</c> entry is for the Prometheus provider (its own names, else the mesh's default metrics providers).</summary>
+    private static bool ForPrometheus(TelemetryMetrics metrics, IstioResource resource, PushContext push)
+    {
+        var providers = metrics.Providers.Count > 0 ? metrics.Providers : push.Mesh.DefaultMetricsProviders ?? [PrometheusProvider];
+        var prometheus = false;
+        foreach (var name in providers)
+        {
+            if (name == PrometheusProvider || push.Mesh.PrometheusProviders.Contains(name))
+            {
+                prometheus = true;
+            }
+            else
+            {
+                push.Warn(resource, $"spec.metrics.providers: {name} is not a Prometheus provider (the only metrics this sidecar exports); its overrides are not applied");
+            }
+        }
+
+        return prometheus;
+    }
+
+    private static MetricOverrideConfig MetricOverride(TelemetryMetricOverride entry)
+    {
+        var tags = new TagOverrideConfig[entry.TagOverrides.Count];
+        for (var i = 0; i < tags.Length; i++)
+        {
+            var tag = entry.TagOverrides[i];
+            tags[i] = tag.Operation == "REMOVE" ? new TagOverrideConfig(tag.Name, Remove: true, null) : new TagOverrideConfig(tag.Name, Remove: false, tag.Value);
+        }
+
+        var mode = entry.Mode switch
+        {
+            "CLIENT" => MetricReporterMode.Client,
+            "SERVER" => MetricReporterMode.Server,
+            _ => MetricReporterMode.ClientAndServer,
+        };
+        return new MetricOverrideConfig(IstioMetricFromName(entry.Metric), mode, entry.Disabled, [.. tags]);
+    }
+
+    private static IstioMetric IstioMetricFromName(string? name) => name switch
+    {
+        "REQUEST_COUNT" => IstioMetric.RequestCount,
+        "REQUEST_DURATION" => IstioMetric.RequestDuration,
+        "REQUEST_SIZE" => IstioMetric.RequestSize,
+        "RESPONSE_SIZE" => IstioMetric.ResponseSize,
+        "TCP_OPENED_CONNECTIONS" => IstioMetric.TcpOpenedConnections,
+        "TCP_CLOSED_CONNECTIONS" => IstioMetric.TcpClosedConnections,
+        "TCP_SENT_BYTES" => IstioMetric.TcpSentBytes,
+        "TCP_RECEIVED_BYTES" => IstioMetric.TcpReceivedBytes,
+        "GRPC_REQUEST_MESSAGES" => IstioMetric.GrpcRequestMessages,
+        "GRPC_RESPONSE_MESSAGES" => IstioMetric.GrpcResponseMessages,
+        _ => IstioMetric.AllMetrics,
+    };
 }

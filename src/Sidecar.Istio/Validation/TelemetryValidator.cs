@@ -1,5 +1,6 @@
 using System.Globalization;
 using Sidecar.Istio.Resources.Telemetry;
+using Sidecar.Model;
 
 namespace Sidecar.Istio.Validation;
 
@@ -16,6 +17,54 @@ internal static class TelemetryValidator
                     string.Create(CultureInfo.InvariantCulture, $"spec.tracing[{i}].randomSamplingPercentage"),
                     "must be between 0 and 100",
                     when: percentage is < 0 or > 100 || double.IsNaN(percentage));
+            }
+        }
+
+        for (var i = 0; i < spec.Metrics.Count; i++)
+        {
+            var overrides = spec.Metrics[i].Overrides;
+            for (var j = 0; j < overrides.Count; j++)
+            {
+                ValidateOverride(overrides[j], string.Create(CultureInfo.InvariantCulture, $"spec.metrics[{i}].overrides[{j}]"), report);
+            }
+        }
+    }
+
+    private static void ValidateOverride(TelemetryMetricOverride entry, string path, ValidationReport report)
+    {
+        if (entry.Metric is not null && entry.CustomMetric is not null)
+        {
+            report.Error(path + ".match", "only one of metric or customMetric may be set");
+        }
+        else if (entry.CustomMetric is not null)
+        {
+            report.Warning(path + ".match.customMetric", $"{entry.CustomMetric} is not a metric this sidecar reports (only Istio's standard metrics); override ignored");
+        }
+        else if (entry.Metric is "GRPC_REQUEST_MESSAGES" or "GRPC_RESPONSE_MESSAGES")
+        {
+            report.Warning(path + ".match.metric", $"{entry.Metric} is not reported by this sidecar (Istio only reports it with the gRPC stats filter); override has no effect");
+        }
+
+        foreach (var tag in entry.TagOverrides)
+        {
+            var field = $"{path}.tagOverrides.{tag.Name}";
+            report.Error(field, "tag name may not be empty", when: tag.Name.Length == 0);
+            if (tag.Operation == "REMOVE")
+            {
+                // Istio's own check: a value means nothing for a removed tag.
+                report.Error(field + ".value", "must not be set when operation is REMOVE", when: !string.IsNullOrEmpty(tag.Value));
+                continue;
+            }
+
+            if (string.IsNullOrEmpty(tag.Value))
+            {
+                report.Error(field + ".value", "must be set when operation is UPSERT");
+                continue;
+            }
+
+            if (MetricTagExpression.Parse(tag.Value).Source == MetricTagSource.Unsupported)
+            {
+                report.Warning(field + ".value", $"'{tag.Value}' is outside the attribute expressions this sidecar evaluates (a string literal, request.*, response.code, source.*, destination.*, xds.*); the tag reads \"unknown\"");
             }
         }
     }

@@ -45,4 +45,7 @@ public sealed record TelemetryConfig
 
     /// <summary>The collector spans are exported to; null: no tracing provider in the mesh config.</summary>
     public TracingProviderConfig? TracingProvider { get; init; }
+
+    /// <summary>Telemetry API <c>metrics</c> overrides for the Prometheus provider, mesh level first, workload level last (later entries win).</summary>
+    public EquatableArray<MetricOverrideConfig> MetricOverrides { get; init; }
 }

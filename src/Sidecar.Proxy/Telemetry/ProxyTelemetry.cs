@@ -9,7 +9,7 @@ using Sidecar.Proxy.Telemetry.Tracing;
 namespace Sidecar.Proxy.Telemetry;
 
 /// <summary>
-/// Wires telemetry into the data plane: one metrics registry (Istio's metrics and the sidecar's health figures),
+/// Wires telemetry into the data plane: the metrics (the sidecar's health figures, then Istio's standard metrics),
 /// the tracer and its exporter, the access log, the router's and TCP proxy's hooks, and the scrape endpoints.
 /// Settings follow each config push.
 /// </summary>
@@ -41,7 +41,7 @@ internal sealed class ProxyTelemetry : IAsyncDisposable
         tcp.ConnectionOpened += _tcpTelemetry.OnOpened;
         tcp.ConnectionClosed += _tcpTelemetry.OnClosed;
         _application = options.Telemetry.ApplicationMetrics is { } app ? new ApplicationMetricsScraper(app) : null;
-        new MetricsEndpoints(Registry, dataPlane, Settings, _application).Register(admin.Extensions, options);
+        new MetricsEndpoints(Registry, Metrics, dataPlane, Settings, _application).Register(admin.Extensions, options);
         dataPlane.Applied += OnApplied;
         if (dataPlane.Current is { } current)
         {
@@ -70,6 +70,7 @@ internal sealed class ProxyTelemetry : IAsyncDisposable
     private void OnApplied(DataPlaneSnapshot snapshot)
     {
         Settings.Apply(snapshot.Config.Mesh.Telemetry);
+        Metrics.Apply(snapshot.Config.Mesh.Telemetry.MetricOverrides);
         UpdatePropagation();
     }
 

@@ -130,8 +130,12 @@ internal sealed class RequestTelemetry : IRequestTelemetry
             principal = identity;
         }
 
-        var key = new HttpSeriesKey(state.Direction, state.Telemetry.Peer, service, principal, response.StatusCode, state.Flags, grpc, grpc ? GrpcStatus(context) : "", policy);
-        _metrics.RecordRequest(key, elapsed.TotalMilliseconds, requestBytes, responseBytes);
+        // One read of the families: the per-request tags and the recording agree even across a config push.
+        var families = _metrics.Families;
+        var expressions = families.Layout.RequestExpressions(state.Direction);
+        var tags = expressions.Length == 0 ? null : MetricTagEvaluator.Evaluate(expressions, context, state);
+        var key = new HttpSeriesKey(state.Direction, state.Telemetry.Peer, service, principal, response.StatusCode, state.Flags, grpc, grpc ? GrpcStatus(context) : "", policy, tags);
+        families.RecordRequest(key, elapsed.TotalMilliseconds, requestBytes, responseBytes);
         _tracer.Stop(context, state, service, requestBytes, responseBytes);
         if (_settings.AccessLog is { } accessLog)
         {

@@ -77,10 +77,74 @@ public sealed class IstioMetricsTests
         Assert.Matches("istio_request_duration_milliseconds_sum\\{[^}]*\\} 10", text);
     }
 
+    [Fact]
+    public async Task Telemetry_overrides_remove_a_tag_add_a_literal_one_and_disable_a_metric_for_one_reporter()
+    {
+        // Telemetry metrics.overrides: REMOVE for both reporters takes the label out of the family; UPSERT of a new
+        // tag adds it; REQUEST_COUNT disabled for CLIENT leaves only the destination reporter's count.
+        _metrics.Apply(
+        [
+            new MetricOverrideConfig(IstioMetric.AllMetrics, MetricReporterMode.ClientAndServer, null,
+                [new TagOverrideConfig("destination_canonical_revision", true, null), new TagOverrideConfig("team", false, "'payments'")]),
+            new MetricOverrideConfig(IstioMetric.RequestCount, MetricReporterMode.Client, true, []),
+            new MetricOverrideConfig(IstioMetric.ResponseSize, MetricReporterMode.Server, null, [new TagOverrideConfig("response_code", true, null)]),
+        ]);
+        var outbound = new HttpSeriesKey(RequestDirection.Outbound, WorkloadLabels.Unknown, ServiceLabels.Unknown, "unknown", 200, ResponseFlags.None, false, "", SecurityPolicy.Unknown);
+
+        _metrics.RecordRequest(outbound, 3, 0, 10);
+        _metrics.RecordRequest(outbound with { Direction = RequestDirection.Inbound }, 3, 0, 10);
+
+        var text = await ScrapeAsync();
+        Assert.DoesNotContain("destination_canonical_revision", text, StringComparison.Ordinal);
+        Assert.DoesNotMatch("istio_requests_total\\{reporter=\"source\"", text);
+        Assert.Matches("istio_requests_total\\{reporter=\"destination\",[^}]*response_code=\"200\"[^}]*,team=\"payments\"\\} 1", text);
+        Assert.Matches("istio_request_duration_milliseconds_count\\{reporter=\"source\",[^}]*,team=\"payments\"\\} 1", text);
+        // Removed for one reporter only: the family keeps the label, empty (absent to Prometheus) for that reporter.
+        Assert.Matches("istio_response_bytes_count\\{reporter=\"destination\",[^}]*response_code=\"\"[^}]*\\} 1", text);
+        Assert.Matches("istio_response_bytes_count\\{reporter=\"source\",[^}]*response_code=\"200\"[^}]*\\} 1", text);
+    }
+
+    [Fact]
+    public async Task A_metric_disabled_for_both_reporters_is_not_exported_and_clearing_the_overrides_brings_it_back()
+    {
+        var key = new HttpSeriesKey(RequestDirection.Inbound, WorkloadLabels.Unknown, ServiceLabels.Unknown, "unknown", 200, ResponseFlags.None, false, "", SecurityPolicy.None);
+        _metrics.Apply([new MetricOverrideConfig(IstioMetric.RequestSize, MetricReporterMode.ClientAndServer, true, [])]);
+        _metrics.RecordRequest(key, 3, 5, 10);
+        Assert.DoesNotContain("istio_request_bytes", await ScrapeAsync(), StringComparison.Ordinal);
+
+        _metrics.Apply([]);
+        _metrics.RecordRequest(key, 3, 5, 10);
+
+        var text = await ScrapeAsync();
+        Assert.Matches("istio_request_bytes_count\\{reporter=\"destination\",[^}]*\\} 1", text);
+        // New families start from zero, as Envoy's stats do when the stats filter config changes.
+        Assert.Matches("istio_requests_total\\{reporter=\"destination\",[^}]*\\} 1", text);
+    }
+
+    [Fact]
+    public async Task Per_request_tag_values_make_distinct_series_and_sanitized_names()
+    {
+        _metrics.Apply([new MetricOverrideConfig(IstioMetric.RequestCount, MetricReporterMode.ClientAndServer, null, [new TagOverrideConfig("request.host", false, "request.host")])]);
+        var expressions = _metrics.Families.Layout.RequestExpressions(RequestDirection.Outbound);
+        Assert.Equal([new MetricTagExpression(MetricTagSource.RequestHost, "request.host")], expressions);
+        var key = new HttpSeriesKey(RequestDirection.Outbound, WorkloadLabels.Unknown, ServiceLabels.Unknown, "unknown", 200, ResponseFlags.None, false, "", SecurityPolicy.Unknown);
+
+        _metrics.RecordRequest(key with { Tags = new RequestTagValues(["reviews:9080"]) }, 1, 0, 0);
+        _metrics.RecordRequest(key with { Tags = new RequestTagValues(["reviews:9080"]) }, 1, 0, 0);
+        _metrics.RecordRequest(key with { Tags = new RequestTagValues(["ratings:9080"]) }, 1, 0, 0);
+
+        Assert.Equal(2, _metrics.HttpSeriesCount);
+        var text = await ScrapeAsync();
+        // Envoy's Prometheus output turns characters outside [a-zA-Z0-9_] into '_'.
+        Assert.Matches("istio_requests_total\\{[^}]*,request_host=\"reviews:9080\"\\} 2", text);
+        Assert.Matches("istio_requests_total\\{[^}]*,request_host=\"ratings:9080\"\\} 1", text);
+    }
+
     private async Task<string> ScrapeAsync()
     {
         using var stream = new MemoryStream();
         await _registry.CollectAndExportAsTextAsync(stream);
+        await _metrics.ExportAsTextAsync(stream, CancellationToken.None);
         return Encoding.UTF8.GetString(stream.ToArray());
     }
 

@@ -48,6 +48,8 @@ internal static class MeshConfigReader
             TracingSampling = mesh.Object("defaultConfig")?.Object("tracing")?.Double("sampling"),
             TracingProviders = TracingProviders(mesh.ObjectList("extensionProviders")),
             DefaultTracingProviders = mesh.Object("defaultProviders")?.StringList("tracing") ?? [],
+            PrometheusProviders = PrometheusProviders(mesh.ObjectList("extensionProviders")),
+            DefaultMetricsProviders = mesh.Object("defaultProviders")?.StringList("metrics"),
             UntypedFields = mesh.UnreadKeys(),
         };
         return result;
@@ -81,6 +83,20 @@ internal static class MeshConfigReader
                     Port = zipkin.Int32("port") ?? 0,
                     Path = NonEmpty(zipkin.String("path")) ?? "/api/v2/spans",
                 });
+            }
+        }
+
+        return result;
+    }
+
+    private static List<string> PrometheusProviders(IReadOnlyList<YamlObject>? providers)
+    {
+        var result = new List<string>();
+        foreach (var provider in providers ?? [])
+        {
+            if (provider.Has("prometheus") && provider.String("name") is { Length: > 0 } name)
+            {
+                result.Add(name);
             }
         }
 

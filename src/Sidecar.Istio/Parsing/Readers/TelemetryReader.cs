@@ -4,8 +4,7 @@ using Sidecar.Istio.Resources.Telemetry;
 namespace Sidecar.Istio.Parsing.Readers;
 
 /// <summary>
-/// Reads a <c>Telemetry</c> spec strictly. <c>metrics</c> overrides are accepted but not applied (the standard
-/// metrics are always on), which the translation reports as a warning.
+/// Reads a <c>Telemetry</c> spec strictly (<c>targetRef</c>s, which only gateways and waypoints use, are skipped).
 /// </summary>
 internal static class TelemetryReader
 {
@@ -39,11 +38,56 @@ internal static class TelemetryReader
             tracing.Add(new TelemetryTracing(providers, percentage, disable));
         }
 
-        var metrics = spec.Has("metrics");
-        spec.Ignore("metrics", "targetRef", "targetRefs");
+        var metrics = new List<TelemetryMetrics>();
+        foreach (var item in spec.ObjectList("metrics") ?? [])
+        {
+            var providers = Providers(item);
+            var overrides = new List<TelemetryMetricOverride>();
+            foreach (var entry in item.ObjectList("overrides") ?? [])
+            {
+                overrides.Add(Override(entry));
+            }
+
+            // reportingInterval only paces push-based providers (Stackdriver); Prometheus is scraped.
+            item.Ignore("reportingInterval");
+            item.RejectUnknownFields();
+            metrics.Add(new TelemetryMetrics(providers, overrides));
+        }
+
+        spec.Ignore("targetRef", "targetRefs");
         spec.RejectUnknownFields();
         return new TelemetrySpec { Selector = selector, AccessLogging = accessLogging, Tracing = tracing, Metrics = metrics };
     }
+
+    private static TelemetryMetricOverride Override(YamlObject entry)
+    {
+        string? metric = null, customMetric = null, mode = null;
+        if (entry.Object("match") is { } match)
+        {
+            metric = match.Enum("metric", MetricNames);
+            customMetric = match.String("customMetric");
+            mode = match.Enum("mode", "CLIENT_AND_SERVER", "CLIENT", "SERVER");
+            match.RejectUnknownFields();
+        }
+
+        var tags = new List<TelemetryTagOverride>();
+        foreach (var (name, tag) in entry.ObjectMap("tagOverrides") ?? [])
+        {
+            tags.Add(new TelemetryTagOverride(name, tag.Enum("operation", "UPSERT", "REMOVE"), tag.String("value")));
+            tag.RejectUnknownFields();
+        }
+
+        var disabled = entry.Bool("disabled");
+        entry.RejectUnknownFields();
+        return new TelemetryMetricOverride(metric, customMetric, mode, disabled, tags);
+    }
+
+    /// <summary>Istio's <c>MetricSelector.IstioMetric</c> values.</summary>
+    internal static readonly string[] MetricNames =
+    [
+        "ALL_METRICS", "REQUEST_COUNT", "REQUEST_DURATION", "REQUEST_SIZE", "RESPONSE_SIZE", "TCP_OPENED_CONNECTIONS",
+        "TCP_CLOSED_CONNECTIONS", "TCP_SENT_BYTES", "TCP_RECEIVED_BYTES", "GRPC_REQUEST_MESSAGES", "GRPC_RESPONSE_MESSAGES",
+    ];
 
     private static List<string> Providers(YamlObject item)
     {

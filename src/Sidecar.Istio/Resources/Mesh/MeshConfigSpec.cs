@@ -56,6 +56,12 @@ public sealed record MeshConfigSpec : IstioSpec
     /// <summary><c>defaultProviders.tracing</c>: the provider names used when no Telemetry resource says otherwise.</summary>
     public IReadOnlyList<string> DefaultTracingProviders { get; init; } = [];
 
+    /// <summary>The names of <c>extensionProviders</c> entries of kind <c>prometheus</c> (Istio also has a built-in one named <c>prometheus</c>).</summary>
+    public IReadOnlyList<string> PrometheusProviders { get; init; } = [];
+
+    /// <summary><c>defaultProviders.metrics</c>; null when unset, which Istio reads as the built-in <c>prometheus</c>.</summary>
+    public IReadOnlyList<string>? DefaultMetricsProviders { get; init; }
+
     /// <summary>Top-level keys present but not typed here (kept for diagnostics).</summary>
     public IReadOnlyList<string> UntypedFields { get; init; } = [];
 }

@@ -13,12 +13,23 @@ public sealed record TelemetrySpec : IstioSpec
 
     public IReadOnlyList<TelemetryTracing> Tracing { get; init; } = [];
 
-    /// <summary>Whether the resource has <c>metrics</c> overrides (accepted, not applied).</summary>
-    public bool Metrics { get; init; }
+    public IReadOnlyList<TelemetryMetrics> Metrics { get; init; } = [];
 }
 
 /// <summary>One <c>accessLogging</c> entry: <c>providers[].name</c> and <c>disabled</c>.</summary>
 public sealed record TelemetryAccessLogging(IReadOnlyList<string> Providers, bool? Disabled);
+
+/// <summary>One <c>metrics</c> entry: <c>providers[].name</c> (none: the mesh's default metrics providers) and its <c>overrides</c>.</summary>
+public sealed record TelemetryMetrics(IReadOnlyList<string> Providers, IReadOnlyList<TelemetryMetricOverride> Overrides);
+
+/// <summary>
+/// One <c>overrides</c> entry: <c>match.metric</c> (an <c>IstioMetric</c> name, default ALL_METRICS) or
+/// <c>match.customMetric</c>, <c>match.mode</c> (CLIENT_AND_SERVER, CLIENT, SERVER), <c>disabled</c> and <c>tagOverrides</c>.
+/// </summary>
+public sealed record TelemetryMetricOverride(string? Metric, string? CustomMetric, string? Mode, bool? Disabled, IReadOnlyList<TelemetryTagOverride> TagOverrides);
+
+/// <summary>A <c>tagOverrides</c> entry: the tag name, <c>operation</c> (UPSERT, the default, or REMOVE) and <c>value</c> (a CEL expression).</summary>
+public sealed record TelemetryTagOverride(string Name, string? Operation, string? Value);
 
 /// <summary>One <c>tracing</c> entry: <c>providers[].name</c>, <c>randomSamplingPercentage</c>, <c>disableSpanReporting</c>.</summary>
 public sealed record TelemetryTracing(IReadOnlyList<string> Providers, double? RandomSamplingPercentage, bool? DisableSpanReporting);

@@ -13,13 +13,15 @@ internal sealed class MetricsEndpoints
     private const string PrometheusContentType = "text/plain; version=0.0.4; charset=utf-8";
     private static readonly byte[] NewLine = "\n"u8.ToArray();
     private readonly CollectorRegistry _registry;
+    private readonly IstioMetrics _istio;
     private readonly DataPlane _dataPlane;
     private readonly TelemetrySettings _settings;
     private readonly ApplicationMetricsScraper? _application;
 
-    public MetricsEndpoints(CollectorRegistry registry, DataPlane dataPlane, TelemetrySettings settings, ApplicationMetricsScraper? application)
+    public MetricsEndpoints(CollectorRegistry registry, IstioMetrics istio, DataPlane dataPlane, TelemetrySettings settings, ApplicationMetricsScraper? application)
     {
         _registry = registry;
+        _istio = istio;
         _dataPlane = dataPlane;
         _settings = settings;
         _application = application;
@@ -39,7 +41,13 @@ internal sealed class MetricsEndpoints
     private async Task PrometheusAsync(HttpContext context)
     {
         context.Response.ContentType = PrometheusContentType;
+        await WriteSidecarMetricsAsync(context).ConfigureAwait(false);
+    }
+
+    private async Task WriteSidecarMetricsAsync(HttpContext context)
+    {
         await _registry.CollectAndExportAsTextAsync(context.Response.Body, context.RequestAborted).ConfigureAwait(false);
+        await _istio.ExportAsTextAsync(context.Response.Body, context.RequestAborted).ConfigureAwait(false);
     }
 
     private async Task MergedAsync(HttpContext context)
@@ -47,7 +55,7 @@ internal sealed class MetricsEndpoints
         // Scrape the application first, so a slow one cannot hold a half-written response.
         var application = _application is null ? null : await _application.ScrapeAsync(context.RequestAborted).ConfigureAwait(false);
         context.Response.ContentType = PrometheusContentType;
-        await _registry.CollectAndExportAsTextAsync(context.Response.Body, context.RequestAborted).ConfigureAwait(false);
+        await WriteSidecarMetricsAsync(context).ConfigureAwait(false);
         if (application is { Length: > 0 })
         {
             await context.Response.Body.WriteAsync(NewLine, context.RequestAborted).ConfigureAwait(false);

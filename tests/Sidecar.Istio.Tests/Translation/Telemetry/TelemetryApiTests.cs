@@ -85,7 +85,7 @@ public sealed class TelemetryApiTests
     }
 
     [Fact]
-    public void DisableSpanReporting_turns_tracing_off_and_unknown_providers_and_metrics_overrides_are_warned_about()
+    public void DisableSpanReporting_turns_tracing_off_and_unknown_providers_are_warned_about()
     {
         var result = Translate(Bookinfo.All(Bookinfo.Services, Providers, """
             apiVersion: telemetry.istio.io/v1
@@ -94,16 +94,12 @@ public sealed class TelemetryApiTests
             spec:
               accessLogging: [{providers: [{name: stackdriver}]}]
               tracing: [{disableSpanReporting: true}]
-              metrics:
-              - providers: [{name: prometheus}]
-                overrides: [{disabled: true}]
             """));
 
         Assert.True(result.IsValid);
         Assert.False(result.Config!.Mesh.Telemetry.EnableTracing);
         Assert.Equal("", result.Config.Mesh.Telemetry.AccessLogFile);
         Assert.Contains(result.Warnings, w => w.Contains("Telemetry default/quiet", StringComparison.Ordinal) && w.Contains("stackdriver", StringComparison.Ordinal));
-        Assert.Contains(result.Warnings, w => w.Contains("spec.metrics", StringComparison.Ordinal));
     }
 
     [Fact]
