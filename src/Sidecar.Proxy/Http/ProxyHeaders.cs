@@ -8,6 +8,9 @@ internal static class ProxyHeaders
     public const string UpstreamServiceTime = "x-envoy-upstream-service-time";
     public const string Overloaded = "x-envoy-overloaded";
 
+    /// <summary>The path (with query) as received, sent upstream when a route rewrites it (Envoy's router does the same).</summary>
+    public const string OriginalPath = "x-envoy-original-path";
+
     /// <summary>The response flags of a response the sidecar shaped (a local reply, an injected delay, a retry limit).</summary>
     public const string ResponseFlags = "x-envoy-response-flags";
     public const string Server = "server";

@@ -58,6 +58,9 @@ internal sealed class ProxyTransformer : HttpTransformer
         if (path is not null)
         {
             proxyRequest.RequestUri = RequestUtilities.MakeDestinationAddress(destinationPrefix, new PathString(path), request.QueryString);
+            proxyRequest.Headers.Remove(ProxyHeaders.OriginalPath);
+            proxyRequest.Headers.TryAddWithoutValidation(ProxyHeaders.OriginalPath, request.Path.Value + request.QueryString.Value);
+            state.RewrittenPath = path;
         }
     }
 

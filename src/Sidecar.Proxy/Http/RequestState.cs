@@ -85,6 +85,9 @@ internal sealed class RequestState : IResettable
     /// <summary>The CORS filter answered the request as a preflight (Envoy's detail <c>cors_response</c>).</summary>
     public bool CorsPreflight { get; set; }
 
+    /// <summary>The path the route rewrote the request to (without query), or null: what Envoy's <c>:path</c> reads after the router.</summary>
+    public string? RewrittenPath { get; set; }
+
     /// <summary>A <c>Set-Cookie</c> value a cookie hash policy generated for this request, or null.</summary>
     public string? SetCookie { get; set; }
 
@@ -172,6 +175,7 @@ internal sealed class RequestState : IResettable
         RouteDeadline = long.MaxValue;
         Body = null;
         SetCookie = null;
+        RewrittenPath = null;
         AccessDenied = false;
         JwtFailure = null;
         Cors = null;

@@ -226,7 +226,7 @@ internal sealed class RequestTelemetry : IRequestTelemetry
         {
             StartTime = _time.GetUtcNow() - elapsed,
             Method = request.Method,
-            Path = headers.TryGetValue("x-envoy-original-path", out var originalPath) ? originalPath.ToString() : request.Path.Value,
+            Path = state.RewrittenPath is null && headers.TryGetValue(ProxyHeaders.OriginalPath, out var originalPath) ? originalPath.ToString() : request.Path.Value,
             Query = request.QueryString.Value,
             Protocol = request.Protocol,
             ResponseCode = context.Response.StatusCode,
@@ -248,7 +248,7 @@ internal sealed class RequestTelemetry : IRequestTelemetry
             DownstreamRemotePort = connection.RemotePort,
             RouteName = state.Route?.Config.Name,
             Attempts = state.Endpoint is null ? 0 : state.Retries + 1,
-            RequestHeaderValues = custom?.CaptureRequestHeaders(request),
+            RequestHeaderValues = custom?.CaptureRequestHeaders(request, state.RewrittenPath),
             ResponseHeaderValues = custom?.CaptureResponseHeaders(context.Response),
         };
     }

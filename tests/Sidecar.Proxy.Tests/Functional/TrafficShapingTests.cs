@@ -78,7 +78,7 @@ public sealed class TrafficShapingTests
     }
 
     [Fact]
-    public async Task Prefix_and_authority_rewrite()
+    public async Task Prefix_and_authority_rewrite_sends_the_original_path_as_x_envoy_original_path()
     {
         await using var backend = await TestBackend.StartAsync("ratings");
         var cluster = Cluster("ratings", 9080, null, Endpoint(backend));
@@ -95,6 +95,8 @@ public sealed class TrafficShapingTests
         Assert.Equal("/api/ratings/7", received.Path);
         Assert.Equal("?full=1", received.Query);
         Assert.Equal("ratings.internal", received.Host);
+        // Envoy's router: a rewritten route carries the path as received (with its query) upstream.
+        Assert.Equal("/v1/ratings/7?full=1", received.Headers["x-envoy-original-path"]);
     }
 
     [Fact]

@@ -97,7 +97,16 @@ public sealed class CustomAccessLogFormatTests
         Assert.True(AccessLogTemplate.IsJsonObject("""{"code": "%RESPONSE_CODE%"}"""));
     }
 
-    private static string Format(string format, AccessLogEncoding encoding, Action<HttpRequest>? configure = null)
+    [Fact]
+    public void After_a_rewrite_PATH_is_the_rewritten_path_and_x_envoy_original_path_the_received_one()
+    {
+        // Istio's default format logs %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%: the path as received when a route rewrote it.
+        var line = Format("%REQ(:PATH)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%", AccessLogEncoding.Text, rewrittenPath: "/api/1");
+
+        Assert.Equal("/api/1?v=2 /ratings/1?v=2\n", line);
+    }
+
+    private static string Format(string format, AccessLogEncoding encoding, Action<HttpRequest>? configure = null, string? rewrittenPath = null)
     {
         var template = AccessLogTemplate.Parse(format, encoding, out var error) ?? throw new InvalidOperationException(error);
         var custom = new CustomAccessLogFormat(template);
@@ -110,7 +119,7 @@ public sealed class CustomAccessLogFormatTests
         context.Response.Headers["x-envoy-upstream-service-time"] = "7";
         var entry = Entry with
         {
-            RequestHeaderValues = custom.CaptureRequestHeaders(context.Request),
+            RequestHeaderValues = custom.CaptureRequestHeaders(context.Request, rewrittenPath),
             ResponseHeaderValues = custom.CaptureResponseHeaders(context.Response),
         };
 

@@ -43,8 +43,11 @@ internal sealed class CustomAccessLogFormat
         _responseHeaders = [.. response];
     }
 
-    /// <summary>The values of the request headers the format names (pseudo-headers included), or null when it names none.</summary>
-    public string?[]? CaptureRequestHeaders(HttpRequest request)
+    /// <summary>
+    /// The values of the request headers the format names (pseudo-headers included), or null when it names none.
+    /// <c>:path</c> is the path after a route's rewrite, as Envoy logs it (the original is <c>x-envoy-original-path</c>).
+    /// </summary>
+    public string?[]? CaptureRequestHeaders(HttpRequest request, string? rewrittenPath = null)
     {
         if (_requestHeaders.Length == 0)
         {
@@ -56,7 +59,8 @@ internal sealed class CustomAccessLogFormat
         {
             values[i] = _requestHeaders[i] switch
             {
-                ":path" => request.Path.Value + request.QueryString.Value,
+                ":path" => (rewrittenPath ?? request.Path.Value) + request.QueryString.Value,
+                ProxyHeaders.OriginalPath when rewrittenPath is not null => request.Path.Value + request.QueryString.Value,
                 ":method" => request.Method,
                 ":authority" or "host" => request.Host.Value,
                 ":scheme" => request.Scheme,
