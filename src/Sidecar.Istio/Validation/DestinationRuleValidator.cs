@@ -62,6 +62,7 @@ internal static class DestinationRuleValidator
         ValidateOutlierDetection(policy.OutlierDetection, $"{path}.outlierDetection", report);
         ValidateConnectionPool(policy.ConnectionPool, $"{path}.connectionPool", report);
         ValidateLoadBalancer(policy.LoadBalancer, $"{path}.loadBalancer", report);
+        LocalityLbSettingValidator.Validate(policy.LoadBalancer?.LocalityLbSetting, policy.OutlierDetection is not null, $"{path}.loadBalancer.localityLbSetting", report);
         ValidateTls(policy.Tls, $"{path}.tls", report);
         for (var i = 0; i < policy.PortLevelSettings.Count; i++)
         {
@@ -85,6 +86,7 @@ internal static class DestinationRuleValidator
             ValidateOutlierDetection(pls.OutlierDetection, $"{plsPath}.outlierDetection", report);
             ValidateConnectionPool(pls.ConnectionPool, $"{plsPath}.connectionPool", report);
             ValidateLoadBalancer(pls.LoadBalancer, $"{plsPath}.loadBalancer", report);
+            LocalityLbSettingValidator.Validate(pls.LoadBalancer?.LocalityLbSetting, pls.OutlierDetection is not null, $"{plsPath}.loadBalancer.localityLbSetting", report);
             ValidateTls(pls.Tls, $"{plsPath}.tls", report);
         }
     }
@@ -181,11 +183,6 @@ internal static class DestinationRuleValidator
                 report.Error($"{path}.consistentHash.maglev.tableSize", "tableSize must be less than 5000011 for maglev", table >= 5000011);
                 report.Error($"{path}.consistentHash.maglev.tableSize", "tableSize must be a prime number for maglev", table != 0 && !IsPrime(table));
             }
-        }
-
-        if (lb.HasLocalityLbSetting)
-        {
-            report.Warning($"{path}.localityLbSetting", "locality load balancing is not applied by this sidecar");
         }
 
         if (lb.WarmupDuration is not null || lb.WarmupMinimumPercent is not null || lb.WarmupAggression is not null)

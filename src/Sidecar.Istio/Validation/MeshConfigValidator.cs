@@ -21,6 +21,8 @@ internal static class MeshConfigValidator
             report.Check("data.mesh.defaultHttpRetryPolicy.perTryTimeout", CommonRules.Duration(retry.PerTryTimeout));
         }
 
+        // The mesh setting applies to destinations whose own rules set outlier detection: no warning without it here.
+        LocalityLbSettingValidator.Validate(mesh.LocalityLbSetting, hasOutlierDetection: true, "data.mesh.localityLbSetting", report);
         report.Error("data.mesh.defaultConfig.tracing.sampling", "sampling must be between 0.0 and 100.0", mesh.TracingSampling is < 0 or > 100);
         for (var i = 0; i < mesh.TracingProviders.Count; i++)
         {

@@ -145,11 +145,6 @@ internal static class VirtualServiceValidator
             ValidateCors(cors, $"{path}.corsPolicy", report);
         }
 
-        if (http.Retries?.RetryRemoteLocalities == true)
-        {
-            report.Warning($"{path}.retries.retryRemoteLocalities", "not applied by this sidecar (no locality-aware load balancing)");
-        }
-
         if (http.Fault is { } fault)
         {
             ValidateFault(fault, $"{path}.fault", report);

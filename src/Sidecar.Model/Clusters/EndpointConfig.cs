@@ -29,6 +29,12 @@ public sealed record EndpointConfig
     /// <summary><c>region/zone/subzone</c>, or null.</summary>
     public string? Locality { get; init; }
 
+    /// <summary>Envoy's <c>LocalityLbEndpoints.priority</c>: 0 is used first; lower levels take the share of traffic the ones above cannot (locality failover).</summary>
+    public int Priority { get; init; }
+
+    /// <summary>Envoy's <c>LocalityLbEndpoints.load_balancing_weight</c> of the endpoint's locality (locality-weighted balancing, Istio's <c>distribute</c>); null when not weighted by locality.</summary>
+    public int? LocalityWeight { get; init; }
+
     /// <summary>The workload's service account, for the SPIFFE SAN expected under mTLS.</summary>
     public string? ServiceAccount { get; init; }
 

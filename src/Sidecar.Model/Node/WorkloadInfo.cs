@@ -29,6 +29,9 @@ public sealed record WorkloadInfo
     /// <summary>INSTANCE_IP(s).</summary>
     public EquatableArray<string> InstanceIps { get; init; }
 
+    /// <summary>Where the workload runs, <c>region/zone/subzone</c> (Envoy's node locality); empty when unknown.</summary>
+    public string Locality { get; init; } = "";
+
     public string TrustDomain { get; init; } = "cluster.local";
 
     /// <summary>Istio's canonical service: label <c>service.istio.io/canonical-name</c>, else <c>app</c>, else the workload name.</summary>

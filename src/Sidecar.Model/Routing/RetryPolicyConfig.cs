@@ -84,6 +84,9 @@ public sealed record RetryPolicyConfig
     /// <summary>Envoy's <c>previous_hosts</c> retry host predicate: prefer an endpoint not yet tried.</summary>
     public bool RetryOtherHosts { get; init; } = true;
 
+    /// <summary>Envoy's <c>previous_priorities</c> retry priority (Istio's <c>retryRemoteLocalities</c>): a retry avoids the priority levels already tried.</summary>
+    public bool RetryOtherPriorities { get; init; }
+
     /// <summary>Envoy's <c>host_selection_retry_max_attempts</c> (Istio sets 5).</summary>
     public int HostSelectionRetryMaxAttempts { get; init; } = 5;
 

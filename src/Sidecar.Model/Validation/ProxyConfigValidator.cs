@@ -98,6 +98,16 @@ public static class ProxyConfigValidator
             {
                 errors.Add(new(null, resource, $"endpoints[{i}].weight", "must be positive"));
             }
+
+            if (endpoint.Priority < 0)
+            {
+                errors.Add(new(null, resource, $"endpoints[{i}].priority", "must not be negative"));
+            }
+
+            if (endpoint.LocalityWeight is <= 0)
+            {
+                errors.Add(new(null, resource, $"endpoints[{i}].load_balancing_weight", "must be positive"));
+            }
         }
     }
 

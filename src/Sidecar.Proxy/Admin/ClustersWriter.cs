@@ -37,7 +37,7 @@ internal static class ClustersWriter
                 text.Append(prefix).Append("::zone::").Append(zone).Append('\n');
                 text.Append(prefix).Append("::sub_zone::").Append(subzone).Append('\n');
                 text.Append(prefix).Append("::canary::false\n");
-                text.Append(prefix).Append("::priority::0\n");
+                Line(text, prefix, "priority", endpoint.Config.Priority);
             }
         }
 
@@ -86,6 +86,17 @@ internal static class ClustersWriter
 
                     json.WriteEndObject();
                     json.WriteNumber("weight", endpoint.Weight);
+                    json.WriteNumber("priority", endpoint.Config.Priority);
+                    if (endpoint.Config.Locality is { } locality)
+                    {
+                        var (region, zone, subzone) = SplitLocality(locality);
+                        json.WriteStartObject("locality");
+                        json.WriteString("region", region);
+                        json.WriteString("zone", zone);
+                        json.WriteString("sub_zone", subzone);
+                        json.WriteEndObject();
+                    }
+
                     if (endpoint.Config.Labels.Count > 0)
                     {
                         json.WriteStartObject("labels");

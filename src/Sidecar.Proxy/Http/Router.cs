@@ -275,7 +275,7 @@ internal sealed partial class Router
         string destination;
         var endpoint = cluster.IsOriginalDestination
             ? null
-            : cluster.PickEndpoint(hash, _random, state.TriedEndpoints, retry?.Config.RetryOtherHosts == true ? retry.Config.HostSelectionRetryMaxAttempts : 1);
+            : cluster.PickEndpoint(hash, _random, state.TriedEndpoints, retry?.Config.RetryOtherHosts == true ? retry.Config.HostSelectionRetryMaxAttempts : 1, retry?.Config.RetryOtherPriorities == true);
         if (endpoint is not null)
         {
             destination = endpoint.DestinationPrefix;

@@ -128,9 +128,10 @@ internal sealed partial class ClusterState : IDisposable
     /// <summary>
     /// Picks an endpoint with the cluster's balancer among eligible endpoints (all of them in panic mode, when
     /// fewer than the panic threshold are healthy). <paramref name="avoid"/> is Envoy's previous_hosts predicate:
-    /// re-pick up to <paramref name="maxAttempts"/> times to land on an endpoint not tried yet.
+    /// re-pick up to <paramref name="maxAttempts"/> times to land on an endpoint not tried yet; with
+    /// <paramref name="avoidPriorities"/> (previous_priorities) the tried endpoints' priority levels are avoided too.
     /// </summary>
-    public EndpointState? PickEndpoint(ulong? hash, Random random, ReadOnlySpan<EndpointState?> avoid = default, int maxAttempts = 1)
+    public EndpointState? PickEndpoint(ulong? hash, Random random, ReadOnlySpan<EndpointState?> avoid = default, int maxAttempts = 1, bool avoidPriorities = false)
     {
         var set = Endpoints;
         if (set.All.Length == 0)
@@ -138,11 +139,20 @@ internal sealed partial class ClusterState : IDisposable
             return null;
         }
 
-        ReadOnlySpan<EndpointState> eligible = set.Eligible(_time.GetTimestamp());
         var threshold = Config.HealthyPanicThresholdPercent ?? 50;
-        if (threshold > 0 && eligible.Length * 100 < threshold * set.All.Length)
+        ReadOnlySpan<EndpointState> eligible;
+        if (set.Levels is not null)
         {
-            eligible = set.All;
+            // Locality failover or distribute: a priority level and locality first, then the balancer within it.
+            eligible = set.Availability(_time.GetTimestamp()).Candidates(random, threshold, avoidPriorities ? avoid : default);
+        }
+        else
+        {
+            eligible = set.Eligible(_time.GetTimestamp());
+            if (threshold > 0 && eligible.Length * 100 < threshold * set.All.Length)
+            {
+                eligible = set.All;
+            }
         }
 
         if (eligible.IsEmpty)

@@ -39,6 +39,10 @@ internal static class RunCommand
         });
         var serviceAccount = new Option<string?>("--service-account") { Description = "The workload's service account [env SERVICE_ACCOUNT; default: default]." };
         var instanceIp = AddressOption("--instance-ip", "The pod's IP [env INSTANCE_IP].", null);
+        var locality = new Option<string?>("--locality")
+        {
+            Description = "Where the workload runs, region/zone/subzone, for locality load balancing [pod label topology.istio.io/locality or istio-locality, dots for slashes; else topology.kubernetes.io/region, topology.kubernetes.io/zone and topology.istio.io/subzone labels].",
+        };
         var clusterId = new Option<string?>("--cluster-id") { Description = "Istio cluster id [env ISTIO_META_CLUSTER_ID; default: Kubernetes]." };
         var trustDomain = new Option<string>("--trust-domain") { Description = "SPIFFE trust domain.", DefaultValueFactory = _ => "cluster.local" };
         var trafficPolicy = new Option<string?>("--outbound-traffic-policy")
@@ -69,7 +73,7 @@ internal static class RunCommand
         var command = new Command("run", "Run the sidecar in front of a workload, configured from a directory of Istio YAML.")
         {
             config, bind, outboundPort, inboundPort, adminPort, statusPort, healthPort, statsPort,
-            ns, podName, workload, labels, serviceAccount, instanceIp, clusterId, trustDomain,
+            ns, podName, workload, labels, serviceAccount, instanceIp, locality, clusterId, trustDomain,
             trafficPolicy, drain, detection, otlpEndpoint, otlpProtocol, zipkinEndpoint, sampling, accessLog, accessLogEncoding, appMetrics, logLevel,
         };
         var identity = new IdentityOptions();
@@ -88,7 +92,7 @@ internal static class RunCommand
                 StatusPort = parse.GetValue(statusPort),
                 HealthPort = parse.GetValue(healthPort),
                 StatsPort = parse.GetValue(statsPort),
-                Workload = BuildWorkload(parse, environment, ns, podName, workload, labels, serviceAccount, instanceIp, clusterId, trustDomain),
+                Workload = BuildWorkload(parse, environment, ns, podName, workload, labels, serviceAccount, instanceIp, locality, clusterId, trustDomain),
                 OutboundTrafficPolicy = parse.GetValue(trafficPolicy) switch
                 {
                     "ALLOW_ANY" => OutboundTrafficPolicy.AllowAny,
@@ -131,6 +135,7 @@ internal static class RunCommand
         Option<string?> labels,
         Option<string?> serviceAccount,
         Option<string?> instanceIp,
+        Option<string?> locality,
         Option<string?> clusterId,
         Option<string> trustDomain)
     {
@@ -147,8 +152,28 @@ internal static class RunCommand
             ServiceAccount = parse.GetValue(serviceAccount) ?? environment.ServiceAccount ?? "default",
             ClusterId = parse.GetValue(clusterId) ?? environment.ClusterId ?? "Kubernetes",
             InstanceIps = ip is null ? default : [ip],
+            Locality = parse.GetValue(locality) ?? LocalityFromLabels(workloadLabels),
             TrustDomain = parse.GetRequiredValue(trustDomain),
         };
+    }
+
+    /// <summary>Istio's locality labels on the pod: the whole locality (dots standing for slashes), else its parts.</summary>
+    private static string LocalityFromLabels(Labels labels)
+    {
+        if ((labels["topology.istio.io/locality"] ?? labels["istio-locality"]) is { Length: > 0 } dotted)
+        {
+            return dotted.Replace('.', '/');
+        }
+
+        var region = labels["topology.kubernetes.io/region"];
+        if (string.IsNullOrEmpty(region))
+        {
+            return "";
+        }
+
+        var zone = labels["topology.kubernetes.io/zone"] ?? "";
+        var subzone = labels["topology.istio.io/subzone"] ?? "";
+        return subzone.Length > 0 ? $"{region}/{zone}/{subzone}" : zone.Length > 0 ? $"{region}/{zone}" : region;
     }
 
     /// <summary>The collector from the flags: OTLP (gRPC, or HTTP with <c>/v1/traces</c> added to a bare address), else Zipkin, else none.</summary>

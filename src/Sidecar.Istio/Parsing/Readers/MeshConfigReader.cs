@@ -48,6 +48,7 @@ internal static class MeshConfigReader
             TracingSampling = mesh.Object("defaultConfig")?.Object("tracing")?.Double("sampling"),
             TracingProviders = TracingProviders(mesh.ObjectList("extensionProviders")),
             DefaultTracingProviders = mesh.Object("defaultProviders")?.StringList("tracing") ?? [],
+            LocalityLbSetting = NetworkingReader.LocalityLbSetting(mesh.Object("localityLbSetting")),
             PrometheusProviders = PrometheusProviders(mesh.ObjectList("extensionProviders")),
             DefaultMetricsProviders = mesh.Object("defaultProviders")?.StringList("metrics"),
             UntypedFields = mesh.UnreadKeys(),

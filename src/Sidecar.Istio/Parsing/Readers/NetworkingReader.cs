@@ -171,7 +171,7 @@ internal static class NetworkingReader
         {
             Simple = o.Enum("simple", "UNSPECIFIED", "LEAST_CONN", "RANDOM", "PASSTHROUGH", "ROUND_ROBIN", "LEAST_REQUEST"),
             ConsistentHash = ConsistentHash(o.Object("consistentHash")),
-            HasLocalityLbSetting = o.Has("localityLbSetting"),
+            LocalityLbSetting = LocalityLbSetting(o.Object("localityLbSetting")),
             WarmupDurationSecs = o.Duration("warmupDurationSecs"),
             WarmupDuration = warmup?.Duration("duration"),
             WarmupMinimumPercent = warmup is null ? null : NetworkingReader.DoubleValue(warmup, "minimumPercent"),
@@ -185,6 +185,44 @@ internal static class NetworkingReader
         }
 
         return settings;
+    }
+
+    public static LocalityLbSetting? LocalityLbSetting(YamlObject? o)
+    {
+        if (o is null)
+        {
+            return null;
+        }
+
+        var distribute = new List<LocalityDistribute>();
+        foreach (var entry in o.ObjectList("distribute") ?? [])
+        {
+            var to = new List<KeyValuePair<string, long>>();
+            foreach (var (locality, weight) in entry.IntegerMap("to", 0, int.MaxValue) ?? new Dictionary<string, int>())
+            {
+                to.Add(new(locality, weight));
+            }
+
+            distribute.Add(new LocalityDistribute(entry.String("from") ?? "", to));
+            entry.RejectUnknownFields();
+        }
+
+        var failover = new List<LocalityFailover>();
+        foreach (var entry in o.ObjectList("failover") ?? [])
+        {
+            failover.Add(new LocalityFailover(entry.String("from") ?? "", entry.String("to") ?? ""));
+            entry.RejectUnknownFields();
+        }
+
+        var setting = new LocalityLbSetting
+        {
+            Enabled = o.Bool("enabled"),
+            Distribute = distribute,
+            Failover = failover,
+            FailoverPriority = o.StringList("failoverPriority") ?? [],
+        };
+        o.RejectUnknownFields();
+        return setting;
     }
 
     /// <summary>A protobuf DoubleValue wrapper, written as a plain number.</summary>

@@ -56,6 +56,9 @@ public sealed record MeshConfigSpec : IstioSpec
     /// <summary><c>defaultProviders.tracing</c>: the provider names used when no Telemetry resource says otherwise.</summary>
     public IReadOnlyList<string> DefaultTracingProviders { get; init; } = [];
 
+    /// <summary><c>localityLbSetting</c>: the mesh-wide locality load balancing a DestinationRule's own setting replaces; null: Istio's default (enabled, failover by locality).</summary>
+    public LocalityLbSetting? LocalityLbSetting { get; init; }
+
     /// <summary>The names of <c>extensionProviders</c> entries of kind <c>prometheus</c> (Istio also has a built-in one named <c>prometheus</c>).</summary>
     public IReadOnlyList<string> PrometheusProviders { get; init; } = [];
 

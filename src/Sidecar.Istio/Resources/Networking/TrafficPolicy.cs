@@ -42,7 +42,7 @@ public sealed record LoadBalancerSettings
 
     public ConsistentHashLb? ConsistentHash { get; init; }
 
-    public bool HasLocalityLbSetting { get; init; }
+    public LocalityLbSetting? LocalityLbSetting { get; init; }
 
     public IstioDuration? WarmupDurationSecs { get; init; }
 
@@ -189,3 +189,25 @@ public sealed record ClientTlsSettings
 
     public string? CaCrl { get; init; }
 }
+
+/// <summary>
+/// Istio's <c>LocalityLoadBalancerSetting</c> (in a DestinationRule's load balancer or the mesh config):
+/// <c>distribute</c> weights per locality, or failover order by <c>failover</c> regions and <c>failoverPriority</c> labels.
+/// </summary>
+public sealed record LocalityLbSetting
+{
+    public bool? Enabled { get; init; }
+
+    public IReadOnlyList<LocalityDistribute> Distribute { get; init; } = [];
+
+    public IReadOnlyList<LocalityFailover> Failover { get; init; } = [];
+
+    /// <summary>Label names (or <c>name=value</c>) compared between the proxy and each endpoint, most significant first.</summary>
+    public IReadOnlyList<string> FailoverPriority { get; init; } = [];
+}
+
+/// <summary>A <c>distribute</c> entry: for proxies in <c>from</c>, the percentage of traffic each <c>to</c> locality gets.</summary>
+public sealed record LocalityDistribute(string From, IReadOnlyList<KeyValuePair<string, long>> To);
+
+/// <summary>A <c>failover</c> entry: proxies in region <c>from</c> fail over to region <c>to</c> first.</summary>
+public sealed record LocalityFailover(string From, string To);

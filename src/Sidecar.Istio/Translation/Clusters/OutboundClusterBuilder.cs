@@ -73,6 +73,7 @@ internal sealed class OutboundClusterBuilder(PushContext push)
         cluster = ConnectionPoolMapping.Apply(cluster, policy.ConnectionPool, push.Mesh.TcpKeepalive, push.Mesh.ConnectTimeout.ToTimeSpan());
         cluster = ApplyOutlierDetection(cluster, policy.OutlierDetection);
         cluster = ApplyLoadBalancer(cluster, policy.LoadBalancer);
+        cluster = LocalityLoadBalancing.Apply(cluster, LocalityLoadBalancing.Effective(push.Mesh.LocalityLbSetting, policy.LoadBalancer?.LocalityLbSetting), push.Workload);
         return ApplyTls(cluster, service, port, subset, policy.Tls);
     }
 

@@ -64,6 +64,11 @@ internal static class RetryPolicies
             policy = policy with { RetryOtherHosts = ignorePrevious };
         }
 
+        if (retry.RetryRemoteLocalities == true)
+        {
+            policy = policy with { RetryOtherPriorities = true };
+        }
+
         if (retry.Backoff is { } backoff)
         {
             policy = policy with { BackoffBaseInterval = backoff.ToTimeSpan() };

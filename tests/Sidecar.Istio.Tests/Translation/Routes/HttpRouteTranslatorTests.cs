@@ -237,6 +237,9 @@ public sealed class HttpRouteTranslatorTests
         Assert.Null(routes[1].Route!.Retry);
         Assert.False(routes[2].Route!.Retry!.RetryOtherHosts);
         Assert.Equal(1, routes[2].Route!.Retry!.NumRetries);
+        // retryRemoteLocalities: Envoy's previous_priorities retry priority.
+        Assert.True(routes[2].Route!.Retry!.RetryOtherPriorities);
+        Assert.False(routes[0].Route!.Retry!.RetryOtherPriorities);
     }
 
     [Fact]
