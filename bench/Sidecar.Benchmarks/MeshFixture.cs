@@ -86,7 +86,7 @@ internal static class MeshFixture
     public static DataPlaneSnapshot Compile(ProxyConfig config)
     {
         var registry = new ClusterRegistry(TimeProvider.System, NullLogger<ClusterState>.Instance);
-        return new DataPlaneSnapshot(config, registry.Reconcile(config.Clusters), new Sidecar.Proxy.Security.Jwt.JwksCache(TimeProvider.System));
+        return new DataPlaneSnapshot(config, registry.Reconcile(config.Clusters), new Sidecar.Proxy.Security.Jwt.JwksCache(TimeProvider.System), NullLogger.Instance);
     }
 
     public static HttpContext Request(string host, string path, params (string Name, string Value)[] headers)

@@ -23,6 +23,9 @@ public sealed record ProxyConfig
     /// <summary>The AuthorizationPolicies that apply to this workload's inbound traffic.</summary>
     public EquatableArray<AuthorizationPolicyConfig> AuthorizationPolicies { get; init; }
 
+    /// <summary>The external authorization service AuthorizationPolicy CUSTOM policies use; null without one.</summary>
+    public ExtAuthzConfig? ExtAuthz { get; init; }
+
     /// <summary>The JWT issuers this workload's inbound requests are verified against (RequestAuthentication).</summary>
     public EquatableArray<JwtRuleConfig> JwtRules { get; init; }
 

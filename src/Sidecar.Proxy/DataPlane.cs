@@ -53,7 +53,7 @@ internal sealed partial class DataPlane : IDisposable
         lock (_compileGate)
         {
             var clusters = _clusters.Reconcile(config.Clusters);
-            snapshot = new DataPlaneSnapshot(config, clusters, _jwks);
+            snapshot = new DataPlaneSnapshot(config, clusters, _jwks, _logger);
             Volatile.Write(ref _current, snapshot);
         }
 

@@ -14,12 +14,13 @@ internal sealed class DataPlaneSnapshot
     private readonly FrozenDictionary<string, RouteTable>.AlternateLookup<ReadOnlySpan<char>> _tablesBySpan;
     private readonly FrozenDictionary<string, RouteTable> _outboundByHost;
 
-    public DataPlaneSnapshot(ProxyConfig config, FrozenDictionary<string, ClusterState> clusters, Security.Jwt.JwksCache jwks)
+    public DataPlaneSnapshot(ProxyConfig config, FrozenDictionary<string, ClusterState> clusters, Security.Jwt.JwksCache jwks, Microsoft.Extensions.Logging.ILogger logger)
     {
         Config = config;
         Clusters = clusters;
         Authorization = config.AuthorizationPolicies.IsEmpty ? Security.Authorization.AuthorizationEngine.Empty : new Security.Authorization.AuthorizationEngine(config.AuthorizationPolicies);
         Jwt = config.JwtRules.IsEmpty ? null : new Security.Jwt.JwtAuthenticator(config.JwtRules, jwks);
+        ExtAuthz = config.ExtAuthz is { } extAuthz ? new Security.Authorization.ExtAuthzClient(extAuthz, logger) : null;
         ClusterState? Lookup(string name) => clusters.GetValueOrDefault(name);
 
         RouteTables = config.RouteTables.ToFrozenDictionary(t => t.Name, t => new RouteTable(t, Lookup), StringComparer.Ordinal);
@@ -102,6 +103,9 @@ internal sealed class DataPlaneSnapshot
 
     /// <summary>The workload's AuthorizationPolicies, compiled for the inbound path.</summary>
     public Security.Authorization.AuthorizationEngine Authorization { get; }
+
+    /// <summary>The external authorization service AuthorizationPolicy CUSTOM checks with; null without one.</summary>
+    public Security.Authorization.ExtAuthzClient? ExtAuthz { get; }
 
     public FrozenDictionary<string, RouteTable> RouteTables { get; }
 

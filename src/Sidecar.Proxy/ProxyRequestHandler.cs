@@ -39,9 +39,9 @@ internal sealed class ProxyRequestHandler
             return context.Response.Body.WriteAsync(LocalReply.NotReady, 0, LocalReply.NotReady.Length);
         }
 
-        if (connection.Direction == RequestDirection.Inbound && snapshot.Jwt is { } jwt)
+        if (connection.Direction == RequestDirection.Inbound && (snapshot.Jwt is not null || snapshot.Authorization.HasCustom))
         {
-            return HandleAuthenticatedAsync(context, connection, snapshot, jwt);
+            return HandleInboundAsync(context, connection, snapshot);
         }
 
         // A request AuthorizationPolicy denies is still a request: the router answers it (403) so it is counted,
@@ -50,17 +50,40 @@ internal sealed class ProxyRequestHandler
         return _router.HandleAsync(context, denied ? null : SelectRouteTable(snapshot, connection, context.Request), connection.Direction, denied);
     }
 
-    /// <summary>Istio's inbound order with RequestAuthentication: JWT (401 on a bad token), then RBAC, then the router.</summary>
-    private async Task HandleAuthenticatedAsync(HttpContext context, ProxyConnection connection, DataPlaneSnapshot snapshot, Security.Jwt.JwtAuthenticator jwt)
+    /// <summary>
+    /// Istio's inbound filter order: JWT (401 on a bad token), the external authorization check for requests a CUSTOM
+    /// policy matches (its denial is the answer), then RBAC (DENY, ALLOW), then the router.
+    /// </summary>
+    private async Task HandleInboundAsync(HttpContext context, ProxyConnection connection, DataPlaneSnapshot snapshot)
     {
-        var outcome = await jwt.AuthenticateAsync(context.Request).ConfigureAwait(false);
-        if (outcome.Failure is { } failure)
+        Security.Jwt.JwtIdentity? identity = null;
+        if (snapshot.Jwt is { } jwt)
         {
-            await _router.HandleAsync(context, null, connection.Direction, jwtFailure: failure).ConfigureAwait(false);
-            return;
+            var outcome = await jwt.AuthenticateAsync(context.Request).ConfigureAwait(false);
+            if (outcome.Failure is { } failure)
+            {
+                await _router.HandleAsync(context, null, connection.Direction, jwtFailure: failure).ConfigureAwait(false);
+                return;
+            }
+
+            identity = outcome.Identity;
         }
 
-        var denied = !Security.InboundRequestSecurity.Apply(context, connection, snapshot.Authorization, outcome.Identity);
+        if (Security.InboundRequestSecurity.NeedsExternalCheck(context, connection, snapshot.Authorization, identity))
+        {
+            var decision = snapshot.ExtAuthz is { } client
+                ? await client.CheckAsync(context, snapshot.Clusters.GetValueOrDefault(client.Config.Cluster), Random.Shared).ConfigureAwait(false)
+                : Security.Authorization.ExtAuthzDecision.Deny(StatusCodes.Status403Forbidden, [], [], error: true);
+            if (!decision.Allowed)
+            {
+                await _router.HandleAsync(context, null, connection.Direction, extAuthzDenial: decision).ConfigureAwait(false);
+                return;
+            }
+
+            Security.InboundRequestSecurity.ApplyExternalHeaders(context, decision);
+        }
+
+        var denied = !Security.InboundRequestSecurity.Apply(context, connection, snapshot.Authorization, identity);
         await _router.HandleAsync(context, denied ? null : SelectRouteTable(snapshot, connection, context.Request), connection.Direction, denied).ConfigureAwait(false);
     }
 

@@ -32,7 +32,7 @@ internal static class ConfigFingerprint
     /// <summary>Whether two snapshots have the same content, whatever their version and origin.</summary>
     public static bool SameContent(ProxyConfig a, ProxyConfig b) =>
         a.Mesh == b.Mesh && a.Listeners == b.Listeners && a.RouteTables == b.RouteTables && a.Clusters == b.Clusters
-        && a.AuthorizationPolicies == b.AuthorizationPolicies
+        && a.AuthorizationPolicies == b.AuthorizationPolicies && a.ExtAuthz == b.ExtAuthz
         && a.JwtRules == b.JwtRules;
 
     /// <summary>An <see cref="IBufferWriter{T}"/> that hashes what is written into one pooled buffer and reuses it.</summary>

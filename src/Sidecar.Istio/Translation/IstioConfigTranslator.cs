@@ -54,6 +54,8 @@ public static class IstioConfigTranslator
             return new TranslationResult(null, push.Errors, push.Warnings);
         }
 
+        var (policies, customProviders) = AuthorizationPolicyTranslator.Translate(push);
+        var (authorization, extAuthz) = ExtAuthzTranslator.Resolve(push, policies, customProviders, clusters);
         var config = new ProxyConfig
         {
             Version = "",
@@ -63,7 +65,8 @@ public static class IstioConfigTranslator
             RouteTables = routeTables.ToEquatableArray(),
             Clusters = Deduplicate(clusters, push).ToEquatableArray(),
             Mesh = new MeshConfig { OutboundTrafficPolicy = push.OutboundTrafficPolicy, TrustDomain = push.Mesh.TrustDomain, Telemetry = TelemetryTranslator.Translate(push) },
-            AuthorizationPolicies = AuthorizationPolicyTranslator.Translate(push).ToEquatableArray(),
+            AuthorizationPolicies = authorization.ToEquatableArray(),
+            ExtAuthz = extAuthz,
             JwtRules = RequestAuthenticationTranslator.Translate(push).ToEquatableArray(),
         };
         config = config with { Version = ConfigFingerprint.Compute(config) };

@@ -32,6 +32,17 @@ internal static class MeshConfigValidator
             report.Error($"data.mesh.extensionProviders[{i}].{provider.Kind}.port", "port number must be in the range 1..65535", provider.Port is < 1 or > 65535);
         }
 
+        foreach (var provider in mesh.ExtAuthzProviders)
+        {
+            // Istio's validateExtensionProvider for envoyExtAuthzHttp/Grpc.
+            var path = $"data.mesh.extensionProviders[{provider.Name}].{provider.Kind}";
+            report.Error($"{path}.service", "service must not be empty", provider.Service.Length == 0);
+            report.Error($"{path}.port", "port number must be in the range 1..65535", provider.Port is < 1 or > 65535);
+            report.Error($"{path}.pathPrefix", $"pathPrefix should begin with `/` but found \"{provider.PathPrefix}\"", provider.PathPrefix is { Length: > 0 } prefix && !prefix.StartsWith('/'));
+            report.Error($"{path}.statusOnError", $"invalid statusOnError value {provider.StatusOnError}",
+                provider.StatusOnError is { } status && !(int.TryParse(status, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var code) && code is >= 100 and <= 599));
+        }
+
         foreach (var name in mesh.DefaultTracingProviders)
         {
             if (!mesh.TracingProviders.Any(p => p.Name == name))

@@ -1,6 +1,6 @@
 namespace Sidecar.Model;
 
-/// <summary>Istio's AuthorizationPolicy <c>action</c> (CUSTOM is refused by validation until supported).</summary>
+/// <summary>Istio's AuthorizationPolicy <c>action</c>.</summary>
 public enum AuthorizationAction
 {
     Allow,
@@ -8,6 +8,9 @@ public enum AuthorizationAction
 
     /// <summary>Matches are logged; the request is neither allowed nor denied by it.</summary>
     Audit,
+
+    /// <summary>Matched requests are checked with the external authorization service (<see cref="ProxyConfig.ExtAuthz"/>) first.</summary>
+    Custom,
 }
 
 /// <summary>

@@ -52,6 +52,16 @@ public static class ProxyConfigValidator
             }
         }
 
+        if (config.ExtAuthz is { } extAuthz && config.FindCluster(extAuthz.Cluster) is null)
+        {
+            errors.Add(new(null, $"ext_authz {extAuthz.Provider}", "http_service.server_uri.cluster", $"cluster {extAuthz.Cluster} does not exist"));
+        }
+
+        if (config.AuthorizationPolicies.Any(p => p.Action == AuthorizationAction.Custom) && config.ExtAuthz is null)
+        {
+            errors.Add(new(null, "authorization", "policies", "CUSTOM policies need an external authorization service (ext_authz)"));
+        }
+
         return errors;
     }
 

@@ -70,13 +70,26 @@ internal static class LocalReply
         }
 
         response.StatusCode = status;
+        if (state.ExtAuthzDenial is { } denial)
+        {
+            // The authorization service's own headers (a Location, its content type) reach the client.
+            foreach (var (name, value) in denial.ClientHeaders)
+            {
+                headers.Append(name, value);
+            }
+        }
+
         if (body is null || body.Length == 0)
         {
             response.ContentLength = 0;
             return Task.CompletedTask;
         }
 
-        headers.ContentType = "text/plain";
+        if (string.IsNullOrEmpty(headers.ContentType))
+        {
+            headers.ContentType = "text/plain";
+        }
+
         response.ContentLength = body.Length;
         return response.Body.WriteAsync(body, 0, body.Length, context.RequestAborted);
     }

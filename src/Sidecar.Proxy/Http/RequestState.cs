@@ -85,6 +85,9 @@ internal sealed class RequestState : IResettable
     /// <summary>The CORS filter answered the request as a preflight (Envoy's detail <c>cors_response</c>).</summary>
     public bool CorsPreflight { get; set; }
 
+    /// <summary>The external authorization service's refusal being answered (CUSTOM policy), or null.</summary>
+    public Security.Authorization.ExtAuthzDecision? ExtAuthzDenial { get; set; }
+
     /// <summary>The path the route rewrote the request to (without query), or null: what Envoy's <c>:path</c> reads after the router.</summary>
     public string? RewrittenPath { get; set; }
 
@@ -176,6 +179,7 @@ internal sealed class RequestState : IResettable
         Body = null;
         SetCookie = null;
         RewrittenPath = null;
+        ExtAuthzDenial = null;
         AccessDenied = false;
         JwtFailure = null;
         Cors = null;

@@ -72,8 +72,9 @@ internal sealed partial class Router
 
     /// <summary>Routes <paramref name="context"/> through <paramref name="table"/> (null: nothing configured for it).</summary>
     /// <remarks><paramref name="jwtFailure"/>: RequestAuthentication refused the request's token (401, Envoy's <c>jwt_authn</c>);
-    /// <paramref name="accessDenied"/>: AuthorizationPolicy denied it (403, Envoy's RBAC filter).</remarks>
-    public async Task HandleAsync(HttpContext context, RouteTable? table, RequestDirection direction, bool accessDenied = false, string? jwtFailure = null)
+    /// <paramref name="accessDenied"/>: AuthorizationPolicy denied it (403, Envoy's RBAC filter);
+    /// <paramref name="extAuthzDenial"/>: the external authorization service of a CUSTOM policy refused it.</remarks>
+    public async Task HandleAsync(HttpContext context, RouteTable? table, RequestDirection direction, bool accessDenied = false, string? jwtFailure = null, Security.Authorization.ExtAuthzDecision? extAuthzDenial = null)
     {
         var state = _states.Get();
         state.Begin(context, direction, _time);
@@ -86,6 +87,12 @@ internal sealed partial class Router
             {
                 state.JwtFailure = jwtFailure;
                 await LocalReply.WriteAsync(context, state, StatusCodes.Status401Unauthorized, ResponseFlags.None, System.Text.Encoding.UTF8.GetBytes(jwtFailure), grpcStatus: 16).ConfigureAwait(false);
+            }
+            else if (extAuthzDenial is not null)
+            {
+                // Envoy's ext_authz: the service's answer (or status_on_error), flag UAEX.
+                state.ExtAuthzDenial = extAuthzDenial;
+                await LocalReply.WriteAsync(context, state, extAuthzDenial.Status, ResponseFlags.UnauthorizedExternalService, extAuthzDenial.Body).ConfigureAwait(false);
             }
             else if (accessDenied)
             {

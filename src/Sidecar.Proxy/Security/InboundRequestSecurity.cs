@@ -12,15 +12,42 @@ namespace Sidecar.Proxy.Security;
 /// </summary>
 internal static class InboundRequestSecurity
 {
+    /// <summary>Whether a CUSTOM policy matches the request, so the external authorization service must allow it first.</summary>
+    public static bool NeedsExternalCheck(HttpContext context, ProxyConnection connection, AuthorizationEngine authorization, Jwt.JwtIdentity? jwt) =>
+        authorization.HasCustom && authorization.MatchesCustom(Request(context, connection, jwt));
+
+    /// <summary>
+    /// An allowed check's headers: <c>headersToUpstreamOnAllow</c> replace the request's own (so the app sees them),
+    /// <c>headersToDownstreamOnAllow</c> are added to the response.
+    /// </summary>
+    public static void ApplyExternalHeaders(HttpContext context, ExtAuthzDecision decision)
+    {
+        foreach (var group in decision.UpstreamHeaders.GroupBy(h => h.Key, StringComparer.OrdinalIgnoreCase))
+        {
+            context.Request.Headers[group.Key] = group.Select(h => h.Value).ToArray();
+        }
+
+        if (decision.ClientHeaders.Length > 0)
+        {
+            context.Response.OnStarting(() =>
+            {
+                foreach (var (name, value) in decision.ClientHeaders)
+                {
+                    context.Response.Headers.Append(name, value);
+                }
+
+                return Task.CompletedTask;
+            });
+        }
+    }
+
     /// <summary>Applies the filters; false when the request is denied (the router answers it, as Envoy's RBAC filter does, with 403).</summary>
     public static bool Apply(HttpContext context, ProxyConnection connection, AuthorizationEngine authorization, Jwt.JwtIdentity? jwt)
     {
         var peer = context.Features.Get<IConnectionItemsFeature>()?.Items.TryGetValue(MutualTlsPeer.Key, out var item) == true ? item as MutualTlsPeer : null;
         if (authorization.HasPolicies)
         {
-            var port = connection.OriginalDestination?.Endpoint.Port ?? context.Connection.LocalPort;
-            var request = new AuthorizationRequest(connection.PeerPrincipal, context.Connection.RemoteIpAddress, port, context.Request, jwt);
-            if (!authorization.Evaluate(request).Allowed)
+            if (!authorization.Evaluate(Request(context, connection, jwt)).Allowed)
             {
                 return false;
             }
@@ -33,4 +60,7 @@ internal static class InboundRequestSecurity
 
         return true;
     }
+
+    private static AuthorizationRequest Request(HttpContext context, ProxyConnection connection, Jwt.JwtIdentity? jwt) =>
+        new(connection.PeerPrincipal, context.Connection.RemoteIpAddress, connection.OriginalDestination?.Endpoint.Port ?? context.Connection.LocalPort, context.Request, jwt);
 }

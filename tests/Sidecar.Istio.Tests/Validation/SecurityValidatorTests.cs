@@ -60,7 +60,7 @@ public sealed class SecurityValidatorTests
     }
 
     [Fact]
-    public void Custom_action_is_refused_naming_the_field_until_ext_authz_is_supported() =>
+    public void A_CUSTOM_policy_needs_rules_as_Istio_requires() =>
         SingleError("""
             apiVersion: security.istio.io/v1
             kind: AuthorizationPolicy
@@ -68,6 +68,5 @@ public sealed class SecurityValidatorTests
             spec:
               action: CUSTOM
               provider: {name: ext-authz}
-              rules: [{}]
-            """, "spec.action", "action CUSTOM (external authorization) is not supported by this sidecar yet");
+            """, "spec.rules", "CUSTOM action without `rules` is meaningless");
 }

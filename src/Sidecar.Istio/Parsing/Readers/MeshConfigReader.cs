@@ -49,6 +49,7 @@ internal static class MeshConfigReader
             TracingProviders = TracingProviders(mesh.ObjectList("extensionProviders")),
             DefaultTracingProviders = mesh.Object("defaultProviders")?.StringList("tracing") ?? [],
             LocalityLbSetting = NetworkingReader.LocalityLbSetting(mesh.Object("localityLbSetting")),
+            ExtAuthzProviders = ExtAuthzProviders(mesh.ObjectList("extensionProviders")),
             PrometheusProviders = PrometheusProviders(mesh.ObjectList("extensionProviders")),
             DefaultMetricsProviders = mesh.Object("defaultProviders")?.StringList("metrics"),
             UntypedFields = mesh.UnreadKeys(),
@@ -83,6 +84,53 @@ internal static class MeshConfigReader
                     Service = zipkin.String("service") ?? "",
                     Port = zipkin.Int32("port") ?? 0,
                     Path = NonEmpty(zipkin.String("path")) ?? "/api/v2/spans",
+                });
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>The <c>envoyExtAuthzHttp</c> and <c>envoyExtAuthzGrpc</c> entries of <c>extensionProviders</c>.</summary>
+    private static List<ExtAuthzExtensionProvider> ExtAuthzProviders(IReadOnlyList<YamlObject>? providers)
+    {
+        var result = new List<ExtAuthzExtensionProvider>();
+        foreach (var provider in providers ?? [])
+        {
+            var name = provider.String("name") ?? "";
+            if (provider.Object("envoyExtAuthzHttp") is { } http)
+            {
+                var body = http.Object("includeRequestBodyInCheck");
+                result.Add(new ExtAuthzExtensionProvider
+                {
+                    Name = name,
+                    Kind = "envoyExtAuthzHttp",
+                    Service = http.String("service") ?? "",
+                    Port = http.Int32("port") ?? 0,
+                    Timeout = http.Duration("timeout"),
+                    PathPrefix = http.String("pathPrefix"),
+                    FailOpen = http.Bool("failOpen") ?? false,
+                    StatusOnError = http.String("statusOnError"),
+                    HeadersToUpstreamOnAllow = http.StringList("headersToUpstreamOnAllow") ?? [],
+                    HeadersToDownstreamOnDeny = http.StringList("headersToDownstreamOnDeny") ?? [],
+                    HeadersToDownstreamOnAllow = http.StringList("headersToDownstreamOnAllow") ?? [],
+                    IncludeRequestHeadersInCheck = [.. http.StringList("includeRequestHeadersInCheck") ?? [], .. http.StringList("includeHeadersInCheck") ?? []],
+                    IncludeAdditionalHeadersInCheck = http.StringMap("includeAdditionalHeadersInCheck") ?? [],
+                    MaxRequestBytes = body is null ? null : body.UInt32("maxRequestBytes") ?? 0,
+                    AllowPartialMessage = body?.Bool("allowPartialMessage") ?? false,
+                });
+            }
+            else if (provider.Object("envoyExtAuthzGrpc") is { } grpc)
+            {
+                result.Add(new ExtAuthzExtensionProvider
+                {
+                    Name = name,
+                    Kind = "envoyExtAuthzGrpc",
+                    Service = grpc.String("service") ?? "",
+                    Port = grpc.Int32("port") ?? 0,
+                    Timeout = grpc.Duration("timeout"),
+                    FailOpen = grpc.Bool("failOpen") ?? false,
+                    StatusOnError = grpc.String("statusOnError"),
                 });
             }
         }

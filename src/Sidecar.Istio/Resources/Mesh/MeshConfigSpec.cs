@@ -56,6 +56,9 @@ public sealed record MeshConfigSpec : IstioSpec
     /// <summary><c>defaultProviders.tracing</c>: the provider names used when no Telemetry resource says otherwise.</summary>
     public IReadOnlyList<string> DefaultTracingProviders { get; init; } = [];
 
+    /// <summary>The external authorization entries of <c>extensionProviders</c> (for AuthorizationPolicy CUSTOM).</summary>
+    public IReadOnlyList<ExtAuthzExtensionProvider> ExtAuthzProviders { get; init; } = [];
+
     /// <summary><c>localityLbSetting</c>: the mesh-wide locality load balancing a DestinationRule's own setting replaces; null: Istio's default (enabled, failover by locality).</summary>
     public LocalityLbSetting? LocalityLbSetting { get; init; }
 

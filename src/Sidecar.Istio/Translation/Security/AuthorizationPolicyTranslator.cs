@@ -12,10 +12,11 @@ namespace Sidecar.Istio.Translation.Security;
 /// </summary>
 internal static class AuthorizationPolicyTranslator
 {
-    public static List<AuthorizationPolicyConfig> Translate(PushContext push)
+    /// <summary>The policies, and for CUSTOM ones the provider each names (by policy name).</summary>
+    public static (List<AuthorizationPolicyConfig> Policies, Dictionary<string, string> CustomProviders) Translate(PushContext push)
     {
-        var workload = push.Workload;
         var result = new List<AuthorizationPolicyConfig>();
+        var customProviders = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var resource in push.Resources.Where(r => r.Kind == ResourceKind.AuthorizationPolicy).OrderBy(r => r.Namespace, StringComparer.Ordinal).ThenBy(r => r.Name, StringComparer.Ordinal))
         {
             var spec = (AuthorizationPolicySpec)resource.Spec;
@@ -34,17 +35,24 @@ internal static class AuthorizationPolicyTranslator
             {
                 "DENY" => AuthorizationAction.Deny,
                 "AUDIT" => AuthorizationAction.Audit,
+                "CUSTOM" => AuthorizationAction.Custom,
                 _ => AuthorizationAction.Allow,
             };
+            var name = $"{resource.Namespace}/{resource.Name}";
+            if (action == AuthorizationAction.Custom)
+            {
+                customProviders[name] = spec.ProviderName ?? "";
+            }
+
             result.Add(new AuthorizationPolicyConfig
             {
-                Name = $"{resource.Namespace}/{resource.Name}",
+                Name = name,
                 Action = action,
                 Rules = (spec.Rules ?? []).Select(r => Rule(r, push.Mesh.TrustDomain)).ToEquatableArray(),
             });
         }
 
-        return result;
+        return (result, customProviders);
     }
 
     /// <summary>Istio's workload policy selection (AuthorizationPolicy, RequestAuthentication): the root namespace's and

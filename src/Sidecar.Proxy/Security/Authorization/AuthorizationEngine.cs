@@ -3,9 +3,10 @@ using Sidecar.Model;
 namespace Sidecar.Proxy.Security.Authorization;
 
 /// <summary>
-/// The workload's AuthorizationPolicies compiled once per snapshot, evaluated in Istio's order: DENY first (any match
-/// denies), then ALLOW (with ALLOW policies present, a request must match one), AUDIT only reported. CUSTOM is
-/// refused at validation. Denied HTTP requests get 403 <c>RBAC: access denied</c>; denied TCP connections are closed.
+/// The workload's AuthorizationPolicies compiled once per snapshot, evaluated in Istio's order: CUSTOM first (a match
+/// sends the request to the external authorization service), then DENY (any match denies), then ALLOW (with ALLOW
+/// policies present, a request must match one), AUDIT only reported. Denied HTTP requests get 403 <c>RBAC: access
+/// denied</c>; denied TCP connections are closed.
 /// </summary>
 internal sealed class AuthorizationEngine
 {
@@ -14,12 +15,14 @@ internal sealed class AuthorizationEngine
     private readonly Policy[] _deny;
     private readonly Policy[] _allow;
     private readonly Policy[] _audit;
+    private readonly Policy[] _custom;
 
     public AuthorizationEngine(EquatableArray<AuthorizationPolicyConfig> policies)
     {
         var deny = new List<Policy>();
         var allow = new List<Policy>();
         var audit = new List<Policy>();
+        var custom = new List<Policy>();
         foreach (var policy in policies)
         {
             var compiled = new Policy(policy.Name, [.. policy.Rules.Select(r => new CompiledRule(r))]);
@@ -27,6 +30,7 @@ internal sealed class AuthorizationEngine
             {
                 AuthorizationAction.Deny => deny,
                 AuthorizationAction.Audit => audit,
+                AuthorizationAction.Custom => custom,
                 _ => allow,
             }).Add(compiled);
         }
@@ -34,6 +38,24 @@ internal sealed class AuthorizationEngine
         _deny = [.. deny];
         _allow = [.. allow];
         _audit = [.. audit];
+        _custom = [.. custom];
+    }
+
+    /// <summary>Whether CUSTOM policies exist (requests they match need the external check first).</summary>
+    public bool HasCustom => _custom.Length > 0;
+
+    /// <summary>Whether a CUSTOM policy matches the request: it must then be checked with the external authorization service.</summary>
+    public bool MatchesCustom(in AuthorizationRequest request)
+    {
+        foreach (var policy in _custom)
+        {
+            if (policy.Matches(request, ignoreHttpOnlyFields: false))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Whether a request must be evaluated at all: AUDIT policies alone decide nothing.</summary>

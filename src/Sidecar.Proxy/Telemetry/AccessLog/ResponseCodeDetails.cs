@@ -12,6 +12,11 @@ internal static class ResponseCodeDetails
             return $"jwt_authn_access_denied{{{jwt.Replace(' ', '_')}}}";
         }
 
+        if (state.ExtAuthzDenial is { } denial)
+        {
+            return denial.Error ? "ext_authz_error" : "ext_authz_denied";
+        }
+
         if (state.AccessDenied)
         {
             return "rbac_access_denied_matched_policy[none]";
