@@ -20,7 +20,7 @@ internal sealed class DataPlaneSnapshot
         Clusters = clusters;
         Authorization = config.AuthorizationPolicies.IsEmpty ? Security.Authorization.AuthorizationEngine.Empty : new Security.Authorization.AuthorizationEngine(config.AuthorizationPolicies);
         Jwt = config.JwtRules.IsEmpty ? null : new Security.Jwt.JwtAuthenticator(config.JwtRules, jwks);
-        ExtAuthz = config.ExtAuthz is { } extAuthz ? new Security.Authorization.ExtAuthzClient(extAuthz, logger) : null;
+        ExtAuthz = config.ExtAuthz is { } extAuthz ? Security.Authorization.ExtAuthzClient.Create(extAuthz, logger) : null;
         ClusterState? Lookup(string name) => clusters.GetValueOrDefault(name);
 
         RouteTables = config.RouteTables.ToFrozenDictionary(t => t.Name, t => new RouteTable(t, Lookup), StringComparer.Ordinal);

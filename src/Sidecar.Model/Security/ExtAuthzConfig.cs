@@ -1,15 +1,26 @@
 namespace Sidecar.Model;
 
+/// <summary>How the authorization service is asked: Envoy's <c>http_service</c> or <c>grpc_service</c>.</summary>
+public enum ExtAuthzProtocol
+{
+    /// <summary>Istio's <c>envoyExtAuthzHttp</c>: the request's method and path, 200 allows.</summary>
+    Http,
+
+    /// <summary>Istio's <c>envoyExtAuthzGrpc</c>: <c>envoy.service.auth.v3.Authorization/Check</c>, status OK allows.</summary>
+    Grpc,
+}
+
 /// <summary>
-/// Envoy's <c>ext_authz</c> HTTP filter with an HTTP authorization service, as Istio configures it for the
-/// <c>envoyExtAuthzHttp</c> provider an AuthorizationPolicy CUSTOM names: requests the CUSTOM rules match are first
-/// checked with the service (same method, <see cref="PathPrefix"/> + path, selected headers); a 2xx allows them,
-/// anything else is the client's answer.
+/// Envoy's <c>ext_authz</c> HTTP filter, as Istio configures it for the <c>envoyExtAuthzHttp</c> or
+/// <c>envoyExtAuthzGrpc</c> provider an AuthorizationPolicy CUSTOM names: requests the CUSTOM rules match are first
+/// checked with the service; an allowed check lets them on, a denial is the client's answer.
 /// </summary>
 public sealed record ExtAuthzConfig
 {
     /// <summary>The extension provider's name, for logs.</summary>
     public required string Provider { get; init; }
+
+    public ExtAuthzProtocol Protocol { get; init; } = ExtAuthzProtocol.Http;
 
     /// <summary>The cluster the check requests go to (<c>outbound|port||host</c>).</summary>
     public required string Cluster { get; init; }

@@ -17,14 +17,29 @@ internal static class InboundRequestSecurity
         authorization.HasCustom && authorization.MatchesCustom(Request(context, connection, jwt));
 
     /// <summary>
-    /// An allowed check's headers: <c>headersToUpstreamOnAllow</c> replace the request's own (so the app sees them),
-    /// <c>headersToDownstreamOnAllow</c> are added to the response.
+    /// An allowed check's headers: removals first, then the service's headers replace the request's own (so the app
+    /// sees them) or are appended to them; the ones for the client are added to the response.
     /// </summary>
     public static void ApplyExternalHeaders(HttpContext context, ExtAuthzDecision decision)
     {
+        var headers = context.Request.Headers;
+        foreach (var name in decision.UpstreamRemovedHeaders)
+        {
+            // Envoy never removes the pseudo-headers or Host: the request would be malformed.
+            if (!name.StartsWith(':') && !name.Equals("host", StringComparison.OrdinalIgnoreCase))
+            {
+                headers.Remove(name);
+            }
+        }
+
         foreach (var group in decision.UpstreamHeaders.GroupBy(h => h.Key, StringComparer.OrdinalIgnoreCase))
         {
-            context.Request.Headers[group.Key] = group.Select(h => h.Value).ToArray();
+            headers[group.Key] = group.Select(h => h.Value).ToArray();
+        }
+
+        foreach (var (name, value) in decision.UpstreamAppendedHeaders)
+        {
+            headers.Append(name, value);
         }
 
         if (decision.ClientHeaders.Length > 0)

@@ -109,8 +109,43 @@ public sealed class ExternalAuthorizationTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task A_gRPC_provider_checks_with_the_requests_attributes_and_applies_its_ok_and_denied_responses()
+    {
+        await using var grpc = await GrpcExtAuthzServer.StartAsync();
+        using var config = new ConfigDirectory();
+        var address = LoopbackAddresses.Next();
+        config.Write("server.yaml", ServerYaml(address, grpc.Port, "", kind: "envoyExtAuthzGrpc", protocol: "GRPC"));
+        await using var server = await SidecarProcess.StartAsync(config.Path, address, ["--labels", "app=httpbin"]);
+
+        using var allowed = new HttpRequestMessage(HttpMethod.Get, $"http://{address}:8000/headers?x=1");
+        allowed.Headers.Add("x-ext-authz", "allow");
+        allowed.Headers.Add("x-remove-me", "secret");
+        using var allowedResponse = await server.Client.SendAsync(allowed);
+        using var denied = new HttpRequestMessage(HttpMethod.Get, $"http://{address}:8000/headers");
+        using var deniedResponse = await server.Client.SendAsync(denied);
+
+        Assert.Equal(HttpStatusCode.OK, allowedResponse.StatusCode);
+        Assert.Equal("user=- result=allowed", await allowedResponse.Content.ReadAsStringAsync());
+        Assert.Equal("yes", allowedResponse.Headers.GetValues("x-checked").Single());
+        var received = Assert.Single(_app.Received);
+        Assert.False(received.Headers.ContainsKey("x-remove-me"));
+        var check = grpc.Checks.First().Attributes;
+        Assert.Equal("GET", check.Request.Http.Method);
+        Assert.Equal("/headers?x=1", check.Request.Http.Path);
+        Assert.Equal("/headers?x=1", check.Request.Http.Headers[":path"]);
+        Assert.Equal("allow", check.Request.Http.Headers["x-ext-authz"]);
+        Assert.Equal("127.0.0.1", check.Source.Address.SocketAddress.Address);
+        Assert.Equal(8000u, check.Destination.Address.SocketAddress.PortValue);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, deniedResponse.StatusCode);
+        Assert.Equal("denied by grpc ext_authz", await deniedResponse.Content.ReadAsStringAsync());
+        Assert.Equal("denied", deniedResponse.Headers.GetValues("x-ext-authz-check-result").Single());
+        Assert.Equal("UAEX", deniedResponse.Headers.GetValues("x-envoy-response-flags").Single());
+    }
+
     /// <summary>Istio's ext-authz task: the provider in the mesh config, the service, the workload's ingress and the CUSTOM policy on /headers.</summary>
-    private string ServerYaml(System.Net.IPAddress address, int authzPort, string providerSettings) => $$$"""
+    private string ServerYaml(System.Net.IPAddress address, int authzPort, string providerSettings, string kind = "envoyExtAuthzHttp", string protocol = "HTTP") => $$$"""
         apiVersion: v1
         kind: ConfigMap
         metadata: {name: istio, namespace: istio-system}
@@ -118,7 +153,7 @@ public sealed class ExternalAuthorizationTests : IAsyncLifetime
           mesh: |
             extensionProviders:
             - name: sample-ext-authz-http
-              envoyExtAuthzHttp:
+              {{{kind}}}:
                 service: foo/ext-authz.foo.svc.cluster.local
                 port: "8000"
         {{{string.Join("\n", providerSettings.Split('\n').Select(line => "        " + line))}}}
@@ -130,7 +165,7 @@ public sealed class ExternalAuthorizationTests : IAsyncLifetime
           hosts: [ext-authz.foo.svc.cluster.local]
           location: MESH_INTERNAL
           resolution: STATIC
-          ports: [{number: 8000, name: http, protocol: HTTP}]
+          ports: [{number: 8000, name: http, protocol: {{{protocol}}}}]
           endpoints: [{address: 127.0.0.1, ports: {http: {{{authzPort}}}}}]
         ---
         apiVersion: networking.istio.io/v1

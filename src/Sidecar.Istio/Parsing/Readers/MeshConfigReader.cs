@@ -122,8 +122,11 @@ internal static class MeshConfigReader
             }
             else if (provider.Object("envoyExtAuthzGrpc") is { } grpc)
             {
+                var body = grpc.Object("includeRequestBodyInCheck");
                 result.Add(new ExtAuthzExtensionProvider
                 {
+                    MaxRequestBytes = body is null ? null : body.UInt32("maxRequestBytes") ?? 0,
+                    AllowPartialMessage = body?.Bool("allowPartialMessage") ?? false,
                     Name = name,
                     Kind = "envoyExtAuthzGrpc",
                     Service = grpc.String("service") ?? "",

@@ -5,10 +5,10 @@ using Sidecar.Model;
 namespace Sidecar.Istio.Translation.Security;
 
 /// <summary>
-/// AuthorizationPolicy CUSTOM: the <c>envoyExtAuthzHttp</c> provider the workload's CUSTOM policies name, as istiod's
-/// authz builder turns it into Envoy's ext_authz filter. As in Istio, one provider per workload; when it cannot be
-/// used (unknown, two providers, service not visible, or the gRPC kind this sidecar does not speak), the CUSTOM
-/// policies become DENY policies: the requests they match are refused, never let through unchecked.
+/// AuthorizationPolicy CUSTOM: the <c>envoyExtAuthzHttp</c> or <c>envoyExtAuthzGrpc</c> provider the workload's CUSTOM
+/// policies name, as istiod's authz builder turns it into Envoy's ext_authz filter. As in Istio, one provider per
+/// workload; when it cannot be used (unknown, two providers, service not visible), the CUSTOM policies become DENY
+/// policies: the requests they match are refused, never let through unchecked.
 /// </summary>
 internal static class ExtAuthzTranslator
 {
@@ -44,11 +44,6 @@ internal static class ExtAuthzTranslator
             return (null, $"provider {names[0]} is not an external authorization provider in the mesh config's extensionProviders");
         }
 
-        if (provider.Kind != "envoyExtAuthzHttp")
-        {
-            return (null, $"provider {provider.Name} is {provider.Kind}, which this sidecar does not support (use envoyExtAuthzHttp)");
-        }
-
         var slash = provider.Service.IndexOf('/', StringComparison.Ordinal);
         var host = slash >= 0 ? provider.Service[(slash + 1)..] : provider.Service;
         var cluster = ClusterName.Outbound(provider.Port, null, host);
@@ -60,6 +55,7 @@ internal static class ExtAuthzTranslator
         return (new ExtAuthzConfig
         {
             Provider = provider.Name,
+            Protocol = provider.Kind == "envoyExtAuthzGrpc" ? ExtAuthzProtocol.Grpc : ExtAuthzProtocol.Http,
             Cluster = cluster,
             PathPrefix = provider.PathPrefix ?? "",
             Timeout = provider.Timeout?.ToTimeSpan() ?? TimeSpan.FromSeconds(600),

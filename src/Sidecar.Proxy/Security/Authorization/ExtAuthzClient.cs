@@ -1,46 +1,37 @@
-using System.Net;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Sidecar.Model;
 using Sidecar.Proxy.Upstream;
-using Yarp.ReverseProxy.Forwarder;
 
 namespace Sidecar.Proxy.Security.Authorization;
 
 /// <summary>
-/// Envoy's ext_authz filter with an HTTP authorization service (Istio's <c>envoyExtAuthzHttp</c>): the check request
-/// goes through the service's cluster (its balancer, pool and mTLS) with the original method, the path prefix plus the
-/// original path, and Host, Authorization, Content-Length and the configured headers (and body, when asked). 200
-/// allows; any other answer is relayed to the client; a service that cannot be reached gives <c>statusOnError</c>
-/// unless <c>failOpen</c>.
+/// Envoy's ext_authz filter, as Istio configures it for an AuthorizationPolicy CUSTOM provider: what both kinds of
+/// authorization service share (the body sent with the check, what a failed check gives: <c>statusOnError</c>, or
+/// the request let through with <c>failOpen</c>); <see cref="ExtAuthzHttpClient"/> and <see cref="ExtAuthzGrpcClient"/>
+/// ask the service.
 /// </summary>
-internal sealed partial class ExtAuthzClient
+internal abstract partial class ExtAuthzClient
 {
-    private readonly StringPattern[] _include;
-    private readonly StringPattern[] _toUpstream;
-    private readonly StringPattern[] _toDownstreamOnDeny;
-    private readonly StringPattern[] _toDownstreamOnAllow;
     private readonly ILogger _logger;
 
-    public ExtAuthzClient(ExtAuthzConfig config, ILogger logger)
+    protected ExtAuthzClient(ExtAuthzConfig config, ILogger logger)
     {
         Config = config;
         _logger = logger;
-        _include = Patterns(config.IncludeRequestHeaders);
-        _toUpstream = Patterns(config.HeadersToUpstreamOnAllow);
-        _toDownstreamOnDeny = Patterns(config.HeadersToDownstreamOnDeny);
-        _toDownstreamOnAllow = Patterns(config.HeadersToDownstreamOnAllow);
     }
 
     public ExtAuthzConfig Config { get; }
 
+    public static ExtAuthzClient Create(ExtAuthzConfig config, ILogger logger) =>
+        config.Protocol == ExtAuthzProtocol.Grpc ? new ExtAuthzGrpcClient(config, logger) : new ExtAuthzHttpClient(config, logger);
+
     public async Task<ExtAuthzDecision> CheckAsync(HttpContext context, ClusterState? cluster, Random random)
     {
-        var request = context.Request;
         byte[]? body = null;
         if (Config.MaxRequestBytes is { } max)
         {
-            body = await ReadBodyAsync(request, max, context.RequestAborted).ConfigureAwait(false);
+            body = await ReadBodyAsync(context.Request, max, context.RequestAborted).ConfigureAwait(false);
             if (body is null)
             {
                 // Envoy's with_request_body without allow_partial_message: a body over the limit is refused.
@@ -48,111 +39,17 @@ internal sealed partial class ExtAuthzClient
             }
         }
 
-        var endpoint = cluster?.PickEndpoint(null, random);
-        if (cluster is null || endpoint is null)
-        {
-            Log.CheckFailed(_logger, Config.Provider, "no healthy endpoint");
-            return Failed();
-        }
-
-        using var message = CheckRequest(request, endpoint, body);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-        timeout.CancelAfter(Config.Timeout);
-        endpoint.BeginRequest();
-        var failed = true;
-        try
-        {
-            using var response = await cluster.Invoker.SendAsync(message, timeout.Token).ConfigureAwait(false);
-            var responseBody = await response.Content.ReadAsByteArrayAsync(timeout.Token).ConfigureAwait(false);
-            failed = (int)response.StatusCode >= 500;
-            return response.StatusCode == HttpStatusCode.OK
-                ? ExtAuthzDecision.Allow(Select(response, _toUpstream, all: false), Select(response, _toDownstreamOnAllow, all: false))
-                : ExtAuthzDecision.Deny((int)response.StatusCode, Select(response, _toDownstreamOnDeny, all: _toDownstreamOnDeny.Length == 0), responseBody, error: false);
-        }
-        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or IOException && !context.RequestAborted.IsCancellationRequested)
-        {
-            Log.CheckFailed(_logger, Config.Provider, ex.Message);
-            return Failed();
-        }
-        finally
-        {
-            endpoint.EndRequest(failed, connectFailure: false);
-        }
+        return cluster is null ? Failed($"cluster {Config.Cluster} is not known") : await CheckAsync(context, cluster, body, random).ConfigureAwait(false);
     }
 
-    private ExtAuthzDecision Failed() =>
-        Config.FailOpen ? ExtAuthzDecision.Allow([], []) : ExtAuthzDecision.Deny(Config.StatusOnError, [], [], error: true);
+    /// <summary>Asks the service about the request (with <paramref name="body"/> when the check carries it).</summary>
+    protected abstract Task<ExtAuthzDecision> CheckAsync(HttpContext context, ClusterState cluster, byte[]? body, Random random);
 
-    private HttpRequestMessage CheckRequest(HttpRequest request, EndpointState endpoint, byte[]? body)
+    /// <summary>The service could not answer: <c>statusOnError</c> (flag UAEX), or the request goes on with <c>failOpen</c>.</summary>
+    protected ExtAuthzDecision Failed(string reason)
     {
-        var path = new PathString(Config.PathPrefix.TrimEnd('/')).Add(request.Path);
-        var message = new HttpRequestMessage(new HttpMethod(request.Method), RequestUtilities.MakeDestinationAddress(endpoint.DestinationPrefix, path, request.QueryString))
-        {
-            Version = HttpVersion.Version11,
-            VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
-            Content = new ByteArrayContent(body ?? []),
-        };
-        message.Headers.Host = request.Host.Value;
-        foreach (var (name, values) in request.Headers)
-        {
-            if (name.Equals("authorization", StringComparison.OrdinalIgnoreCase) || (Included(name) && !IsReserved(name)))
-            {
-                message.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
-            }
-        }
-
-        foreach (var header in Config.AdditionalHeaders)
-        {
-            message.Headers.Remove(header.Name);
-            message.Headers.TryAddWithoutValidation(header.Name, header.Value);
-        }
-
-        return message;
-    }
-
-    private bool Included(string name)
-    {
-        foreach (var pattern in _include)
-        {
-            if (pattern.Matches(name))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    /// <summary>Headers the check request sets itself, or that belong to one hop.</summary>
-    private static bool IsReserved(string name) =>
-        name.Equals("host", StringComparison.OrdinalIgnoreCase) || name.Equals("content-length", StringComparison.OrdinalIgnoreCase)
-        || name.Equals("transfer-encoding", StringComparison.OrdinalIgnoreCase) || name.Equals("connection", StringComparison.OrdinalIgnoreCase)
-        || name.Equals("keep-alive", StringComparison.OrdinalIgnoreCase) || name.Equals("upgrade", StringComparison.OrdinalIgnoreCase)
-        || name.Equals("te", StringComparison.OrdinalIgnoreCase) || name.StartsWith(':');
-
-    /// <summary>The response's headers the patterns select (all but hop-by-hop and framing ones with <paramref name="all"/>).</summary>
-    private static KeyValuePair<string, string>[] Select(HttpResponseMessage response, StringPattern[] patterns, bool all)
-    {
-        if (!all && patterns.Length == 0)
-        {
-            return [];
-        }
-
-        var selected = new List<KeyValuePair<string, string>>();
-        foreach (var (name, values) in response.Headers.Concat(response.Content.Headers))
-        {
-            if (IsReserved(name) || (!all && !patterns.Any(p => p.Matches(name))))
-            {
-                continue;
-            }
-
-            foreach (var value in values)
-            {
-                selected.Add(new(name, value));
-            }
-        }
-
-        return [.. selected];
+        Log.CheckFailed(_logger, Config.Provider, reason);
+        return Config.FailOpen ? ExtAuthzDecision.Allow([], []) : ExtAuthzDecision.Deny(Config.StatusOnError, [], [], error: true);
     }
 
     /// <summary>Up to <paramref name="max"/> bytes of the body, left readable for the upstream; null when it is longer and partial bodies are not allowed.</summary>
@@ -190,8 +87,6 @@ internal sealed partial class ExtAuthzClient
 
         return buffer.AsSpan(0, Math.Min(read, max)).ToArray();
     }
-
-    private static StringPattern[] Patterns(EquatableArray<string> names) => [.. names.Select(n => StringPattern.Parse(n, ignoreCase: true))];
 
     private static partial class Log
     {

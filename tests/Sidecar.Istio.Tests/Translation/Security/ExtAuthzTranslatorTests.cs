@@ -64,15 +64,26 @@ public sealed class ExtAuthzTranslatorTests
             config.ExtAuthz);
     }
 
+    [Fact]
+    public void An_envoyExtAuthzGrpc_provider_is_asked_over_gRPC()
+    {
+        var config = Config(Bookinfo.All(Bookinfo.Services, Mesh("""
+            - name: opa
+              envoyExtAuthzGrpc: {service: ext-authz.foo.svc.cluster.local, port: 8000, timeout: 1s, failOpen: true}
+            """), Service + Policy("opa")));
+
+        Assert.Equal(ExtAuthzProtocol.Grpc, config.ExtAuthz!.Protocol);
+        Assert.Equal("outbound|8000||ext-authz.foo.svc.cluster.local", config.ExtAuthz.Cluster);
+        Assert.Equal(TimeSpan.FromSeconds(1), config.ExtAuthz.Timeout);
+        Assert.True(config.ExtAuthz.FailOpen);
+    }
+
     [Theory]
     [InlineData("missing", "is not an external authorization provider")]
-    [InlineData("grpc", "envoyExtAuthzGrpc")]
     [InlineData("elsewhere", "is not a service this sidecar sees")]
     public void A_provider_that_cannot_be_used_turns_the_CUSTOM_policy_into_a_deny(string provider, string reason)
     {
         var result = Translate(Bookinfo.All(Bookinfo.Services, Mesh("""
-            - name: grpc
-              envoyExtAuthzGrpc: {service: ext-authz.foo.svc.cluster.local, port: 9000}
             - name: elsewhere
               envoyExtAuthzHttp: {service: opa.other.svc.cluster.local, port: 8181}
             """), Service + Policy(provider)));
