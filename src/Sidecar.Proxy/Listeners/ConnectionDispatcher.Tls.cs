@@ -43,7 +43,7 @@ internal sealed partial class ConnectionDispatcher
             return;
         }
 
-        if (decision.Tcp is { } tcp && AllowsTcp(listener, socket, original, snapshot, peer))
+        if (decision.Tcp is { } tcp && await AllowsTcpAsync(listener, socket, original, snapshot, peer).ConfigureAwait(false))
         {
             Model.PeerMetadata? metadata;
             try
@@ -64,17 +64,35 @@ internal sealed partial class ConnectionDispatcher
         await stream.DisposeAsync().ConfigureAwait(false);
     }
 
-    /// <summary>Inbound TCP connections pass the workload's AuthorizationPolicies (HTTP-only fields never match).</summary>
-    private bool AllowsTcp(ProxyListener listener, Socket socket, IPEndPoint? original, DataPlaneSnapshot? snapshot, MutualTlsPeer? peer)
+    /// <summary>
+    /// Inbound TCP connections pass the workload's AuthorizationPolicies (HTTP-only fields never match): a CUSTOM
+    /// policy's check first (Envoy's network ext_authz, gRPC providers only, as in Istio), then DENY and ALLOW.
+    /// </summary>
+    private async ValueTask<bool> AllowsTcpAsync(ProxyListener listener, Socket socket, IPEndPoint? original, DataPlaneSnapshot? snapshot, MutualTlsPeer? peer)
     {
-        if (snapshot is null || Direction(listener) != RequestDirection.Inbound || !snapshot.Authorization.HasPolicies)
+        if (snapshot is null || Direction(listener) != RequestDirection.Inbound || !(snapshot.Authorization.HasPolicies || snapshot.Authorization.HasCustom))
         {
             return true;
         }
 
-        var destinationPort = original?.Port ?? (socket.LocalEndPoint as IPEndPoint)?.Port ?? 0;
-        var source = (socket.RemoteEndPoint as IPEndPoint)?.Address;
-        var decision = snapshot.Authorization.Evaluate(new Security.Authorization.AuthorizationRequest(peer?.Principal, source, destinationPort, null));
+        var local = socket.LocalEndPoint as IPEndPoint;
+        var destinationPort = original?.Port ?? local?.Port ?? 0;
+        var remote = socket.RemoteEndPoint as IPEndPoint;
+        var source = remote?.Address;
+        var request = new Security.Authorization.AuthorizationRequest(peer?.Principal, source, destinationPort, null);
+        if (snapshot.ExtAuthz is { } extAuthz && snapshot.Authorization.MatchesCustom(request)
+            && !await extAuthz.CheckConnectionAsync(remote, original ?? local, peer?.Principal, snapshot.Clusters.GetValueOrDefault(extAuthz.Config.Cluster), Random.Shared).ConfigureAwait(false))
+        {
+            Log.TcpDenied(_logger, listener.Name, source?.ToString() ?? "-", extAuthz.Config.Provider);
+            return false;
+        }
+
+        if (!snapshot.Authorization.HasPolicies)
+        {
+            return true;
+        }
+
+        var decision = snapshot.Authorization.Evaluate(request);
         if (!decision.Allowed)
         {
             Log.TcpDenied(_logger, listener.Name, source?.ToString() ?? "-", decision.PolicyName ?? "-");
@@ -88,7 +106,7 @@ internal sealed partial class ConnectionDispatcher
         [LoggerMessage(EventId = 313, Level = LogLevel.Debug, Message = "Listener {Name}: TLS handshake with {Peer} refused")]
         public static partial void TlsRefused(ILogger logger, string name, string peer);
 
-        [LoggerMessage(EventId = 314, Level = LogLevel.Debug, Message = "Listener {Name}: TCP connection from {Source} denied by RBAC ({Policy})")]
+        [LoggerMessage(EventId = 314, Level = LogLevel.Debug, Message = "Listener {Name}: TCP connection from {Source} denied by {Policy}")]
         public static partial void TcpDenied(ILogger logger, string name, string source, string policy);
     }
 }

@@ -56,10 +56,13 @@ internal sealed partial class ConnectionDispatcher : IDisposable
                 case DecisionKind.Tls:
                     await TerminateTlsAsync(listener, socket, original, decision, snapshot!).ConfigureAwait(false);
                     return;
-                case DecisionKind.Tcp when !AllowsTcp(listener, socket, original, snapshot, peer: null):
-                    socket.Dispose();
-                    return;
                 case DecisionKind.Tcp:
+                    if (!await AllowsTcpAsync(listener, socket, original, snapshot, peer: null).ConfigureAwait(false))
+                    {
+                        socket.Dispose();
+                        return;
+                    }
+
                     await _tcp.RunAsync(socket, decision.Tcp!, snapshot!, original, Direction(listener)).ConfigureAwait(false);
                     return;
                 default:

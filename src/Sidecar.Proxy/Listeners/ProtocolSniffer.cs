@@ -66,7 +66,7 @@ internal static class ProtocolSniffer
                 break;
             }
 
-            if (!IsTokenChar(b) || ++methodLength > 32)
+            if (!IsMethodChar(b) || ++methodLength > 32)
             {
                 return SniffedProtocol.Opaque;
             }
@@ -98,8 +98,9 @@ internal static class ProtocolSniffer
         return tail.EndsWith(" HTTP/1.1"u8) || tail.EndsWith(" HTTP/1.0"u8) ? SniffedProtocol.Http1 : SniffedProtocol.Opaque;
     }
 
-    private static bool IsTokenChar(byte b) =>
-        b is >= (byte)'a' and <= (byte)'z' or >= (byte)'A' and <= (byte)'Z' or >= (byte)'0' and <= (byte)'9'
-            or (byte)'!' or (byte)'#' or (byte)'$' or (byte)'%' or (byte)'&' or (byte)'\'' or (byte)'*' or (byte)'+'
-            or (byte)'-' or (byte)'.' or (byte)'^' or (byte)'_' or (byte)'`' or (byte)'|' or (byte)'~';
+    /// <summary>
+    /// Envoy's http_inspector parses with llhttp, which knows methods as upper-case names (<c>GET</c>, <c>M-SEARCH</c>,
+    /// ...): a first byte outside them (a lower-case <c>ping</c>) is opaque at once instead of waiting for a request line.
+    /// </summary>
+    private static bool IsMethodChar(byte b) => b is >= (byte)'A' and <= (byte)'Z' or (byte)'-' or (byte)'_';
 }

@@ -144,8 +144,58 @@ public sealed class ExternalAuthorizationTests : IAsyncLifetime
         Assert.Equal("UAEX", deniedResponse.Headers.GetValues("x-envoy-response-flags").Single());
     }
 
+    [Fact]
+    public async Task A_gRPC_provider_checks_inbound_tcp_connections_and_a_denial_closes_them()
+    {
+        await using var grpc = await GrpcExtAuthzServer.StartAsync();
+        using var echo = new TcpEcho();
+        using var config = new ConfigDirectory();
+        var address = LoopbackAddresses.Next();
+        var tcpIngress = $"{{port: {{number: 9090, protocol: TCP, name: tcp}}, bind: {address}, captureMode: NONE, defaultEndpoint: 127.0.0.1:{echo.Port}}}";
+        config.Write("server.yaml", ServerYaml(address, grpc.Port, "", kind: "envoyExtAuthzGrpc", protocol: "GRPC", rules: "[{}]", extraIngress: tcpIngress));
+        await using var server = await SidecarProcess.StartAsync(config.Path, address, ["--labels", "app=httpbin"]);
+
+        Assert.Null(await EchoAsync(address));
+        var check = Assert.Single(grpc.Checks).Attributes;
+        Assert.Equal("127.0.0.1", check.Source.Address.SocketAddress.Address);
+        Assert.Equal(9090u, check.Destination.Address.SocketAddress.PortValue);
+
+        grpc.AllowConnections = true;
+        Assert.Equal("ping", await EchoAsync(address));
+    }
+
+    /// <summary>Sends "ping" over a new connection; the echo, or null when the connection is closed first.</summary>
+    private static async Task<string?> EchoAsync(IPAddress address)
+    {
+        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        await socket.ConnectAsync(address, 9090);
+        await socket.SendAsync("ping"u8.ToArray());
+        var buffer = new byte[4];
+        var received = 0;
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try
+        {
+            while (received < buffer.Length)
+            {
+                var read = await socket.ReceiveAsync(buffer.AsMemory(received), deadline.Token);
+                if (read == 0)
+                {
+                    return null;
+                }
+
+                received += read;
+            }
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return null;
+        }
+
+        return System.Text.Encoding.ASCII.GetString(buffer);
+    }
+
     /// <summary>Istio's ext-authz task: the provider in the mesh config, the service, the workload's ingress and the CUSTOM policy on /headers.</summary>
-    private string ServerYaml(System.Net.IPAddress address, int authzPort, string providerSettings, string kind = "envoyExtAuthzHttp", string protocol = "HTTP") => $$$"""
+    private string ServerYaml(System.Net.IPAddress address, int authzPort, string providerSettings, string kind = "envoyExtAuthzHttp", string protocol = "HTTP", string rules = "[{to: [{operation: {paths: [\"/headers\"]}}]}]", string extraIngress = "") => $$$"""
         apiVersion: v1
         kind: ConfigMap
         metadata: {name: istio, namespace: istio-system}
@@ -178,6 +228,7 @@ public sealed class ExternalAuthorizationTests : IAsyncLifetime
             bind: {{{address}}}
             captureMode: NONE
             defaultEndpoint: 127.0.0.1:{{{_app.Port}}}
+          {{{(extraIngress.Length > 0 ? "- " + extraIngress : "")}}}
         ---
         apiVersion: security.istio.io/v1
         kind: AuthorizationPolicy
@@ -186,8 +237,7 @@ public sealed class ExternalAuthorizationTests : IAsyncLifetime
           selector: {matchLabels: {app: httpbin}}
           action: CUSTOM
           provider: {name: sample-ext-authz-http}
-          rules:
-          - to: [{operation: {paths: ["/headers"]}}]
+          rules: {{{rules}}}
         """;
 
     private Task<HttpResponseMessage> SendAsync(string path, params (string Name, string Value)[] headers)

@@ -27,6 +27,9 @@ internal sealed class GrpcExtAuthzServer : IAsyncDisposable
 
     public int Port { get; private set; }
 
+    /// <summary>Whether TCP connection checks (no HTTP attributes) are allowed.</summary>
+    public bool AllowConnections { get; set; }
+
     public static async Task<GrpcExtAuthzServer> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -57,6 +60,13 @@ internal sealed class GrpcExtAuthzServer : IAsyncDisposable
         public override Task<CheckResponse> Check(CheckRequest request, ServerCallContext context)
         {
             holder.Server.Checks.Enqueue(request);
+            if (request.Attributes.Request is null)
+            {
+                // A TCP connection (Envoy's network ext_authz): only the peers are known.
+                var code = holder.Server.AllowConnections ? StatusCode.OK : StatusCode.PermissionDenied;
+                return Task.FromResult(new CheckResponse { Status = new RpcStatus { Code = (int)code } });
+            }
+
             if (request.Attributes.Request.Http.Headers.TryGetValue("x-ext-authz", out var verdict) && verdict == "allow")
             {
                 return Task.FromResult(new CheckResponse

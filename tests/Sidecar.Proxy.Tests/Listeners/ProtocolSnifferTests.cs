@@ -19,6 +19,8 @@ public sealed class ProtocolSnifferTests
     [InlineData("SSH-2.0-OpenSSH_9.2\r\n", nameof(SniffedProtocol.Opaque))]
     [InlineData("GET / SIP/2.0\r\n", nameof(SniffedProtocol.Opaque))]
     [InlineData("\u0001\u0002binary", nameof(SniffedProtocol.Opaque))]
+    [InlineData("ping", nameof(SniffedProtocol.Opaque))] // llhttp knows no lower-case method: opaque without waiting
+    [InlineData("M-SEARCH * HTTP/1.1\r\n", nameof(SniffedProtocol.Http1))]
     public void Classifies_first_bytes(string text, string expected) => Assert.Equal(expected, Sniff(text).ToString());
 
     [Fact]

@@ -83,7 +83,7 @@ internal static class TelemetryReader
     }
 
     /// <summary>Istio's <c>MetricSelector.IstioMetric</c> values.</summary>
-    internal static readonly string[] MetricNames =
+    private static readonly string[] MetricNames =
     [
         "ALL_METRICS", "REQUEST_COUNT", "REQUEST_DURATION", "REQUEST_SIZE", "RESPONSE_SIZE", "TCP_OPENED_CONNECTIONS",
         "TCP_CLOSED_CONNECTIONS", "TCP_SENT_BYTES", "TCP_RECEIVED_BYTES", "GRPC_REQUEST_MESSAGES", "GRPC_RESPONSE_MESSAGES",

@@ -42,6 +42,13 @@ internal abstract partial class ExtAuthzClient
         return cluster is null ? Failed($"cluster {Config.Cluster} is not known") : await CheckAsync(context, cluster, body, random).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Envoy's network ext_authz for an inbound TCP connection a CUSTOM policy matches: only gRPC services are asked
+    /// (Istio ignores HTTP providers for TCP); false closes the connection.
+    /// </summary>
+    public virtual Task<bool> CheckConnectionAsync(System.Net.IPEndPoint? source, System.Net.IPEndPoint? destination, string? principal, ClusterState? cluster, Random random) =>
+        Task.FromResult(true);
+
     /// <summary>Asks the service about the request (with <paramref name="body"/> when the check carries it).</summary>
     protected abstract Task<ExtAuthzDecision> CheckAsync(HttpContext context, ClusterState cluster, byte[]? body, Random random);
 

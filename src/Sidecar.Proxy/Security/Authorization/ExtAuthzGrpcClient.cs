@@ -31,13 +31,9 @@ internal sealed class ExtAuthzGrpcClient : ExtAuthzClient
 
     protected override async Task<ExtAuthzDecision> CheckAsync(HttpContext context, ClusterState cluster, byte[]? body, Random random)
     {
-        // The channel's address is a placeholder: each call goes to the endpoint the cluster's balancer picks.
-        var client = _client ??= new AuthorizationService.AuthorizationClient(GrpcChannel.ForAddress(
-            "http://ext-authz.invalid",
-            new GrpcChannelOptions { HttpHandler = new ClusterHandler(cluster, random), DisposeHttpClient = true }));
         try
         {
-            var response = await client.CheckAsync(Request(context, body), deadline: DateTime.UtcNow + Config.Timeout, cancellationToken: context.RequestAborted).ConfigureAwait(false);
+            var response = await Client(cluster, random).CheckAsync(Request(context, body), deadline: DateTime.UtcNow + Config.Timeout, cancellationToken: context.RequestAborted).ConfigureAwait(false);
             return Decision(response);
         }
         catch (RpcException ex) when (!context.RequestAborted.IsCancellationRequested)
@@ -45,6 +41,38 @@ internal sealed class ExtAuthzGrpcClient : ExtAuthzClient
             return Failed($"{ex.StatusCode}: {ex.Status.Detail}");
         }
     }
+
+    public override async Task<bool> CheckConnectionAsync(IPEndPoint? source, IPEndPoint? destination, string? principal, ClusterState? cluster, Random random)
+    {
+        if (cluster is null)
+        {
+            return Failed($"cluster {Config.Cluster} is not known").Allowed;
+        }
+
+        var request = new CheckRequest
+        {
+            Attributes = new AttributeContext
+            {
+                Source = new AttributeContext.Types.Peer { Address = Address(source), Principal = principal ?? "" },
+                Destination = new AttributeContext.Types.Peer { Address = Address(destination) },
+            },
+        };
+        try
+        {
+            var response = await Client(cluster, random).CheckAsync(request, deadline: DateTime.UtcNow + Config.Timeout).ConfigureAwait(false);
+            return response.Status is null || response.Status.Code == (int)StatusCode.OK;
+        }
+        catch (RpcException ex)
+        {
+            return Failed($"{ex.StatusCode}: {ex.Status.Detail}").Allowed;
+        }
+    }
+
+    /// <summary>One channel per snapshot; its address is a placeholder: each call goes to the endpoint the cluster's balancer picks.</summary>
+    private AuthorizationService.AuthorizationClient Client(ClusterState cluster, Random random) =>
+        _client ??= new AuthorizationService.AuthorizationClient(GrpcChannel.ForAddress(
+            "http://ext-authz.invalid",
+            new GrpcChannelOptions { HttpHandler = new ClusterHandler(cluster, random), DisposeHttpClient = true }));
 
     private static CheckRequest Request(HttpContext context, byte[]? body)
     {
