@@ -50,7 +50,7 @@ public class TelemetryBenchmarks
     public void SetupRequestTag()
     {
         Build(new TelemetryOptions());
-        _metrics.Apply([new MetricOverrideConfig(IstioMetric.AllMetrics, MetricReporterMode.ClientAndServer, null, [new TagOverrideConfig("request_host", false, "request.host")])]);
+        _metrics.Apply([new MetricOverrideConfig(IstioMetric.AllMetrics, WorkloadMode.ClientAndServer, null, [new TagOverrideConfig("request_host", false, "request.host")])]);
     }
 
     [GlobalSetup(Target = nameof(Outbound_MetricsAndEverySpan))]

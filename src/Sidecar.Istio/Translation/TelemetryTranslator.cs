@@ -23,6 +23,11 @@ internal static class TelemetryTranslator
     public static TelemetryConfig Translate(PushContext push)
     {
         var config = Translate(push.Mesh);
+        if (push.Mesh.DefaultAccessLogProviders.Count > 0)
+        {
+            config = UseAccessLogProviders(config, push.Mesh.DefaultAccessLogProviders, push, null, "defaultProviders.accessLogging");
+        }
+
         var levels = PolicyLevels.Find(push.Resources, ResourceKind.Telemetry, static spec => ((TelemetrySpec)spec).Selector, push.Workload, push.Mesh.RootNamespace);
         foreach (var resource in levels.LeastSpecificFirst())
         {
@@ -41,6 +46,63 @@ internal static class TelemetryTranslator
         TracingSamplingPercent = mesh.TracingSampling ?? TelemetryConfig.Default.TracingSamplingPercent,
         TracingProvider = DefaultTracingProvider(mesh),
     };
+
+    /// <summary>
+    /// The access log of the first provider named that this sidecar has: Istio's built-in <c>envoy</c> (the mesh
+    /// config's file format to <c>/dev/stdout</c>) or an <c>envoyFileAccessLog</c> extension provider (its path, its
+    /// text format or its JSON labels). One log is written: further providers are warned about.
+    /// </summary>
+    private static TelemetryConfig UseAccessLogProviders(TelemetryConfig config, IReadOnlyList<string> names, PushContext push, IstioResource? resource, string field)
+    {
+        var used = false;
+        foreach (var name in names)
+        {
+            if (name != EnvoyAccessLogProvider && push.Mesh.AccessLogProviders.FirstOrDefault(p => p.Name == name) is null)
+            {
+                push.Warn(resource, $"{field}: {name} is not an access log provider (Istio's built-in \"envoy\" or an envoyFileAccessLog extension provider); ignored");
+                continue;
+            }
+
+            if (used)
+            {
+                push.Warn(resource, $"{field}: {name}: this sidecar writes one access log, the first provider's; ignored");
+                continue;
+            }
+
+            used = true;
+            config = name == EnvoyAccessLogProvider
+                ? config with { AccessLogFile = "/dev/stdout" }
+                : FileAccessLog(config, push.Mesh.AccessLogProviders.First(p => p.Name == name));
+        }
+
+        return config;
+    }
+
+    /// <summary>An <c>envoyFileAccessLog</c> provider: <c>labels</c> make a JSON log of those keys, <c>text</c> a text log, neither Envoy's default format.</summary>
+    private static TelemetryConfig FileAccessLog(TelemetryConfig config, AccessLogExtensionProvider provider) => config with
+    {
+        AccessLogFile = provider.Path.Length > 0 ? provider.Path : "/dev/stdout",
+        AccessLogEncoding = provider.Labels is not null ? AccessLogEncoding.Json : AccessLogEncoding.Text,
+        AccessLogFormat = provider.Labels is { } labels ? JsonFormat(labels) : provider.Text ?? "",
+    };
+
+    /// <summary>Envoy's <c>json_format</c> from Istio's <c>logFormat.labels</c>: each label a key, its format string the value.</summary>
+    public static string JsonFormat(IReadOnlyList<KeyValuePair<string, string>> labels)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var json = new System.Text.Json.Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            foreach (var (key, value) in labels)
+            {
+                json.WriteString(key, value);
+            }
+
+            json.WriteEndObject();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
 
     /// <summary>The first provider named in <c>defaultProviders.tracing</c> that is a tracing extension provider.</summary>
     private static TracingProviderConfig? DefaultTracingProvider(MeshConfigSpec mesh)
@@ -88,16 +150,20 @@ internal static class TelemetryTranslator
                 continue;
             }
 
-            foreach (var name in logging.Providers)
+            if (logging.Providers.Count > 0)
             {
-                if (name == EnvoyAccessLogProvider)
-                {
-                    config = config with { AccessLogFile = "/dev/stdout" };
-                }
-                else
-                {
-                    push.Warn(resource, $"spec.accessLogging.providers: {name} is not an access log provider this sidecar has (only Istio's built-in \"envoy\"); ignored");
-                }
+                config = UseAccessLogProviders(config, logging.Providers, push, resource, "spec.accessLogging.providers");
+            }
+
+            if (logging.Mode is { } mode)
+            {
+                config = config with { AccessLogMode = mode switch { "CLIENT" => WorkloadMode.Client, "SERVER" => WorkloadMode.Server, _ => WorkloadMode.ClientAndServer } };
+            }
+
+            if (logging.Filter is { } filter)
+            {
+                // An expression outside the evaluated subset was warned about at validation: everything is logged.
+                config = config with { AccessLogFilter = filter.Length == 0 ? null : AccessLogFilterExpression.Parse(filter) };
             }
 
             if (logging.Providers.Count == 0 && logging.Disabled == false && config.AccessLogFile.Length == 0)
@@ -186,9 +252,9 @@ internal static class TelemetryTranslator
 
         var mode = entry.Mode switch
         {
-            "CLIENT" => MetricReporterMode.Client,
-            "SERVER" => MetricReporterMode.Server,
-            _ => MetricReporterMode.ClientAndServer,
+            "CLIENT" => WorkloadMode.Client,
+            "SERVER" => WorkloadMode.Server,
+            _ => WorkloadMode.ClientAndServer,
         };
         return new MetricOverrideConfig(IstioMetricFromName(entry.Metric), mode, entry.Disabled, [.. tags]);
     }

@@ -64,6 +64,20 @@ internal static class MeshConfigValidator
             }
         }
 
+        foreach (var provider in mesh.AccessLogProviders)
+        {
+            var path = $"data.mesh.extensionProviders[{provider.Name}].envoyFileAccessLog.logFormat";
+            report.Error(path, "only one of text or labels may be set", provider.Text is not null && provider.Labels is not null);
+            if (provider.Text is { Length: > 0 } text && AccessLogTemplate.Parse(text, AccessLogEncoding.Text, out var textError) is null)
+            {
+                report.Error($"{path}.text", textError!);
+            }
+            else if (provider.Labels is { } labels && AccessLogTemplate.Parse(Translation.TelemetryTranslator.JsonFormat(labels), AccessLogEncoding.Json, out var labelsError) is null)
+            {
+                report.Error($"{path}.labels", labelsError!);
+            }
+        }
+
         foreach (var field in mesh.UntypedFields)
         {
             report.Warning($"data.mesh.{field}", "not used by this sidecar");

@@ -20,6 +20,16 @@ internal static class TelemetryValidator
             }
         }
 
+        for (var i = 0; i < spec.AccessLogging.Count; i++)
+        {
+            if (spec.AccessLogging[i].Filter is { Length: > 0 } filter && AccessLogFilterExpression.Parse(filter) is null)
+            {
+                report.Warning(
+                    string.Create(CultureInfo.InvariantCulture, $"spec.accessLogging[{i}].filter.expression"),
+                    $"'{filter}' is outside the CEL this sidecar evaluates (comparisons of request, response, source, destination and xds attributes with literals, joined by && and ||): every request is logged");
+            }
+        }
+
         for (var i = 0; i < spec.Metrics.Count; i++)
         {
             var overrides = spec.Metrics[i].Overrides;

@@ -16,19 +16,11 @@ public enum IstioMetric
     GrpcResponseMessages,
 }
 
-/// <summary>Istio's <c>WorkloadMode</c>: the reporter an override applies to (CLIENT: outbound, SERVER: inbound).</summary>
-public enum MetricReporterMode
-{
-    ClientAndServer,
-    Client,
-    Server,
-}
-
 /// <summary>
 /// One Telemetry <c>metrics[].overrides[]</c> entry for the Prometheus provider: the metric and reporter it matches,
 /// whether that metric is reported at all, and label changes (removals, or values computed per request).
 /// </summary>
-public sealed record MetricOverrideConfig(IstioMetric Metric, MetricReporterMode Mode, bool? Disabled, EquatableArray<TagOverrideConfig> Tags);
+public sealed record MetricOverrideConfig(IstioMetric Metric, WorkloadMode Mode, bool? Disabled, EquatableArray<TagOverrideConfig> Tags);
 
 /// <summary>A <c>tagOverrides</c> entry: REMOVE drops the label; UPSERT sets it (adding it if new) to <see cref="Value"/>'s result.</summary>
 public sealed record TagOverrideConfig(string Name, bool Remove, string? Value);

@@ -37,6 +37,12 @@ public sealed record TelemetryConfig
     /// <summary>Istio's <c>accessLogFormat</c>: an Envoy format string (TEXT) or a JSON object of them (JSON); empty: the default format.</summary>
     public string AccessLogFormat { get; init; } = "";
 
+    /// <summary>Telemetry <c>accessLogging[].match.mode</c>: which side's requests are logged.</summary>
+    public WorkloadMode AccessLogMode { get; init; } = WorkloadMode.ClientAndServer;
+
+    /// <summary>Telemetry <c>accessLogging[].filter.expression</c>: only requests it holds for are logged; null logs all.</summary>
+    public AccessLogFilterExpression? AccessLogFilter { get; init; }
+
     /// <summary>Istio's <c>enableTracing</c> (default true): with it off no span is made even with a provider.</summary>
     public bool EnableTracing { get; init; } = true;
 

@@ -137,7 +137,7 @@ internal sealed class RequestTelemetry : IRequestTelemetry
         var key = new HttpSeriesKey(state.Direction, state.Telemetry.Peer, service, principal, response.StatusCode, state.Flags, grpc, grpc ? GrpcStatus(context) : "", policy, tags);
         families.RecordRequest(key, elapsed.TotalMilliseconds, requestBytes, responseBytes);
         _tracer.Stop(context, state, service, requestBytes, responseBytes);
-        if (_settings.AccessLog is { } accessLog)
+        if (_settings.AccessLog is { } accessLog && _settings.ShouldLog(context, state))
         {
             accessLog.Enqueue(Entry(context, state, service, elapsed, requestBytes, responseBytes, accessLog.Custom));
         }

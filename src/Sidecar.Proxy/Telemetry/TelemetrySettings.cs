@@ -1,4 +1,6 @@
+using Microsoft.AspNetCore.Http;
 using Sidecar.Model;
+using Sidecar.Proxy.Http;
 using Sidecar.Proxy.Telemetry.AccessLog;
 using Sidecar.Proxy.Telemetry.Tracing;
 
@@ -16,6 +18,9 @@ internal sealed class TelemetrySettings : IAsyncDisposable
     private readonly Lock _gate = new();
     private AccessLogWriter? _accessLog;
 
+    // Telemetry accessLogging[].match.mode and filter: which requests the access log takes (swapped whole).
+    private AccessLogSelection _selection = new(WorkloadMode.ClientAndServer, null);
+
     public TelemetrySettings(TelemetryOptions flags, TraceExporterHost? exporter)
     {
         _flags = flags;
@@ -32,12 +37,25 @@ internal sealed class TelemetrySettings : IAsyncDisposable
     /// <summary>The access log, or null when off.</summary>
     public AccessLogWriter? AccessLog => Volatile.Read(ref _accessLog);
 
+    /// <summary>Whether the access log takes this request (its side and the filter).</summary>
+    public bool ShouldLog(HttpContext context, RequestState state)
+    {
+        var (mode, filter) = Volatile.Read(ref _selection);
+        if (mode != WorkloadMode.ClientAndServer && (mode == WorkloadMode.Client) != (state.Direction == RequestDirection.Outbound))
+        {
+            return false;
+        }
+
+        return filter is null || AccessLogFilter.Matches(filter, context, state);
+    }
+
     public void Apply(TelemetryConfig mesh)
     {
         ArgumentNullException.ThrowIfNull(mesh);
         lock (_gate)
         {
             SamplingPercent = _flags.SamplingPercent ?? mesh.TracingSamplingPercent;
+            Volatile.Write(ref _selection, new AccessLogSelection(mesh.AccessLogMode, mesh.AccessLogFilter));
             TracingEnabled = mesh.EnableTracing;
             _exporter?.Use(mesh.EnableTracing ? _flags.TracingProvider ?? mesh.TracingProvider : null);
 
@@ -73,4 +91,6 @@ internal sealed class TelemetrySettings : IAsyncDisposable
             await writer.DisposeAsync().ConfigureAwait(false);
         }
     }
+
+    private sealed record AccessLogSelection(WorkloadMode Mode, AccessLogFilterExpression? Filter);
 }

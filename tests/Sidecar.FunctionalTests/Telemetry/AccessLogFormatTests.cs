@@ -5,7 +5,10 @@ using Sidecar.Testing;
 
 namespace Sidecar.FunctionalTests.Telemetry;
 
-/// <summary>The mesh config's <c>accessLogFormat</c> through a real sidecar: Envoy's command operators, TEXT and JSON.</summary>
+/// <summary>
+/// The mesh config's <c>accessLogFormat</c> and <c>envoyFileAccessLog</c> providers through a real sidecar: Envoy's
+/// command operators, TEXT and JSON.
+/// </summary>
 public sealed class AccessLogFormatTests : IAsyncLifetime
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(15);
@@ -55,6 +58,40 @@ public sealed class AccessLogFormatTests : IAsyncLifetime
         Assert.Equal("GET reviews:9080", root.GetProperty("call").GetString());
         Assert.Equal("outbound|9080||reviews.default.svc.cluster.local", root.GetProperty("upstream").GetProperty("cluster").GetString());
         Assert.Equal(4, root.EnumerateObject().Count());
+    }
+
+    [Fact]
+    public async Task An_envoyFileAccessLog_provider_named_by_a_Telemetry_resource_writes_its_labels_as_JSON()
+    {
+        using var config = new ConfigDirectory();
+        config.Write("services.yaml", MeshYaml.Service("reviews", 9080, (_reviews, "v1")));
+        config.Write("mesh.yaml", """
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: {name: istio, namespace: istio-system}
+            data:
+              mesh: |
+                extensionProviders:
+                - name: json-log
+                  envoyFileAccessLog:
+                    path: /dev/stdout
+                    logFormat:
+                      labels: {status: "%RESPONSE_CODE%", id: "%REQ(X-REQUEST-ID)%", cluster: "%UPSTREAM_CLUSTER%"}
+            ---
+            apiVersion: telemetry.istio.io/v1
+            kind: Telemetry
+            metadata: {name: mesh-default, namespace: istio-system}
+            spec:
+              accessLogging: [{providers: [{name: json-log}]}]
+            """);
+        await using var sidecar = await SidecarProcess.StartAsync(config.Path);
+
+        var id = await SendAsync(sidecar);
+
+        var root = JsonDocument.Parse(sidecar.Output.Split('\n').Single(l => l.Contains(id, StringComparison.Ordinal))).RootElement;
+        Assert.Equal(200, root.GetProperty("status").GetInt32());
+        Assert.Equal("outbound|9080||reviews.default.svc.cluster.local", root.GetProperty("cluster").GetString());
+        Assert.Equal(3, root.EnumerateObject().Count());
     }
 
     private static string MeshConfig(params string[] lines) => $"""

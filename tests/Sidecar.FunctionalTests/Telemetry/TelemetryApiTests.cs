@@ -63,4 +63,42 @@ public sealed class TelemetryApiTests : IAsyncLifetime
         Assert.DoesNotContain(before, sidecar.Output, StringComparison.Ordinal);
         Assert.Contains(sidecar.Output.Split('\n'), line => line.Contains(logged!, StringComparison.Ordinal) && line.Contains("\"GET /reviews/1 HTTP/1.1\" 200", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task An_access_log_filter_logs_only_the_requests_it_holds_for()
+    {
+        using var config = new ConfigDirectory();
+        config.Write("services.yaml", MeshYaml.Service("reviews", 9080, (_reviews, "v1")));
+        config.Write("telemetry.yaml", """
+            apiVersion: telemetry.istio.io/v1
+            kind: Telemetry
+            metadata: {name: mesh-default, namespace: istio-system}
+            spec:
+              accessLogging:
+              - providers: [{name: envoy}]
+                match: {mode: CLIENT}
+                filter: {expression: "response.code >= 400 || request.headers['x-debug'] == 'on'"}
+            """);
+        await using var sidecar = await SidecarProcess.StartAsync(config.Path);
+
+        var quiet = Guid.NewGuid().ToString();
+        using (var response = await sidecar.SendAsync("reviews:9080", "/reviews/1", configure: r => r.Headers.Add("x-request-id", quiet)))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        var debug = Guid.NewGuid().ToString();
+        using (var response = await sidecar.SendAsync("reviews:9080", "/reviews/2", configure: r =>
+        {
+            r.Headers.Add("x-request-id", debug);
+            r.Headers.Add("x-debug", "on");
+        }))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        // Lines are written in order: once the second request is logged, the first (a 200 without x-debug) never will be.
+        await sidecar.WaitForOutputAsync(debug, Deadline);
+        Assert.DoesNotContain(quiet, sidecar.Output, StringComparison.Ordinal);
+    }
 }

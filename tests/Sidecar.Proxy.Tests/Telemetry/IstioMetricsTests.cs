@@ -84,10 +84,10 @@ public sealed class IstioMetricsTests
         // tag adds it; REQUEST_COUNT disabled for CLIENT leaves only the destination reporter's count.
         _metrics.Apply(
         [
-            new MetricOverrideConfig(IstioMetric.AllMetrics, MetricReporterMode.ClientAndServer, null,
+            new MetricOverrideConfig(IstioMetric.AllMetrics, WorkloadMode.ClientAndServer, null,
                 [new TagOverrideConfig("destination_canonical_revision", true, null), new TagOverrideConfig("team", false, "'payments'")]),
-            new MetricOverrideConfig(IstioMetric.RequestCount, MetricReporterMode.Client, true, []),
-            new MetricOverrideConfig(IstioMetric.ResponseSize, MetricReporterMode.Server, null, [new TagOverrideConfig("response_code", true, null)]),
+            new MetricOverrideConfig(IstioMetric.RequestCount, WorkloadMode.Client, true, []),
+            new MetricOverrideConfig(IstioMetric.ResponseSize, WorkloadMode.Server, null, [new TagOverrideConfig("response_code", true, null)]),
         ]);
         var outbound = new HttpSeriesKey(RequestDirection.Outbound, WorkloadLabels.Unknown, ServiceLabels.Unknown, "unknown", 200, ResponseFlags.None, false, "", SecurityPolicy.Unknown);
 
@@ -108,7 +108,7 @@ public sealed class IstioMetricsTests
     public async Task A_metric_disabled_for_both_reporters_is_not_exported_and_clearing_the_overrides_brings_it_back()
     {
         var key = new HttpSeriesKey(RequestDirection.Inbound, WorkloadLabels.Unknown, ServiceLabels.Unknown, "unknown", 200, ResponseFlags.None, false, "", SecurityPolicy.None);
-        _metrics.Apply([new MetricOverrideConfig(IstioMetric.RequestSize, MetricReporterMode.ClientAndServer, true, [])]);
+        _metrics.Apply([new MetricOverrideConfig(IstioMetric.RequestSize, WorkloadMode.ClientAndServer, true, [])]);
         _metrics.RecordRequest(key, 3, 5, 10);
         Assert.DoesNotContain("istio_request_bytes", await ScrapeAsync(), StringComparison.Ordinal);
 
@@ -124,7 +124,7 @@ public sealed class IstioMetricsTests
     [Fact]
     public async Task Per_request_tag_values_make_distinct_series_and_sanitized_names()
     {
-        _metrics.Apply([new MetricOverrideConfig(IstioMetric.RequestCount, MetricReporterMode.ClientAndServer, null, [new TagOverrideConfig("request.host", false, "request.host")])]);
+        _metrics.Apply([new MetricOverrideConfig(IstioMetric.RequestCount, WorkloadMode.ClientAndServer, null, [new TagOverrideConfig("request.host", false, "request.host")])]);
         var expressions = _metrics.Families.Layout.RequestExpressions(RequestDirection.Outbound);
         Assert.Equal([new MetricTagExpression(MetricTagSource.RequestHost, "request.host")], expressions);
         var key = new HttpSeriesKey(RequestDirection.Outbound, WorkloadLabels.Unknown, ServiceLabels.Unknown, "unknown", 200, ResponseFlags.None, false, "", SecurityPolicy.Unknown);

@@ -50,6 +50,8 @@ internal static class MeshConfigReader
             DefaultTracingProviders = mesh.Object("defaultProviders")?.StringList("tracing") ?? [],
             LocalityLbSetting = NetworkingReader.LocalityLbSetting(mesh.Object("localityLbSetting")),
             ExtAuthzProviders = ExtAuthzProviders(mesh.ObjectList("extensionProviders")),
+            AccessLogProviders = AccessLogProviders(mesh.ObjectList("extensionProviders")),
+            DefaultAccessLogProviders = mesh.Object("defaultProviders")?.StringList("accessLogging") ?? [],
             PrometheusProviders = PrometheusProviders(mesh.ObjectList("extensionProviders")),
             DefaultMetricsProviders = mesh.Object("defaultProviders")?.StringList("metrics"),
             UntypedFields = mesh.UnreadKeys(),
@@ -84,6 +86,28 @@ internal static class MeshConfigReader
                     Service = zipkin.String("service") ?? "",
                     Port = zipkin.Int32("port") ?? 0,
                     Path = NonEmpty(zipkin.String("path")) ?? "/api/v2/spans",
+                });
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>The <c>envoyFileAccessLog</c> entries of <c>extensionProviders</c>.</summary>
+    private static List<AccessLogExtensionProvider> AccessLogProviders(IReadOnlyList<YamlObject>? providers)
+    {
+        var result = new List<AccessLogExtensionProvider>();
+        foreach (var provider in providers ?? [])
+        {
+            if (provider.Object("envoyFileAccessLog") is { } file)
+            {
+                var format = file.Object("logFormat");
+                result.Add(new AccessLogExtensionProvider
+                {
+                    Name = provider.String("name") ?? "",
+                    Path = file.String("path") ?? "",
+                    Text = format?.String("text"),
+                    Labels = format?.StringMap("labels"),
                 });
             }
         }

@@ -22,9 +22,22 @@ internal static class TelemetryReader
         {
             var providers = Providers(item);
             var disabled = item.Bool("disabled");
-            item.Ignore("match", "filter");
+            string? mode = null;
+            if (item.Object("match") is { } match)
+            {
+                mode = match.Enum("mode", "CLIENT_AND_SERVER", "CLIENT", "SERVER");
+                match.RejectUnknownFields();
+            }
+
+            string? filter = null;
+            if (item.Object("filter") is { } filterObject)
+            {
+                filter = filterObject.String("expression");
+                filterObject.RejectUnknownFields();
+            }
+
             item.RejectUnknownFields();
-            accessLogging.Add(new TelemetryAccessLogging(providers, disabled));
+            accessLogging.Add(new TelemetryAccessLogging(providers, disabled, mode, filter));
         }
 
         var tracing = new List<TelemetryTracing>();

@@ -56,6 +56,12 @@ public sealed record MeshConfigSpec : IstioSpec
     /// <summary><c>defaultProviders.tracing</c>: the provider names used when no Telemetry resource says otherwise.</summary>
     public IReadOnlyList<string> DefaultTracingProviders { get; init; } = [];
 
+    /// <summary>The <c>envoyFileAccessLog</c> entries of <c>extensionProviders</c>.</summary>
+    public IReadOnlyList<AccessLogExtensionProvider> AccessLogProviders { get; init; } = [];
+
+    /// <summary><c>defaultProviders.accessLogging</c>: the access log providers on when no Telemetry resource says otherwise.</summary>
+    public IReadOnlyList<string> DefaultAccessLogProviders { get; init; } = [];
+
     /// <summary>The external authorization entries of <c>extensionProviders</c> (for AuthorizationPolicy CUSTOM).</summary>
     public IReadOnlyList<ExtAuthzExtensionProvider> ExtAuthzProviders { get; init; } = [];
 

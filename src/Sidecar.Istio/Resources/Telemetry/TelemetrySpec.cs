@@ -16,8 +16,8 @@ public sealed record TelemetrySpec : IstioSpec
     public IReadOnlyList<TelemetryMetrics> Metrics { get; init; } = [];
 }
 
-/// <summary>One <c>accessLogging</c> entry: <c>providers[].name</c> and <c>disabled</c>.</summary>
-public sealed record TelemetryAccessLogging(IReadOnlyList<string> Providers, bool? Disabled);
+/// <summary>One <c>accessLogging</c> entry: <c>providers[].name</c>, <c>disabled</c>, <c>match.mode</c> and <c>filter.expression</c>.</summary>
+public sealed record TelemetryAccessLogging(IReadOnlyList<string> Providers, bool? Disabled, string? Mode = null, string? Filter = null);
 
 /// <summary>One <c>metrics</c> entry: <c>providers[].name</c> (none: the mesh's default metrics providers) and its <c>overrides</c>.</summary>
 public sealed record TelemetryMetrics(IReadOnlyList<string> Providers, IReadOnlyList<TelemetryMetricOverride> Overrides);

@@ -91,8 +91,8 @@ internal sealed class IstioMetricsLayout
     private static FamilyLayout Build(IstioFamily family, EquatableArray<MetricOverrideConfig> overrides, List<MetricTagExpression> client, List<MetricTagExpression> server)
     {
         var standard = IsTcp(family) ? IstioLabelNames.Tcp : IstioLabelNames.Http;
-        var (clientEnabled, clientTags) = Resolve(family, MetricReporterMode.Client, overrides);
-        var (serverEnabled, serverTags) = Resolve(family, MetricReporterMode.Server, overrides);
+        var (clientEnabled, clientTags) = Resolve(family, WorkloadMode.Client, overrides);
+        var (serverEnabled, serverTags) = Resolve(family, WorkloadMode.Server, overrides);
 
         var names = new List<string>();
         foreach (var name in standard)
@@ -122,13 +122,13 @@ internal sealed class IstioMetricsLayout
     }
 
     /// <summary>The overrides matching one family and reporter, applied in order: enabled, and each tag's value (null: removed).</summary>
-    private static (bool Enabled, Dictionary<string, string?> Tags) Resolve(IstioFamily family, MetricReporterMode reporter, EquatableArray<MetricOverrideConfig> overrides)
+    private static (bool Enabled, Dictionary<string, string?> Tags) Resolve(IstioFamily family, WorkloadMode reporter, EquatableArray<MetricOverrideConfig> overrides)
     {
         var enabled = true;
         var tags = new Dictionary<string, string?>(StringComparer.Ordinal);
         foreach (var entry in overrides)
         {
-            if (!Matches(entry.Metric, family) || (entry.Mode != MetricReporterMode.ClientAndServer && entry.Mode != reporter))
+            if (!Matches(entry.Metric, family) || (entry.Mode != WorkloadMode.ClientAndServer && entry.Mode != reporter))
             {
                 continue;
             }

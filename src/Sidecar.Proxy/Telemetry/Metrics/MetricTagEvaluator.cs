@@ -25,7 +25,8 @@ internal static class MetricTagEvaluator
         return new RequestTagValues(values);
     }
 
-    private static string? Evaluate(MetricTagExpression expression, HttpContext context, RequestState state)
+    /// <summary>The attribute's value for the request; null when absent (a CEL evaluation error).</summary>
+    public static string? Evaluate(MetricTagExpression expression, HttpContext context, RequestState state)
     {
         var request = context.Request;
         return expression.Source switch

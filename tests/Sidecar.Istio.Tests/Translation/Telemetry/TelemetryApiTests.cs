@@ -103,6 +103,77 @@ public sealed class TelemetryApiTests
     }
 
     [Fact]
+    public void An_envoyFileAccessLog_provider_gives_its_path_and_format_and_the_entry_its_mode_and_filter()
+    {
+        var result = Translate(Bookinfo.All(Bookinfo.Services, """
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: {name: istio, namespace: istio-system}
+            data:
+              mesh: |
+                extensionProviders:
+                - name: json-log
+                  envoyFileAccessLog:
+                    path: /var/log/access.json
+                    logFormat:
+                      labels: {code: "%RESPONSE_CODE%", path: "%REQ(:PATH)%"}
+                - name: text-log
+                  envoyFileAccessLog:
+                    logFormat: {text: "%RESPONSE_CODE% %REQ(:PATH)%\n"}
+            ---
+            apiVersion: telemetry.istio.io/v1
+            kind: Telemetry
+            metadata: {name: mesh-default, namespace: istio-system}
+            spec:
+              accessLogging:
+              - providers: [{name: json-log}, {name: text-log}]
+                match: {mode: SERVER}
+                filter: {expression: "response.code >= 400"}
+            ---
+            apiVersion: telemetry.istio.io/v1
+            kind: Telemetry
+            metadata: {name: ratings, namespace: default}
+            spec:
+              selector: {matchLabels: {app: ratings}}
+              accessLogging:
+              - filter: {expression: "response.duration > duration('1s')"}
+            """));
+
+        Assert.True(result.IsValid);
+        var telemetry = result.Config!.Mesh.Telemetry;
+        Assert.Equal("/var/log/access.json", telemetry.AccessLogFile);
+        Assert.Equal(AccessLogEncoding.Json, telemetry.AccessLogEncoding);
+        Assert.Equal("""{"code":"%RESPONSE_CODE%","path":"%REQ(:PATH)%"}""", telemetry.AccessLogFormat);
+        Assert.Contains(result.Warnings, w => w.Contains("text-log", StringComparison.Ordinal) && w.Contains("one access log", StringComparison.Ordinal));
+        Assert.Equal(WorkloadMode.Server, telemetry.AccessLogMode);
+        Assert.Equal(AccessLogFilterExpression.Parse("response.code >= 400"), telemetry.AccessLogFilter);
+        // CEL outside the evaluated comparisons is warned about (and would log everything).
+        Assert.Contains(result.Warnings, w => w.Contains("spec.accessLogging[0].filter.expression", StringComparison.Ordinal) && w.Contains("duration", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void DefaultProviders_accessLogging_turns_a_text_provider_on_without_a_Telemetry_resource()
+    {
+        var telemetry = Config(Bookinfo.All(Bookinfo.Services, """
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: {name: istio, namespace: istio-system}
+            data:
+              mesh: |
+                defaultProviders: {accessLogging: [text-log]}
+                extensionProviders:
+                - name: text-log
+                  envoyFileAccessLog:
+                    path: /dev/stderr
+                    logFormat: {text: "%RESPONSE_CODE% %REQ(:PATH)%\n"}
+            """)).Mesh.Telemetry;
+
+        Assert.Equal("/dev/stderr", telemetry.AccessLogFile);
+        Assert.Equal(AccessLogEncoding.Text, telemetry.AccessLogEncoding);
+        Assert.Equal("%RESPONSE_CODE% %REQ(:PATH)%\n", telemetry.AccessLogFormat);
+    }
+
+    [Fact]
     public void A_sampling_percentage_out_of_range_is_refused_with_the_field_named()
     {
         var errors = Errors(Bookinfo.All(Bookinfo.Services, """

@@ -48,10 +48,10 @@ public sealed class TelemetryMetricsTests
 
         Assert.Equal(
             [
-                new MetricOverrideConfig(IstioMetric.AllMetrics, MetricReporterMode.ClientAndServer, null,
+                new MetricOverrideConfig(IstioMetric.AllMetrics, WorkloadMode.ClientAndServer, null,
                     [new TagOverrideConfig("request_host", false, "request.host"), new TagOverrideConfig("destination_canonical_revision", true, null)]),
-                new MetricOverrideConfig(IstioMetric.RequestCount, MetricReporterMode.ClientAndServer, null, [new TagOverrideConfig("request_host", true, null)]),
-                new MetricOverrideConfig(IstioMetric.RequestSize, MetricReporterMode.Client, true, []),
+                new MetricOverrideConfig(IstioMetric.RequestCount, WorkloadMode.ClientAndServer, null, [new TagOverrideConfig("request_host", true, null)]),
+                new MetricOverrideConfig(IstioMetric.RequestSize, WorkloadMode.Client, true, []),
             ],
             telemetry.MetricOverrides);
     }
@@ -99,8 +99,8 @@ public sealed class TelemetryMetricsTests
 
         Assert.Equal(
             [
-                new MetricOverrideConfig(IstioMetric.TcpSentBytes, MetricReporterMode.Server, true, []),
-                new MetricOverrideConfig(IstioMetric.ResponseSize, MetricReporterMode.ClientAndServer, false, []),
+                new MetricOverrideConfig(IstioMetric.TcpSentBytes, WorkloadMode.Server, true, []),
+                new MetricOverrideConfig(IstioMetric.ResponseSize, WorkloadMode.ClientAndServer, false, []),
             ],
             telemetry.MetricOverrides);
     }
@@ -155,7 +155,7 @@ public sealed class TelemetryMetricsTests
         Assert.Contains(result.Warnings, w => w.Contains("tagOverrides.request_operation.value", StringComparison.Ordinal) && w.Contains("unknown", StringComparison.Ordinal));
         Assert.Contains(result.Warnings, w => w.Contains("match.customMetric", StringComparison.Ordinal));
         // The custom-metric entry is dropped; the tag still applies (reading "unknown", as Envoy reports a failed expression).
-        Assert.Equal([new MetricOverrideConfig(IstioMetric.AllMetrics, MetricReporterMode.ClientAndServer, null, [new TagOverrideConfig("request_operation", false, "istio_requestOperation")])],
+        Assert.Equal([new MetricOverrideConfig(IstioMetric.AllMetrics, WorkloadMode.ClientAndServer, null, [new TagOverrideConfig("request_operation", false, "istio_requestOperation")])],
             result.Config!.Mesh.Telemetry.MetricOverrides);
     }
 }
