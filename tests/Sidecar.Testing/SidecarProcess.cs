@@ -110,7 +110,16 @@ public sealed class SidecarProcess : IAsyncDisposable
         process.BeginErrorReadLine();
         if (waitUntilReady)
         {
-            await sidecar.WaitUntilReadyAsync(TimeSpan.FromSeconds(30));
+            try
+            {
+                await sidecar.WaitUntilReadyAsync(TimeSpan.FromSeconds(30));
+            }
+            catch
+            {
+                // The caller never gets the process to dispose: stop it here, or it outlives the test run.
+                await sidecar.DisposeAsync();
+                throw;
+            }
         }
 
         return sidecar;
