@@ -43,7 +43,7 @@ internal sealed class DataPlaneSnapshot
         }
 
         _outboundByHost = byHost.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
-        FallbackOutboundTable = new RouteTable(FallbackTableConfig(config.Mesh.OutboundTrafficPolicy), Lookup);
+        FallbackOutboundTable = new RouteTable(FallbackTableConfig(config.Mesh.OutboundTrafficPolicy, CatchAllCluster(config)), Lookup);
 
         foreach (var listener in config.Listeners)
         {
@@ -120,7 +120,7 @@ internal sealed class DataPlaneSnapshot
 
     /// <summary>
     /// What an outbound request for an unknown host meets: ALLOW_ANY passes it through to where it was going
-    /// (PassthroughCluster); REGISTRY_ONLY refuses it (Istio's <c>block_all</c>: 502).
+    /// (PassthroughCluster, or the Sidecar's egressProxy); REGISTRY_ONLY refuses it (Istio's <c>block_all</c>: 502).
     /// </summary>
     public RouteTable FallbackOutboundTable { get; }
 
@@ -158,7 +158,13 @@ internal sealed class DataPlaneSnapshot
 
     public RouteTable? FindRouteTable(string name) => RouteTables.GetValueOrDefault(name);
 
-    private static RouteTableConfig FallbackTableConfig(OutboundTrafficPolicy policy) => new()
+    /// <summary>Where the config sends unknown traffic: the outbound capture listener's default chain (PassthroughCluster, or a Sidecar's egressProxy).</summary>
+    private static string CatchAllCluster(ProxyConfig config) =>
+        config.Listeners.FirstOrDefault(l => l.Name == ListenerNames.VirtualOutbound)?.DefaultFilterChain?.Tcp?.Clusters is [var first, ..]
+            ? first.Cluster
+            : ClusterName.Passthrough;
+
+    private static RouteTableConfig FallbackTableConfig(OutboundTrafficPolicy policy, string catchAll) => new()
     {
         Name = policy == OutboundTrafficPolicy.AllowAny ? "allow_any" : "block_all",
         VirtualHosts =
@@ -168,7 +174,7 @@ internal sealed class DataPlaneSnapshot
                 {
                     Name = "allow_any",
                     Domains = ["*"],
-                    Routes = [new RouteConfig { Name = "allow_any", Route = new RouteActionConfig { Clusters = [new WeightedClusterConfig { Cluster = ClusterName.Passthrough }] } }],
+                    Routes = [new RouteConfig { Name = "allow_any", Route = new RouteActionConfig { Clusters = [new WeightedClusterConfig { Cluster = catchAll }] } }],
                 }
                 : new VirtualHostConfig
                 {

@@ -29,6 +29,7 @@ internal sealed class PushContext
             ?? ParsePolicy(Scope.Spec?.OutboundTrafficPolicyMode)
             ?? ParsePolicy(Mesh.OutboundTrafficPolicyMode)
             ?? Model.OutboundTrafficPolicy.AllowAny;
+        CatchAllCluster = OutboundTrafficPolicy == Model.OutboundTrafficPolicy.RegistryOnly ? ClusterName.BlackHole : EgressProxyCluster() ?? ClusterName.Passthrough;
     }
 
     public IReadOnlyList<IstioResource> Resources { get; }
@@ -48,11 +49,41 @@ internal sealed class PushContext
 
     public OutboundTrafficPolicy OutboundTrafficPolicy { get; }
 
-    public string CatchAllCluster => OutboundTrafficPolicy == Model.OutboundTrafficPolicy.RegistryOnly ? ClusterName.BlackHole : ClusterName.Passthrough;
+    /// <summary>Where traffic to unknown destinations goes: BlackHoleCluster (REGISTRY_ONLY), the Sidecar's egressProxy, or PassthroughCluster.</summary>
+    public string CatchAllCluster { get; }
 
     public List<ConfigError> Errors { get; } = [];
 
     public List<string> Warnings { get; } = [];
+
+    /// <summary>
+    /// The Sidecar's <c>egressProxy</c> under ALLOW_ANY: its <c>outbound|port|subset|host</c> cluster takes what would
+    /// have passed through (Istio's passthrough chain and <c>allow_any</c> route). A proxy the workload cannot see, or
+    /// whose port is ambiguous, is warned about and traffic passes through as before.
+    /// </summary>
+    private string? EgressProxyCluster()
+    {
+        if (Scope.Spec?.EgressProxy is not { } proxy)
+        {
+            return null;
+        }
+
+        var host = Naming.HostNames.Resolve(proxy.Host, Workload.Namespace);
+        if (FindService(host) is not { } service)
+        {
+            Warnings.Add($"Sidecar outboundTrafficPolicy.egressProxy: {host} is not a service this workload sees; unknown traffic passes through");
+            return null;
+        }
+
+        var port = proxy.Port ?? (service.Ports.Count == 1 ? service.Ports[0].Number : null);
+        if (port is null || !service.Ports.Any(p => p.Number == port))
+        {
+            Warnings.Add($"Sidecar outboundTrafficPolicy.egressProxy: port {proxy.Port?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "(unset)"} is not a single port of {host}; unknown traffic passes through");
+            return null;
+        }
+
+        return ClusterName.Outbound(port.Value, proxy.Subset, host);
+    }
 
     public void Warn(IstioResource? resource, string message) =>
         Warnings.Add(resource is null ? message : $"{resource.Source.File}: {resource.Id}: {message}");

@@ -107,9 +107,15 @@ internal static class SidecarValidator
             }
         }
 
-        if (sidecar.HasEgressProxy)
+        if (sidecar.EgressProxy is { } egressProxy)
         {
-            report.Warning("spec.outboundTrafficPolicy.egressProxy", "egressProxy is not applied by this sidecar");
+            // Istio's validateSidecarOutboundTrafficPolicy.
+            report.Error("spec.outboundTrafficPolicy.egressProxy", "egress_proxy must be set only with ALLOW_ANY outbound_traffic_policy mode", sidecar.OutboundTrafficPolicyMode != "ALLOW_ANY");
+            report.Error("spec.outboundTrafficPolicy.egressProxy.host", "host must not be empty", egressProxy.Host.Length == 0);
+            if (egressProxy.Port is { } port)
+            {
+                report.Check("spec.outboundTrafficPolicy.egressProxy.port.number", CommonRules.Port(port));
+            }
         }
     }
 

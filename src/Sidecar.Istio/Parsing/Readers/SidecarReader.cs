@@ -37,12 +37,19 @@ internal static class SidecarReader
 
         string? mode = null;
         var hasPolicy = false;
-        var hasEgressProxy = false;
+        EgressProxy? egressProxy = null;
         if (spec.Object("outboundTrafficPolicy") is { } policy)
         {
             hasPolicy = true;
             mode = policy.Enum("mode", "REGISTRY_ONLY", "ALLOW_ANY");
-            hasEgressProxy = policy.Has("egressProxy");
+            if (policy.Object("egressProxy") is { } proxy)
+            {
+                var port = proxy.Object("port");
+                egressProxy = new EgressProxy(proxy.String("host") ?? "", proxy.String("subset"), port?.Int32("number"));
+                port?.RejectUnknownFields();
+                proxy.RejectUnknownFields();
+            }
+
             policy.RejectUnknownFields();
         }
 
@@ -53,7 +60,7 @@ internal static class SidecarReader
             Egress = egress,
             OutboundTrafficPolicyMode = mode,
             HasOutboundTrafficPolicy = hasPolicy,
-            HasEgressProxy = hasEgressProxy,
+            EgressProxy = egressProxy,
             InboundConnectionPool = NetworkingReader.ConnectionPool(spec.Object("inboundConnectionPool")),
         };
         spec.RejectUnknownFields();

@@ -15,10 +15,14 @@ public sealed record SidecarSpec : IstioSpec
 
     public bool HasOutboundTrafficPolicy { get; init; }
 
-    public bool HasEgressProxy { get; init; }
+    /// <summary><c>outboundTrafficPolicy.egressProxy</c>: where ALLOW_ANY sends unknown traffic instead of its original destination.</summary>
+    public EgressProxy? EgressProxy { get; init; }
 
     public ConnectionPoolSettings? InboundConnectionPool { get; init; }
 }
+
+/// <summary>A Sidecar's <c>egressProxy</c> destination: <c>host</c>, <c>subset</c>, <c>port.number</c>.</summary>
+public sealed record EgressProxy(string Host, string? Subset, int? Port);
 
 /// <summary>A Sidecar port: number, protocol and name.</summary>
 public sealed record SidecarPort

@@ -202,7 +202,7 @@ internal sealed class OutboundRouteTableBuilder(PushContext push)
         };
     }
 
-    /// <summary>Istio's <c>allow_any</c> (to <c>PassthroughCluster</c>) or <c>block_all</c> (502) virtual host.</summary>
+    /// <summary>Istio's <c>allow_any</c> (to <c>PassthroughCluster</c>, or the Sidecar's egressProxy) or <c>block_all</c> (502) virtual host.</summary>
     private VirtualHostConfig CatchAll()
     {
         if (push.OutboundTrafficPolicy == OutboundTrafficPolicy.RegistryOnly)
@@ -224,7 +224,7 @@ internal sealed class OutboundRouteTableBuilder(PushContext push)
                 new RouteConfig
                 {
                     Name = "allow_any",
-                    Route = new RouteActionConfig { Clusters = [new WeightedClusterConfig { Cluster = ClusterName.Passthrough }] },
+                    Route = new RouteActionConfig { Clusters = [new WeightedClusterConfig { Cluster = push.CatchAllCluster }] },
                 },
             ],
         };

@@ -114,4 +114,48 @@ public sealed class SidecarScopeTests
         Assert.Equal(OutboundTrafficPolicy.RegistryOnly,
             Config(Bookinfo.All(Bookinfo.Services, mesh, sidecar), policy: OutboundTrafficPolicy.RegistryOnly).Mesh.OutboundTrafficPolicy);
     }
+
+    [Fact]
+    public void An_egressProxy_takes_what_ALLOW_ANY_would_pass_through_on_both_the_tcp_chain_and_the_allow_any_route()
+    {
+        var config = Config(Bookinfo.All(Bookinfo.Services, """
+            apiVersion: networking.istio.io/v1
+            kind: ServiceEntry
+            metadata: {name: egress-proxy, namespace: default}
+            spec:
+              hosts: [egress-proxy.default.svc.cluster.local]
+              location: MESH_INTERNAL
+              resolution: STATIC
+              ports: [{number: 3128, name: tcp-proxy, protocol: TCP}]
+              endpoints: [{address: 10.0.0.99}]
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: Sidecar
+            metadata: {name: default}
+            spec:
+              outboundTrafficPolicy:
+                mode: ALLOW_ANY
+                egressProxy: {host: egress-proxy, port: {number: 3128}}
+            """));
+
+        const string egress = "outbound|3128||egress-proxy.default.svc.cluster.local";
+        Assert.Equal(egress, config.Listener("virtualOutbound").DefaultFilterChain!.Tcp!.Clusters[0].Cluster);
+        Assert.Equal(egress, config.Table("9080").VirtualHosts[^1].Routes[0].Route!.Clusters[0].Cluster);
+    }
+
+    [Fact]
+    public void An_egressProxy_outside_ALLOW_ANY_is_refused_naming_the_field()
+    {
+        var errors = Errors(Bookinfo.All(Bookinfo.Services, """
+            apiVersion: networking.istio.io/v1
+            kind: Sidecar
+            metadata: {name: default}
+            spec:
+              outboundTrafficPolicy:
+                mode: REGISTRY_ONLY
+                egressProxy: {host: egress-proxy, port: {number: 3128}}
+            """));
+
+        Assert.Contains(errors, e => e.Field == "spec.outboundTrafficPolicy.egressProxy" && e.Message.Contains("ALLOW_ANY", StringComparison.Ordinal));
+    }
 }
