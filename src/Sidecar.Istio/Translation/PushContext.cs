@@ -71,14 +71,14 @@ internal sealed class PushContext
         var host = Naming.HostNames.Resolve(proxy.Host, Workload.Namespace);
         if (FindService(host) is not { } service)
         {
-            Warnings.Add($"Sidecar outboundTrafficPolicy.egressProxy: {host} is not a service this workload sees; unknown traffic passes through");
+            Warn(null, $"Sidecar outboundTrafficPolicy.egressProxy: {host} is not a service this workload sees; unknown traffic passes through");
             return null;
         }
 
         var port = proxy.Port ?? (service.Ports.Count == 1 ? service.Ports[0].Number : null);
         if (port is null || !service.Ports.Any(p => p.Number == port))
         {
-            Warnings.Add($"Sidecar outboundTrafficPolicy.egressProxy: port {proxy.Port?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "(unset)"} is not a single port of {host}; unknown traffic passes through");
+            Warn(null, $"Sidecar outboundTrafficPolicy.egressProxy: port {proxy.Port?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "(unset)"} is not a single port of {host}; unknown traffic passes through");
             return null;
         }
 

@@ -13,8 +13,11 @@ public enum FilterOperator
     GreaterOrEqual,
 }
 
-/// <summary>One <c>attribute OP literal</c> test: integers compare as numbers, everything else as strings.</summary>
-public sealed record FilterComparison(MetricTagExpression Attribute, FilterOperator Operator, string Literal, bool Numeric);
+/// <summary>One <c>attribute OP literal</c> test: an integer literal (<see cref="Number"/>) compares as a number, a string as a string.</summary>
+public sealed record FilterComparison(MetricTagExpression Attribute, FilterOperator Operator, string Literal, long? Number = null)
+{
+    public bool Numeric => Number is not null;
+}
 
 /// <summary>
 /// A Telemetry <c>accessLogging[].filter.expression</c>: Istio hands Envoy a CEL expression; this sidecar evaluates
@@ -133,7 +136,7 @@ public sealed record AccessLogFilterExpression(EquatableArray<EquatableArray<Fil
 
                 var literal = text[(_position + 1)..end];
                 _position = end + 1;
-                return new FilterComparison(attribute, op.Value, literal, Numeric: false);
+                return new FilterComparison(attribute, op.Value, literal);
             }
 
             start = _position;
@@ -142,8 +145,8 @@ public sealed record AccessLogFilterExpression(EquatableArray<EquatableArray<Fil
                 _position++;
             }
 
-            return long.TryParse(text.AsSpan(start, _position - start), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _)
-                ? new FilterComparison(attribute, op.Value, text[start.._position], Numeric: true)
+            return long.TryParse(text.AsSpan(start, _position - start), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var number)
+                ? new FilterComparison(attribute, op.Value, text[start.._position], number)
                 : null;
         }
 

@@ -55,7 +55,7 @@ internal sealed partial class MirrorSender
 
         foreach (var header in request.Headers)
         {
-            if (IsHopByHop(header.Key) || header.Key.StartsWith(':'))
+            if (ProxyHeaders.IsHopByHopOrFraming(header.Key) || header.Key.StartsWith(':'))
             {
                 continue;
             }
@@ -69,17 +69,6 @@ internal sealed partial class MirrorSender
         message.Headers.Host = ShadowAuthority(request.Host.Value ?? endpoint.Key);
         _ = SendAsync(message, cluster, endpoint, timeout ?? DefaultTimeout);
     }
-
-    private static bool IsHopByHop(string name) =>
-        name.Equals("host", StringComparison.OrdinalIgnoreCase)
-        || name.Equals("connection", StringComparison.OrdinalIgnoreCase)
-        || name.Equals("keep-alive", StringComparison.OrdinalIgnoreCase)
-        || name.Equals("proxy-connection", StringComparison.OrdinalIgnoreCase)
-        || name.Equals("transfer-encoding", StringComparison.OrdinalIgnoreCase)
-        || name.Equals("te", StringComparison.OrdinalIgnoreCase)
-        || name.Equals("trailer", StringComparison.OrdinalIgnoreCase)
-        || name.Equals("upgrade", StringComparison.OrdinalIgnoreCase)
-        || name.Equals("content-length", StringComparison.OrdinalIgnoreCase);
 
     /// <summary><c>reviews:9080</c> becomes <c>reviews-shadow:9080</c>.</summary>
     internal static string ShadowAuthority(string authority)

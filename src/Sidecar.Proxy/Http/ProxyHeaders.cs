@@ -17,6 +17,18 @@ internal static class ProxyHeaders
     public const string GrpcStatus = "grpc-status";
     public const string GrpcMessage = "grpc-message";
 
+    /// <summary>Headers of one hop (connection management) or of the message's framing, which a request built anew must not copy.</summary>
+    public static bool IsHopByHopOrFraming(string name) =>
+        name.Equals("host", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("connection", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("keep-alive", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("proxy-connection", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("transfer-encoding", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("te", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("trailer", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("upgrade", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("content-length", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>Envoy's <c>server_name</c> on outbound listeners.</summary>
     public const string OutboundServerName = "envoy";
 

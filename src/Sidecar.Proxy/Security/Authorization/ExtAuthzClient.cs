@@ -14,6 +14,7 @@ namespace Sidecar.Proxy.Security.Authorization;
 internal abstract partial class ExtAuthzClient
 {
     private readonly ILogger _logger;
+    private ClusterMessageHandler? _transport;
 
     protected ExtAuthzClient(ExtAuthzConfig config, ILogger logger)
     {
@@ -52,6 +53,14 @@ internal abstract partial class ExtAuthzClient
     /// <summary>Asks the service about the request (with <paramref name="body"/> when the check carries it).</summary>
     protected abstract Task<ExtAuthzDecision> CheckAsync(HttpContext context, ClusterState cluster, byte[]? body, Random random);
 
+    /// <summary>
+    /// The calls' transport: the service's cluster, one per snapshot (a later push with new cluster settings builds a
+    /// new client). Check requests carry <see cref="PlaceholderAuthority"/>; the handler replaces it with an endpoint.
+    /// </summary>
+    protected ClusterMessageHandler Transport(ClusterState cluster, Random random) => _transport ??= new ClusterMessageHandler(cluster, random);
+
+    protected const string PlaceholderAuthority = "http://ext-authz.invalid";
+
     /// <summary>The service could not answer: <c>statusOnError</c> (flag UAEX), or the request goes on with <c>failOpen</c>.</summary>
     protected ExtAuthzDecision Failed(string reason)
     {
@@ -73,7 +82,8 @@ internal abstract partial class ExtAuthzClient
         }
 
         request.EnableBuffering();
-        var buffer = new byte[max + 1];
+        // One byte past the limit tells a longer body apart; a known length needs no more than itself.
+        var buffer = new byte[(int)Math.Min((long)max + 1, (request.ContentLength ?? max) + 1)];
         var read = 0;
         while (read < buffer.Length)
         {

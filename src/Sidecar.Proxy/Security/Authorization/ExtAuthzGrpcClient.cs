@@ -68,11 +68,11 @@ internal sealed class ExtAuthzGrpcClient : ExtAuthzClient
         }
     }
 
-    /// <summary>One channel per snapshot; its address is a placeholder: each call goes to the endpoint the cluster's balancer picks.</summary>
+    /// <summary>One channel per snapshot over the cluster's transport.</summary>
     private AuthorizationService.AuthorizationClient Client(ClusterState cluster, Random random) =>
         _client ??= new AuthorizationService.AuthorizationClient(GrpcChannel.ForAddress(
-            "http://ext-authz.invalid",
-            new GrpcChannelOptions { HttpHandler = new ClusterHandler(cluster, random), DisposeHttpClient = true }));
+            PlaceholderAuthority,
+            new GrpcChannelOptions { HttpHandler = Transport(cluster, random), DisposeHttpClient = false }));
 
     private static CheckRequest Request(HttpContext context, byte[]? body)
     {
@@ -161,27 +161,5 @@ internal sealed class ExtAuthzGrpcClient : ExtAuthzClient
         }
 
         return [.. result];
-    }
-
-    /// <summary>Sends each call to an endpoint the cluster's balancer picks, over the cluster's pool (and mTLS).</summary>
-    private sealed class ClusterHandler(ClusterState cluster, Random random) : HttpMessageHandler
-    {
-        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-        {
-            var endpoint = cluster.PickEndpoint(null, random) ?? throw new HttpRequestException("no healthy upstream");
-            request.RequestUri = new Uri(endpoint.DestinationPrefix + request.RequestUri!.PathAndQuery);
-            endpoint.BeginRequest();
-            var failed = true;
-            try
-            {
-                var response = await cluster.Invoker.SendAsync(request, cancellationToken).ConfigureAwait(false);
-                failed = false;
-                return response;
-            }
-            finally
-            {
-                endpoint.EndRequest(failed, connectFailure: false);
-            }
-        }
     }
 }

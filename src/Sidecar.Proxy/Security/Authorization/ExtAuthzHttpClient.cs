@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Sidecar.Model;
+using Sidecar.Proxy.Http;
 using Sidecar.Proxy.Upstream;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -20,6 +21,7 @@ internal sealed class ExtAuthzHttpClient : ExtAuthzClient
     private readonly StringPattern[] _toUpstream;
     private readonly StringPattern[] _toDownstreamOnDeny;
     private readonly StringPattern[] _toDownstreamOnAllow;
+    private HttpMessageInvoker? _invoker;
 
     public ExtAuthzHttpClient(ExtAuthzConfig config, ILogger logger)
         : base(config, logger)
@@ -32,23 +34,14 @@ internal sealed class ExtAuthzHttpClient : ExtAuthzClient
 
     protected override async Task<ExtAuthzDecision> CheckAsync(HttpContext context, ClusterState cluster, byte[]? body, Random random)
     {
-        var request = context.Request;
-        var endpoint = cluster.PickEndpoint(null, random);
-        if (endpoint is null)
-        {
-            return Failed("no healthy endpoint");
-        }
-
-        using var message = CheckRequest(request, endpoint, body);
+        _invoker ??= new HttpMessageInvoker(Transport(cluster, random), disposeHandler: false);
+        using var message = CheckRequest(context.Request, body);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         timeout.CancelAfter(Config.Timeout);
-        endpoint.BeginRequest();
-        var failed = true;
         try
         {
-            using var response = await cluster.Invoker.SendAsync(message, timeout.Token).ConfigureAwait(false);
+            using var response = await _invoker.SendAsync(message, timeout.Token).ConfigureAwait(false);
             var responseBody = await response.Content.ReadAsByteArrayAsync(timeout.Token).ConfigureAwait(false);
-            failed = (int)response.StatusCode >= 500;
             return response.StatusCode == HttpStatusCode.OK
                 ? ExtAuthzDecision.Allow(Select(response, _toUpstream, all: false), Select(response, _toDownstreamOnAllow, all: false))
                 : ExtAuthzDecision.Deny((int)response.StatusCode, Select(response, _toDownstreamOnDeny, all: _toDownstreamOnDeny.Length == 0), responseBody, error: false);
@@ -57,16 +50,12 @@ internal sealed class ExtAuthzHttpClient : ExtAuthzClient
         {
             return Failed(ex.Message);
         }
-        finally
-        {
-            endpoint.EndRequest(failed, connectFailure: false);
-        }
     }
 
-    private HttpRequestMessage CheckRequest(HttpRequest request, EndpointState endpoint, byte[]? body)
+    private HttpRequestMessage CheckRequest(HttpRequest request, byte[]? body)
     {
         var path = new PathString(Config.PathPrefix.TrimEnd('/')).Add(request.Path);
-        var message = new HttpRequestMessage(new HttpMethod(request.Method), RequestUtilities.MakeDestinationAddress(endpoint.DestinationPrefix, path, request.QueryString))
+        var message = new HttpRequestMessage(new HttpMethod(request.Method), RequestUtilities.MakeDestinationAddress(PlaceholderAuthority, path, request.QueryString))
         {
             Version = HttpVersion.Version11,
             VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
@@ -103,12 +92,8 @@ internal sealed class ExtAuthzHttpClient : ExtAuthzClient
         return false;
     }
 
-    /// <summary>Headers the check request sets itself, or that belong to one hop.</summary>
-    private static bool IsReserved(string name) =>
-        name.Equals("host", StringComparison.OrdinalIgnoreCase) || name.Equals("content-length", StringComparison.OrdinalIgnoreCase)
-        || name.Equals("transfer-encoding", StringComparison.OrdinalIgnoreCase) || name.Equals("connection", StringComparison.OrdinalIgnoreCase)
-        || name.Equals("keep-alive", StringComparison.OrdinalIgnoreCase) || name.Equals("upgrade", StringComparison.OrdinalIgnoreCase)
-        || name.Equals("te", StringComparison.OrdinalIgnoreCase) || name.StartsWith(':');
+    /// <summary>Headers the check request sets itself (Host, Content-Length, pseudo-headers), or that belong to one hop.</summary>
+    private static bool IsReserved(string name) => name.StartsWith(':') || ProxyHeaders.IsHopByHopOrFraming(name);
 
     /// <summary>The response's headers the patterns select (all but hop-by-hop and framing ones with <paramref name="all"/>).</summary>
     private static KeyValuePair<string, string>[] Select(HttpResponseMessage response, StringPattern[] patterns, bool all)

@@ -38,7 +38,7 @@ internal static class AccessLogFilter
     private static bool Holds(FilterComparison comparison, HttpContext context, RequestState state)
     {
         int order;
-        if (comparison.Numeric)
+        if (comparison.Number is { } literal)
         {
             // response.code, the usual filter, compares without formatting the status.
             long value;
@@ -51,7 +51,7 @@ internal static class AccessLogFilter
                 return false;
             }
 
-            order = value.CompareTo(long.Parse(comparison.Literal, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture));
+            order = value.CompareTo(literal);
         }
         else
         {
