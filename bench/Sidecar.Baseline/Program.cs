@@ -15,7 +15,15 @@ if (args.Length != 2 || !IPEndPoint.TryParse(args[0], out var listen) || !Uri.Tr
     return 2;
 }
 
+// The sidecar's socket settings (src/Sidecar/Hosting/RuntimeTuning.cs and its listeners): completions run inline on
+// the epoll thread and Kestrel schedules connections inline, so both proxies handle a request without thread hops.
+if (Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") is null)
+{
+    Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
+}
+
 var builder = WebApplication.CreateSlimBuilder();
+builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = true);
 builder.Logging.ClearProviders();
 builder.Services.AddHttpForwarder();
 builder.WebHost.ConfigureKestrel(kestrel =>

@@ -17,8 +17,11 @@ internal static class ComparisonMesh
     /// <summary>Services besides echo in the client's registry, each with its own VirtualService.</summary>
     public const int OtherServices = 200;
 
-    /// <summary>Writes the client sidecar's config: the echo service with one endpoint at <paramref name="endpointAddress"/>:<paramref name="endpointPort"/>.</summary>
-    public static string WriteClient(string directory, string endpointAddress, int endpointPort)
+    /// <summary>
+    /// Writes the client sidecar's config: the echo service with one endpoint at
+    /// <paramref name="endpointAddress"/>:<paramref name="endpointPort"/>, among <paramref name="otherServices"/> others.
+    /// </summary>
+    public static string WriteClient(string directory, string endpointAddress, int endpointPort, int otherServices = OtherServices)
     {
         Directory.CreateDirectory(directory);
         File.WriteAllText(Path.Combine(directory, "echo.yaml"), string.Create(CultureInfo.InvariantCulture, $$$"""
@@ -67,7 +70,7 @@ internal static class ComparisonMesh
                 retries: {attempts: 2, perTryTimeout: 2s, retryOn: "5xx,connect-failure,refused-stream"}
                 timeout: 10s
             """));
-        File.WriteAllText(Path.Combine(directory, "others.yaml"), Sidecar.Bench.MeshYaml.Services(OtherServices));
+        File.WriteAllText(Path.Combine(directory, "others.yaml"), Sidecar.Bench.MeshYaml.Services(otherServices));
         return directory;
     }
 

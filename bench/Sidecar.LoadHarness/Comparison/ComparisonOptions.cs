@@ -32,6 +32,12 @@ internal sealed record ComparisonOptions
     /// <summary>Also run closed-loop throughput: direct, sidecar, bare YARP and HAProxy on the same backend.</summary>
     public bool Saturate { get; init; }
 
+    /// <summary>Closed-loop runs per target, round-robin over the targets; each figure is the median run.</summary>
+    public int Rounds { get; init; } = 3;
+
+    /// <summary>How many times the sidecar is started to measure start to ready (0: not measured).</summary>
+    public int Starts { get; init; } = 5;
+
     /// <summary>Extra arguments for every sidecar (e.g. a log level).</summary>
     public IReadOnlyList<string> SidecarArguments { get; init; } = [];
 }

@@ -25,7 +25,7 @@ internal sealed class ComparisonRunner
         _log = log;
     }
 
-    public async Task<(IReadOnlyList<ScenarioResult> Latency, IReadOnlyList<ScenarioResult> Throughput)> RunAsync(CancellationToken cancellationToken)
+    public async Task<ComparisonResults> RunAsync(CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(_workDirectory);
         try
@@ -43,23 +43,16 @@ internal sealed class ComparisonRunner
                 await WithSidecarsAsync("both sidecars", backendPort, client: true, server: true, rate: _options.Rate, cancellationToken).ConfigureAwait(false),
             };
 
-            var throughput = new List<ScenarioResult>();
-            if (_options.Saturate)
+            var startup = new List<StartupResult>();
+            if (_options.Starts > 0)
             {
-                throughput.Add(await MeasureAsync("direct", new Uri($"http://127.0.0.1:{backendPort}/"), null, [], cancellationToken, rate: 0).ConfigureAwait(false));
-                throughput.Add(await WithSidecarsAsync("sidecar", backendPort, client: true, server: false, rate: 0, cancellationToken).ConfigureAwait(false));
-                if (_options.BareYarp is { } bareYarp)
-                {
-                    throughput.Add(await WithBaselineAsync("bare-yarp", bareYarp, backendPort, cancellationToken).ConfigureAwait(false));
-                }
-
-                if (_options.HaProxy is { } haproxy)
-                {
-                    throughput.Add(await WithHaProxyAsync(haproxy, backendPort, cancellationToken).ConfigureAwait(false));
-                }
+                // The echo service alone, then among the comparison's other services.
+                startup.Add(await MeasureStartupAsync(backendPort, otherServices: 0, cancellationToken).ConfigureAwait(false));
+                startup.Add(await MeasureStartupAsync(backendPort, ComparisonMesh.OtherServices, cancellationToken).ConfigureAwait(false));
             }
 
-            return (latency, throughput);
+            var throughput = _options.Saturate ? await SaturateAsync(backendPort, cancellationToken).ConfigureAwait(false) : [];
+            return new ComparisonResults(latency, startup, throughput);
         }
         finally
         {
@@ -69,22 +62,32 @@ internal sealed class ComparisonRunner
 
     private async Task<ScenarioResult> WithSidecarsAsync(string name, int backendPort, bool client, bool server, double rate, CancellationToken cancellationToken)
     {
+        var sidecars = await StartSidecarsAsync(backendPort, client, server, cancellationToken).ConfigureAwait(false);
+        await using (sidecars.ConfigureAwait(false))
+        {
+            return await MeasureAsync(name, sidecars.Target, sidecars.Headers, sidecars.Proxies, cancellationToken, rate).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Starts the client-side sidecar, the server-side sidecar or both, and waits until each is ready.</summary>
+    private async Task<RunningSidecars> StartSidecarsAsync(int backendPort, bool client, bool server, CancellationToken cancellationToken)
+    {
         var clientBind = Address(1);
         var serverBind = Address(2);
         var processes = new List<(string Role, ManagedProcess Process)>();
+        var sidecars = new RunningSidecars(processes);
         try
         {
             if (server)
             {
-                var config = ComparisonMesh.WriteServer(Path.Combine(_workDirectory, $"server-{processes.Count}-{Guid.NewGuid():N}"), serverBind, backendPort);
+                var config = ComparisonMesh.WriteServer(Path.Combine(_workDirectory, $"server-{Guid.NewGuid():N}"), serverBind, backendPort);
                 processes.Add(("server", StartSidecar(config, serverBind, ["--labels", "app=echo,version=v1"])));
             }
 
             if (client)
             {
                 var (address, port) = server ? (serverBind, ComparisonMesh.ServicePort) : ("127.0.0.1", backendPort);
-                var config = ComparisonMesh.WriteClient(Path.Combine(_workDirectory, $"client-{Guid.NewGuid():N}"), address, port);
-                processes.Add(("client", StartSidecar(config, clientBind, ["--labels", "app=loadgen,version=v1"])));
+                processes.Add(("client", StartSidecar(WriteClientConfig(address, port), clientBind, ["--labels", "app=loadgen,version=v1"])));
             }
 
             foreach (var (role, process) in processes)
@@ -93,31 +96,122 @@ internal sealed class ComparisonRunner
                 await WaitForHttpAsync(new Uri($"http://{bind}:15021/healthz/ready"), process, cancellationToken).ConfigureAwait(false);
             }
 
-            var target = client
+            sidecars.Target = client
                 ? new Uri($"http://{clientBind}:15001/")
                 : new Uri($"http://{serverBind}:{ComparisonMesh.ServicePort}/");
-            var headers = client ? new[] { new KeyValuePair<string, string>("Host", ComparisonMesh.Authority) } : [];
-            return await MeasureAsync(name, target, headers, processes.Select(p => ($"{p.Role} sidecar", p.Process)).ToArray(), cancellationToken, rate).ConfigureAwait(false);
+            sidecars.Headers = client ? [new KeyValuePair<string, string>("Host", ComparisonMesh.Authority)] : [];
+            return sidecars;
         }
-        finally
+        catch
         {
-            foreach (var (_, process) in processes)
-            {
-                await process.DisposeAsync().ConfigureAwait(false);
-            }
+            await sidecars.DisposeAsync().ConfigureAwait(false);
+            throw;
         }
     }
 
-    private async Task<ScenarioResult> WithBaselineAsync(string name, string program, int backendPort, CancellationToken cancellationToken)
+    private string WriteClientConfig(string address, int port, int otherServices = ComparisonMesh.OtherServices) =>
+        ComparisonMesh.WriteClient(Path.Combine(_workDirectory, $"client-{Guid.NewGuid():N}"), address, port, otherServices);
+
+    /// <summary>
+    /// Start to ready: the client-side sidecar (with the echo service and <paramref name="otherServices"/> others) is
+    /// started <see cref="ComparisonOptions.Starts"/> times; each time, from starting the process to the first 200
+    /// from <c>/healthz/ready</c> (polled every millisecond), and its RSS at that moment.
+    /// </summary>
+    private async Task<StartupResult> MeasureStartupAsync(int backendPort, int otherServices, CancellationToken cancellationToken)
+    {
+        await _log.WriteLineAsync($"loadgen compare: start to ready with {otherServices + 1} services, {_options.Starts} starts").ConfigureAwait(false);
+        var config = WriteClientConfig("127.0.0.1", backendPort, otherServices);
+        var bind = Address(5);
+        var ready = new Uri($"http://{bind}:15021/healthz/ready");
+        using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false, PooledConnectionLifetime = TimeSpan.Zero }) { Timeout = TimeSpan.FromSeconds(2) };
+        var readyMs = new List<double>();
+        var readyRss = new List<long>();
+        for (var i = 0; i < _options.Starts; i++)
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            await using var process = StartSidecar(config, bind, ["--labels", "app=loadgen,version=v1"]);
+            while (!await IsReadyAsync(client, ready, cancellationToken).ConfigureAwait(false))
+            {
+                if (process.HasExited || clock.Elapsed > TimeSpan.FromSeconds(30))
+                {
+                    throw new InvalidOperationException($"the sidecar did not become ready:\n{process.Output}");
+                }
+
+                await Task.Delay(1, cancellationToken).ConfigureAwait(false);
+            }
+
+            readyMs.Add(clock.Elapsed.TotalMilliseconds);
+            readyRss.Add(process.RssBytes());
+        }
+
+        return new StartupResult(otherServices + 1, readyMs, readyRss);
+    }
+
+    private static async Task<bool> IsReadyAsync(HttpClient client, Uri url, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await client.GetAsync(url, cancellationToken).ConfigureAwait(false);
+            return response.IsSuccessStatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Closed-loop throughput of the backend, the sidecar, the bare YARP forwarder and HAProxy. All of them are
+    /// started first and measured in turn, <see cref="ComparisonOptions.Rounds"/> times round-robin: each target's
+    /// figure is the median of its rounds, so a burst of noise on a shared machine lands in one round of each target
+    /// rather than on one target's only run.
+    /// </summary>
+    private async Task<IReadOnlyList<ScenarioResult>> SaturateAsync(int backendPort, CancellationToken cancellationToken)
+    {
+        var sidecars = await StartSidecarsAsync(backendPort, client: true, server: false, cancellationToken).ConfigureAwait(false);
+        await using var sidecarsScope = sidecars.ConfigureAwait(false);
+        await using var bareYarp = _options.BareYarp is { } program ? await StartBaselineAsync(program, backendPort, cancellationToken).ConfigureAwait(false) : null;
+        await using var haproxy = _options.HaProxy is { } executable ? await StartHaProxyAsync(executable, backendPort, cancellationToken).ConfigureAwait(false) : null;
+
+        var targets = new List<(string Name, Uri Url, IReadOnlyList<KeyValuePair<string, string>> Headers, IReadOnlyList<(string, ManagedProcess)> Proxies)>
+        {
+            ("direct", new Uri($"http://127.0.0.1:{backendPort}/"), [], []),
+            ("sidecar", sidecars.Target, sidecars.Headers, sidecars.Proxies),
+        };
+        if (bareYarp is not null)
+        {
+            targets.Add(("bare-yarp", bareYarp.Url, [], [("bare-yarp", bareYarp.Process)]));
+        }
+
+        if (haproxy is not null)
+        {
+            targets.Add(("haproxy", haproxy.Url, [], [("haproxy", haproxy.Process)]));
+        }
+
+        var rounds = targets.Select(target => new List<ScenarioResult>()).ToArray();
+        for (var round = 0; round < _options.Rounds; round++)
+        {
+            for (var i = 0; i < targets.Count; i++)
+            {
+                var (name, url, headers, proxies) = targets[i];
+                rounds[i].Add(await MeasureAsync(name, url, headers, proxies, cancellationToken, rate: 0).ConfigureAwait(false));
+            }
+        }
+
+        return rounds.Select(ScenarioResult.Median).ToArray();
+    }
+
+    private async Task<StartedProxy> StartBaselineAsync(string program, int backendPort, CancellationToken cancellationToken)
     {
         var bind = Address(3);
         var port = FreePort();
-        await using var process = ManagedProcess.Start(name, program, [$"{bind}:{port}", $"http://127.0.0.1:{backendPort}"]);
-        await WaitForHttpAsync(new Uri($"http://{bind}:{port}/health"), process, cancellationToken).ConfigureAwait(false);
-        return await MeasureAsync(name, new Uri($"http://{bind}:{port}/"), [], [(name, process)], cancellationToken, rate: 0).ConfigureAwait(false);
+        var process = ManagedProcess.Start("bare-yarp", program, [$"{bind}:{port}", $"http://127.0.0.1:{backendPort}"]);
+        var proxy = new StartedProxy(process, new Uri($"http://{bind}:{port}/"));
+        await WaitOrStopAsync(proxy, cancellationToken).ConfigureAwait(false);
+        return proxy;
     }
 
-    private async Task<ScenarioResult> WithHaProxyAsync(string program, int backendPort, CancellationToken cancellationToken)
+    private async Task<StartedProxy> StartHaProxyAsync(string program, int backendPort, CancellationToken cancellationToken)
     {
         var bind = Address(4);
         var port = FreePort();
@@ -141,9 +235,22 @@ internal sealed class ComparisonRunner
               server echo 127.0.0.1:{backendPort}
 
             """));
-        await using var process = ManagedProcess.Start("haproxy", program, ["-f", config, "-db"]);
-        await WaitForHttpAsync(new Uri($"http://{bind}:{port}/health"), process, cancellationToken).ConfigureAwait(false);
-        return await MeasureAsync("haproxy", new Uri($"http://{bind}:{port}/"), [], [("haproxy", process)], cancellationToken, rate: 0).ConfigureAwait(false);
+        var proxy = new StartedProxy(ManagedProcess.Start("haproxy", program, ["-f", config, "-db"]), new Uri($"http://{bind}:{port}/"));
+        await WaitOrStopAsync(proxy, cancellationToken).ConfigureAwait(false);
+        return proxy;
+    }
+
+    private async Task WaitOrStopAsync(StartedProxy proxy, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await WaitForHttpAsync(new Uri(proxy.Url, "/health"), proxy.Process, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await proxy.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
     }
 
     private ManagedProcess StartSidecar(string config, string bind, IEnumerable<string> extra) =>

@@ -8,8 +8,9 @@ namespace Sidecar.LoadHarness.Comparison;
 /// </summary>
 internal static class ComparisonTable
 {
-    public static void Write(TextWriter output, IReadOnlyList<ScenarioResult> latency, IReadOnlyList<ScenarioResult> throughput, int payloadBytes)
+    public static void Write(TextWriter output, ComparisonResults results, int payloadBytes)
     {
+        var (latency, startup, throughput) = results;
         var direct = latency.FirstOrDefault(r => r.Name == "direct");
         if (latency.Count > 0)
         {
@@ -29,20 +30,27 @@ internal static class ComparisonTable
             }
         }
 
+        foreach (var start in startup)
+        {
+            output.WriteLine();
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"Start to ready ({start.Services} services, {start.ReadyMilliseconds.Count} starts): median {start.MedianMilliseconds:0} ms (each: {string.Join(", ", start.ReadyMilliseconds.Select(ms => ms.ToString("0", CultureInfo.InvariantCulture)))} ms), RSS when ready {start.MedianRssBytes / 1048576.0:0.0} MB."));
+        }
+
         if (throughput.Count > 0)
         {
             output.WriteLine();
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"Closed loop (saturation): {throughput[0].Report.Connections} connections, {payloadBytes} B responses, {throughput[0].Report.DurationSeconds:0.#} s measured."));
+                $"Closed loop (saturation): {throughput[0].Report.Connections} connections, {payloadBytes} B responses, {throughput[0].Report.DurationSeconds:0.#} s per run; each target's median run of {Math.Max(1, throughput[0].RoundRates.Count)}, taken round-robin."));
             output.WriteLine();
-            output.WriteLine("| target | requests/s | vs direct | p50 (ms) | p99 (ms) | proxy CPU (vCPU) | proxy peak RSS (MB) |");
-            output.WriteLine("|---|---|---|---|---|---|---|");
+            output.WriteLine("| target | requests/s | every run | vs direct | p50 (ms) | p99 (ms) | proxy CPU (vCPU) | proxy peak RSS (MB) |");
+            output.WriteLine("|---|---|---|---|---|---|---|---|");
             var baseline = throughput.FirstOrDefault(r => r.Name == "direct")?.Report.AchievedRate;
             foreach (var result in throughput)
             {
                 var ratio = baseline is > 0 ? (result.Report.AchievedRate / baseline.Value).ToString("0.00x", CultureInfo.InvariantCulture) : "-";
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| {result.Name} | {result.Report.AchievedRate:0} | {ratio} | {result.Report.Latency.P50Us / 1000.0:0.000} | {result.Report.Latency.P99Us / 1000.0:0.000} | {Costs(result, c => c.Vcpu.ToString("0.00", CultureInfo.InvariantCulture))} | {Costs(result, c => (c.PeakRssBytes / 1048576.0).ToString("0.0", CultureInfo.InvariantCulture))} |"));
+                    $"| {result.Name} | {result.Report.AchievedRate:0} | {string.Join(" / ", result.RoundRates.Select(r => r.ToString("0", CultureInfo.InvariantCulture)))} | {ratio} | {result.Report.Latency.P50Us / 1000.0:0.000} | {result.Report.Latency.P99Us / 1000.0:0.000} | {Costs(result, c => c.Vcpu.ToString("0.00", CultureInfo.InvariantCulture))} | {Costs(result, c => (c.PeakRssBytes / 1048576.0).ToString("0.0", CultureInfo.InvariantCulture))} |"));
             }
 
             var sidecar = throughput.FirstOrDefault(r => r.Name == "sidecar")?.Report.AchievedRate;

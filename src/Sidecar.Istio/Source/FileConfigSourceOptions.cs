@@ -13,4 +13,7 @@ public sealed record FileConfigSourceOptions
 
     /// <summary>A command-line override; else the Sidecar resource's, the mesh config's, or ALLOW_ANY.</summary>
     public OutboundTrafficPolicy? OutboundTrafficPolicy { get; init; }
+
+    /// <summary>The first read, already under way (<see cref="FileConfigSource.WithEarlyRead"/>).</summary>
+    internal Task<DirectoryRead>? EarlyRead { get; init; }
 }

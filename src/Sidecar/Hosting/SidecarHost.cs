@@ -17,6 +17,13 @@ internal static class SidecarHost
 {
     public static async Task<int> RunAsync(SidecarSettings settings, CancellationToken cancellationToken)
     {
+        // The config directory is read and translated on another core while the host builds itself.
+        var configSource = FileConfigSource.WithEarlyRead(new FileConfigSourceOptions
+        {
+            Directory = settings.ConfigDirectory,
+            Workload = settings.Workload,
+            OutboundTrafficPolicy = settings.OutboundTrafficPolicy,
+        }, TimeProvider.System);
         var options = new ProxyOptions
         {
             BindAddress = settings.BindAddress,
@@ -43,12 +50,7 @@ internal static class SidecarHost
         ConfigureLogging(builder.Logging, settings.LogLevel);
         IdentitySetup.Register(settings.Identity, settings.Workload, builder.Services);
         builder.Services.AddSidecarProxy(options);
-        builder.Services.AddSingleton(new FileConfigSourceOptions
-        {
-            Directory = settings.ConfigDirectory,
-            Workload = settings.Workload,
-            OutboundTrafficPolicy = settings.OutboundTrafficPolicy,
-        });
+        builder.Services.AddSingleton(configSource);
         builder.Services.AddSingleton<FileConfigSource>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<FileConfigSource>());
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureSidecarEndpoints(options));

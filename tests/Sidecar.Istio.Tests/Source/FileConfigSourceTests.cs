@@ -36,6 +36,23 @@ public sealed class FileConfigSourceTests : IDisposable
     }
 
     [Fact]
+    public async Task An_early_read_is_what_start_publishes_and_later_reloads_read_the_directory_again()
+    {
+        var options = FileConfigSource.WithEarlyRead(new FileConfigSourceOptions { Directory = _directory.FullName, Workload = TranslationFixture.Productpage }, TimeProvider.System);
+        await options.EarlyRead!;
+        // Written after the early read finished: start must publish what was read, not read again.
+        Write("reviews.yaml", Bookinfo.ReviewsJason.Replace("exact: jason", "exact: mike", StringComparison.Ordinal));
+        using var source = new FileConfigSource(options, _store, _logger, TimeProvider.System);
+
+        await source.StartAsync(CancellationToken.None);
+        Assert.Contains("jason", ReviewsRouteHeaderValues(_store.Current!));
+        Assert.Empty(source.Reload());
+
+        Assert.Equal(2, _store.PushCount);
+        Assert.Contains("mike", ReviewsRouteHeaderValues(_store.Current!));
+    }
+
+    [Fact]
     public async Task A_changed_virtual_service_is_published_within_two_seconds()
     {
         using var source = NewSource();
@@ -185,6 +202,9 @@ public sealed class FileConfigSourceTests : IDisposable
         await source.StartAsync(CancellationToken.None);
         Assert.Equal(OutboundTrafficPolicy.RegistryOnly, _store.Current!.Mesh.OutboundTrafficPolicy);
     }
+
+    private static List<string> ReviewsRouteHeaderValues(ProxyConfig config) =>
+        ReviewsRoutes(config).SelectMany(r => r.Match.Headers).Select(h => h.Match?.Value ?? "").ToList();
 
     private FileConfigSource NewSource() =>
         new(new FileConfigSourceOptions { Directory = _directory.FullName, Workload = TranslationFixture.Productpage }, _store, _logger, TimeProvider.System);
