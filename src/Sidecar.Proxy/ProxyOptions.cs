@@ -39,6 +39,9 @@ public sealed record ProxyOptions
     /// <summary>Tracing, access log and merged-metrics settings given on the command line.</summary>
     public Telemetry.TelemetryOptions Telemetry { get; init; } = Sidecar.Proxy.Telemetry.TelemetryOptions.Default;
 
+    /// <summary>Worker threads (socket event loops) in effect, as <c>/server_info</c> reports Envoy's <c>--concurrency</c>.</summary>
+    public int Concurrency { get; init; } = 2;
+
     /// <summary>This workload's identity and labels.</summary>
     public WorkloadInfo Workload { get; init; } = WorkloadInfo.Default;
 }

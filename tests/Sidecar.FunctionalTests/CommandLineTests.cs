@@ -44,6 +44,7 @@ public sealed class CommandLineTests
     [InlineData(new[] { "run", "--config", "/tmp", "--drain-duration", "soon" }, "--drain-duration")]
     [InlineData(new[] { "run", "--config", "/tmp", "--labels", "app" }, "--labels")]
     [InlineData(new[] { "run", "--config", "/tmp", "--no-such-flag" }, "--no-such-flag")]
+    [InlineData(new[] { "run", "--config", "/tmp", "--concurrency", "-1" }, "--concurrency")]
     public async Task Bad_flags_fail_with_a_message_naming_them(string[] arguments, string named)
     {
         var (code, output) = await RunAsync(arguments);
@@ -59,6 +60,29 @@ public sealed class CommandLineTests
 
         Assert.Equal(0, code);
         Assert.StartsWith("sidecar ", output);
+    }
+
+    /// <summary>Istio's ProxyConfig <c>concurrency</c> (Envoy's <c>--concurrency</c>): the worker threads, here the socket event loops.</summary>
+    [Theory]
+    [InlineData(new string[0], 0)]
+    [InlineData(new[] { "--concurrency", "3" }, 3)]
+    [InlineData(new[] { "--concurrency", "1" }, 1)]
+    public async Task Concurrency_sets_the_worker_threads_and_server_info_reports_it(string[] arguments, int expected)
+    {
+        // Istio's default: 2 workers, fewer when fewer CPUs are available.
+        expected = expected == 0 ? Math.Min(2, Environment.ProcessorCount) : expected;
+        await using var backend = await TestBackend.StartAsync("echo", ScriptedBackend.Handler("echo"));
+        using var config = new ConfigDirectory();
+        config.Write("services.yaml", MeshYaml.Service("echo", 9080, (backend, "v1")));
+        await using var sidecar = await SidecarProcess.StartAsync(config.Path, arguments: arguments);
+        using var response = await sidecar.SendAsync("echo:9080", "/");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        using var info = System.Text.Json.JsonDocument.Parse(await sidecar.Client.GetStringAsync($"{sidecar.AdminUrl}/server_info"));
+        Assert.Equal(expected, info.RootElement.GetProperty("command_line_options").GetProperty("concurrency").GetInt32());
+        var socketThreads = Directory.GetDirectories($"/proc/{sidecar.ProcessId}/task")
+            .Count(task => File.ReadAllText(Path.Combine(task, "comm")).Trim() == ".NET Sockets");
+        Assert.Equal(expected, socketThreads);
     }
 
     [Fact]

@@ -110,6 +110,9 @@ internal sealed class AdminHandler
             json.WriteNumber("uptime_current_epoch", (long)(_time.GetUtcNow() - _startedAt).TotalSeconds);
             json.WriteString("node_id", _options.Workload.NodeId);
             json.WriteString("config_version", snapshot?.Config.Version);
+            json.WriteStartObject("command_line_options");
+            json.WriteNumber("concurrency", _options.Concurrency);
+            json.WriteEndObject();
             json.WriteEndObject();
         }
 

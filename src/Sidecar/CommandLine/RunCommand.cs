@@ -67,6 +67,17 @@ internal static class RunCommand
         var accessLogEncoding = new Option<string?>("--access-log-encoding") { Description = "Access log encoding: TEXT (Envoy's default format) or JSON (Istio's accessLogEncoding)." }
             .AcceptOnlyFromAmong("TEXT", "JSON");
         var appMetrics = UrlOption("--app-metrics", "The application's Prometheus endpoint merged into the status port's /stats/prometheus [env ISTIO_PROMETHEUS_ANNOTATIONS].");
+        var concurrency = new Option<int?>("--concurrency")
+        {
+            Description = "Worker threads: the socket event loops that run the request path (Istio's ProxyConfig concurrency, Envoy's --concurrency; 0: one per CPU). Default: 2, or 1 where only one CPU is available.",
+        };
+        concurrency.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() is < 0)
+            {
+                result.AddError("--concurrency: must be 0 (one per CPU) or more.");
+            }
+        });
         var logLevel = new Option<string>("--log-level") { Description = "Log level.", DefaultValueFactory = _ => "info" }
             .AcceptOnlyFromAmong("trace", "debug", "info", "warning", "error", "off");
 
@@ -74,7 +85,7 @@ internal static class RunCommand
         {
             config, bind, outboundPort, inboundPort, adminPort, statusPort, healthPort, statsPort,
             ns, podName, workload, labels, serviceAccount, instanceIp, locality, clusterId, trustDomain,
-            trafficPolicy, drain, detection, otlpEndpoint, otlpProtocol, zipkinEndpoint, sampling, accessLog, accessLogEncoding, appMetrics, logLevel,
+            trafficPolicy, drain, detection, otlpEndpoint, otlpProtocol, zipkinEndpoint, sampling, accessLog, accessLogEncoding, appMetrics, concurrency, logLevel,
         };
         var identity = new IdentityOptions();
         identity.AddTo(command);
@@ -103,6 +114,7 @@ internal static class RunCommand
                     : environment.DrainDurationSeconds is { } seconds && int.TryParse(seconds, out var s) ? TimeSpan.FromSeconds(s)
                     : TimeSpan.FromSeconds(5),
                 ProtocolDetectionTimeout = ParseDuration(parse.GetValue(detection) ?? "5s"),
+                Concurrency = parse.GetValue(concurrency),
                 LogLevel = parse.GetRequiredValue(logLevel),
                 Telemetry = new TelemetryOptions
                 {

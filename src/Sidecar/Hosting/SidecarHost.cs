@@ -17,6 +17,7 @@ internal static class SidecarHost
 {
     public static async Task<int> RunAsync(SidecarSettings settings, CancellationToken cancellationToken)
     {
+        var concurrency = RuntimeTuning.ApplyConcurrency(settings.Concurrency);
         // The config directory is read and translated on another core while the host builds itself.
         var configSource = FileConfigSource.WithEarlyRead(new FileConfigSourceOptions
         {
@@ -37,6 +38,7 @@ internal static class SidecarHost
             ProtocolDetectionTimeout = settings.ProtocolDetectionTimeout,
             Workload = settings.Workload,
             Telemetry = settings.Telemetry,
+            Concurrency = concurrency,
         };
 
         // The host's own configuration (appsettings.json) is neither read from the working directory nor watched:

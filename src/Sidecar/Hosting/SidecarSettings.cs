@@ -30,6 +30,9 @@ internal sealed record SidecarSettings
 
     public TimeSpan ProtocolDetectionTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Worker threads asked for (<c>--concurrency</c>; null: the default, 0: one per CPU).</summary>
+    public int? Concurrency { get; init; }
+
     public string LogLevel { get; init; } = "info";
 
     /// <summary>Tracing, access log and merged-metrics settings from flags and env.</summary>
