@@ -44,7 +44,7 @@ internal static class RuntimeTuning
     }
 
     /// <summary>The worker threads for a request (<c>--concurrency</c>) on a process that may use <paramref name="processors"/> CPUs.</summary>
-    internal static int Concurrency(int? requested, int processors) => requested switch
+    private static int Concurrency(int? requested, int processors) => requested switch
     {
         null => Math.Min(DefaultConcurrency, processors),
         0 => processors,
