@@ -15,6 +15,7 @@ namespace Sidecar.Proxy.Security;
 internal sealed class UpstreamTlsOriginator
 {
     private readonly WorkloadIdentity _identity;
+    private readonly TlsFileCache _files = new();
 
     public UpstreamTlsOriginator(WorkloadIdentity identity) => _identity = identity;
 
@@ -96,11 +97,10 @@ internal sealed class UpstreamTlsOriginator
 
         if (tls.Mode == UpstreamTlsMode.Mutual && tls.ClientCertificatePath is { } certPath && tls.PrivateKeyPath is { } keyPath)
         {
-            using var pem = X509Certificate2.CreateFromPemFile(certPath, keyPath);
-            options.ClientCertificates = [X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null)];
+            options.ClientCertificateContext = _files.ClientCertificate(certPath, keyPath);
         }
 
-        var customRoots = tls.CaCertificatesPath is { } caPath ? LoadRoots(caPath) : null;
+        var customRoots = tls.CaCertificatesPath is { } caPath ? _files.Roots(caPath) : null;
         var expected = tls.SubjectAltNames;
         options.RemoteCertificateValidationCallback = (_, peer, chain, errors) =>
         {
@@ -122,12 +122,5 @@ internal sealed class UpstreamTlsOriginator
             return trusted && named;
         };
         return options;
-    }
-
-    private static X509Certificate2Collection LoadRoots(string path)
-    {
-        var roots = new X509Certificate2Collection();
-        roots.ImportFromPemFile(path);
-        return roots;
     }
 }

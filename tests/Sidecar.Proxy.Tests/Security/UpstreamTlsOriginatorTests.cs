@@ -70,6 +70,34 @@ public sealed class UpstreamTlsOriginatorTests : IDisposable
         Assert.Equal("api.external", serverName);
     }
 
+    [Fact]
+    public void Certificate_files_are_loaded_once_per_version_and_again_after_a_rewrite()
+    {
+        var files = new TlsFileCache();
+        var certificate = Path.Combine(_directory, "client.pem");
+        var key = Path.Combine(_directory, "client-key.pem");
+        var ca = Path.Combine(_directory, "ca.pem");
+
+        var first = files.ClientCertificate(certificate, key);
+        var roots = files.Roots(ca);
+        Assert.Same(first, files.ClientCertificate(certificate, key));
+        Assert.Same(roots, files.Roots(ca));
+        Assert.Equal(["spiffe://cluster.local/ns/default/sa/client"], SpiffeIds.Read(first.TargetCertificate));
+
+        // A rotated Secret: new files in place, with a later write time.
+        using var rotated = _ca.Issue("spiffe://cluster.local/ns/default/sa/rotated", KeyAlgorithm.EcdsaP256, TimeSpan.FromHours(1), DateTimeOffset.UtcNow);
+        File.WriteAllText(certificate, rotated.Leaf.ExportCertificatePem());
+        File.WriteAllText(key, rotated.Leaf.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem());
+        File.SetLastWriteTimeUtc(certificate, DateTime.UtcNow.AddSeconds(5));
+        File.SetLastWriteTimeUtc(key, DateTime.UtcNow.AddSeconds(5));
+        File.SetLastWriteTimeUtc(ca, DateTime.UtcNow.AddSeconds(5));
+
+        var second = files.ClientCertificate(certificate, key);
+        Assert.NotSame(first, second);
+        Assert.Equal(["spiffe://cluster.local/ns/default/sa/rotated"], SpiffeIds.Read(second.TargetCertificate));
+        Assert.NotSame(roots, files.Roots(ca));
+    }
+
     private async Task<(X509Certificate2? ClientCertificate, string ServerName)> HandshakeAsync(UpstreamTlsConfig tls, bool requireClientCertificate)
     {
         using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
