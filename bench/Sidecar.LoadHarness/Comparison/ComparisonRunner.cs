@@ -123,41 +123,18 @@ internal sealed class ComparisonRunner
         var config = WriteClientConfig("127.0.0.1", backendPort, otherServices);
         var bind = Address(5);
         var ready = new Uri($"http://{bind}:15021/healthz/ready");
-        using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false, PooledConnectionLifetime = TimeSpan.Zero }) { Timeout = TimeSpan.FromSeconds(2) };
         var readyMs = new List<double>();
         var readyRss = new List<long>();
         for (var i = 0; i < _options.Starts; i++)
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
             await using var process = StartSidecar(config, bind, ["--labels", "app=loadgen,version=v1"]);
-            while (!await IsReadyAsync(client, ready, cancellationToken).ConfigureAwait(false))
-            {
-                if (process.HasExited || clock.Elapsed > TimeSpan.FromSeconds(30))
-                {
-                    throw new InvalidOperationException($"the sidecar did not become ready:\n{process.Output}");
-                }
-
-                await Task.Delay(1, cancellationToken).ConfigureAwait(false);
-            }
-
+            await WaitForHttpAsync(ready, process, cancellationToken, poll: TimeSpan.FromMilliseconds(1)).ConfigureAwait(false);
             readyMs.Add(clock.Elapsed.TotalMilliseconds);
             readyRss.Add(process.RssBytes());
         }
 
         return new StartupResult(otherServices + 1, readyMs, readyRss);
-    }
-
-    private static async Task<bool> IsReadyAsync(HttpClient client, Uri url, CancellationToken cancellationToken)
-    {
-        try
-        {
-            using var response = await client.GetAsync(url, cancellationToken).ConfigureAwait(false);
-            return response.IsSuccessStatusCode;
-        }
-        catch (HttpRequestException)
-        {
-            return false;
-        }
     }
 
     /// <summary>
@@ -298,7 +275,8 @@ internal sealed class ComparisonRunner
         return new ScenarioResult(name, report, costs);
     }
 
-    private async Task WaitForHttpAsync(Uri url, ManagedProcess process, CancellationToken cancellationToken)
+    /// <summary>Polls <paramref name="url"/> (every 50 ms, or <paramref name="poll"/>) until it answers 2xx; fails if the process exits first.</summary>
+    private static async Task WaitForHttpAsync(Uri url, ManagedProcess process, CancellationToken cancellationToken, TimeSpan? poll = null)
     {
         using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(2) };
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
@@ -324,7 +302,7 @@ internal sealed class ComparisonRunner
             {
             }
 
-            await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(poll ?? TimeSpan.FromMilliseconds(50), cancellationToken).ConfigureAwait(false);
         }
 
         throw new TimeoutException($"{process.Name} did not answer {url} within 30 s:\n{process.Output}");

@@ -157,7 +157,7 @@ internal static class TelemetryTranslator
 
             if (logging.Mode is { } mode)
             {
-                config = config with { AccessLogMode = mode switch { "CLIENT" => WorkloadMode.Client, "SERVER" => WorkloadMode.Server, _ => WorkloadMode.ClientAndServer } };
+                config = config with { AccessLogMode = WorkloadModeFrom(mode) };
             }
 
             if (logging.Filter is { } filter)
@@ -250,14 +250,16 @@ internal static class TelemetryTranslator
             tags[i] = tag.Operation == "REMOVE" ? new TagOverrideConfig(tag.Name, Remove: true, null) : new TagOverrideConfig(tag.Name, Remove: false, tag.Value);
         }
 
-        var mode = entry.Mode switch
-        {
-            "CLIENT" => WorkloadMode.Client,
-            "SERVER" => WorkloadMode.Server,
-            _ => WorkloadMode.ClientAndServer,
-        };
-        return new MetricOverrideConfig(IstioMetricFromName(entry.Metric), mode, entry.Disabled, [.. tags]);
+        return new MetricOverrideConfig(IstioMetricFromName(entry.Metric), WorkloadModeFrom(entry.Mode), entry.Disabled, [.. tags]);
     }
+
+    /// <summary>Istio's <c>WorkloadMode</c> by name: CLIENT, SERVER, else CLIENT_AND_SERVER (its default).</summary>
+    private static WorkloadMode WorkloadModeFrom(string? name) => name switch
+    {
+        "CLIENT" => WorkloadMode.Client,
+        "SERVER" => WorkloadMode.Server,
+        _ => WorkloadMode.ClientAndServer,
+    };
 
     private static IstioMetric IstioMetricFromName(string? name) => name switch
     {

@@ -41,7 +41,7 @@ internal sealed class TelemetrySettings : IAsyncDisposable
     public bool ShouldLog(HttpContext context, RequestState state)
     {
         var (mode, filter) = Volatile.Read(ref _selection);
-        if (mode != WorkloadMode.ClientAndServer && (mode == WorkloadMode.Client) != (state.Direction == RequestDirection.Outbound))
+        if (!mode.Includes(state.Direction == RequestDirection.Outbound ? WorkloadMode.Client : WorkloadMode.Server))
         {
             return false;
         }

@@ -128,7 +128,7 @@ internal sealed class IstioMetricsLayout
         var tags = new Dictionary<string, string?>(StringComparer.Ordinal);
         foreach (var entry in overrides)
         {
-            if (!Matches(entry.Metric, family) || (entry.Mode != WorkloadMode.ClientAndServer && entry.Mode != reporter))
+            if (!Matches(entry.Metric, family) || !entry.Mode.Includes(reporter))
             {
                 continue;
             }
