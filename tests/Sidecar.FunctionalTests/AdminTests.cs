@@ -19,6 +19,25 @@ public sealed class AdminTests : IClassFixture<BookinfoMesh>
     }
 
     [Fact]
+    public async Task Memory_reports_the_managed_heap_and_the_resident_set_as_Envoy_names_them()
+    {
+        using var memory = JsonDocument.Parse(await _mesh.Sidecar.Client.GetStringAsync($"{_mesh.Sidecar.AdminUrl}/memory"));
+        var root = memory.RootElement;
+        long Count(string name) => long.Parse(root.GetProperty(name).GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+
+        // admin.v3.Memory's fields, 64-bit counts written as strings.
+        Assert.Equal(
+            ["allocated", "heap_size", "pageheap_unmapped", "pageheap_free", "total_thread_cache", "total_physical_bytes"],
+            root.EnumerateObject().Select(p => p.Name));
+        Assert.True(Count("allocated") > 0);
+        Assert.True(Count("heap_size") > 0);
+        var resident = Count("total_physical_bytes");
+        var status = await File.ReadAllLinesAsync($"/proc/{_mesh.Sidecar.ProcessId}/status");
+        var vmRssKb = long.Parse(status.Single(l => l.StartsWith("VmRSS:", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(resident, vmRssKb * 1024 / 2, vmRssKb * 1024 * 2);
+    }
+
+    [Fact]
     public async Task Config_dump_shows_the_snapshot_its_version_and_source()
     {
         using var dump = JsonDocument.Parse(await _mesh.Sidecar.Client.GetStringAsync($"{_mesh.Sidecar.AdminUrl}/config_dump"));

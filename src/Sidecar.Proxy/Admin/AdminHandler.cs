@@ -75,6 +75,7 @@ internal sealed class AdminHandler
         "/config_dump" => ConfigDumpAsync(context),
         "/clusters" => ClustersAsync(context),
         "/listeners" => ListenersAsync(context),
+        "/memory" => JsonAsync(context, MemoryWriter.Write()),
         "/quitquitquit" => QuitAsync(context),
         "/drain_listeners" => DrainAsync(context),
         _ => NotFoundAsync(context),
@@ -87,6 +88,7 @@ internal sealed class AdminHandler
         "  /config_dump: dump the current configuration snapshot as JSON\n" +
         "  /drain_listeners (POST): stop reporting ready and drain\n" +
         "  /listeners: print listener info\n" +
+        "  /memory: print current allocation/heap usage\n" +
         "  /quitquitquit (POST): drain and exit the server\n" +
         "  /ready: print server state, return 200 if LIVE, otherwise return 503\n" +
         "  /server_info: print server version/status information\n";
