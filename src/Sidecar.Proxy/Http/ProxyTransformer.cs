@@ -5,11 +5,12 @@ using Yarp.ReverseProxy.Forwarder;
 namespace Sidecar.Proxy.Http;
 
 /// <summary>
-/// The route's request and response policies, applied as YARP copies each side: header mutations (weighted cluster
-/// first, then route, as Envoy orders them), path and authority rewrites, and on the response the retry decision:
-/// a retriable response is discarded (not copied downstream) when a retry will follow.
+/// The route's request and response policies, applied as YARP copies each side (through the request's
+/// <see cref="RequestTransformer"/>): header mutations (weighted cluster first, then route, as Envoy orders them), path
+/// and authority rewrites, and on the response the retry decision: a retriable response is discarded (not copied
+/// downstream) when a retry will follow.
 /// </summary>
-internal sealed class ProxyTransformer : HttpTransformer
+internal sealed class ProxyTransformer
 {
     private readonly TimeProvider _time;
 
@@ -18,25 +19,20 @@ internal sealed class ProxyTransformer : HttpTransformer
     /// <summary>Propagation and peer metadata exchange hooks (set with the router's).</summary>
     public Telemetry.IRequestTelemetry? Telemetry { get; set; }
 
-    public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
+    /// <summary>After YARP has copied the request: the route's request policies.</summary>
+    public void TransformRequest(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, RequestState state)
     {
-        await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken).ConfigureAwait(false);
-
         var request = httpContext.Request;
-        // Envoy forwards the original authority unless the route rewrites it.
-        proxyRequest.Headers.Host = request.Host.Value;
+        // Envoy forwards the original authority unless the route rewrites it: the base copy already carries the Host
+        // header (HTTP/2's :authority included, which Kestrel presents as Host). It is left unparsed: setting it again
+        // would validate it twice per request, each time by building a Uri.
         if (!request.Headers.ContainsKey(ProxyHeaders.ForwardedProto))
         {
             proxyRequest.Headers.TryAddWithoutValidation(ProxyHeaders.ForwardedProto, request.Scheme);
         }
 
-        var state = httpContext.Features.Get<RequestState>();
-        if (state is not null)
-        {
-            Telemetry?.OnUpstreamRequest(httpContext, proxyRequest, state);
-        }
-
-        if (state?.Route is not { } route)
+        Telemetry?.OnUpstreamRequest(httpContext, proxyRequest, state);
+        if (state.Route is not { } route)
         {
             return;
         }
@@ -64,43 +60,39 @@ internal sealed class ProxyTransformer : HttpTransformer
         }
     }
 
-    public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
+    /// <summary>
+    /// Before YARP copies the response: notes when the upstream's headers arrived and decides whether the response
+    /// goes downstream: false when it is retriable and a retry will follow (it is discarded). Marks URX when the
+    /// retries ran out on a retriable response.
+    /// </summary>
+    public bool AcceptResponse(HttpResponseMessage proxyResponse, RequestState state)
     {
-        if (proxyResponse is null)
-        {
-            // No response: the router classifies the failure and decides about a retry.
-            return false;
-        }
-
-        var state = httpContext.Features.Get<RequestState>();
+        state.UpstreamHeadersTimestamp = _time.GetTimestamp();
         var status = (int)proxyResponse.StatusCode;
-        if (state is not null)
-        {
-            state.UpstreamHeadersTimestamp = _time.GetTimestamp();
-            if (state.RetryPolicy is { } retry && retry.IsRetriableResponse(status, proxyResponse.Headers))
-            {
-                if (state.AttemptIsRetriable && state.Cluster!.TryAcquireRetry())
-                {
-                    state.RetryPending = true;
-                    state.LastRetriedStatus = status;
-                    return false;
-                }
-
-                if (state.Retries >= retry.NumRetries)
-                {
-                    state.Flags |= ResponseFlags.UpstreamRetryLimitExceeded;
-                }
-            }
-        }
-
-        await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken).ConfigureAwait(false);
-
-        var headers = httpContext.Response.Headers;
-        if (state is null)
+        if (state.RetryPolicy is not { } retry || !retry.IsRetriableResponse(status, proxyResponse.Headers))
         {
             return true;
         }
 
+        if (state.AttemptIsRetriable && state.Cluster!.TryAcquireRetry())
+        {
+            state.RetryPending = true;
+            state.LastRetriedStatus = status;
+            return false;
+        }
+
+        if (state.Retries >= retry.NumRetries)
+        {
+            state.Flags |= ResponseFlags.UpstreamRetryLimitExceeded;
+        }
+
+        return true;
+    }
+
+    /// <summary>After YARP has copied the response headers: Envoy's own headers and the route's response policies.</summary>
+    public void TransformResponse(HttpContext httpContext, RequestState state)
+    {
+        var headers = httpContext.Response.Headers;
         headers[ProxyHeaders.UpstreamServiceTime] = UpstreamServiceTime.Format(_time.GetElapsedTime(state.UpstreamStartTimestamp, state.UpstreamHeadersTimestamp));
         headers[ProxyHeaders.Server] = state.Direction == RequestDirection.Inbound ? ProxyHeaders.InboundServerName : ProxyHeaders.OutboundServerName;
         if (state.Flags != ResponseFlags.None)
@@ -117,7 +109,6 @@ internal sealed class ProxyTransformer : HttpTransformer
         state.Target?.ResponseHeaders.Apply(headers);
         state.Route?.ResponseHeaders.Apply(headers);
         state.ApplyCorsHeaders(headers);
-        return true;
     }
 
     /// <summary>

@@ -26,6 +26,9 @@ internal sealed class RequestState : IResettable
 
     public HttpContext Context { get; private set; } = null!;
 
+    /// <summary>YARP's transformer bound to this state, made on first use and kept across the pool's reuses.</summary>
+    public RequestTransformer? Transformer { get; set; }
+
     public RequestDirection Direction { get; private set; }
 
     public long StartTimestamp { get; private set; }

@@ -38,7 +38,7 @@ internal sealed partial class Router
     public const int DefaultReplayBufferLimit = 1024 * 1024;
 
     private readonly IHttpForwarder _forwarder;
-    private readonly ProxyTransformer _transformer;
+    private readonly ProxyTransformer _policies;
     private readonly MirrorSender _mirrors;
     private readonly TimeProvider _time;
     private readonly Random _random;
@@ -55,7 +55,7 @@ internal sealed partial class Router
         _random = random;
         _logger = logger;
         _replayBufferLimit = replayBufferLimit;
-        _transformer = new ProxyTransformer(time);
+        _policies = new ProxyTransformer(time);
         _states = new DefaultObjectPool<RequestState>(new DefaultPooledObjectPolicy<RequestState>(), 1024);
     }
 
@@ -66,7 +66,7 @@ internal sealed partial class Router
         set
         {
             _telemetry = value;
-            _transformer.Telemetry = value;
+            _policies.Telemetry = value;
         }
     }
 
@@ -78,7 +78,6 @@ internal sealed partial class Router
     {
         var state = _states.Get();
         state.Begin(context, direction, _time);
-        context.Features.Set(state);
         try
         {
             RequestIds.Ensure(context.Request);
@@ -112,7 +111,6 @@ internal sealed partial class Router
         finally
         {
             _telemetry?.OnRequestCompleted(context, state);
-            context.Features.Set<RequestState>(null);
             _states.Return(state);
         }
     }
@@ -306,7 +304,8 @@ internal sealed partial class Router
         ForwarderError error;
         try
         {
-            error = await _forwarder.SendAsync(context, destination, cluster.Invoker, cluster.RequestConfigFor(protocol), _transformer, token).ConfigureAwait(false);
+            var transformer = state.Transformer ??= new RequestTransformer(_policies, state);
+            error = await _forwarder.SendAsync(context, destination, cluster.Invoker, cluster.RequestConfigFor(protocol), transformer, token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -30,7 +30,7 @@ internal sealed class IstioMetricFamilies
     {
         Layout = layout;
         _self = self;
-        var factory = Prometheus.Metrics.WithCustomRegistry(Registry);
+        var factory = MetricFactories.For(Registry);
         _requests = Counter(factory, IstioFamily.Requests, "istio_requests_total", "Requests by source and destination (Istio standard metric).");
         _duration = Histogram(factory, IstioFamily.Duration, "istio_request_duration_milliseconds", "Request duration in milliseconds (Istio standard metric).", IstioLabelNames.DurationBuckets);
         _requestBytes = Histogram(factory, IstioFamily.RequestBytes, "istio_request_bytes", "Request size in bytes (Istio standard metric).", IstioLabelNames.SizeBuckets);

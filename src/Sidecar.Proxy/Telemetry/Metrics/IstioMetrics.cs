@@ -19,7 +19,7 @@ internal sealed class IstioMetrics
     {
         ArgumentNullException.ThrowIfNull(registry);
         Self = self;
-        _tcpActive = Prometheus.Metrics.WithCustomRegistry(registry)
+        _tcpActive = MetricFactories.For(registry)
             .CreateGauge("sidecar_tcp_connections_active", "Proxied TCP connections open now (both directions).");
         _families = new IstioMetricFamilies(IstioMetricsLayout.Standard, self);
     }

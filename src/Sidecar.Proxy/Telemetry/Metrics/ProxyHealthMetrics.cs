@@ -28,7 +28,7 @@ internal sealed class ProxyHealthMetrics
     {
         ArgumentNullException.ThrowIfNull(registry);
         _dataPlane = dataPlane;
-        var factory = Prometheus.Metrics.WithCustomRegistry(registry);
+        var factory = MetricFactories.For(registry);
         _pushes = factory.CreateCounter("sidecar_config_push_total", "Config snapshots accepted since start.");
         _rejected = factory.CreateCounter("sidecar_config_rejected_total", "Configs refused since start (the previous one kept serving).");
         _configInfo = factory.CreateGauge("sidecar_config_info", "The config version being served (value 1).", "version");

@@ -1,0 +1,40 @@
+using Microsoft.AspNetCore.Http;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Sidecar.Proxy.Http;
+
+/// <summary>
+/// YARP's transformer for one request: it copies each side as YARP does and applies the route's policies
+/// (<see cref="ProxyTransformer"/>) with the request's <see cref="RequestState"/> at hand. There is one per pooled
+/// state, made once, so the hot path finds the state without a feature lookup and allocates nothing.
+/// </summary>
+internal sealed class RequestTransformer : HttpTransformer
+{
+    private readonly ProxyTransformer _policies;
+    private readonly RequestState _state;
+
+    public RequestTransformer(ProxyTransformer policies, RequestState state)
+    {
+        _policies = policies;
+        _state = state;
+    }
+
+    public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
+    {
+        await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken).ConfigureAwait(false);
+        _policies.TransformRequest(httpContext, proxyRequest, destinationPrefix, _state);
+    }
+
+    public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
+    {
+        // No response: the router classifies the failure and decides about a retry.
+        if (proxyResponse is null || !_policies.AcceptResponse(proxyResponse, _state))
+        {
+            return false;
+        }
+
+        await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken).ConfigureAwait(false);
+        _policies.TransformResponse(httpContext, _state);
+        return true;
+    }
+}
