@@ -5,9 +5,9 @@ namespace Sidecar.Proxy.Admin;
 
 /// <summary>
 /// Envoy's <c>/memory</c> (admin.v3.Memory: 64-bit counts as strings), filled from the .NET GC where Envoy reads
-/// tcmalloc: <c>allocated</c> is the managed heap in use, <c>heap_size</c> what the GC has committed,
-/// <c>pageheap_free</c> the free space inside it (fragmentation at the last collection), and
-/// <c>total_physical_bytes</c> the process's resident set. The GC keeps no page heap or thread caches of its own.
+/// tcmalloc. The heap figures are one consistent picture, taken by the last collection: <c>allocated</c> is what
+/// survived it, <c>heap_size</c> what the GC had committed, <c>pageheap_free</c> the free space between objects.
+/// <c>total_physical_bytes</c> is the process's resident set now. The GC keeps no page heap or thread caches.
 /// </summary>
 internal static class MemoryWriter
 {
@@ -18,7 +18,7 @@ internal static class MemoryWriter
         using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
         {
             json.WriteStartObject();
-            Count(json, "allocated", GC.GetTotalMemory(forceFullCollection: false));
+            Count(json, "allocated", info.HeapSizeBytes - info.FragmentedBytes);
             Count(json, "heap_size", info.TotalCommittedBytes);
             Count(json, "pageheap_unmapped", 0);
             Count(json, "pageheap_free", info.FragmentedBytes);
