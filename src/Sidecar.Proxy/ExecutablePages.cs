@@ -39,8 +39,9 @@ internal static partial class ExecutablePages
         {
             smaps = File.ReadAllText("/proc/self/smaps");
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
+            // No /proc to read (a restricted sandbox): keep the pages, lose nothing.
             return 0;
         }
 

@@ -28,6 +28,28 @@ public sealed class RoutingTests
     }
 
     [Fact]
+    public async Task An_http2_request_reaches_an_http1_upstream_with_its_authority_as_Host()
+    {
+        await using var backend = await TestBackend.StartAsync("reviews-v1");
+        var cluster = Cluster("reviews", 9080, null, Endpoint(backend)) with { HttpProtocol = UpstreamHttpProtocol.Http1 };
+        await using var proxy = await ProxyTestHost.StartAsync(Snapshot(9080, "reviews", [RouteTo(cluster.Name)], [cluster]));
+        using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false });
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"{proxy.Client.BaseAddress}reviews/1")
+        {
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
+        request.Headers.Host = "reviews:9080";
+
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(HttpVersion.Version20, response.Version);
+        // :authority is routed on and forwarded as the upstream's Host (Envoy keeps the original authority).
+        Assert.Equal("reviews:9080", Assert.Single(backend.Received).Host);
+    }
+
+    [Fact]
     public async Task Keeps_an_existing_request_id()
     {
         await using var backend = await TestBackend.StartAsync("reviews-v1");
