@@ -8,8 +8,8 @@ namespace Sidecar.Proxy;
 /// allocation rate the garbage would sit in gen2 for a long time (200 services: 51 MB of anonymous memory instead of
 /// 15 MB). Shortly after a push, coalescing bursts of pushes, one compacting collection returns it to the OS. The
 /// pause is a few milliseconds on a sidecar's small live heap and happens once per push, never per request. The same
-/// moment releases the executable's read-only pages that start-up and translation touched (<see cref="ExecutablePages"/>):
-/// the ones steady state needs come back with a minor fault on their next use.
+/// moment releases the read-only file pages (the executable's, libc's) that start-up and translation touched
+/// (<see cref="ReadOnlyFilePages"/>): the ones steady state needs come back with a minor fault on their next use.
 /// </summary>
 internal sealed class ConfigMemoryTrimmer : IHostedService, IDisposable
 {
@@ -18,27 +18,19 @@ internal sealed class ConfigMemoryTrimmer : IHostedService, IDisposable
 
     private readonly DataPlane _dataPlane;
     private readonly ITimer _timer;
-    private readonly string? _executable;
     private int _collections;
     private long _releasedBytes;
 
     public ConfigMemoryTrimmer(DataPlane dataPlane, TimeProvider time)
-        : this(dataPlane, time, Environment.ProcessPath)
-    {
-    }
-
-    /// <param name="executable">The file whose read-only pages each trim releases (the running executable).</param>
-    internal ConfigMemoryTrimmer(DataPlane dataPlane, TimeProvider time, string? executable)
     {
         _dataPlane = dataPlane;
-        _executable = executable;
         _timer = time.CreateTimer(static state => ((ConfigMemoryTrimmer)state!).Trim(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
     /// <summary>Full collections this trimmer has run.</summary>
     public int Collections => Volatile.Read(ref _collections);
 
-    /// <summary>Resident bytes of the executable released by the last trim.</summary>
+    /// <summary>Resident bytes of read-only file pages released by the last trim.</summary>
     public long ReleasedBytes => Volatile.Read(ref _releasedBytes);
 
     public Task StartAsync(CancellationToken cancellationToken)
@@ -69,7 +61,7 @@ internal sealed class ConfigMemoryTrimmer : IHostedService, IDisposable
     private void Trim()
     {
         GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-        Volatile.Write(ref _releasedBytes, ExecutablePages.Release(_executable));
+        Volatile.Write(ref _releasedBytes, ReadOnlyFilePages.Release());
         Interlocked.Increment(ref _collections);
     }
 }

@@ -3,7 +3,7 @@ using Sidecar.Testing;
 
 namespace Sidecar.Proxy.Tests.Functional;
 
-public sealed class ExecutablePagesTests
+public sealed class ReadOnlyFilePagesTests
 {
     private const int PageSize = 4096;
 
@@ -21,7 +21,7 @@ public sealed class ExecutablePagesTests
             Assert.True(ReadAll(view, contents), "the mapping reads back the file");
             Assert.True(ResidentKb(path) >= contents.Length / 1024, "every page was touched, so every page is resident");
 
-            var released = ExecutablePages.Release(path);
+            var released = ReadOnlyFilePages.Release(path);
 
             Assert.True(released >= contents.Length, $"released {released} bytes of a {contents.Length}-byte mapping");
             Assert.Equal(0, ResidentKb(path));
@@ -34,7 +34,7 @@ public sealed class ExecutablePagesTests
     }
 
     [Fact]
-    public void Only_mappings_that_cannot_be_written_and_hold_no_copied_page_are_released()
+    public void Only_files_that_cannot_be_written_hold_no_copied_page_and_still_exist_on_disk_are_released()
     {
         const string Smaps = """
             55cf0851e000-55cf08fdc000 r-xp 00029000 08:01 1234                       /opt/sidecar/Sidecar
@@ -54,12 +54,25 @@ public sealed class ExecutablePagesTests
             7f8e987fc000-7f8e98952000 r-xp 00028000 08:01 99                         /usr/lib/x86_64-linux-gnu/libc.so.6
             Rss:                1296 kB
             Anonymous:             0 kB
+            7f8e99000000-7f8e99100000 r-xs 00000000 00:01 77                         /memfd:doublemapper (deleted)
+            Rss:                 512 kB
+            Anonymous:             0 kB
+            7f8e99200000-7f8e99300000 r--p 00000000 08:01 78                         /opt/sidecar/old.so (deleted)
+            Rss:                 128 kB
+            Anonymous:             0 kB
             """;
 
-        var mappings = ExecutablePages.Parse(Smaps);
+        var mappings = ReadOnlyFilePages.Parse(Smaps);
 
         Assert.Equal(
-            [("/opt/sidecar/Sidecar", 9636L, true), ("/opt/sidecar/Sidecar", 3808L, false), ("/opt/sidecar/Sidecar", 324L, false), ("/usr/lib/x86_64-linux-gnu/libc.so.6", 1296L, true)],
+            [
+                ("/opt/sidecar/Sidecar", 9636L, true),
+                ("/opt/sidecar/Sidecar", 3808L, false),
+                ("/opt/sidecar/Sidecar", 324L, false),
+                ("/usr/lib/x86_64-linux-gnu/libc.so.6", 1296L, true),
+                ("/memfd:doublemapper (deleted)", 512L, false),
+                ("/opt/sidecar/old.so (deleted)", 128L, false),
+            ],
             mappings.Select(m => (m.Path, m.ResidentKb, m.Releasable)));
         Assert.Equal((0x55cf0851e000UL, 0x55cf08fdc000UL), (mappings[0].Start, mappings[0].End));
     }
@@ -72,5 +85,5 @@ public sealed class ExecutablePagesTests
     }
 
     private static long ResidentKb(string path) =>
-        ExecutablePages.Parse(File.ReadAllText("/proc/self/smaps")).Where(m => m.Path == path).Sum(m => m.ResidentKb);
+        ReadOnlyFilePages.Parse(File.ReadAllText("/proc/self/smaps")).Where(m => m.Path == path).Sum(m => m.ResidentKb);
 }
