@@ -8,7 +8,8 @@ namespace Sidecar.LoadHarness.Comparison;
 
 /// <summary>
 /// Istio's benchmark method on one machine: the same fixed-rate load against the backend directly, through a
-/// client-side sidecar, through a server-side sidecar, and through both; then (optionally) closed-loop throughput
+/// client-side sidecar, through a server-side sidecar, through both, and through the bare YARP forwarder and HAProxy
+/// when given (what a forwarder costs on this machine); then (optionally) closed-loop throughput
 /// against the backend, the sidecar, a bare YARP forwarder and HAProxy. Every process is started here, on its own
 /// loopback address, and stopped afterwards.
 /// </summary>
@@ -42,6 +43,19 @@ internal sealed class ComparisonRunner
                 await WithSidecarsAsync("server sidecar", backendPort, client: false, server: true, rate: _options.Rate, cancellationToken).ConfigureAwait(false),
                 await WithSidecarsAsync("both sidecars", backendPort, client: true, server: true, rate: _options.Rate, cancellationToken).ConfigureAwait(false),
             };
+
+            // The yardsticks under the same load: what a bare forwarder and HAProxy cost on this machine.
+            if (_options.BareYarp is { } bareYarpProgram)
+            {
+                await using var bareYarp = await StartBaselineAsync(bareYarpProgram, backendPort, cancellationToken).ConfigureAwait(false);
+                latency.Add(await MeasureAsync("bare-yarp", bareYarp.Url, [], [("bare-yarp", bareYarp.Process)], cancellationToken).ConfigureAwait(false));
+            }
+
+            if (_options.HaProxy is { } haproxyExecutable)
+            {
+                await using var haproxy = await StartHaProxyAsync(haproxyExecutable, backendPort, cancellationToken).ConfigureAwait(false);
+                latency.Add(await MeasureAsync("haproxy", haproxy.Url, [], [("haproxy", haproxy.Process)], cancellationToken).ConfigureAwait(false));
+            }
 
             var startup = new List<StartupResult>();
             if (_options.Starts > 0)
