@@ -60,8 +60,9 @@ internal sealed class ConfigMemoryTrimmer : IHostedService, IDisposable
 
     private void Trim()
     {
-        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        // Pages first: reading /proc/self/smaps makes garbage of its own, which the collection then returns too.
         Volatile.Write(ref _releasedBytes, ReadOnlyFilePages.Release());
+        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         Interlocked.Increment(ref _collections);
     }
 }
