@@ -23,11 +23,10 @@ internal sealed class RequestState : IResettable
     private CancellationTokenSource? _attemptTimeout;
     private TimeProvider _time = TimeProvider.System;
     private int _triedCount;
+    private RequestTransformer? _transformer;
 
     public HttpContext Context { get; private set; } = null!;
 
-    /// <summary>YARP's transformer bound to this state, made on first use and kept across the pool's reuses.</summary>
-    public RequestTransformer? Transformer { get; set; }
 
     public RequestDirection Direction { get; private set; }
 
@@ -118,6 +117,9 @@ internal sealed class RequestState : IResettable
         _time = time;
         StartTimestamp = time.GetTimestamp();
     }
+
+    /// <summary>YARP's transformer bound to this state: made on first use, kept across the pool's reuses.</summary>
+    public RequestTransformer TransformerFor(RoutePolicies policies) => _transformer ??= new RequestTransformer(policies, this);
 
     public void RememberTried(EndpointState endpoint)
     {

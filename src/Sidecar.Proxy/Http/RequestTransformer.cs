@@ -5,15 +5,15 @@ namespace Sidecar.Proxy.Http;
 
 /// <summary>
 /// YARP's transformer for one request: it copies each side as YARP does and applies the route's policies
-/// (<see cref="ProxyTransformer"/>) with the request's <see cref="RequestState"/> at hand. There is one per pooled
+/// (<see cref="RoutePolicies"/>) with the request's <see cref="RequestState"/> at hand. There is one per pooled
 /// state, made once, so the hot path finds the state without a feature lookup and allocates nothing.
 /// </summary>
 internal sealed class RequestTransformer : HttpTransformer
 {
-    private readonly ProxyTransformer _policies;
+    private readonly RoutePolicies _policies;
     private readonly RequestState _state;
 
-    public RequestTransformer(ProxyTransformer policies, RequestState state)
+    public RequestTransformer(RoutePolicies policies, RequestState state)
     {
         _policies = policies;
         _state = state;

@@ -38,7 +38,7 @@ internal sealed partial class Router
     public const int DefaultReplayBufferLimit = 1024 * 1024;
 
     private readonly IHttpForwarder _forwarder;
-    private readonly ProxyTransformer _policies;
+    private readonly RoutePolicies _policies;
     private readonly MirrorSender _mirrors;
     private readonly TimeProvider _time;
     private readonly Random _random;
@@ -55,7 +55,7 @@ internal sealed partial class Router
         _random = random;
         _logger = logger;
         _replayBufferLimit = replayBufferLimit;
-        _policies = new ProxyTransformer(time);
+        _policies = new RoutePolicies(time);
         _states = new DefaultObjectPool<RequestState>(new DefaultPooledObjectPolicy<RequestState>(), 1024);
     }
 
@@ -304,8 +304,7 @@ internal sealed partial class Router
         ForwarderError error;
         try
         {
-            var transformer = state.Transformer ??= new RequestTransformer(_policies, state);
-            error = await _forwarder.SendAsync(context, destination, cluster.Invoker, cluster.RequestConfigFor(protocol), transformer, token).ConfigureAwait(false);
+            error = await _forwarder.SendAsync(context, destination, cluster.Invoker, cluster.RequestConfigFor(protocol), state.TransformerFor(_policies), token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -36,6 +36,7 @@ internal sealed class TlsFileCache
             intermediates.Add(chain[i]);
         }
 
+        chain[0].Dispose(); // the leaf as parsed from the PEM: the context holds the PKCS#12 copy with its key
         var context = SslStreamCertificateContext.Create(leaf, intermediates, offline: true);
         _clientCertificates[key] = new Loaded<SslStreamCertificateContext>(version, context);
         return context;

@@ -10,11 +10,11 @@ namespace Sidecar.Proxy.Http;
 /// and authority rewrites, and on the response the retry decision: a retriable response is discarded (not copied
 /// downstream) when a retry will follow.
 /// </summary>
-internal sealed class ProxyTransformer
+internal sealed class RoutePolicies
 {
     private readonly TimeProvider _time;
 
-    public ProxyTransformer(TimeProvider time) => _time = time;
+    public RoutePolicies(TimeProvider time) => _time = time;
 
     /// <summary>Propagation and peer metadata exchange hooks (set with the router's).</summary>
     public Telemetry.IRequestTelemetry? Telemetry { get; set; }
