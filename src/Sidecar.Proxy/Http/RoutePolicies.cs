@@ -94,7 +94,8 @@ internal sealed class RoutePolicies
     {
         var headers = httpContext.Response.Headers;
         headers[ProxyHeaders.UpstreamServiceTime] = UpstreamServiceTime.Format(_time.GetElapsedTime(state.UpstreamStartTimestamp, state.UpstreamHeadersTimestamp));
-        headers[ProxyHeaders.Server] = state.Direction == RequestDirection.Inbound ? ProxyHeaders.InboundServerName : ProxyHeaders.OutboundServerName;
+        // The typed property writes Kestrel's known-header slot directly, without looking the name up.
+        headers.Server = state.Direction == RequestDirection.Inbound ? ProxyHeaders.InboundServerName : ProxyHeaders.OutboundServerName;
         if (state.Flags != ResponseFlags.None)
         {
             headers[ProxyHeaders.ResponseFlags] = state.Flags.ToShortString();

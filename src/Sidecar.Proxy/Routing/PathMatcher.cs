@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Sidecar.Model;
 
 namespace Sidecar.Proxy.Routing;
@@ -9,7 +8,7 @@ internal sealed class PathMatcher
     private readonly PathMatchKind _kind;
     private readonly string _value;
     private readonly StringComparison _comparison;
-    private readonly Regex? _regex;
+    private readonly FullMatchRegex? _regex;
 
     public PathMatcher(PathMatchConfig config)
     {
@@ -18,7 +17,7 @@ internal sealed class PathMatcher
         _comparison = config.IgnoreCase ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
         if (_kind == PathMatchKind.Regex)
         {
-            _regex = StringMatcher.CompileFullMatch(config.Value, config.IgnoreCase);
+            _regex = new FullMatchRegex(config.Value, config.IgnoreCase);
         }
     }
 

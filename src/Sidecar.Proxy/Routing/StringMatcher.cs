@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Sidecar.Model;
 
 namespace Sidecar.Proxy.Routing;
@@ -9,7 +8,7 @@ internal sealed class StringMatcher
     private readonly StringMatchKind _kind;
     private readonly string _value;
     private readonly StringComparison _comparison;
-    private readonly Regex? _regex;
+    private readonly FullMatchRegex? _regex;
 
     public StringMatcher(StringMatcherConfig config)
     {
@@ -18,13 +17,9 @@ internal sealed class StringMatcher
         _comparison = config.IgnoreCase ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
         if (_kind == StringMatchKind.Regex)
         {
-            _regex = CompileFullMatch(config.Value, config.IgnoreCase);
+            _regex = new FullMatchRegex(config.Value, config.IgnoreCase);
         }
     }
-
-    /// <summary>Envoy's safe_regex matches the whole string, with RE2's guarantees.</summary>
-    public static Regex CompileFullMatch(string pattern, bool ignoreCase = false) =>
-        new($"^(?:{pattern})$", ProxyConfigValidator.Re2Options | (ignoreCase ? RegexOptions.IgnoreCase : RegexOptions.None));
 
     public bool IsMatch(ReadOnlySpan<char> input) => _kind switch
     {
