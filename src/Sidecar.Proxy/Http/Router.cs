@@ -194,6 +194,7 @@ internal sealed partial class Router
         await ForwardToClusterAsync(context, state, action).ConfigureAwait(false);
         if (state.Cluster is null)
         {
+            // No cluster (503 NC): Envoy mirrors only requests it routed.
             return;
         }
 
