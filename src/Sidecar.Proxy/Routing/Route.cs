@@ -23,6 +23,8 @@ internal sealed class Route
         RequestHeaders = config.RequestHeaders.IsEmpty ? HeaderMutation.None : new HeaderMutation(config.RequestHeaders);
         ResponseHeaders = config.ResponseHeaders.IsEmpty ? HeaderMutation.None : new HeaderMutation(config.ResponseHeaders);
         DirectResponseBody = config.DirectResponse?.Body is { } body ? Encoding.UTF8.GetBytes(body) : null;
+        ForwardOnly = Fault is null && Cors is null && config.DirectResponse is null && config.Redirect is null
+            && Action is { Mirrors.Length: 0 };
     }
 
     public RouteConfig Config { get; }
@@ -40,6 +42,13 @@ internal sealed class Route
     public HeaderMutation ResponseHeaders { get; }
 
     public byte[]? DirectResponseBody { get; }
+
+    /// <summary>
+    /// The route only forwards: no fault, CORS, direct response, redirect or mirror, nothing the router must do before
+    /// or after the upstream call (most routes). Decided once here so the router's fast path and its policy path cannot
+    /// disagree about what counts as a policy.
+    /// </summary>
+    public bool ForwardOnly { get; }
 
     public bool IsMatch(in RequestView request)
     {
