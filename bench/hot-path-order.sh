@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Records which managed methods a sidecar runs in steady state and writes them, hottest first, to
+# Records which managed methods a sidecar runs once it is ready and writes them, hottest first, to
 # src/Sidecar/hot-path.order: the NativeAOT build lays its code out in that order (IlcOrderFile), so the code a
 # proxied request runs sits in a few hundred contiguous pages instead of being spread over the whole 10 MB of
 # managed code, and the kernel's 64 kB fault-around maps in little else (README, Performance).
 #
 # Two sidecars (client 127.0.0.81, server 127.0.0.82, local CA) run under valgrind's callgrind in front of the echo
-# backend; counting starts after a warm-up and covers what a sidecar does all day: HTTP/1.1 over Istio mTLS
-# (auto mTLS) and in plaintext, HTTP/2, a fault-injected route, Prometheus scrapes and readiness probes on both.
+# backend; counting starts once both are ready and covers what a sidecar does from then on: HTTP/1.1 over Istio
+# mTLS (auto mTLS) and in plaintext, HTTP/2, a fault-injected route, Prometheus scrapes and readiness probes on both.
+# The echo VirtualService is bench/compare.sh's (Sidecar.LoadHarness/Comparison/ComparisonMesh.cs), so the layout
+# covers the routing the comparison measures.
 # Run it after a change to the hot path and commit the file it writes; a name the code no longer has is skipped by
 # the compiler, so a stale file costs locality, never correctness.
 #   bash bench/hot-path-order.sh            (needs valgrind, readelf and objcopy: apt-get install valgrind binutils)
@@ -169,7 +171,7 @@ nm --defined-only "$symbols" | awk -v start="$code_start" -v end="$code_end" \
 
 out=src/Sidecar/hot-path.order
 {
-  echo "# Managed methods a sidecar runs in steady state, hottest first (instructions counted by callgrind):"
+  echo "# Managed methods a sidecar runs once it is ready, hottest first (instructions counted by callgrind):"
   echo "# the NativeAOT build places them first (IlcOrderFile). Written by bench/hot-path-order.sh; lines the"
   echo "# compiler does not know (these comments, renamed methods) are skipped."
   for profile in "$work"/profiles/*; do [ -s "$profile" ] && callgrind_annotate --threshold=100 "$profile"; done |
