@@ -25,13 +25,14 @@ internal static class ComparisonCommand
         var payload = new Option<int>("--payload") { Description = "Response size from the echo backend, bytes.", DefaultValueFactory = _ => 1024 };
         var http = new Option<string>("--http") { Description = "1.1 or 2 (h2c).", DefaultValueFactory = _ => "1.1" }.AcceptOnlyFromAmong("1.1", "2");
         var saturate = new Option<bool>("--saturate") { Description = "Also measure closed-loop throughput: direct, sidecar, bare YARP, HAProxy." };
+        var oneLoop = new Option<bool>("--one-loop") { Description = "With --saturate: also a one-event-loop sidecar (--concurrency 1) and bare YARP, the like-for-like pair for HAProxy's one thread.", DefaultValueFactory = _ => true };
         var rounds = new Option<int>("--rounds") { Description = "Closed-loop runs per target, taken round-robin; the median is reported.", DefaultValueFactory = _ => 3 };
         var starts = new Option<int>("--starts") { Description = "Sidecar starts for the start-to-ready figure (0 to skip).", DefaultValueFactory = _ => 5 };
         var sidecarArgs = new Option<string[]>("--sidecar-arg") { Description = "Extra argument for every sidecar (repeatable)." };
 
         var command = new Command("compare", "The standard comparison on this machine: direct vs one sidecar vs two sidecars, with CPU and memory.")
         {
-            sidecar, backend, bareYarp, haproxy, rate, duration, warmup, connections, payload, http, saturate, rounds, starts, sidecarArgs,
+            sidecar, backend, bareYarp, haproxy, rate, duration, warmup, connections, payload, http, saturate, oneLoop, rounds, starts, sidecarArgs,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -54,6 +55,7 @@ internal static class ComparisonCommand
                 PayloadBytes = parse.GetValue(payload),
                 Protocol = parse.GetValue(http) == "2" ? HttpProtocol.Http2 : HttpProtocol.Http11,
                 Saturate = parse.GetValue(saturate),
+                OneLoop = parse.GetValue(oneLoop),
                 Rounds = Math.Max(1, parse.GetValue(rounds)),
                 Starts = Math.Max(0, parse.GetValue(starts)),
                 SidecarArguments = parse.GetValue(sidecarArgs) ?? [],

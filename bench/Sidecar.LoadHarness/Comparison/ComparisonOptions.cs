@@ -32,6 +32,13 @@ internal sealed record ComparisonOptions
     /// <summary>Also run closed-loop throughput: direct, sidecar, bare YARP and HAProxy on the same backend.</summary>
     public bool Saturate { get; init; }
 
+    /// <summary>
+    /// Also measure, at saturation, the sidecar with one event loop (<c>--concurrency 1</c>, Istio's
+    /// <c>concurrency: 1</c>) and the bare YARP forwarder with one socket thread: the like-for-like pair for
+    /// HAProxy's one thread.
+    /// </summary>
+    public bool OneLoop { get; init; } = true;
+
     /// <summary>Closed-loop runs per target, round-robin over the targets; each figure is the median run.</summary>
     public int Rounds { get; init; } = 3;
 

@@ -84,9 +84,9 @@ internal sealed class ComparisonRunner
     }
 
     /// <summary>Starts the client-side sidecar, the server-side sidecar or both, and waits until each is ready.</summary>
-    private async Task<RunningSidecars> StartSidecarsAsync(int backendPort, bool client, bool server, CancellationToken cancellationToken)
+    private async Task<RunningSidecars> StartSidecarsAsync(int backendPort, bool client, bool server, CancellationToken cancellationToken, int clientHost = 1, IReadOnlyList<string>? clientArguments = null)
     {
-        var clientBind = Address(1);
+        var clientBind = Address(clientHost);
         var serverBind = Address(2);
         var processes = new List<(string Role, ManagedProcess Process)>();
         var sidecars = new RunningSidecars(processes);
@@ -101,7 +101,7 @@ internal sealed class ComparisonRunner
             if (client)
             {
                 var (address, port) = server ? (serverBind, ComparisonMesh.ServicePort) : ("127.0.0.1", backendPort);
-                processes.Add(("client", StartSidecar(WriteClientConfig(address, port), clientBind, ["--labels", "app=loadgen,version=v1"])));
+                processes.Add(("client", StartSidecar(WriteClientConfig(address, port), clientBind, ["--labels", "app=loadgen,version=v1", .. clientArguments ?? []])));
             }
 
             foreach (var (role, process) in processes)
@@ -152,31 +152,48 @@ internal sealed class ComparisonRunner
     }
 
     /// <summary>
-    /// Closed-loop throughput of the backend, the sidecar, the bare YARP forwarder and HAProxy. All of them are
-    /// started first and measured in turn, <see cref="ComparisonOptions.Rounds"/> times round-robin: each target's
-    /// figure is the median of its rounds, so a burst of noise on a shared machine lands in one round of each target
-    /// rather than on one target's only run.
+    /// Closed-loop throughput of the backend, the sidecar, the bare YARP forwarder and HAProxy, and with
+    /// <see cref="ComparisonOptions.OneLoop"/> the sidecar and the forwarder with one event loop each (HAProxy runs
+    /// one thread). All of them are started first and measured in turn, <see cref="ComparisonOptions.Rounds"/> times
+    /// round-robin: each target's figure is the median of its rounds, so a burst of noise on a shared machine lands
+    /// in one round of each target rather than on one target's only run.
     /// </summary>
     private async Task<IReadOnlyList<ScenarioResult>> SaturateAsync(int backendPort, CancellationToken cancellationToken)
     {
         var sidecars = await StartSidecarsAsync(backendPort, client: true, server: false, cancellationToken).ConfigureAwait(false);
         await using var sidecarsScope = sidecars.ConfigureAwait(false);
+        await using var oneLoopSidecars = _options.OneLoop
+            ? await StartSidecarsAsync(backendPort, client: true, server: false, cancellationToken, clientHost: 6, clientArguments: ["--concurrency", "1"]).ConfigureAwait(false)
+            : null;
         await using var bareYarp = _options.BareYarp is { } program ? await StartBaselineAsync(program, backendPort, cancellationToken).ConfigureAwait(false) : null;
+        await using var oneLoopBareYarp = _options.BareYarp is { } oneLoopProgram && _options.OneLoop
+            ? await StartBaselineAsync(oneLoopProgram, backendPort, cancellationToken, host: 7, socketThreads: 1).ConfigureAwait(false)
+            : null;
         await using var haproxy = _options.HaProxy is { } executable ? await StartHaProxyAsync(executable, backendPort, cancellationToken).ConfigureAwait(false) : null;
 
         var targets = new List<(string Name, Uri Url, IReadOnlyList<KeyValuePair<string, string>> Headers, IReadOnlyList<(string, ManagedProcess)> Proxies)>
         {
             ("direct", new Uri($"http://127.0.0.1:{backendPort}/"), [], []),
-            ("sidecar", sidecars.Target, sidecars.Headers, sidecars.Proxies),
+            (ComparisonTargets.Sidecar, sidecars.Target, sidecars.Headers, sidecars.Proxies),
         };
+        if (oneLoopSidecars is not null)
+        {
+            targets.Add((ComparisonTargets.SidecarOneLoop, oneLoopSidecars.Target, oneLoopSidecars.Headers, oneLoopSidecars.Proxies));
+        }
+
         if (bareYarp is not null)
         {
-            targets.Add(("bare-yarp", bareYarp.Url, [], [("bare-yarp", bareYarp.Process)]));
+            targets.Add((ComparisonTargets.BareYarp, bareYarp.Url, [], [("bare-yarp", bareYarp.Process)]));
+        }
+
+        if (oneLoopBareYarp is not null)
+        {
+            targets.Add((ComparisonTargets.BareYarpOneLoop, oneLoopBareYarp.Url, [], [("bare-yarp", oneLoopBareYarp.Process)]));
         }
 
         if (haproxy is not null)
         {
-            targets.Add(("haproxy", haproxy.Url, [], [("haproxy", haproxy.Process)]));
+            targets.Add((ComparisonTargets.HaProxy, haproxy.Url, [], [("haproxy", haproxy.Process)]));
         }
 
         var rounds = targets.Select(target => new List<ScenarioResult>()).ToArray();
@@ -192,11 +209,15 @@ internal sealed class ComparisonRunner
         return rounds.Select(ScenarioResult.Median).ToArray();
     }
 
-    private async Task<StartedProxy> StartBaselineAsync(string program, int backendPort, CancellationToken cancellationToken)
+    /// <summary>The bare forwarder; <paramref name="socketThreads"/>: its socket event loops (null: the runtime's choice, as the sidecar's default).</summary>
+    private async Task<StartedProxy> StartBaselineAsync(string program, int backendPort, CancellationToken cancellationToken, int host = 3, int? socketThreads = null)
     {
-        var bind = Address(3);
+        var bind = Address(host);
         var port = FreePort();
-        var process = ManagedProcess.Start("bare-yarp", program, [$"{bind}:{port}", $"http://127.0.0.1:{backendPort}"]);
+        var environment = socketThreads is { } threads
+            ? new Dictionary<string, string> { ["DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT"] = threads.ToString(CultureInfo.InvariantCulture) }
+            : null;
+        var process = ManagedProcess.Start("bare-yarp", program, [$"{bind}:{port}", $"http://127.0.0.1:{backendPort}"], environment);
         var proxy = new StartedProxy(process, new Uri($"http://{bind}:{port}/"));
         await WaitOrStopAsync(proxy, cancellationToken).ConfigureAwait(false);
         return proxy;

@@ -53,12 +53,13 @@ internal static class ComparisonTable
                     $"| {result.Name} | {result.Report.AchievedRate:0} | {string.Join(" / ", result.RoundRates.Select(r => r.ToString("0", CultureInfo.InvariantCulture)))} | {ratio} | {result.Report.Latency.P50Us / 1000.0:0.000} | {result.Report.Latency.P99Us / 1000.0:0.000} | {Costs(result, c => c.Vcpu.ToString("0.00", CultureInfo.InvariantCulture))} | {Costs(result, c => (c.PeakRssBytes / 1048576.0).ToString("0.0", CultureInfo.InvariantCulture))} |"));
             }
 
-            var sidecar = throughput.FirstOrDefault(r => r.Name == "sidecar")?.Report.AchievedRate;
-            foreach (var other in throughput.Where(r => r.Name is "bare-yarp" or "haproxy"))
+            foreach (var (target, reference) in ComparisonTargets.Ratios)
             {
-                if (sidecar is > 0 && other.Report.AchievedRate > 0)
+                var measured = throughput.FirstOrDefault(r => r.Name == target)?.Report.AchievedRate;
+                var yardstick = throughput.FirstOrDefault(r => r.Name == reference)?.Report.AchievedRate;
+                if (measured is > 0 && yardstick is > 0)
                 {
-                    output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"sidecar / {other.Name}: {sidecar.Value / other.Report.AchievedRate:0.00}x"));
+                    output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{target} / {reference}: {measured.Value / yardstick.Value:0.00}x"));
                 }
             }
         }
