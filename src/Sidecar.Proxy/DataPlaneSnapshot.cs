@@ -129,7 +129,13 @@ internal sealed class DataPlaneSnapshot
     /// the table of the authority's port when it knows the host, else the table of any port that knows the bare
     /// host, else the table of the port (its catch-all), else the fallback.
     /// </summary>
-    public RouteTable OutboundTableFor(string authority)
+    public RouteTable OutboundTableFor(string authority) => OutboundTableFor(authority, out _);
+
+    /// <inheritdoc cref="OutboundTableFor(string)"/>
+    /// <param name="authority">The request's authority (Host header, with port if the client sent one).</param>
+    /// <param name="host">The virtual host the authority matched while its table was chosen, so the router does not
+    /// look the domain up again; null when the router still has to match it (bare-host and fallback tables).</param>
+    public RouteTable OutboundTableFor(string authority, out VirtualHost? host)
     {
         var span = authority.AsSpan();
         var colon = span.LastIndexOf(':');
@@ -137,15 +143,19 @@ internal sealed class DataPlaneSnapshot
         RouteTable? portTable = null;
         if (hasPort)
         {
-            if (_tablesBySpan.TryGetValue(span[(colon + 1)..], out portTable) && portTable.HasDomain(authority))
+            if (_tablesBySpan.TryGetValue(span[(colon + 1)..], out portTable) && portTable.FindDomain(authority) is { } named)
             {
+                host = named;
                 return portTable;
             }
         }
-        else if (RouteTables.TryGetValue("80", out var http) && http.HasDomain(authority))
+        else if (RouteTables.TryGetValue("80", out var http) && http.FindDomain(authority) is { } named)
         {
+            host = named;
             return http;
         }
+
+        host = null;
 
         var bareHost = hasPort ? span[..colon] : span;
         if (_outboundByHost.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(bareHost, out var byHost))

@@ -47,7 +47,13 @@ internal sealed class ProxyRequestHandler
         // A request AuthorizationPolicy denies is still a request: the router answers it (403) so it is counted,
         // logged and traced like any other, as Istio reports RBAC denials.
         var denied = connection.Direction == RequestDirection.Inbound && !Security.InboundRequestSecurity.Apply(context, connection, snapshot.Authorization, null);
-        return _router.HandleAsync(context, denied ? null : SelectRouteTable(snapshot, connection, context.Request), connection.Direction, denied);
+        if (denied)
+        {
+            return _router.HandleAsync(context, null, connection.Direction, accessDenied: true);
+        }
+
+        var table = SelectRouteTable(snapshot, connection, context.Request, out var host);
+        return _router.HandleAsync(context, table, connection.Direction, matchedHost: host);
     }
 
     /// <summary>
@@ -84,21 +90,21 @@ internal sealed class ProxyRequestHandler
         }
 
         var denied = !Security.InboundRequestSecurity.Apply(context, connection, snapshot.Authorization, identity);
-        await _router.HandleAsync(context, denied ? null : SelectRouteTable(snapshot, connection, context.Request), connection.Direction, denied).ConfigureAwait(false);
+        await _router.HandleAsync(context, denied ? null : SelectRouteTable(snapshot, connection, context.Request, out _), connection.Direction, denied).ConfigureAwait(false);
     }
 
-    /// <summary>Which route table a request is looked up in, by how it arrived.</summary>
-    private static RouteTable? SelectRouteTable(DataPlaneSnapshot snapshot, ProxyConnection connection, HttpRequest request)
+    /// <summary>
+    /// Which route table a request is looked up in, by how it arrived; <paramref name="host"/>: its virtual host when
+    /// choosing the table already matched it.
+    /// </summary>
+    private static RouteTable? SelectRouteTable(DataPlaneSnapshot snapshot, ProxyConnection connection, HttpRequest request, out VirtualHost? host)
     {
+        host = null;
         if (connection.HttpChain is { } chain)
         {
             return snapshot.FindRouteTable(chain.RouteTableName);
         }
 
-        return connection.Listener.Kind switch
-        {
-            ListenerKind.OutboundCapture => snapshot.OutboundTableFor(request.Host.Value ?? ""),
-            _ => null,
-        };
+        return connection.Listener.Kind == ListenerKind.OutboundCapture ? snapshot.OutboundTableFor(RequestView.AuthorityOf(request), out host) : null;
     }
 }

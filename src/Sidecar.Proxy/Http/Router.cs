@@ -73,8 +73,9 @@ internal sealed partial class Router
     /// <summary>Routes <paramref name="context"/> through <paramref name="table"/> (null: nothing configured for it).</summary>
     /// <remarks><paramref name="jwtFailure"/>: RequestAuthentication refused the request's token (401, Envoy's <c>jwt_authn</c>);
     /// <paramref name="accessDenied"/>: AuthorizationPolicy denied it (403, Envoy's RBAC filter);
-    /// <paramref name="extAuthzDenial"/>: the external authorization service of a CUSTOM policy refused it.</remarks>
-    public async Task HandleAsync(HttpContext context, RouteTable? table, RequestDirection direction, bool accessDenied = false, string? jwtFailure = null, Security.Authorization.ExtAuthzDecision? extAuthzDenial = null)
+    /// <paramref name="extAuthzDenial"/>: the external authorization service of a CUSTOM policy refused it;
+    /// <paramref name="matchedHost"/>: the request's virtual host in <paramref name="table"/> when the caller already matched it.</remarks>
+    public async Task HandleAsync(HttpContext context, RouteTable? table, RequestDirection direction, bool accessDenied = false, string? jwtFailure = null, Security.Authorization.ExtAuthzDecision? extAuthzDenial = null, VirtualHost? matchedHost = null)
     {
         var state = _states.Get();
         state.Begin(context, direction, _time);
@@ -101,7 +102,7 @@ internal sealed partial class Router
             }
             else
             {
-                await RouteAsync(context, state, table).ConfigureAwait(false);
+                await RouteAsync(context, state, table, matchedHost).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
@@ -120,10 +121,10 @@ internal sealed partial class Router
     /// routes) goes straight to <see cref="ForwardToClusterAsync"/> without a state machine of its own, one fewer
     /// await per request.
     /// </summary>
-    private ValueTask RouteAsync(HttpContext context, RequestState state, RouteTable? table)
+    private ValueTask RouteAsync(HttpContext context, RequestState state, RouteTable? table, VirtualHost? matchedHost)
     {
         var view = new RequestView(context.Request);
-        var host = table?.Match(view.Authority);
+        var host = matchedHost ?? table?.Match(view.Authority);
         var route = host?.Match(view);
         if (route is null)
         {

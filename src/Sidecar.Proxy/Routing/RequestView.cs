@@ -13,7 +13,7 @@ internal readonly struct RequestView
     {
         Request = request;
         Path = request.Path.Value ?? "/";
-        Authority = request.Host.Value ?? "";
+        Authority = AuthorityOf(request);
     }
 
     public RequestView(HttpRequest request, string path, string authority)
@@ -30,6 +30,13 @@ internal readonly struct RequestView
 
     /// <summary>The Host header (HTTP/1) or :authority (HTTP/2), with any port.</summary>
     public string Authority { get; }
+
+    /// <summary>
+    /// The authority as the client sent it (HTTP/1's Host header, HTTP/2's :authority, which Kestrel presents as Host),
+    /// as Envoy matches domains: the raw header, not <see cref="HttpRequest.Host"/>, which decodes punycode (and
+    /// parses the header on every read).
+    /// </summary>
+    public static string AuthorityOf(HttpRequest request) => request.Headers.Host.ToString();
 
     /// <summary>
     /// The header's value for matching: Envoy joins repeated headers with ',' before matching. Returns false when

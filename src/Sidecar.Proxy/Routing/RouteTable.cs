@@ -60,12 +60,13 @@ internal sealed class RouteTable
     public VirtualHost[] VirtualHosts { get; }
 
     /// <summary>True when the table answers a domain itself, not only through its catch-all.</summary>
-    public bool HasDomain(string authority) => FindNonCatchAll(authority) is not null;
+    public bool HasDomain(string authority) => FindDomain(authority) is not null;
 
     /// <summary>The virtual host for a request authority (Host header, with port if the client sent one).</summary>
-    public VirtualHost? Match(string authority) => FindNonCatchAll(authority) ?? _catchAll;
+    public VirtualHost? Match(string authority) => FindDomain(authority) ?? _catchAll;
 
-    private VirtualHost? FindNonCatchAll(string authority)
+    /// <summary>The virtual host that names the authority's domain; null when only the catch-all (if any) would take it.</summary>
+    public VirtualHost? FindDomain(string authority)
     {
         if (_exact.TryGetValue(authority, out var host))
         {

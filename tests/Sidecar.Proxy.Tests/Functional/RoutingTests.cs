@@ -50,6 +50,22 @@ public sealed class RoutingTests
     }
 
     [Fact]
+    public async Task A_punycode_authority_matches_its_domain_as_sent()
+    {
+        // Envoy matches virtual host domains against the raw :authority/Host; ASP.NET Core's HttpRequest.Host would
+        // decode the punycode ("xn--bcher-kva" to "bücher") and miss the domain istiod configured.
+        await using var backend = await TestBackend.StartAsync("books");
+        var cluster = Cluster("xn--bcher-kva", 9080, null, Endpoint(backend));
+        await using var proxy = await ProxyTestHost.StartAsync(Snapshot(9080, "xn--bcher-kva", [RouteTo(cluster.Name)], [cluster]));
+
+        using var response = await proxy.SendAsync("xn--bcher-kva:9080");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        // Forwarded as sent too (the backend's HttpRequest.Host would show it decoded).
+        Assert.Equal("xn--bcher-kva:9080", Assert.Single(backend.Received).Headers["host"]);
+    }
+
+    [Fact]
     public async Task Keeps_an_existing_request_id()
     {
         await using var backend = await TestBackend.StartAsync("reviews-v1");
