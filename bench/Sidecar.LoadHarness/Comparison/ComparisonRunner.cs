@@ -48,13 +48,13 @@ internal sealed class ComparisonRunner
             if (_options.BareYarp is { } bareYarpProgram)
             {
                 await using var bareYarp = await StartBaselineAsync(bareYarpProgram, backendPort, cancellationToken).ConfigureAwait(false);
-                latency.Add(await MeasureAsync("bare-yarp", bareYarp.Url, [], [("bare-yarp", bareYarp.Process)], cancellationToken).ConfigureAwait(false));
+                latency.Add(await MeasureAsync(ComparisonTargets.BareYarp, bareYarp.Url, [], [("bare-yarp", bareYarp.Process)], cancellationToken).ConfigureAwait(false));
             }
 
             if (_options.HaProxy is { } haproxyExecutable)
             {
                 await using var haproxy = await StartHaProxyAsync(haproxyExecutable, backendPort, cancellationToken).ConfigureAwait(false);
-                latency.Add(await MeasureAsync("haproxy", haproxy.Url, [], [("haproxy", haproxy.Process)], cancellationToken).ConfigureAwait(false));
+                latency.Add(await MeasureAsync(ComparisonTargets.HaProxy, haproxy.Url, [], [("haproxy", haproxy.Process)], cancellationToken).ConfigureAwait(false));
             }
 
             var startup = new List<StartupResult>();

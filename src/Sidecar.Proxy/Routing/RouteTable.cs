@@ -59,9 +59,6 @@ internal sealed class RouteTable
 
     public VirtualHost[] VirtualHosts { get; }
 
-    /// <summary>True when the table answers a domain itself, not only through its catch-all.</summary>
-    public bool HasDomain(string authority) => FindDomain(authority) is not null;
-
     /// <summary>The virtual host for a request authority (Host header, with port if the client sent one).</summary>
     public VirtualHost? Match(string authority) => FindDomain(authority) ?? _catchAll;
 

@@ -37,6 +37,6 @@ public sealed class RouteTableTests
         var table = Table(("exact", ["reviews:9080"]));
 
         Assert.Null(table.Match("ratings:9080"));
-        Assert.False(table.HasDomain("ratings:9080"));
+        Assert.Null(table.FindDomain("ratings:9080"));
     }
 }
