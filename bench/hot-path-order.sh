@@ -7,8 +7,8 @@
 # Two sidecars (client 127.0.0.81, server 127.0.0.82, local CA) run under valgrind's callgrind in front of the echo
 # backend; counting starts once both are ready and covers what a sidecar does from then on: HTTP/1.1 over Istio
 # mTLS (auto mTLS) and in plaintext, HTTP/2, a fault-injected route, Prometheus scrapes and readiness probes on both.
-# The echo VirtualService is bench/compare.sh's (Sidecar.LoadHarness/Comparison/ComparisonMesh.cs), so the layout
-# covers the routing the comparison measures.
+# The echo DestinationRule and VirtualService come from bench/compare.sh's own (`loadgen compare-routes`, which prints
+# ComparisonMesh.EchoRoutes), so the layout covers the routing the comparison measures.
 # Run it after a change to the hot path and commit the file it writes; a name the code no longer has is skipped by
 # the compiler, so a stale file costs locality, never correctness.
 #   bash bench/hot-path-order.sh            (needs valgrind, readelf and objcopy: apt-get install valgrind binutils)
@@ -68,36 +68,10 @@ spec:
   - address: 127.0.0.82
     labels: {app: echo, version: v1}
 ---
-apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: {name: echo, namespace: default}
-spec:
-  host: echo.default.svc.cluster.local
-  subsets:
-  - {name: v1, labels: {version: v1}}
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: echo, namespace: default}
-spec:
-  hosts: [echo.default.svc.cluster.local]
-  http:
-  - match:
-    - headers: {end-user: {exact: jason}}
-    - uri: {regex: "^/admin/.*"}
-    route:
-    - destination: {host: echo.default.svc.cluster.local, subset: v1}
-    fault:
-      abort: {httpStatus: 503, percentage: {value: 100}}
-  - match:
-    - uri: {prefix: /}
-    route:
-    - destination: {host: echo.default.svc.cluster.local, subset: v1}
-      headers:
-        request:
-          set: {x-mesh-route: echo-default}
-    retries: {attempts: 2, perTryTimeout: 30s, retryOn: "5xx,connect-failure,refused-stream"}
-    timeout: 60s
+YAML
+# The comparison's echo routing (ComparisonMesh.EchoRoutes), with timeouts long enough for a handshake under callgrind.
+dotnet "$work/loadgen/loadgen.dll" compare-routes --per-try-timeout 30s --timeout 60s >> "$work/config/mesh.yaml"
+cat >> "$work/config/mesh.yaml" <<'YAML'
 ---
 apiVersion: networking.istio.io/v1
 kind: Sidecar

@@ -30,6 +30,7 @@ internal static class LoadCommandLine
             + "requests/s and the same percentiles, for comparison with wrk.",
             openLoop: false));
         root.Subcommands.Add(Comparison.ComparisonCommand.Create());
+        root.Subcommands.Add(Comparison.ComparisonRoutesCommand.Create());
         return root;
     }
 

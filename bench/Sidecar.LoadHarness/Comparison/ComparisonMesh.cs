@@ -39,40 +39,49 @@ internal static class ComparisonMesh
                 ports: {http: {{{endpointPort}}}}
                 labels: {app: echo, version: v1}
             ---
-            apiVersion: networking.istio.io/v1
-            kind: DestinationRule
-            metadata: {name: echo, namespace: default}
-            spec:
-              host: echo.default.svc.cluster.local
-              subsets:
-              - {name: v1, labels: {version: v1}}
-            ---
-            apiVersion: networking.istio.io/v1
-            kind: VirtualService
-            metadata: {name: echo, namespace: default}
-            spec:
-              hosts: [echo.default.svc.cluster.local]
-              http:
-              - match:
-                - headers: {end-user: {exact: jason}}
-                - uri: {regex: "^/admin/.*"}
-                route:
-                - destination: {host: echo.default.svc.cluster.local, subset: v1}
-                fault:
-                  abort: {httpStatus: 503, percentage: {value: 100}}
-              - match:
-                - uri: {prefix: /}
-                route:
-                - destination: {host: echo.default.svc.cluster.local, subset: v1}
-                  headers:
-                    request:
-                      set: {x-mesh-route: echo-default}
-                retries: {attempts: 2, perTryTimeout: 2s, retryOn: "5xx,connect-failure,refused-stream"}
-                timeout: 10s
+            {{{EchoRoutes()}}}
             """));
         File.WriteAllText(Path.Combine(directory, "others.yaml"), Sidecar.Bench.MeshYaml.Services(otherServices));
         return directory;
     }
+
+    /// <summary>
+    /// The echo service's DestinationRule and VirtualService: a fault-injected match (header or regex), then the
+    /// default route with a header set, retries and a timeout. bench/hot-path-order.sh records the hot path over the
+    /// same routing (<c>loadgen compare-routes</c>), with callgrind-sized timeouts.
+    /// </summary>
+    public static string EchoRoutes(string perTryTimeout = "2s", string timeout = "10s") => string.Create(CultureInfo.InvariantCulture, $$$"""
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata: {name: echo, namespace: default}
+        spec:
+          host: echo.default.svc.cluster.local
+          subsets:
+          - {name: v1, labels: {version: v1}}
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: echo, namespace: default}
+        spec:
+          hosts: [echo.default.svc.cluster.local]
+          http:
+          - match:
+            - headers: {end-user: {exact: jason}}
+            - uri: {regex: "^/admin/.*"}
+            route:
+            - destination: {host: echo.default.svc.cluster.local, subset: v1}
+            fault:
+              abort: {httpStatus: 503, percentage: {value: 100}}
+          - match:
+            - uri: {prefix: /}
+            route:
+            - destination: {host: echo.default.svc.cluster.local, subset: v1}
+              headers:
+                request:
+                  set: {x-mesh-route: echo-default}
+            retries: {attempts: 2, perTryTimeout: {{{perTryTimeout}}}, retryOn: "5xx,connect-failure,refused-stream"}
+            timeout: {{{timeout}}}
+        """);
 
     /// <summary>Writes the server sidecar's config: an ingress listener on <paramref name="bind"/>:8080 in front of the backend.</summary>
     public static string WriteServer(string directory, string bind, int backendPort)
