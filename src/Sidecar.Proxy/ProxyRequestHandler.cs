@@ -39,6 +39,14 @@ internal sealed class ProxyRequestHandler
             return context.Response.Body.WriteAsync(LocalReply.NotReady, 0, LocalReply.NotReady.Length);
         }
 
+        // Istio's request normalization, before any filter runs: a method not in upper case (which Envoy's codec does
+        // not parse) and a path that does not normalize are refused with 400 and no body.
+        if (context.Request.Method.AsSpan().ContainsAnyInRange('a', 'z') || !PathNormalizer.Apply(context, snapshot.Config.Mesh.PathNormalization))
+        {
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            return Task.CompletedTask;
+        }
+
         if (connection.Direction == RequestDirection.Inbound && (snapshot.Jwt is not null || snapshot.Authorization.HasCustom))
         {
             return HandleInboundAsync(context, connection, snapshot);

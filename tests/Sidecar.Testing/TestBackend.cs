@@ -12,7 +12,11 @@ using Microsoft.Extensions.Logging;
 namespace Sidecar.Testing;
 
 /// <summary>A request as a <see cref="TestBackend"/> received it.</summary>
-public sealed record ReceivedRequest(string Method, string Path, string Query, string Host, IReadOnlyDictionary<string, string> Headers, byte[] Body, string Protocol);
+public sealed record ReceivedRequest(string Method, string Path, string Query, string Host, IReadOnlyDictionary<string, string> Headers, byte[] Body, string Protocol)
+{
+    /// <summary>The request target as it arrived, before Kestrel decoded the path (what the proxy forwarded).</summary>
+    public string RawTarget { get; init; } = "";
+}
 
 /// <summary>
 /// A real Kestrel server on loopback (port 0 unless given) standing in for an application: it records every
@@ -85,7 +89,10 @@ public sealed class TestBackend : IAsyncDisposable
 
             var headers = context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
             var received = new ReceivedRequest(context.Request.Method, context.Request.Path.Value ?? "/", context.Request.QueryString.Value ?? "",
-                context.Request.Host.Value ?? "", headers, body.ToArray(), context.Request.Protocol);
+                context.Request.Host.Value ?? "", headers, body.ToArray(), context.Request.Protocol)
+            {
+                RawTarget = context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget ?? "",
+            };
             backend._received.Enqueue(received);
             backend.RequestReceived?.Invoke(received);
             context.Response.Headers["x-backend"] = name;

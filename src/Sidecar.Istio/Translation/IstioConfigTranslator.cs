@@ -1,4 +1,5 @@
 using Sidecar.Istio.Resources;
+using Sidecar.Istio.Resources.Mesh;
 using Sidecar.Istio.Translation.Clusters;
 using Sidecar.Istio.Translation.Listeners;
 using Sidecar.Istio.Translation.Security;
@@ -64,7 +65,7 @@ public static class IstioConfigTranslator
             Listeners = listeners.ToEquatableArray(),
             RouteTables = routeTables.ToEquatableArray(),
             Clusters = Deduplicate(clusters, push).ToEquatableArray(),
-            Mesh = new MeshConfig { OutboundTrafficPolicy = push.OutboundTrafficPolicy, TrustDomain = push.Mesh.TrustDomain, Telemetry = TelemetryTranslator.Translate(push) },
+            Mesh = new MeshConfig { OutboundTrafficPolicy = push.OutboundTrafficPolicy, TrustDomain = push.Mesh.TrustDomain, PathNormalization = PathNormalizationOf(push.Mesh), Telemetry = TelemetryTranslator.Translate(push) },
             AuthorizationPolicies = authorization.ToEquatableArray(),
             ExtAuthz = extAuthz,
             JwtRules = RequestAuthenticationTranslator.Translate(push).ToEquatableArray(),
@@ -74,6 +75,14 @@ public static class IstioConfigTranslator
         var errors = ProxyConfigValidator.Validate(config);
         return errors.Count > 0 ? new TranslationResult(null, errors, push.Warnings) : new TranslationResult(config, [], push.Warnings);
     }
+
+    private static PathNormalization PathNormalizationOf(MeshConfigSpec mesh) => mesh.PathNormalization switch
+    {
+        "NONE" => PathNormalization.None,
+        "MERGE_SLASHES" => PathNormalization.MergeSlashes,
+        "DECODE_AND_MERGE_SLASHES" => PathNormalization.DecodeAndMergeSlashes,
+        _ => PathNormalization.Base,
+    };
 
     private static List<ClusterConfig> Deduplicate(List<ClusterConfig> clusters, PushContext push)
     {

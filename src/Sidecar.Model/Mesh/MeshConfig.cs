@@ -20,6 +20,9 @@ public sealed record MeshConfig
     /// <summary>The SPIFFE trust domain (<c>cluster.local</c> unless set).</summary>
     public string TrustDomain { get; init; } = "cluster.local";
 
+    /// <summary>How request paths are normalized before routing, authorization and forwarding.</summary>
+    public PathNormalization PathNormalization { get; init; } = PathNormalization.Base;
+
     /// <summary>Access log and tracing settings.</summary>
     public TelemetryConfig Telemetry { get; init; } = TelemetryConfig.Default;
 }

@@ -9,11 +9,8 @@ public sealed record RedirectConfig
     /// <summary>Replaces the host (Istio's <c>authority</c>).</summary>
     public string? Host { get; init; }
 
-    /// <summary>Replaces the port (Istio's <c>port</c>).</summary>
+    /// <summary>Envoy's <c>port_redirect</c>: Istio's <c>port</c>, or the route table's port for <c>derivePort: FROM_REQUEST_PORT</c>.</summary>
     public int? Port { get; init; }
-
-    /// <summary>Keeps the request's port (Istio's <c>derivePort: FROM_REQUEST_PORT</c>).</summary>
-    public bool PortFromRequest { get; init; }
 
     /// <summary>Replaces the whole path (Istio's <c>uri</c> when the route matched by exact path or regex).</summary>
     public string? PathRedirect { get; init; }

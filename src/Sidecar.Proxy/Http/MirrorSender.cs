@@ -2,13 +2,13 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Sidecar.Model;
 using Sidecar.Proxy.Upstream;
-using Yarp.ReverseProxy.Forwarder;
 
 namespace Sidecar.Proxy.Http;
 
 /// <summary>
 /// Envoy's request mirroring (shadowing): a copy of the request goes to the mirror cluster, fire-and-forget, with
-/// <c>-shadow</c> appended to the authority's host; its response is discarded. A request whose body did not fit
+/// <c>-shadow</c> appended to the authority's host, after the route's rewrites and header operations; its response is
+/// discarded. A request whose body did not fit
 /// the replay buffer is not shadowed, as in Envoy.
 /// </summary>
 internal sealed partial class MirrorSender
@@ -41,8 +41,18 @@ internal sealed partial class MirrorSender
             return;
         }
 
+        // Envoy copies the headers for the shadow after the route has finalized them: the path and authority
+        // rewrites and the destination's and route's header operations reach the mirror too.
         var request = context.Request;
-        var message = new HttpRequestMessage(new HttpMethod(request.Method), RequestUtilities.MakeDestinationAddress(endpoint.DestinationPrefix, request.Path, request.QueryString))
+        var route = state.Route;
+        var action = route?.Action;
+        var path = request.Path.Value ?? "/";
+        if (route is not null && action is not null && RoutePolicies.RewritePath(route, action, path) is { } rewritten)
+        {
+            path = rewritten;
+        }
+
+        var message = new HttpRequestMessage(new HttpMethod(request.Method), UpstreamUri.For(endpoint.DestinationPrefix, path, request.QueryString))
         {
             Version = System.Net.HttpVersion.Version11,
             VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
@@ -66,7 +76,10 @@ internal sealed partial class MirrorSender
             }
         }
 
-        message.Headers.Host = ShadowAuthority(request.Host.Value ?? endpoint.Key);
+        state.Target?.RequestHeaders.Apply(message);
+        route?.RequestHeaders.Apply(message);
+        var authority = action?.Config.HostRewrite ?? message.Headers.Host ?? Routing.RequestView.AuthorityOf(request);
+        message.Headers.Host = ShadowAuthority(authority.Length > 0 ? authority : endpoint.Key);
         _ = SendAsync(message, cluster, endpoint, timeout ?? DefaultTimeout);
     }
 

@@ -9,21 +9,13 @@ internal static class RedirectReply
 {
     public static Task WriteAsync(HttpContext context, RequestState state, Route route, RedirectConfig redirect)
     {
+        // Envoy's RouteEntryImplBase::newUri: the route's scheme, host and port replace the request's; a host_redirect
+        // replaces the whole authority (no port is kept from the request), and the request's own authority loses its
+        // port when a port_redirect is set or when the scheme changes away from that port's default.
         var request = context.Request;
         var scheme = redirect.Scheme ?? request.Scheme;
-        var host = redirect.Host ?? request.Host.Host;
-        int? port = redirect.Port;
-        if (port is null && (redirect.PortFromRequest || redirect.Host is null || !redirect.Host.Contains(':')))
-        {
-            // Envoy swaps only the parts the route names: the request's port stays unless port_redirect is set.
-            port = request.Host.Port;
-        }
-
-        if (redirect.Host is { } h && h.Contains(':'))
-        {
-            // An authority with a port carries its own.
-            port = null;
-        }
+        var port = redirect.Port;
+        var host = redirect.Host ?? RequestHost(RequestView.AuthorityOf(request), scheme, port is not null, ForwardedProto(request));
 
         var path = request.Path.Value ?? "/";
         if (redirect.PathRedirect is { } full)
@@ -38,7 +30,7 @@ internal static class RedirectReply
         }
 
         var query = redirect.StripQuery || path.Contains('?') ? "" : request.QueryString.Value;
-        var location = port is { } p && !IsDefaultPort(scheme, p)
+        var location = port is { } p
             ? $"{scheme}://{host}:{p}{path}{query}"
             : $"{scheme}://{host}{path}{query}";
 
@@ -51,6 +43,24 @@ internal static class RedirectReply
         return Task.CompletedTask;
     }
 
-    private static bool IsDefaultPort(string scheme, int port) =>
-        (port == 80 && scheme == "http") || (port == 443 && scheme == "https");
+    /// <summary>
+    /// Envoy's <c>processRequestHost</c>: the request's authority, without its port when the redirect sets one, or when
+    /// the scheme changes and the port is the default of the request's protocol (<c>x-forwarded-proto</c>).
+    /// </summary>
+    private static string RequestHost(string authority, string newScheme, bool newPort, string requestProtocol)
+    {
+        var colon = authority.LastIndexOf(':');
+        if (colon < 0 || authority.IndexOf(']', StringComparison.Ordinal) > colon)
+        {
+            return authority;
+        }
+
+        var requestPort = authority.AsSpan(colon);
+        var removePort = newPort || (newScheme != requestProtocol
+            && ((requestProtocol == "https" && requestPort is ":443") || (requestProtocol == "http" && requestPort is ":80")));
+        return removePort ? authority[..colon] : authority;
+    }
+
+    private static string ForwardedProto(HttpRequest request) =>
+        request.Headers.TryGetValue(ProxyHeaders.ForwardedProto, out var proto) && proto.Count > 0 ? proto[0]! : request.Scheme;
 }

@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Http;
 using Sidecar.Model;
-using Yarp.ReverseProxy.Forwarder;
 
 namespace Sidecar.Proxy.Http;
 
@@ -23,6 +22,8 @@ internal sealed class RoutePolicies
     public void TransformRequest(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, RequestState state)
     {
         var request = httpContext.Request;
+        proxyRequest.RequestUri ??= UpstreamUri.ForEncoded(destinationPrefix, request.Path.Value ?? "/", request.QueryString);
+
         // Envoy forwards the original authority unless the route rewrites it: the base copy already carries the Host
         // header (HTTP/2's :authority included, which Kestrel presents as Host). It is left unparsed: setting it again
         // would validate it twice per request, each time by building a Uri.
@@ -53,7 +54,7 @@ internal sealed class RoutePolicies
         var path = RewritePath(route, action, request.Path.Value ?? "/");
         if (path is not null)
         {
-            proxyRequest.RequestUri = RequestUtilities.MakeDestinationAddress(destinationPrefix, new PathString(path), request.QueryString);
+            proxyRequest.RequestUri = UpstreamUri.For(destinationPrefix, path, request.QueryString);
             proxyRequest.Headers.Remove(ProxyHeaders.OriginalPath);
             proxyRequest.Headers.TryAddWithoutValidation(ProxyHeaders.OriginalPath, request.Path.Value + request.QueryString.Value);
             state.RewrittenPath = path;

@@ -134,12 +134,9 @@ internal sealed partial class ConnectionDispatcher : IDisposable
 
         if (chain?.Http is { } http)
         {
-            if (!result.IsHttp)
-            {
-                // An HTTP-only chain took a connection that does not speak HTTP (e.g. an explicit http port): refuse it.
-                return new Decision(DecisionKind.Refuse, result);
-            }
-
+            // An HTTP-only chain (a port declared HTTP) hands every connection to the HTTP server, as Envoy's
+            // connection manager takes it without inspection: what does not parse is answered 400 there, and a
+            // request line the sniffer does not know (a lower-case method) reaches the handler that refuses it.
             return new Decision(DecisionKind.Http, result, Http: http);
         }
 

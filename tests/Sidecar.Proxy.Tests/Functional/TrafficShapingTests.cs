@@ -134,9 +134,43 @@ public sealed class TrafficShapingTests
         using var login = await proxy.SendAsync("reviews", "/login?next=x");
 
         Assert.Equal(HttpStatusCode.PermanentRedirect, moved.StatusCode);
-        Assert.Equal("http://reviews.example.com:9080/new/page?q=1", moved.Headers.Location!.ToString());
+        // host_redirect replaces the whole authority: the request's :9080 does not follow it (Envoy's newUri).
+        Assert.Equal("http://reviews.example.com/new/page?q=1", moved.Headers.Location!.ToString());
         Assert.Equal(HttpStatusCode.MovedPermanently, login.StatusCode);
         Assert.Equal("https://reviews/sso", login.Headers.Location!.ToString());
+    }
+
+    [Fact]
+    public async Task A_scheme_redirect_drops_the_old_schemes_default_port_and_keeps_any_other()
+    {
+        // Envoy's processRequestHost: with the scheme changing, ":80" of an http request goes; ":9080" stays; a
+        // port_redirect replaces the port either way.
+        var https = new RouteConfig
+        {
+            Match = new RouteMatchConfig { Path = new PathMatchConfig(PathMatchKind.Prefix, "/secure") },
+            Redirect = new RedirectConfig { Scheme = "https" },
+        };
+        var ported = new RouteConfig
+        {
+            Match = new RouteMatchConfig { Path = new PathMatchConfig(PathMatchKind.Prefix, "/ported") },
+            Redirect = new RedirectConfig { Port = 8443, Scheme = "https" },
+        };
+        await using var proxy = await ProxyTestHost.StartAsync(Snapshot(9080, "reviews", [https, ported], []) with
+        {
+            RouteTables =
+            [
+                new RouteTableConfig { Name = "80", VirtualHosts = [new VirtualHostConfig { Name = "all", Domains = ["*"], Routes = [https, ported] }] },
+                new RouteTableConfig { Name = "9080", VirtualHosts = [new VirtualHostConfig { Name = "all", Domains = ["*"], Routes = [https, ported] }] },
+            ],
+        });
+
+        using var defaultPort = await proxy.SendAsync("reviews.example.com:80", "/secure/a?b=1");
+        using var otherPort = await proxy.SendAsync("reviews:9080", "/secure/a");
+        using var replaced = await proxy.SendAsync("reviews:9080", "/ported/a");
+
+        Assert.Equal("https://reviews.example.com/secure/a?b=1", defaultPort.Headers.Location!.ToString());
+        Assert.Equal("https://reviews:9080/secure/a", otherPort.Headers.Location!.ToString());
+        Assert.Equal("https://reviews:8443/ported/a", replaced.Headers.Location!.ToString());
     }
 
     [Fact]
@@ -166,5 +200,42 @@ public sealed class TrafficShapingTests
         Assert.Equal("/reviews/1", copy.Path);
         Assert.Equal("reviews-shadow:9080", copy.Host);
         Assert.Equal("payload", System.Text.Encoding.UTF8.GetString(copy.Body));
+    }
+
+    [Fact]
+    public async Task The_mirror_gets_the_request_after_the_routes_rewrites_and_header_operations()
+    {
+        // Envoy's router finalizes the request headers (path and host rewrites, request_headers_to_add/remove)
+        // before it copies them for the shadow, so the mirror sees what the primary upstream sees, with -shadow.
+        await using var primary = await TestBackend.StartAsync("primary");
+        var shadowSeen = new TaskCompletionSource<ReceivedRequest>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var shadow = await TestBackend.StartAsync("shadow", (context, received) =>
+        {
+            shadowSeen.TrySetResult(received);
+            return Task.CompletedTask;
+        });
+        var c1 = Cluster("reviews", 9080, "v1", Endpoint(primary));
+        var c2 = Cluster("reviews", 9080, "v2", Endpoint(shadow));
+        var route = new RouteConfig
+        {
+            Match = new RouteMatchConfig { Path = new PathMatchConfig(PathMatchKind.Prefix, "/legacy") },
+            Route = new RouteActionConfig
+            {
+                Clusters = [new WeightedClusterConfig { Cluster = c1.Name }],
+                Mirrors = [new MirrorPolicyConfig(c2.Name, Percentage.Full)],
+                PrefixRewrite = "/v2",
+                HostRewrite = "reviews.internal",
+            },
+            RequestHeaders = new HeaderMutationConfig { Set = [new HeaderValueConfig("x-route", "legacy")] },
+        };
+        await using var proxy = await ProxyTestHost.StartAsync(Snapshot(9080, "reviews", [route], [c1, c2]));
+
+        using var response = await proxy.SendAsync("reviews:9080", "/legacy/reviews/1?x=1");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var copy = await shadowSeen.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        var original = Assert.Single(primary.Received);
+        Assert.Equal(("/v2/reviews/1", "?x=1", "reviews.internal", "legacy"), (original.Path, original.Query, original.Host, original.Headers["x-route"]));
+        Assert.Equal(("/v2/reviews/1", "?x=1", "reviews.internal-shadow", "legacy"), (copy.Path, copy.Query, copy.Host, copy.Headers["x-route"]));
     }
 }

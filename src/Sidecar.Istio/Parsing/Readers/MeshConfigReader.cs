@@ -26,6 +26,13 @@ internal static class MeshConfigReader
             ka.RejectUnknownFields();
         }
 
+        string? normalization = null;
+        if (mesh.Object("pathNormalization") is { } pathNormalization)
+        {
+            normalization = pathNormalization.Enum("normalization", "DEFAULT", "NONE", "BASE", "MERGE_SLASHES", "DECODE_AND_MERGE_SLASHES");
+            pathNormalization.RejectUnknownFields();
+        }
+
         var defaults = MeshConfigSpec.Default;
         var result = new MeshConfigSpec
         {
@@ -38,6 +45,7 @@ internal static class MeshConfigReader
             DnsRefreshRate = mesh.Duration("dnsRefreshRate") ?? defaults.DnsRefreshRate,
             H2UpgradePolicy = mesh.Enum("h2UpgradePolicy", "DO_NOT_UPGRADE", "UPGRADE") ?? defaults.H2UpgradePolicy,
             TcpKeepalive = keepalive,
+            PathNormalization = normalization,
             DefaultServiceExportTo = mesh.StringList("defaultServiceExportTo") ?? [],
             DefaultVirtualServiceExportTo = mesh.StringList("defaultVirtualServiceExportTo") ?? [],
             DefaultDestinationRuleExportTo = mesh.StringList("defaultDestinationRuleExportTo") ?? [],

@@ -31,6 +31,9 @@ public sealed record MeshConfigSpec : IstioSpec
 
     public TcpKeepalive? TcpKeepalive { get; init; }
 
+    /// <summary><c>pathNormalization.normalization</c>: DEFAULT (BASE), NONE, BASE, MERGE_SLASHES or DECODE_AND_MERGE_SLASHES.</summary>
+    public string? PathNormalization { get; init; }
+
     public IReadOnlyList<string> DefaultServiceExportTo { get; init; } = [];
 
     public IReadOnlyList<string> DefaultVirtualServiceExportTo { get; init; } = [];

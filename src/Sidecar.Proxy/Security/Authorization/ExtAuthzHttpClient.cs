@@ -4,7 +4,6 @@ using Microsoft.Extensions.Logging;
 using Sidecar.Model;
 using Sidecar.Proxy.Http;
 using Sidecar.Proxy.Upstream;
-using Yarp.ReverseProxy.Forwarder;
 
 namespace Sidecar.Proxy.Security.Authorization;
 
@@ -55,7 +54,7 @@ internal sealed class ExtAuthzHttpClient : ExtAuthzClient
     private HttpRequestMessage CheckRequest(HttpRequest request, byte[]? body)
     {
         var path = new PathString(Config.PathPrefix.TrimEnd('/')).Add(request.Path);
-        var message = new HttpRequestMessage(new HttpMethod(request.Method), RequestUtilities.MakeDestinationAddress(PlaceholderAuthority, path, request.QueryString))
+        var message = new HttpRequestMessage(new HttpMethod(request.Method), UpstreamUri.For(PlaceholderAuthority, path.Value ?? "/", request.QueryString))
         {
             Version = HttpVersion.Version11,
             VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,

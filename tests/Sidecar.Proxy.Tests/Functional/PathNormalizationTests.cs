@@ -1,0 +1,143 @@
+using Sidecar.Model;
+using Sidecar.Testing;
+using static Sidecar.Proxy.Tests.Functional.TestConfigs;
+
+namespace Sidecar.Proxy.Tests.Functional;
+
+/// <summary>
+/// meshConfig.pathNormalization through the proxy: routes match, and the upstream receives, the path as Envoy
+/// normalizes it (Istio's "Authorization Policy Normalization" table), not as Kestrel decodes it. Requests are written
+/// raw: HttpClient would canonicalize the targets before they left.
+/// </summary>
+public sealed class PathNormalizationTests
+{
+    [Fact]
+    public async Task BASE_keeps_reserved_characters_encoded_so_a_route_written_encoded_matches()
+    {
+        await using var setup = await StartAsync(PathNormalization.Base, new PathMatchConfig(PathMatchKind.Exact, "/files/a%20b"));
+
+        var response = await setup.SendAsync("/files/a%20b?x=%20");
+
+        Assert.Equal(200, response.StatusCode);
+        Assert.Equal("/files/a%20b?x=%20", Assert.Single(setup.Backend.Received).RawTarget);
+    }
+
+    [Fact]
+    public async Task BASE_decodes_unreserved_characters_once_and_forwards_the_decoded_path()
+    {
+        await using var setup = await StartAsync(PathNormalization.Base, new PathMatchConfig(PathMatchKind.Exact, "/files/abc-_.~"));
+
+        // %25 is '%', reserved: kept encoded, so %2561 is not decoded a second time.
+        var decoded = await setup.SendAsync("/files/%61%62%63%2d%5F%2e%7e");
+        var notTwice = await setup.SendAsync("/files/%2561bc-_.~");
+
+        Assert.Equal(200, decoded.StatusCode);
+        Assert.Equal("/files/abc-_.~", Assert.Single(setup.Backend.Received).RawTarget);
+        Assert.Equal(404, notTwice.StatusCode);
+    }
+
+    [Fact]
+    public async Task BASE_makes_a_backslash_a_slash_and_resolves_encoded_dot_segments()
+    {
+        await using var setup = await StartAsync(PathNormalization.Base, new PathMatchConfig(PathMatchKind.Exact, "/public/data/xyz"));
+
+        var backslash = await setup.SendAsync("/public\\data\\xyz");
+        var dots = await setup.SendAsync("/public/./data/abc/%2e%2E/xyz");
+
+        Assert.Equal(200, backslash.StatusCode);
+        Assert.Equal(200, dots.StatusCode);
+        Assert.All(setup.Backend.Received, r => Assert.Equal("/public/data/xyz", r.RawTarget));
+    }
+
+    [Fact]
+    public async Task BASE_keeps_an_encoded_slash_and_its_hex_case_and_does_not_merge_slashes()
+    {
+        await using var setup = await StartAsync(PathNormalization.Base, new PathMatchConfig(PathMatchKind.Prefix, "/some"));
+
+        var encodedSlash = await setup.SendAsync("/some%2fdata");
+        var doubled = await setup.SendAsync("/some//data");
+
+        Assert.Equal(200, encodedSlash.StatusCode);
+        Assert.Equal(200, doubled.StatusCode);
+        Assert.Equal(["/some%2fdata", "/some//data"], setup.Backend.Received.Select(r => r.RawTarget));
+    }
+
+    [Fact]
+    public async Task MERGE_SLASHES_merges_runs_of_slashes()
+    {
+        await using var setup = await StartAsync(PathNormalization.MergeSlashes, new PathMatchConfig(PathMatchKind.Exact, "/some/data/abc"));
+
+        var response = await setup.SendAsync("/some//data///abc");
+
+        Assert.Equal(200, response.StatusCode);
+        Assert.Equal("/some/data/abc", Assert.Single(setup.Backend.Received).RawTarget);
+    }
+
+    [Fact]
+    public async Task DECODE_AND_MERGE_SLASHES_decodes_encoded_slashes_and_backslashes_then_merges()
+    {
+        await using var setup = await StartAsync(PathNormalization.DecodeAndMergeSlashes, new PathMatchConfig(PathMatchKind.Exact, "/a/b/c"));
+
+        // Istio's example: /a%2f/b%5c/c is /a/b/c.
+        var response = await setup.SendAsync("/a%2f/b%5c/c");
+
+        Assert.Equal(200, response.StatusCode);
+        Assert.Equal("/a/b/c", Assert.Single(setup.Backend.Received).RawTarget);
+    }
+
+    [Fact]
+    public async Task NONE_routes_and_forwards_the_path_as_sent()
+    {
+        await using var setup = await StartAsync(PathNormalization.None, new PathMatchConfig(PathMatchKind.Prefix, "/api/"));
+
+        var response = await setup.SendAsync("/api/../admin%2e");
+
+        Assert.Equal(200, response.StatusCode);
+        Assert.Equal("/api/../admin%2e", Assert.Single(setup.Backend.Received).RawTarget);
+    }
+
+    [Fact]
+    public async Task An_encoded_NUL_is_refused_with_400_before_routing()
+    {
+        await using var setup = await StartAsync(PathNormalization.Base, PathMatchConfig.Any);
+
+        var response = await setup.SendAsync("/files/a%00b");
+
+        Assert.Equal(400, response.StatusCode);
+        Assert.Empty(setup.Backend.Received);
+    }
+
+    [Fact]
+    public async Task An_absolute_form_target_is_normalized_like_an_origin_form_one()
+    {
+        await using var setup = await StartAsync(PathNormalization.Base, new PathMatchConfig(PathMatchKind.Exact, "/files/a%20b"));
+
+        var response = await setup.SendAsync("http://files:9080/files/%61%20b?q=1");
+
+        Assert.Equal(200, response.StatusCode);
+        Assert.Equal("/files/a%20b?q=1", Assert.Single(setup.Backend.Received).RawTarget);
+    }
+
+    private static async Task<Setup> StartAsync(PathNormalization mode, PathMatchConfig path)
+    {
+        var backend = await TestBackend.StartAsync("files");
+        var cluster = Cluster("files", 9080, null, Endpoint(backend));
+        var config = Snapshot(9080, "files", [RouteTo(cluster.Name, new RouteMatchConfig { Path = path })], [cluster]) with
+        {
+            Mesh = new MeshConfig { PathNormalization = mode },
+        };
+        return new Setup(backend, await ProxyTestHost.StartAsync(config));
+    }
+
+    private sealed record Setup(TestBackend Backend, ProxyTestHost Proxy) : IAsyncDisposable
+    {
+        public Task<RawHttpResponse> SendAsync(string target) =>
+            RawHttp.SendAsync(Proxy.Options.BindAddress, Proxy.Options.OutboundPort, "files:9080", target);
+
+        public async ValueTask DisposeAsync()
+        {
+            await Proxy.DisposeAsync();
+            await Backend.DisposeAsync();
+        }
+    }
+}
