@@ -43,9 +43,15 @@ public sealed record EndpointConfig
 
     public string? WorkloadNamespace { get; init; }
 
-    /// <summary>Whether auto mTLS applies: the endpoint is labelled <c>security.istio.io/tlsMode: istio</c>.</summary>
+    /// <summary>
+    /// The destination workload's PeerAuthentication sets DISABLE for this port: istiod clears the endpoint's
+    /// <c>tlsMode</c> so that auto mTLS sends plaintext, which that workload expects.
+    /// </summary>
+    public bool PeerAuthenticationDisablesMtls { get; init; }
+
+    /// <summary>Whether auto mTLS applies: the endpoint is labelled <c>security.istio.io/tlsMode: istio</c> and its PeerAuthentication does not disable mTLS.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
-    public bool IsIstioMtlsCapable => Labels.TryGetValue(TlsModeLabel, out var mode) && mode == "istio";
+    public bool IsIstioMtlsCapable => !PeerAuthenticationDisablesMtls && Labels.TryGetValue(TlsModeLabel, out var mode) && mode == "istio";
 
     public override string ToString() => $"{Address}:{Port}";
 }

@@ -32,6 +32,7 @@ internal sealed partial class ConnectionDispatcher
                 HttpChain = http,
                 IsMutualTls = peer is not null,
                 PeerPrincipal = peer?.Principal,
+                ServerName = decision.Sniff.ClientHello?.ServerName,
             };
             connection.Items[MutualTlsPeer.Key] = peer;
             var protocols = IstioAlpn.IsHttp2(stream.NegotiatedApplicationProtocol) ? HttpProtocols.Http2 : HttpProtocols.Http1;
@@ -43,7 +44,7 @@ internal sealed partial class ConnectionDispatcher
             return;
         }
 
-        if (decision.Tcp is { } tcp && await AllowsTcpAsync(listener, socket, original, snapshot, peer).ConfigureAwait(false))
+        if (decision.Tcp is { } tcp && await AllowsTcpAsync(listener, socket, original, snapshot, peer, decision.Sniff.ClientHello?.ServerName).ConfigureAwait(false))
         {
             Model.PeerMetadata? metadata;
             try
@@ -68,7 +69,7 @@ internal sealed partial class ConnectionDispatcher
     /// Inbound TCP connections pass the workload's AuthorizationPolicies (HTTP-only fields never match): a CUSTOM
     /// policy's check first (Envoy's network ext_authz, gRPC providers only, as in Istio), then DENY and ALLOW.
     /// </summary>
-    private async ValueTask<bool> AllowsTcpAsync(ProxyListener listener, Socket socket, IPEndPoint? original, DataPlaneSnapshot? snapshot, MutualTlsPeer? peer)
+    private async ValueTask<bool> AllowsTcpAsync(ProxyListener listener, Socket socket, IPEndPoint? original, DataPlaneSnapshot? snapshot, MutualTlsPeer? peer, string? serverName)
     {
         if (snapshot is null || Direction(listener) != RequestDirection.Inbound || !(snapshot.Authorization.HasPolicies || snapshot.Authorization.HasCustom))
         {
@@ -79,7 +80,8 @@ internal sealed partial class ConnectionDispatcher
         var destinationPort = original?.Port ?? local?.Port ?? 0;
         var remote = socket.RemoteEndPoint as IPEndPoint;
         var source = remote?.Address;
-        var request = new Security.Authorization.AuthorizationRequest(peer?.Principal, source, destinationPort, null);
+        var request = new Security.Authorization.AuthorizationRequest(peer?.Principal, source, destinationPort, null,
+            destinationAddress: original?.Address ?? local?.Address, serverName: serverName);
         if (snapshot.ExtAuthz is { } extAuthz && snapshot.Authorization.MatchesCustom(request)
             && !await extAuthz.CheckConnectionAsync(remote, original ?? local, peer?.Principal, snapshot.Clusters.GetValueOrDefault(extAuthz.Config.Cluster), Random.Shared).ConfigureAwait(false))
         {

@@ -57,7 +57,7 @@ internal sealed partial class ConnectionDispatcher : IDisposable
                     await TerminateTlsAsync(listener, socket, original, decision, snapshot!).ConfigureAwait(false);
                     return;
                 case DecisionKind.Tcp:
-                    if (!await AllowsTcpAsync(listener, socket, original, snapshot, peer: null).ConfigureAwait(false))
+                    if (!await AllowsTcpAsync(listener, socket, original, snapshot, peer: null, decision.Sniff.ClientHello?.ServerName).ConfigureAwait(false))
                     {
                         socket.Dispose();
                         return;

@@ -36,6 +36,9 @@ internal sealed class ProxyConnection
     /// <summary>The peer's SPIFFE id from its client certificate (Istio's <c>source.principal</c>); null without mTLS.</summary>
     public string? PeerPrincipal { get; set; }
 
+    /// <summary>The server name of the TLS handshake the sidecar terminated (Istio's <c>connection.sni</c>); null without TLS.</summary>
+    public string? ServerName { get; set; }
+
     /// <summary>The peer's workload metadata, once learned (TCP exchange, or the first request's peer metadata header).</summary>
     public PeerMetadata? PeerMetadata { get; set; }
 

@@ -77,5 +77,6 @@ internal static class InboundRequestSecurity
     }
 
     private static AuthorizationRequest Request(HttpContext context, ProxyConnection connection, Jwt.JwtIdentity? jwt) =>
-        new(connection.PeerPrincipal, context.Connection.RemoteIpAddress, connection.OriginalDestination?.Endpoint.Port ?? context.Connection.LocalPort, context.Request, jwt);
+        new(connection.PeerPrincipal, context.Connection.RemoteIpAddress, connection.OriginalDestination?.Endpoint.Port ?? context.Connection.LocalPort, context.Request, jwt,
+            connection.OriginalDestination?.Endpoint.Address ?? context.Connection.LocalIpAddress, connection.ServerName);
 }

@@ -144,4 +144,38 @@ public sealed class AuthorizationEngineTests
         Assert.Equal("default/Audit", engine.Audit(Http(Client, path: "/audited")));
         Assert.Null(engine.Audit(Http(Client, path: "/other")));
     }
+
+    [Fact]
+    public void remote_ip_is_the_last_X_Forwarded_For_address_and_source_ip_the_peer()
+    {
+        // A sidecar's connection manager has use_remote_address false and no trusted hops: Envoy's downstream remote
+        // address (remoteIpBlocks) is the rightmost X-Forwarded-For entry; ipBlocks stays the connection's peer.
+        var denyRemote = new AuthorizationEngine([Policy(AuthorizationAction.Deny, [Match("remote.ip", ["10.1.2.0/24"])])]);
+        var denySource = new AuthorizationEngine([Policy(AuthorizationAction.Deny, [Match("source.ip", ["10.1.2.0/24"])])]);
+
+        Assert.False(Allowed(denyRemote, Http(Client, ip: "10.0.0.7", header: ("x-forwarded-for", "192.0.2.1, 10.1.2.3"))));
+        Assert.True(Allowed(denyRemote, Http(Client, ip: "10.0.0.7", header: ("x-forwarded-for", "10.1.2.3, 192.0.2.1"))));
+        Assert.False(Allowed(denyRemote, Http(Client, ip: "10.1.2.9")));
+        Assert.True(Allowed(denySource, Http(Client, ip: "10.0.0.7", header: ("x-forwarded-for", "10.1.2.3"))));
+    }
+
+    [Fact]
+    public void destination_ip_and_connection_sni_conditions_see_the_connection()
+    {
+        var denyDestination = new AuthorizationEngine([Policy(AuthorizationAction.Deny, when: [Match("destination.ip", ["10.244.0.0/16"])])]);
+        var allowSni = new AuthorizationEngine([Policy(AuthorizationAction.Allow, when: [Match("connection.sni", ["*.reviews.default.svc.cluster.local"])])]);
+
+        Assert.False(Allowed(denyDestination, new AuthorizationRequest(Client, IPAddress.Loopback, 9080, null, destinationAddress: IPAddress.Parse("10.244.1.5"))));
+        Assert.True(Allowed(denyDestination, new AuthorizationRequest(Client, IPAddress.Loopback, 9080, null, destinationAddress: IPAddress.Parse("10.245.1.5"))));
+        Assert.True(Allowed(allowSni, new AuthorizationRequest(Client, IPAddress.Loopback, 9080, null, serverName: "outbound_.9080_._.reviews.default.svc.cluster.local")));
+        Assert.False(Allowed(allowSni, new AuthorizationRequest(Client, IPAddress.Loopback, 9080, null)));
+    }
+
+    [Fact]
+    public void hosts_match_the_authority_as_sent()
+    {
+        var allow = new AuthorizationEngine([Policy(AuthorizationAction.Allow, to: [Match("request.host", ["xn--bcher-kva.example"])])]);
+
+        Assert.True(Allowed(allow, Http(Client, host: "xn--bcher-kva.example:9080")));
+    }
 }

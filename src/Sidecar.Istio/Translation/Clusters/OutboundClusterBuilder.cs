@@ -1,5 +1,7 @@
+using Sidecar.Istio.Resources;
 using Sidecar.Istio.Resources.Networking;
 using Sidecar.Istio.Translation.Registry;
+using Sidecar.Istio.Translation.Security;
 using Sidecar.Model;
 
 namespace Sidecar.Istio.Translation.Clusters;
@@ -11,6 +13,8 @@ namespace Sidecar.Istio.Translation.Clusters;
 /// </summary>
 internal sealed class OutboundClusterBuilder(PushContext push)
 {
+    private readonly bool _anyPeerAuthentication = push.Resources.Any(r => r.Kind == ResourceKind.PeerAuthentication);
+
     private static readonly string[] IstioAlpn = ["istio-peer-exchange", "istio"];
     private static readonly string[] IstioAlpnH2 = ["istio-peer-exchange", "istio", "h2"];
 
@@ -77,7 +81,7 @@ internal sealed class OutboundClusterBuilder(PushContext push)
         return ApplyTls(cluster, service, port, subset, policy.Tls);
     }
 
-    private static List<EndpointConfig> Endpoints(MeshService service, MeshServicePort port, Labels subsetLabels)
+    private List<EndpointConfig> Endpoints(MeshService service, MeshServicePort port, Labels subsetLabels)
     {
         var result = new List<EndpointConfig>();
         if (service.Endpoints.Count == 0 && service.Resolution is ServiceResolution.Dns or ServiceResolution.DnsRoundRobin)
@@ -108,6 +112,7 @@ internal sealed class OutboundClusterBuilder(PushContext push)
                 ServiceAccount = endpoint.ServiceAccount,
                 WorkloadName = endpoint.WorkloadName,
                 WorkloadNamespace = endpoint.Namespace,
+                PeerAuthenticationDisablesMtls = DisablesMtls(endpoint, endpoint.PortFor(port)),
             });
         }
 
@@ -206,6 +211,21 @@ internal sealed class OutboundClusterBuilder(PushContext push)
         SubjectAltNames = (tls?.SubjectAltNames is { Count: > 0 } sans ? sans : service.ServiceAccounts).ToEquatableArray(),
         Alpn = (h2 ? IstioAlpnH2 : IstioAlpn).ToEquatableArray(),
     };
+
+    /// <summary>
+    /// Istio's endpoint <c>mtlsChecker</c>: an mTLS-capable endpoint whose own workload's PeerAuthentication (by its
+    /// namespace and labels, port-level settings on its target port) says DISABLE gets plaintext from auto mTLS.
+    /// </summary>
+    private bool DisablesMtls(ServiceEndpoint endpoint, int targetPort)
+    {
+        if (!_anyPeerAuthentication || !endpoint.Labels.TryGetValue(EndpointConfig.TlsModeLabel, out var mode) || mode != "istio")
+        {
+            return false;
+        }
+
+        var workload = new WorkloadInfo { Namespace = endpoint.Namespace, Labels = endpoint.Labels };
+        return new PeerAuthenticationPolicy(push.Resources, workload, push.Mesh.RootNamespace).ModeFor(targetPort) == InboundMtlsMode.Disable;
+    }
 
     /// <summary>Istio's <c>buildAutoMtlsSettings</c> and <c>buildUpstreamClusterTLSContext</c>.</summary>
     private ClusterConfig ApplyTls(ClusterConfig cluster, MeshService service, MeshServicePort port, string? subset, ClientTlsSettings? tls)

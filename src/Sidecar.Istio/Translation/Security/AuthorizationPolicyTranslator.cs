@@ -55,12 +55,12 @@ internal static class AuthorizationPolicyTranslator
         return (result, customProviders);
     }
 
-    /// <summary>Istio's workload policy selection (AuthorizationPolicy, RequestAuthentication): the root namespace's and
-    /// the workload namespace's policies without selector, and the workload namespace's whose selector it matches.</summary>
+    /// <summary>Istio's workload policy selection (AuthorizationPolicy, RequestAuthentication): the policies of the
+    /// workload's namespace and of the root namespace, without a selector or with one the workload's labels match (a
+    /// root-namespace policy with a selector applies to matching workloads in every namespace).</summary>
     public static bool AppliesTo(PushContext push, string policyNamespace, IReadOnlyDictionary<string, string>? selector) =>
-        selector is { Count: > 0 }
-            ? policyNamespace == push.Workload.Namespace && push.Workload.Labels.IsSupersetOf(Labels.From(selector))
-            : policyNamespace == push.Workload.Namespace || policyNamespace == push.Mesh.RootNamespace;
+        (policyNamespace == push.Workload.Namespace || policyNamespace == push.Mesh.RootNamespace)
+        && (selector is not { Count: > 0 } || push.Workload.Labels.IsSupersetOf(Labels.From(selector)));
 
     private static AuthorizationRuleConfig Rule(AuthorizationRule rule, string trustDomain) => new()
     {

@@ -48,7 +48,9 @@ internal sealed class AttributeMatcher
         Namespace,
         SourceIp,
         RemoteIp,
+        DestinationIp,
         DestinationPort,
+        ServerName,
         Method,
         Path,
         Host,
@@ -60,7 +62,7 @@ internal sealed class AttributeMatcher
         RequestPresenter,
         RequestClaim,
 
-        /// <summary>Attributes this sidecar does not have (SNI, ...): always absent.</summary>
+        /// <summary>Attributes this sidecar does not have (Envoy's experimental filter metadata): always absent.</summary>
         Absent,
     }
 
@@ -78,7 +80,9 @@ internal sealed class AttributeMatcher
             "source.namespace" => Attribute.Namespace,
             "source.ip" => Attribute.SourceIp,
             "remote.ip" => Attribute.RemoteIp,
+            "destination.ip" => Attribute.DestinationIp,
             "destination.port" => Attribute.DestinationPort,
+            "connection.sni" => Attribute.ServerName,
             "request.method" => Attribute.Method,
             "request.path" => Attribute.Path,
             "request.host" => Attribute.Host,
@@ -96,9 +100,14 @@ internal sealed class AttributeMatcher
     {
         switch (_attribute)
         {
-            case Attribute.SourceIp or Attribute.RemoteIp:
-                // No trusted proxy hops are configured, so the remote address is the peer address.
+            case Attribute.SourceIp:
                 return MatchesAddress(request.SourceAddress);
+            case Attribute.RemoteIp:
+                return MatchesAddress(request.RemoteAddress);
+            case Attribute.DestinationIp:
+                return MatchesAddress(request.DestinationAddress);
+            case Attribute.ServerName:
+                return MatchesText(request.ServerName);
             case Attribute.DestinationPort:
                 return (_ports.Length == 0 || Array.IndexOf(_ports, request.DestinationPort) >= 0) && Array.IndexOf(_notPorts, request.DestinationPort) < 0;
             case Attribute.Principal:
@@ -112,7 +121,8 @@ internal sealed class AttributeMatcher
             case Attribute.Host:
                 // Istio's hosts match with or without the port: a value may match either form, and a notValue
                 // matching either form excludes the request (`notHosts: [reviews]` must refuse `reviews:9080`).
-                var host = (request.Http?.Host.Value).AsSpan();
+                // The authority as sent (Envoy's :authority), not HttpRequest.Host, which decodes punycode.
+                var host = request.Http is { } http ? Routing.RequestView.AuthorityOf(http).AsSpan() : default;
                 return MatchesText(host, WithoutPort(host));
             case Attribute.Header:
                 var header = request.Http?.Headers[_headerName!] ?? default;

@@ -5,9 +5,17 @@ namespace Sidecar.Proxy.Security.Authorization;
 
 /// <summary>
 /// What a policy can look at, read straight from the connection and request (nothing copied): the mTLS peer's SPIFFE
-/// id, the peer address, the destination port, and for HTTP the request. <see cref="Http"/> is null for TCP.
+/// id, the peer address, the destination address and port, the TLS server name, and for HTTP the request.
+/// <see cref="Http"/> is null for TCP.
 /// </summary>
-internal readonly struct AuthorizationRequest(string? principal, IPAddress? sourceAddress, int destinationPort, HttpRequest? http, Jwt.JwtIdentity? jwt = null)
+internal readonly struct AuthorizationRequest(
+    string? principal,
+    IPAddress? sourceAddress,
+    int destinationPort,
+    HttpRequest? http,
+    Jwt.JwtIdentity? jwt = null,
+    IPAddress? destinationAddress = null,
+    string? serverName = null)
 {
     /// <summary>The verified JWT (RequestAuthentication): <c>request.auth.*</c>; null without one.</summary>
     public Jwt.JwtIdentity? Jwt { get; } = jwt;
@@ -15,7 +23,21 @@ internal readonly struct AuthorizationRequest(string? principal, IPAddress? sour
     /// <summary><c>spiffe://cluster.local/ns/default/sa/sleep</c>, or null without mTLS.</summary>
     public string? Principal { get; } = principal;
 
+    /// <summary>Istio's <c>source.ip</c>: the peer address of the connection.</summary>
     public IPAddress? SourceAddress { get; } = sourceAddress;
+
+    /// <summary>
+    /// Istio's <c>remote.ip</c>: the last <c>X-Forwarded-For</c> address when the request has one, else the peer. A
+    /// sidecar's connection manager runs with <c>use_remote_address: false</c> and no trusted hops, so Envoy takes the
+    /// client's address from the rightmost entry (traffic through an ingress gateway).
+    /// </summary>
+    public IPAddress? RemoteAddress => Http is { } http && LastForwardedFor(http.Headers) is { } forwarded ? forwarded : SourceAddress;
+
+    /// <summary>Istio's <c>destination.ip</c>: where the connection was going (the original destination of a captured one).</summary>
+    public IPAddress? DestinationAddress { get; } = destinationAddress;
+
+    /// <summary>Istio's <c>connection.sni</c>: the server name of the downstream TLS handshake; null without TLS.</summary>
+    public string? ServerName { get; } = serverName;
 
     public int DestinationPort { get; } = destinationPort;
 
@@ -41,6 +63,18 @@ internal readonly struct AuthorizationRequest(string? principal, IPAddress? sour
             var end = rest.IndexOf('/');
             return end < 0 ? rest : rest[..end];
         }
+    }
+
+    private static IPAddress? LastForwardedFor(IHeaderDictionary headers)
+    {
+        if (!headers.TryGetValue("x-forwarded-for", out var values) || values.Count == 0)
+        {
+            return null;
+        }
+
+        var last = values[^1].AsSpan();
+        var comma = last.LastIndexOf(',');
+        return IPAddress.TryParse(last[(comma + 1)..].Trim(), out var address) ? address : null;
     }
 }
 

@@ -56,6 +56,40 @@ public sealed class AuthorizationPolicyTranslatorTests
     }
 
     [Fact]
+    public void A_root_namespace_policy_with_a_selector_applies_to_matching_workloads_in_every_namespace()
+    {
+        // AuthorizationPolicy reference: "If the policy is in the root namespace, the selector applies to workloads
+        // in all namespaces." The same lookup selects RequestAuthentications.
+        var config = Config(Bookinfo.All(Bookinfo.Services, """
+            apiVersion: security.istio.io/v1
+            kind: AuthorizationPolicy
+            metadata: {name: deny-productpage-admin, namespace: istio-system}
+            spec:
+              selector: {matchLabels: {app: productpage}}
+              action: DENY
+              rules: [{to: [{operation: {paths: [/admin/*]}}]}]
+            ---
+            apiVersion: security.istio.io/v1
+            kind: AuthorizationPolicy
+            metadata: {name: deny-reviews-admin, namespace: istio-system}
+            spec:
+              selector: {matchLabels: {app: reviews}}
+              action: DENY
+              rules: [{to: [{operation: {paths: [/admin/*]}}]}]
+            ---
+            apiVersion: security.istio.io/v1
+            kind: RequestAuthentication
+            metadata: {name: productpage-jwt, namespace: istio-system}
+            spec:
+              selector: {matchLabels: {app: productpage}}
+              jwtRules: [{issuer: issuer.example, jwks: '{"keys": []}'}]
+            """));
+
+        Assert.Equal(["istio-system/deny-productpage-admin"], config.AuthorizationPolicies.Select(p => p.Name));
+        Assert.Equal(["issuer.example"], config.JwtRules.Select(r => r.Issuer));
+    }
+
+    [Fact]
     public void Service_accounts_become_principals_in_the_trust_domain()
     {
         var config = Config(Bookinfo.All(Bookinfo.Services, """

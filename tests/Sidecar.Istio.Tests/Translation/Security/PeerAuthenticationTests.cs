@@ -91,4 +91,33 @@ public sealed class PeerAuthenticationTests
             """));
         Assert.Equal(["inbound|9080|mtls-http", "inbound|9080|http"], ChainNames(config));
     }
+
+    [Fact]
+    public void A_destination_whose_own_policy_says_DISABLE_gets_plaintext_from_auto_mTLS()
+    {
+        // istiod's endpoint mtlsChecker: the client's auto mTLS follows the server workload's PeerAuthentication,
+        // so a DISABLE server (workload-wide or on its target port) is not sent TLS it would refuse.
+        var config = Config(Bookinfo.All(Bookinfo.Services, """
+            apiVersion: security.istio.io/v1
+            kind: PeerAuthentication
+            metadata: {name: reviews-v2-plaintext, namespace: default}
+            spec:
+              selector: {matchLabels: {app: reviews, version: v2}}
+              mtls: {mode: DISABLE}
+            ---
+            apiVersion: security.istio.io/v1
+            kind: PeerAuthentication
+            metadata: {name: ratings-port, namespace: default}
+            spec:
+              selector: {matchLabels: {app: ratings}}
+              mtls: {mode: STRICT}
+              portLevelMtls:
+                9080: {mode: DISABLE}
+            """));
+
+        var reviews = config.Cluster("outbound|9080||reviews.default.svc.cluster.local");
+        Assert.Equal(["v1:True", "v2:False", "v3:True"], reviews.Endpoints.Select(e => $"{e.Labels["version"]}:{e.IsIstioMtlsCapable}").Order());
+        Assert.All(config.Cluster("outbound|9080||ratings.default.svc.cluster.local").Endpoints, e => Assert.False(e.IsIstioMtlsCapable));
+        Assert.All(config.Cluster("outbound|9080||details.default.svc.cluster.local").Endpoints, e => Assert.True(e.IsIstioMtlsCapable));
+    }
 }
