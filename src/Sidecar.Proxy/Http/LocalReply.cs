@@ -13,8 +13,6 @@ internal static class LocalReply
 {
     public static readonly byte[] NoHealthyUpstream = "no healthy upstream"u8.ToArray();
     public static readonly byte[] UpstreamRequestTimeout = "upstream request timeout"u8.ToArray();
-    public static readonly byte[] ConnectionFailure = "upstream connect error or disconnect/reset before headers. reset reason: connection failure"u8.ToArray();
-    public static readonly byte[] ConnectionFailureRetried = "upstream connect error or disconnect/reset before headers. retried and the latest reset reason: connection failure"u8.ToArray();
     public static readonly byte[] ConnectionTermination = "upstream connect error or disconnect/reset before headers. reset reason: connection termination"u8.ToArray();
     public static readonly byte[] ConnectionTerminationRetried = "upstream connect error or disconnect/reset before headers. retried and the latest reset reason: connection termination"u8.ToArray();
     public static readonly byte[] RemoteReset = "upstream connect error or disconnect/reset before headers. reset reason: remote reset"u8.ToArray();

@@ -39,7 +39,9 @@ internal static class RequestHash
             case HashPolicyKind.Cookie:
                 if (request.Cookies.TryGetValue(policy.Name!, out var cookie))
                 {
-                    return Hash(cookie);
+                    // Envoy's forEachCookie drops a value's surrounding quotes: the cookie it generated comes back
+                    // quoted and must hash as it did when it was made.
+                    return Hash(cookie is ['"', .., '"'] ? cookie.AsSpan(1, cookie.Length - 2) : cookie);
                 }
 
                 return policy.CookieTtl is { } ttl ? GenerateCookie(policy, ttl, context, state) : null;
@@ -74,7 +76,8 @@ internal static class RequestHash
     {
         var seed = $"{context.Connection.RemoteIpAddress}:{context.Connection.RemotePort}:{state.StartTimestamp}";
         var value = XxHash64.HashToUInt64(Encoding.UTF8.GetBytes(seed)).ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
-        var header = $"{policy.Name}=\"{value}\"; Max-Age={(long)ttl.TotalSeconds}";
+        // A zero TTL makes a session cookie (Istio's httpCookie.ttl): no Max-Age, which a browser would read as "expired".
+        var header = ttl > TimeSpan.Zero ? $"{policy.Name}=\"{value}\"; Max-Age={(long)ttl.TotalSeconds}" : $"{policy.Name}=\"{value}\"";
         state.SetCookie = string.IsNullOrEmpty(policy.CookiePath) ? $"{header}; HttpOnly" : $"{header}; Path={policy.CookiePath}; HttpOnly";
         return Hash(value);
     }

@@ -414,7 +414,7 @@ internal sealed partial class Router
         return failure switch
         {
             UpstreamFailure.ConnectFailure => LocalReply.WriteAsync(context, state, StatusCodes.Status503ServiceUnavailable,
-                ResponseFlags.UpstreamConnectionFailure | extra, retried ? LocalReply.ConnectionFailureRetried : LocalReply.ConnectionFailure),
+                ResponseFlags.UpstreamConnectionFailure | extra, ConnectFailureReply.Body(context, retried)),
             UpstreamFailure.PerTryTimeout => LocalReply.WriteAsync(context, state, StatusCodes.Status504GatewayTimeout,
                 ResponseFlags.UpstreamRequestTimeout | extra, LocalReply.UpstreamRequestTimeout),
             UpstreamFailure.RefusedStream => LocalReply.WriteAsync(context, state, StatusCodes.Status503ServiceUnavailable,

@@ -18,6 +18,7 @@ internal sealed class EndpointState
     private int _consecutiveLocalFailures;
     private long _ejectedUntil;
     private int _ejectionCount;
+    private int _ejectionBackoff;
 
     public EndpointState(EndpointConfig config, string address)
     {
@@ -98,10 +99,17 @@ internal sealed class EndpointState
         }
     }
 
-    /// <summary>Ejects until <paramref name="untilTimestamp"/> and resets the consecutive counters.</summary>
-    internal void Eject(long untilTimestamp)
+    /// <summary>Envoy's ejection time backoff: the multiple of <c>base_ejection_time</c> the last ejection lasted.</summary>
+    internal int EjectionBackoff => Volatile.Read(ref _ejectionBackoff);
+
+    /// <summary>
+    /// Ejects until <paramref name="untilTimestamp"/> with the given backoff multiple, and resets the consecutive
+    /// counters.
+    /// </summary>
+    internal void Eject(long untilTimestamp, int backoff = 1)
     {
         Interlocked.Increment(ref _ejectionCount);
+        Volatile.Write(ref _ejectionBackoff, backoff);
         Volatile.Write(ref _ejectedUntil, untilTimestamp);
         Volatile.Write(ref _consecutive5xx, 0);
         Volatile.Write(ref _consecutiveGatewayErrors, 0);

@@ -4,9 +4,11 @@ namespace Sidecar.Proxy.Upstream;
 
 /// <summary>
 /// Envoy's outlier detection for one cluster (Istio's <c>outlierDetection</c>): an endpoint reaching
-/// <c>consecutive_5xx</c> or <c>consecutive_gateway_failure</c> is ejected for <c>base_ejection_time</c> times the
-/// number of its ejections (capped at 300 s), unless that would eject more than <c>max_ejection_percent</c> of the
-/// cluster. Ejections end lazily: an endpoint is back once its time has passed.
+/// <c>consecutive_5xx</c> or <c>consecutive_gateway_failure</c> is ejected for <c>base_ejection_time</c> times its
+/// ejection backoff (capped at 300 s, Envoy's default <c>max_ejection_time</c>), unless the ejection would take the
+/// cluster past <c>max_ejection_percent</c>. The backoff grows by one with each ejection and shrinks by one for each
+/// <c>interval</c> the endpoint then stays in service. Ejections end lazily: an endpoint is back once its time has
+/// passed.
 /// </summary>
 internal sealed class OutlierDetector
 {
@@ -51,19 +53,45 @@ internal sealed class OutlierDetector
             }
         }
 
-        // Envoy always allows ejecting at least one host, then holds to max_ejection_percent.
-        if (ejected > 0 && (ejected + 1) * 100 > _config.MaxEjectionPercent * all.Length)
+        // Envoy (1.31 on, Istio 1.23 on) ejects only while the ejected share stays within max_ejection_percent;
+        // Istio does not set always_eject_one_host, so at the default 10% a cluster of fewer than ten endpoints ejects
+        // none.
+        if ((ejected + 1) * 100 > _config.MaxEjectionPercent * all.Length)
         {
             return false;
         }
 
-        var duration = _config.BaseEjectionTime * (endpoint.EjectionCount + 1);
-        if (duration > MaxEjectionTime && _config.BaseEjectionTime < MaxEjectionTime)
+        var backoff = DecayedBackoff(endpoint, now);
+        if (_config.BaseEjectionTime * backoff < MaxEjectionTime)
         {
-            duration = MaxEjectionTime;
+            backoff++;
         }
 
-        endpoint.Eject(now + (long)(duration.TotalSeconds * _time.TimestampFrequency));
+        var duration = _config.BaseEjectionTime * backoff;
+        var cap = _config.BaseEjectionTime > MaxEjectionTime ? _config.BaseEjectionTime : MaxEjectionTime;
+        if (duration > cap)
+        {
+            duration = cap;
+        }
+
+        endpoint.Eject(now + (long)(duration.TotalSeconds * _time.TimestampFrequency), backoff);
         return true;
+    }
+
+    /// <summary>
+    /// The backoff left from the endpoint's last ejection: Envoy's interval timer takes one off for every full
+    /// <c>interval</c> the endpoint has been back in service.
+    /// </summary>
+    private int DecayedBackoff(EndpointState endpoint, long now)
+    {
+        var backoff = endpoint.EjectionBackoff;
+        if (backoff == 0 || endpoint.EjectionCount == 0 || _config.Interval <= TimeSpan.Zero)
+        {
+            return backoff;
+        }
+
+        var healthySeconds = (double)(now - endpoint.EjectedUntil) / _time.TimestampFrequency;
+        var intervals = (long)(healthySeconds / _config.Interval.TotalSeconds);
+        return intervals <= 0 ? backoff : (int)Math.Max(0, backoff - intervals);
     }
 }

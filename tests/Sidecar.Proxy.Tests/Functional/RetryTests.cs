@@ -130,7 +130,8 @@ public sealed class RetryTests
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         Assert.Equal("UF,URX", response.Headers.GetValues("x-envoy-response-flags").Single());
-        Assert.Contains("retried and the latest reset reason: connection failure", await response.Content.ReadAsStringAsync());
+        Assert.Equal("upstream connect error or disconnect/reset before headers. retried and the latest reset reason: remote connection failure, transport failure reason: delayed connect error: 111",
+            await response.Content.ReadAsStringAsync());
     }
 
     [Fact]

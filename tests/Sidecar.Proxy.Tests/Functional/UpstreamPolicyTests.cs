@@ -11,6 +11,72 @@ namespace Sidecar.Proxy.Tests.Functional;
 public sealed class UpstreamPolicyTests
 {
     [Theory]
+    [InlineData(60)]
+    [InlineData(0)]
+    public async Task A_generated_affinity_cookie_keeps_the_client_on_its_endpoint_when_sent_back_quoted(int ttlSeconds)
+    {
+        // consistentHash.httpCookie with a ttl: Envoy generates the cookie (quoted), and strips the quotes of the
+        // value the client returns before hashing it; a zero ttl makes a session cookie (no Max-Age).
+        var backends = new List<TestBackend>();
+        for (var i = 0; i < 4; i++)
+        {
+            backends.Add(await TestBackend.StartAsync($"r{i}"));
+        }
+
+        try
+        {
+            var cluster = Cluster("reviews", 9080, null, backends.Select(b => Endpoint(b)).ToArray()) with { LbPolicy = LoadBalancerPolicy.RingHash };
+            var route = new RouteConfig
+            {
+                Route = new RouteActionConfig
+                {
+                    Clusters = [new WeightedClusterConfig { Cluster = cluster.Name }],
+                    HashPolicy = [new HashPolicyConfig { Kind = HashPolicyKind.Cookie, Name = "session", CookiePath = "/", CookieTtl = TimeSpan.FromSeconds(ttlSeconds) }],
+                },
+            };
+            await using var proxy = await ProxyTestHost.StartAsync(Snapshot(9080, "reviews", [route], [cluster]));
+            // Each client keeps its own cookie: no cookie container shared between them.
+            using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false, UseCookies = false }) { BaseAddress = proxy.Client.BaseAddress };
+
+            for (var client = 0; client < 8; client++)
+            {
+                using var first = await SendAsync(http, null);
+                var setCookie = Assert.Single(first.Headers.GetValues("set-cookie"));
+                Assert.Equal(ttlSeconds > 0, setCookie.Contains("Max-Age=60", StringComparison.Ordinal));
+                Assert.DoesNotContain("Max-Age=0", setCookie, StringComparison.Ordinal);
+                var cookie = setCookie.Split(';')[0];
+                Assert.Matches("^session=\"[0-9a-f]{16}\"$", cookie);
+                var owner = await first.Content.ReadAsStringAsync();
+                for (var i = 0; i < 5; i++)
+                {
+                    using var next = await SendAsync(http, cookie);
+                    Assert.Equal(owner, await next.Content.ReadAsStringAsync());
+                    Assert.False(next.Headers.Contains("set-cookie"));
+                }
+            }
+        }
+        finally
+        {
+            foreach (var backend in backends)
+            {
+                await backend.DisposeAsync();
+            }
+        }
+
+        static Task<HttpResponseMessage> SendAsync(HttpClient http, string? cookie)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, "/");
+            request.Headers.Host = "reviews:9080";
+            if (cookie is not null)
+            {
+                request.Headers.Add("cookie", cookie);
+            }
+
+            return http.SendAsync(request);
+        }
+    }
+
+    [Theory]
     [InlineData(LoadBalancerPolicy.RingHash)]
     [InlineData(LoadBalancerPolicy.Maglev)]
     public async Task Consistent_hash_on_a_header_keeps_each_key_on_one_endpoint(LoadBalancerPolicy policy)

@@ -82,4 +82,67 @@ public sealed class OutlierDetectorTests
 
         Assert.Equal(1, cluster.Endpoints.All.Count(e => e.IsEjected(time.GetTimestamp())));
     }
+
+    [Fact]
+    public void At_the_default_ten_percent_a_cluster_of_fewer_than_ten_endpoints_ejects_none()
+    {
+        // Envoy 1.31+ (Istio 1.23+): ejecting must keep (ejected + 1) / hosts within max_ejection_percent, and Istio
+        // leaves always_eject_one_host off.
+        var (small, smallTime) = Cluster(3, new OutlierDetectionConfig { Consecutive5xx = 1 });
+        var (large, largeTime) = Cluster(10, new OutlierDetectionConfig { Consecutive5xx = 1 });
+        using var _ = small;
+        using var __ = large;
+        foreach (var endpoint in small.Endpoints.All)
+        {
+            small.RecordOutcome(endpoint, 500, false);
+        }
+
+        foreach (var endpoint in large.Endpoints.All)
+        {
+            large.RecordOutcome(endpoint, 500, false);
+        }
+
+        Assert.DoesNotContain(small.Endpoints.All, e => e.IsEjected(smallTime.GetTimestamp()));
+        Assert.Equal(1, large.Endpoints.All.Count(e => e.IsEjected(largeTime.GetTimestamp())));
+    }
+
+    [Fact]
+    public void The_ejection_backoff_shrinks_by_one_for_each_interval_back_in_service()
+    {
+        // Envoy's interval timer decrements the ejection time backoff of a host that stays in service, so a host that
+        // failed long ago is ejected for the base time again, not for its lifetime count of ejections.
+        var (cluster, time) = Cluster(2, new OutlierDetectionConfig
+        {
+            Consecutive5xx = 1,
+            BaseEjectionTime = TimeSpan.FromSeconds(10),
+            Interval = TimeSpan.FromSeconds(5),
+            MaxEjectionPercent = 100,
+        });
+        using var _ = cluster;
+        var endpoint = cluster.Endpoints.All[0];
+
+        // Ejected three times back to back: 10 s, 20 s, then 30 s.
+        cluster.RecordOutcome(endpoint, 500, false);
+        time.Advance(TimeSpan.FromSeconds(10));
+        cluster.RecordOutcome(endpoint, 500, false);
+        time.Advance(TimeSpan.FromSeconds(20));
+        cluster.RecordOutcome(endpoint, 500, false);
+        time.Advance(TimeSpan.FromSeconds(29));
+        Assert.True(endpoint.IsEjected(time.GetTimestamp()));
+        time.Advance(TimeSpan.FromSeconds(1));
+
+        // Ten seconds in service (two intervals) take the backoff from 3 to 1: the next ejection lasts 20 s.
+        time.Advance(TimeSpan.FromSeconds(10));
+        cluster.RecordOutcome(endpoint, 500, false);
+        time.Advance(TimeSpan.FromSeconds(19));
+        Assert.True(endpoint.IsEjected(time.GetTimestamp()));
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.False(endpoint.IsEjected(time.GetTimestamp()));
+
+        // A long healthy stretch brings it back to the base time.
+        time.Advance(TimeSpan.FromMinutes(5));
+        cluster.RecordOutcome(endpoint, 500, false);
+        time.Advance(TimeSpan.FromSeconds(10));
+        Assert.False(endpoint.IsEjected(time.GetTimestamp()));
+    }
 }

@@ -30,7 +30,8 @@ internal static class ConnectionPoolMapping
         {
             CircuitBreakers = breakers == CircuitBreakersConfig.Default ? CircuitBreakersConfig.Default : breakers,
             ConnectTimeout = pool?.Tcp?.ConnectTimeout?.ToTimeSpan() ?? meshConnectTimeout,
-            IdleTimeout = pool?.Http?.IdleTimeout?.ToTimeSpan() ?? cluster.IdleTimeout,
+            // Istio's idle timeout of pooled upstream connections: http.idleTimeout, else tcp.idleTimeout, else 1 h.
+            IdleTimeout = (pool?.Http?.IdleTimeout ?? pool?.Tcp?.IdleTimeout)?.ToTimeSpan() ?? cluster.IdleTimeout,
             MaxRequestsPerConnection = pool?.Http?.MaxRequestsPerConnection is > 0 and var perConnection ? perConnection : null,
             MaxConnectionDuration = pool?.Tcp?.MaxConnectionDuration is { Nanoseconds: > 0 } duration ? duration.ToTimeSpan() : null,
             TcpKeepalive = keepalive is null ? null : new TcpKeepaliveConfig(keepalive.Probes, keepalive.Time?.ToTimeSpan(), keepalive.Interval?.ToTimeSpan()),

@@ -158,6 +158,23 @@ public sealed class OutboundClusterBuilderTests
     }
 
     [Fact]
+    public void Without_an_http_idle_timeout_the_tcp_one_applies_to_pooled_connections()
+    {
+        var cluster = WithRule("""
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: {name: reviews}
+            spec:
+              host: reviews
+              trafficPolicy:
+                connectionPool:
+                  tcp: {idleTimeout: 2s}
+            """).Cluster($"outbound|9080||{Reviews}");
+
+        Assert.Equal(TimeSpan.FromSeconds(2), cluster.IdleTimeout);
+    }
+
+    [Fact]
     public void Outlier_detection_keeps_envoy_defaults_and_disables_panic_mode()
     {
         var config = WithRule("""
