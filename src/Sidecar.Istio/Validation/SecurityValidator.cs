@@ -168,6 +168,14 @@ internal static class SecurityValidator
                 CheckEmptyValues(values, $"{operationPath}.{field}", report);
             }
 
+            foreach (var (field, values) in new[] { ("paths", operation.Paths), ("notPaths", operation.NotPaths) })
+            {
+                foreach (var value in values ?? [])
+                {
+                    report.Check($"{operationPath}.{field}", PathTemplate(value));
+                }
+            }
+
             foreach (var (field, values) in new[] { ("ports", operation.Ports), ("notPorts", operation.NotPorts) })
             {
                 foreach (var value in values ?? [])
@@ -194,6 +202,12 @@ internal static class SecurityValidator
                 continue;
             }
 
+            if (!IsKnownAttribute(condition.Key))
+            {
+                report.Error($"{whenPath}.key", $"unknown attribute: {condition.Key}");
+                continue;
+            }
+
             report.Check($"{whenPath}.values", AttributeValues(condition.Key, condition.Values));
             report.Check($"{whenPath}.notValues", AttributeValues(condition.Key, condition.NotValues));
             if (action == "CUSTOM" && (condition.Key is "source.namespace" or "source.serviceAccount" or "source.principal" || condition.Key.StartsWith("request.auth.", StringComparison.Ordinal)))
@@ -203,19 +217,42 @@ internal static class SecurityValidator
         }
     }
 
-    /// <summary>Istio's <c>security.ValidateAttribute</c>: a known condition key with values of the right form.</summary>
-    private static string? AttributeValues(string key, IReadOnlyList<string> values)
+    /// <summary>
+    /// Istio's <c>CheckValidPathTemplate</c> for a path using the 1.22 template operators: only <c>{*}</c> and
+    /// <c>{**}</c>, no bare <c>*</c> beside them, and <c>{**}</c> as the last operator.
+    /// </summary>
+    private static string? PathTemplate(string path)
+    {
+        if (!path.Contains("{*}", StringComparison.Ordinal) && !path.Contains("{**}", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var operators = path.Replace("{**}", "\u0002", StringComparison.Ordinal).Replace("{*}", "\u0001", StringComparison.Ordinal);
+        if (operators.IndexOfAny(['*', '{', '}']) >= 0)
+        {
+            return $"invalid or unsupported path {path}, found in paths. Contains '{{', '}}' or '*' outside the {{*}} and {{**}} operators";
+        }
+
+        var globEverything = operators.IndexOf('\u0002', StringComparison.Ordinal);
+        return globEverything >= 0 && operators.IndexOfAny(['\u0001', '\u0002'], globEverything + 1) >= 0
+            ? $"invalid or unsupported path {path}, found in paths. {{**}} is not the last operator"
+            : null;
+    }
+
+    /// <summary>Istio's <c>security.ValidateAttribute</c>: the condition keys Istio knows.</summary>
+    private static bool IsKnownAttribute(string key)
     {
         bool IsHeaderKey() => key.StartsWith("request.headers[", StringComparison.Ordinal) && key.EndsWith(']') && key.Length > "request.headers[]".Length;
         bool IsClaimKey() => key.StartsWith("request.auth.claims[", StringComparison.Ordinal) && key.EndsWith(']') && key.Length > "request.auth.claims[]".Length;
-        var known = IsHeaderKey() || IsClaimKey() || key.StartsWith("experimental.envoy.filters.", StringComparison.Ordinal) || key is "source.ip" or "remote.ip"
+        return IsHeaderKey() || IsClaimKey() || key.StartsWith("experimental.envoy.filters.", StringComparison.Ordinal) || key is "source.ip" or "remote.ip"
             or "source.namespace" or "source.principal" or "source.serviceAccount" or "request.auth.principal" or "request.auth.audiences"
             or "request.auth.presenter" or "destination.ip" or "destination.port" or "connection.sni";
-        if (!known)
-        {
-            return $"unknown attribute: {key}";
-        }
+    }
 
+    /// <summary>Istio's <c>security.ValidateAttribute</c>: values of the form the key takes.</summary>
+    private static string? AttributeValues(string key, IReadOnlyList<string> values)
+    {
         foreach (var value in values)
         {
             if (key is "source.ip" or "remote.ip" or "destination.ip" && CommonRules.IpSubnet(value) is { } ipError)

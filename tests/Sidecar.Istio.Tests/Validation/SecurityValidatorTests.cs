@@ -69,4 +69,27 @@ public sealed class SecurityValidatorTests
               action: CUSTOM
               provider: {name: ext-authz}
             """, "spec.rules", "CUSTOM action without `rules` is meaningless");
+
+    [Fact]
+    public void An_unknown_condition_key_is_reported_at_the_key() =>
+        SingleError("""
+            apiVersion: security.istio.io/v1
+            kind: AuthorizationPolicy
+            metadata: {name: when}
+            spec:
+              rules: [{when: [{key: request.color, notValues: [red]}]}]
+            """, "spec.rules[0].when[0].key", "unknown attribute: request.color");
+
+    [Theory]
+    [InlineData("/files/{**}/x/{*}", "{**} is not the last operator")]
+    [InlineData("/api/{*}/*", "outside the {*} and {**} operators")]
+    [InlineData("/api/{id}/{*}", "outside the {*} and {**} operators")]
+    public void Path_templates_follow_Istios_rules(string path, string message) =>
+        SingleError($$$"""
+            apiVersion: security.istio.io/v1
+            kind: AuthorizationPolicy
+            metadata: {name: templates}
+            spec:
+              rules: [{to: [{operation: {paths: ["{{{path}}}"]}}]}]
+            """, "spec.rules[0].to[0].operation.paths", message);
 }

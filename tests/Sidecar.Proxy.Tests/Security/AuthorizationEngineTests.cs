@@ -93,7 +93,7 @@ public sealed class AuthorizationEngineTests
         [
             Policy(AuthorizationAction.Allow,
                 [Match("source.principal", [], ["cluster.local/ns/evil/*"]), Match("source.ip", ["10.0.0.0/8"])],
-                [Match("request.method", ["GET", "HEAD"]), Match("request.host", ["*.example.com", "reviews"]), Match("destination.port", ["9080"])],
+                [Match("request.method", ["GET", "HEAD"]), Match("request.host", ["*.example.com", "reviews:9080"]), Match("destination.port", ["9080"])],
                 [Match("request.headers[x-token]", ["secret"])]),
         ]);
         (string, string) token = ("x-token", "secret");
@@ -108,13 +108,18 @@ public sealed class AuthorizationEngineTests
     }
 
     [Fact]
-    public void NotHosts_excludes_the_host_with_or_without_its_port()
+    public void Hosts_match_the_authority_with_its_port_as_sent_ignoring_case()
     {
-        // AuthorizationPolicy operation.notHosts: "reviews" must also exclude "reviews:9080" (Istio matches hosts both ways).
-        var engine = new AuthorizationEngine([Policy(AuthorizationAction.Allow, to: [Match("request.host", [], ["reviews"])])]);
-        Assert.False(Allowed(engine, Http(Client, host: "reviews:9080")));
-        Assert.False(Allowed(engine, Http(Client, host: "reviews")));
-        Assert.True(Allowed(engine, Http(Client, host: "ratings:9080")));
+        // Istio's HostMatcher compares :authority as sent, port included (istio/istio#44080: a Host with a port needs
+        // the host:port form in the policy).
+        var deny = new AuthorizationEngine([Policy(AuthorizationAction.Allow, to: [Match("request.host", [], ["reviews"])])]);
+        Assert.True(Allowed(deny, Http(Client, host: "reviews:9080")));
+        Assert.False(Allowed(deny, Http(Client, host: "Reviews")));
+
+        var allow = new AuthorizationEngine([Policy(AuthorizationAction.Allow, to: [Match("request.host", ["reviews:9080", "*.example.com:9080"])])]);
+        Assert.True(Allowed(allow, Http(Client, host: "REVIEWS:9080")));
+        Assert.True(Allowed(allow, Http(Client, host: "api.example.com:9080")));
+        Assert.False(Allowed(allow, Http(Client, host: "reviews")));
     }
 
     [Fact]
@@ -174,8 +179,62 @@ public sealed class AuthorizationEngineTests
     [Fact]
     public void hosts_match_the_authority_as_sent()
     {
-        var allow = new AuthorizationEngine([Policy(AuthorizationAction.Allow, to: [Match("request.host", ["xn--bcher-kva.example"])])]);
+        var allow = new AuthorizationEngine([Policy(AuthorizationAction.Allow, to: [Match("request.host", ["xn--bcher-kva.example*"])])]);
 
         Assert.True(Allowed(allow, Http(Client, host: "xn--bcher-kva.example:9080")));
+    }
+
+    [Fact]
+    public void Path_templates_match_one_segment_with_a_single_star_and_the_rest_with_a_double_star()
+    {
+        // Istio 1.22+ paths (Envoy's uri_template): {*} is one non-empty segment, {**} anything to the end.
+        var deny = new AuthorizationEngine([Policy(AuthorizationAction.Deny, to: [Match("request.path", ["/api/{*}/admin", "/files/{**}"])])]);
+
+        Assert.False(Allowed(deny, Http(Client, path: "/api/v1/admin")));
+        Assert.True(Allowed(deny, Http(Client, path: "/api/v1/v2/admin")));
+        Assert.True(Allowed(deny, Http(Client, path: "/api//admin")));
+        Assert.False(Allowed(deny, Http(Client, path: "/files/a/b/c")));
+        Assert.False(Allowed(deny, Http(Client, path: "/files/")));
+        Assert.True(Allowed(deny, Http(Client, path: "/filesystem")));
+    }
+
+    [Fact]
+    public void source_serviceAccount_is_the_namespace_and_name_of_the_peers_identity()
+    {
+        var allow = new AuthorizationEngine([Policy(AuthorizationAction.Allow, when: [Match("source.serviceAccount", ["default/client"])])]);
+
+        Assert.True(Allowed(allow, Http(Client)));
+        Assert.False(Allowed(allow, Http(Intruder)));
+        Assert.False(Allowed(allow, Http(null)));
+    }
+
+    [Fact]
+    public void requestPrincipals_match_the_issuer_and_subject_split_at_the_last_slash()
+    {
+        // Istio's requestPrincipalGenerator: "iss/sub" is split at its last '/', each side matched on its own; "*"
+        // needs both an issuer and a subject.
+        var engine = new AuthorizationEngine(
+        [
+            Policy(AuthorizationAction.Allow, [Match("request.auth.principal", ["https://issuer.test/*"])], [Match("request.path", ["/rp"])]),
+            Policy(AuthorizationAction.Allow, [Match("request.auth.principal", ["*/admin"])], [Match("request.path", ["/suffix"])]),
+            Policy(AuthorizationAction.Allow, [Match("request.auth.principal", ["*"])], [Match("request.path", ["/any"])]),
+        ]);
+
+        Assert.True(Allowed(engine, Jwt("https://issuer.test", "alice", "/rp")));
+        Assert.False(Allowed(engine, Jwt("https://issuer.test/tenant1", "alice", "/rp")));
+        Assert.True(Allowed(engine, Jwt("https://other.test", "admin", "/suffix")));
+        Assert.False(Allowed(engine, Jwt("https://issuer.test", "x/admin", "/suffix")));
+        Assert.True(Allowed(engine, Jwt("https://issuer.test", "bob", "/any")));
+        Assert.False(Allowed(engine, Jwt("https://issuer.test", null, "/any")));
+        Assert.False(Allowed(engine, Http(Client, path: "/any")));
+    }
+
+    private static AuthorizationRequest Jwt(string issuer, string? subject, string path)
+    {
+        var context = new DefaultHttpContext();
+        context.Request.Method = "GET";
+        context.Request.Path = path;
+        var claims = System.Text.Json.JsonDocument.Parse(subject is null ? "{}" : $$"""{"sub": "{{subject}}"}""").RootElement.Clone();
+        return new AuthorizationRequest(Client, IPAddress.Loopback, 9080, context.Request, new Sidecar.Proxy.Security.Jwt.JwtIdentity(issuer, claims));
     }
 }

@@ -19,18 +19,27 @@ internal sealed class AttributeMatcher
     private readonly int[] _ports;
     private readonly int[] _notPorts;
     private readonly string[] _claimPath = [];
+    private readonly (StringPattern Issuer, StringPattern Subject)[] _principalValues = [];
+    private readonly (StringPattern Issuer, StringPattern Subject)[] _principalNotValues = [];
 
     private AttributeMatcher(Attribute attribute, AttributeMatchConfig config)
     {
         _attribute = attribute;
         var ignoreCase = attribute == Attribute.Host;
-        _values = Patterns(config.Values, ignoreCase);
-        _notValues = Patterns(config.NotValues, ignoreCase);
+        var pathTemplate = attribute == Attribute.Path;
+        _values = Patterns(config.Values, ignoreCase, pathTemplate);
+        _notValues = Patterns(config.NotValues, ignoreCase, pathTemplate);
         _ranges = Ranges(config.Values);
         _notRanges = Ranges(config.NotValues);
         _ports = Ports(config.Values);
         _notPorts = Ports(config.NotValues);
         HasValues = !config.Values.IsEmpty;
+        if (attribute == Attribute.RequestPrincipal)
+        {
+            _principalValues = PrincipalPatterns(config.Values);
+            _principalNotValues = PrincipalPatterns(config.NotValues);
+        }
+
         if (attribute == Attribute.Header)
         {
             _headerName = config.Attribute["request.headers[".Length..^1];
@@ -46,6 +55,7 @@ internal sealed class AttributeMatcher
     {
         Principal,
         Namespace,
+        ServiceAccount,
         SourceIp,
         RemoteIp,
         DestinationIp,
@@ -78,6 +88,7 @@ internal sealed class AttributeMatcher
         {
             "source.principal" => Attribute.Principal,
             "source.namespace" => Attribute.Namespace,
+            "source.serviceAccount" => Attribute.ServiceAccount,
             "source.ip" => Attribute.SourceIp,
             "remote.ip" => Attribute.RemoteIp,
             "destination.ip" => Attribute.DestinationIp,
@@ -114,21 +125,21 @@ internal sealed class AttributeMatcher
                 return MatchesText(request.PrincipalWithoutScheme);
             case Attribute.Namespace:
                 return MatchesText(request.Namespace);
+            case Attribute.ServiceAccount:
+                return MatchesText(request.ServiceAccount);
             case Attribute.Method:
                 return MatchesText(request.Http?.Method);
             case Attribute.Path:
                 return MatchesText(request.Http?.Path.Value);
             case Attribute.Host:
-                // Istio's hosts match with or without the port: a value may match either form, and a notValue
-                // matching either form excludes the request (`notHosts: [reviews]` must refuse `reviews:9080`).
-                // The authority as sent (Envoy's :authority), not HttpRequest.Host, which decodes punycode.
-                var host = request.Http is { } http ? Routing.RequestView.AuthorityOf(http).AsSpan() : default;
-                return MatchesText(host, WithoutPort(host));
+                // Istio's HostMatcher: exact, prefix or suffix, ignoring case, on :authority as sent (port included,
+                // so `reviews` does not match `reviews:9080`); not HttpRequest.Host, which decodes punycode.
+                return MatchesText(request.Http is { } http ? Routing.RequestView.AuthorityOf(http).AsSpan() : default);
             case Attribute.Header:
                 var header = request.Http?.Headers[_headerName!] ?? default;
                 return header.Count == 0 ? MatchesText(default) : MatchesText(header.Count == 1 ? header[0] : header.ToString());
             case Attribute.RequestPrincipal:
-                return MatchesText(request.Jwt?.Principal);
+                return MatchesRequestPrincipal(request.Jwt);
             case Attribute.RequestPresenter:
                 return MatchesText(request.Jwt?.Presenter);
             case Attribute.RequestAudiences:
@@ -168,22 +179,12 @@ internal sealed class AttributeMatcher
         return matched;
     }
 
-    /// <summary><c>reviews:9080</c> -> <c>reviews</c> (Istio's hosts match with or without the port), without allocating.</summary>
-    private static ReadOnlySpan<char> WithoutPort(ReadOnlySpan<char> host)
-    {
-        var colon = host.LastIndexOf(':');
-        return colon > 0 && host.LastIndexOf(']') < colon ? host[..colon] : host;
-    }
-
-    private bool MatchesText(ReadOnlySpan<char> text) => MatchesText(text, text);
-
-    /// <summary>Values and notValues against a text that has two equivalent forms (a host with and without its port).</summary>
-    private bool MatchesText(ReadOnlySpan<char> text, ReadOnlySpan<char> alternate)
+    private bool MatchesText(ReadOnlySpan<char> text)
     {
         var matched = !HasValues;
         foreach (var pattern in _values)
         {
-            if (pattern.Matches(text) || pattern.Matches(alternate))
+            if (pattern.Matches(text))
             {
                 matched = true;
                 break;
@@ -197,13 +198,66 @@ internal sealed class AttributeMatcher
 
         foreach (var pattern in _notValues)
         {
-            if (pattern.Matches(text) || pattern.Matches(alternate))
+            if (pattern.Matches(text))
             {
                 return false;
             }
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// Istio's requestPrincipals: each value <c>iss/sub</c> is split at its last '/' and the token's issuer and
+    /// subject are matched separately (each exact, <c>prefix*</c>, <c>*suffix</c> or <c>*</c>); a value of <c>*</c>
+    /// needs both present. A token without <c>sub</c> has no request principal to match.
+    /// </summary>
+    private bool MatchesRequestPrincipal(Jwt.JwtIdentity? jwt)
+    {
+        if (jwt is null || string.IsNullOrEmpty(jwt.Subject))
+        {
+            return !HasValues && _principalValues.Length == 0;
+        }
+
+        var matched = !HasValues;
+        foreach (var (issuer, subject) in _principalValues)
+        {
+            if (issuer.Matches(jwt.Issuer) && subject.Matches(jwt.Subject))
+            {
+                matched = true;
+                break;
+            }
+        }
+
+        if (!matched)
+        {
+            return false;
+        }
+
+        foreach (var (issuer, subject) in _principalNotValues)
+        {
+            if (issuer.Matches(jwt.Issuer) && subject.Matches(jwt.Subject))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static (StringPattern Issuer, StringPattern Subject)[] PrincipalPatterns(EquatableArray<string> values)
+    {
+        var result = new (StringPattern, StringPattern)[values.Count];
+        for (var i = 0; i < result.Length; i++)
+        {
+            var value = values[i];
+            var slash = value.LastIndexOf('/');
+            result[i] = value == "*" || slash < 0
+                ? (StringPattern.Parse("*"), StringPattern.Parse(value == "*" ? "*" : value))
+                : (StringPattern.Parse(value[..slash]), StringPattern.Parse(value[(slash + 1)..]));
+        }
+
+        return result;
     }
 
     private bool MatchesAddress(System.Net.IPAddress? address)
@@ -244,12 +298,12 @@ internal sealed class AttributeMatcher
         return true;
     }
 
-    private static StringPattern[] Patterns(EquatableArray<string> values, bool ignoreCase)
+    private static StringPattern[] Patterns(EquatableArray<string> values, bool ignoreCase, bool pathTemplate)
     {
         var result = new StringPattern[values.Count];
         for (var i = 0; i < result.Length; i++)
         {
-            result[i] = StringPattern.Parse(values[i], ignoreCase);
+            result[i] = StringPattern.Parse(values[i], ignoreCase, pathTemplate);
         }
 
         return result;

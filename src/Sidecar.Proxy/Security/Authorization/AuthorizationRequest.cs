@@ -47,6 +47,17 @@ internal readonly struct AuthorizationRequest(
     public ReadOnlySpan<char> PrincipalWithoutScheme =>
         Principal is null ? default : Principal.AsSpan(Principal.StartsWith(Identity.SpiffeIds.Scheme, StringComparison.Ordinal) ? Identity.SpiffeIds.Scheme.Length : 0);
 
+    /// <summary>Istio's <c>source.serviceAccount</c>: <c>namespace/name</c> from the principal's <c>ns</c> and <c>sa</c> segments.</summary>
+    public string? ServiceAccount
+    {
+        get
+        {
+            var principal = PrincipalWithoutScheme;
+            var sa = principal.IndexOf("/sa/", StringComparison.Ordinal);
+            return sa < 0 || Namespace.IsEmpty ? null : string.Concat(Namespace, "/", principal[(sa + 4)..]);
+        }
+    }
+
     /// <summary>Istio's <c>source.namespace</c>: the <c>ns</c> segment of the principal.</summary>
     public ReadOnlySpan<char> Namespace
     {

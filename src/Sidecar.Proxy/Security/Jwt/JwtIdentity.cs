@@ -14,6 +14,8 @@ internal sealed class JwtIdentity
     {
         _claims = claims;
         var subject = Claim(claims, "sub") is [var sub, ..] ? sub : "";
+        Issuer = issuer;
+        Subject = subject;
         Principal = $"{issuer}/{subject}";
         Audiences = Claim(claims, "aud");
         Presenter = Claim(claims, "azp") is [var azp, ..] ? azp : null;
@@ -21,6 +23,11 @@ internal sealed class JwtIdentity
 
     /// <summary><c>request.auth.principal</c>: <c>iss/sub</c>.</summary>
     public string Principal { get; }
+
+    public string Issuer { get; }
+
+    /// <summary>The <c>sub</c> claim; empty when the token has none.</summary>
+    public string Subject { get; }
 
     public IReadOnlyList<string> Audiences { get; }
 
