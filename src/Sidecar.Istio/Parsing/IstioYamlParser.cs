@@ -263,7 +263,21 @@ public static class IstioYamlParser
         var ns = metadata.String("namespace");
         var labels = metadata.StringDictionary("labels") ?? ResourceMetadata.EmptyMap;
         var annotations = metadata.StringDictionary("annotations") ?? ResourceMetadata.EmptyMap;
-        metadata.Ignore("generateName", "uid", "resourceVersion", "generation", "creationTimestamp", "deletionTimestamp",
+        var created = metadata.String("creationTimestamp");
+        DateTimeOffset? creationTimestamp = null;
+        if (created is not null)
+        {
+            if (DateTimeOffset.TryParse(created, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var parsed))
+            {
+                creationTimestamp = parsed;
+            }
+            else
+            {
+                metadata.Diagnostics.Error("metadata.creationTimestamp", $"\"{created}\" is not an RFC 3339 time", metadata.Line);
+            }
+        }
+
+        metadata.Ignore("generateName", "uid", "resourceVersion", "generation", "deletionTimestamp",
             "deletionGracePeriodSeconds", "ownerReferences", "finalizers", "managedFields", "selfLink");
         metadata.RejectUnknownFields();
         if (string.IsNullOrEmpty(name))
@@ -288,6 +302,7 @@ public static class IstioYamlParser
             Namespace = string.IsNullOrEmpty(ns) ? ResourceMetadata.DefaultNamespace : ns,
             Labels = labels,
             Annotations = annotations,
+            CreationTimestamp = creationTimestamp,
         };
     }
 

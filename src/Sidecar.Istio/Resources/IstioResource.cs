@@ -40,6 +40,9 @@ public sealed record ResourceMetadata
 
     public IReadOnlyDictionary<string, string> Annotations { get; init; } = EmptyMap;
 
+    /// <summary><c>metadata.creationTimestamp</c>: where Istio lets the oldest of competing resources win; null when absent.</summary>
+    public DateTimeOffset? CreationTimestamp { get; init; }
+
     internal static readonly IReadOnlyDictionary<string, string> EmptyMap = new Dictionary<string, string>();
 }
 

@@ -17,6 +17,10 @@ internal sealed class PushContext
 
     public PushContext(IReadOnlyList<IstioResource> resources, TranslationContext context)
     {
+        // istiod's sortConfigByCreationTime: where resources compete (VirtualServices for one host, DestinationRules,
+        // Sidecars, PeerAuthentications), the oldest wins, then the first by name, then by namespace; never the
+        // order the files happened to be read in.
+        resources = [.. resources.OrderBy(r => r.Metadata.CreationTimestamp ?? DateTimeOffset.MinValue).ThenBy(r => r.Name, StringComparer.Ordinal).ThenBy(r => r.Namespace, StringComparer.Ordinal)];
         Resources = resources;
         Context = context;
         Mesh = resources.Select(r => r.Spec).OfType<MeshConfigSpec>().FirstOrDefault() ?? MeshConfigSpec.Default;

@@ -9,9 +9,10 @@ public sealed class OutboundRouteTableTests
     [Fact]
     public void A_table_per_http_port_with_a_virtual_host_per_service_and_the_catch_all_last()
     {
+        // Services in istiod's order (oldest first, then by name; these have no creationTimestamp).
         var table = Config(Bookinfo.Services).Table("9080");
         Assert.Equal(
-            ["productpage.default.svc.cluster.local:9080", "details.default.svc.cluster.local:9080", $"{ReviewsHost}:9080", "ratings.default.svc.cluster.local:9080", "allow_any"],
+            ["details.default.svc.cluster.local:9080", "productpage.default.svc.cluster.local:9080", "ratings.default.svc.cluster.local:9080", $"{ReviewsHost}:9080", "allow_any"],
             table.VirtualHosts.Select(v => v.Name));
         var allowAny = table.VirtualHost("allow_any");
         Assert.Equal(["*"], allowAny.Domains);
@@ -208,5 +209,36 @@ public sealed class OutboundRouteTableTests
         var result = Translate(Bookinfo.All(Bookinfo.Services, ReviewsVirtualService("- route: [{destination: {host: reviews, subset: v9}}]")));
         Assert.True(result.IsValid);
         Assert.Contains(result.Warnings, w => w.Contains($"cluster outbound|9080|v9|{ReviewsHost}", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Of_two_VirtualServices_for_one_host_the_oldest_wins_then_the_first_by_name()
+    {
+        // istiod sorts by creationTimestamp, then name, then namespace; the file order does not matter.
+        static string Vs(string name, string? created, string header)
+        {
+            var timestamp = created is null ? "" : $"\n  creationTimestamp: \"{created}\"";
+            return $$$"""
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata:
+                  name: {{{name}}}
+                  namespace: default{{{timestamp}}}
+                spec:
+                  hosts: [reviews]
+                  http:
+                  - headers:
+                      request:
+                        set:
+                          x-vs: {{{header}}}
+                    route: [{destination: {host: reviews}}]
+                """;
+        }
+
+        string Winner(params string[] documents) =>
+            Config(Bookinfo.All([Bookinfo.Services, .. documents])).Table("9080").VirtualHost($"{ReviewsHost}:9080").Routes[0].RequestHeaders.Set[0].Value;
+
+        Assert.Equal("b-older", Winner(Vs("a-newer", "2026-05-02T00:00:00Z", "a-newer"), Vs("b-older", "2026-05-01T00:00:00Z", "b-older")));
+        Assert.Equal("a", Winner(Vs("b", null, "b"), Vs("a", null, "a")));
     }
 }
