@@ -24,7 +24,10 @@ internal static class UpstreamUri
     /// </summary>
     public static Uri? ForEncoded(string destinationPrefix, string path, QueryString query)
     {
-        if (path.AsSpan().IndexOf('%') < 0 && path.AsSpan().IndexOf("/.", StringComparison.Ordinal) < 0)
+        // One scan for the common path, which has neither.
+        var span = path.AsSpan();
+        var at = span.IndexOfAny('%', '.');
+        if (at < 0 || (span[at] == '.' && span[at..].IndexOf('%') < 0 && span.IndexOf("/.", StringComparison.Ordinal) < 0))
         {
             return null;
         }
