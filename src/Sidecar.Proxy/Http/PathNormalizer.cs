@@ -14,8 +14,9 @@ namespace Sidecar.Proxy.Http;
 /// Kestrel decodes every percent-encoding but <c>%2F</c> into <see cref="HttpRequest.Path"/>; Envoy's BASE
 /// normalization (RFC 3986, Chromium's canonicalizer) decodes only unreserved characters and keeps the rest encoded
 /// as sent, so a route or a policy written <c>/a%20b</c> must see <c>/a%20b</c>, and a backslash is a slash
-/// (<c>/admin\x</c> is <c>/admin/x</c> to a DENY policy on <c>/admin/*</c>). Paths with neither a <c>%</c> nor a
-/// backslash read the same either way, so only those are rebuilt here from the request target as sent.
+/// (<c>/admin\x</c> is <c>/admin/x</c> to a DENY policy on <c>/admin/*</c>). A path without a <c>%</c>, a backslash
+/// or a character Envoy escapes reads the same either way (Kestrel resolves dot segments too), so only the others are
+/// rebuilt here from the request target as sent.
 /// </para>
 /// </summary>
 internal static class PathNormalizer
@@ -56,7 +57,7 @@ internal static class PathNormalizer
 
     /// <summary>
     /// Envoy's canonical form of a path (no query): percent-encoded unreserved characters decoded (once), other
-    /// encodings kept as sent (hex case too), backslashes made slashes, characters a path may not carry encoded, dot
+    /// encodings kept as sent (hex case too), backslashes made slashes, <c>"</c> <c>&lt;</c> <c>&gt;</c> and a backtick escaped, dot
     /// segments resolved (RFC 3986 5.2.4); then, per <paramref name="mode"/>, <c>%2F</c>/<c>%5C</c> decoded first and
     /// runs of slashes merged after. Null for a path Envoy refuses (an encoded NUL).
     /// </summary>

@@ -62,4 +62,23 @@ internal static class MeshYaml
 
         return yaml.ToString();
     }
+
+    /// <summary>
+    /// A Sidecar resource for the workload <c>app: httpbin</c>: an HTTP ingress listener on port 8000 of
+    /// <paramref name="address"/>, bound by the sidecar itself (<c>captureMode: NONE</c>), forwarding to the app on
+    /// loopback; <paramref name="extraIngress"/> is one more ingress entry (flow-style YAML) or empty.
+    /// </summary>
+    public static string HttpbinIngress(System.Net.IPAddress address, int appPort, string extraIngress = "") => $$$"""
+        apiVersion: networking.istio.io/v1
+        kind: Sidecar
+        metadata: {name: httpbin, namespace: default}
+        spec:
+          workloadSelector: {labels: {app: httpbin}}
+          ingress:
+          - port: {number: 8000, protocol: HTTP, name: http}
+            bind: {{{address}}}
+            captureMode: NONE
+            defaultEndpoint: 127.0.0.1:{{{appPort}}}
+          {{{(extraIngress.Length > 0 ? "- " + extraIngress : "")}}}
+        """;
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using Microsoft.AspNetCore.Http;
+using Sidecar.FunctionalTests.Infrastructure;
 using Sidecar.Testing;
 
 namespace Sidecar.FunctionalTests.Security;
@@ -218,17 +219,7 @@ public sealed class ExternalAuthorizationTests : IAsyncLifetime
           ports: [{number: 8000, name: http, protocol: {{{protocol}}}}]
           endpoints: [{address: 127.0.0.1, ports: {http: {{{authzPort}}}}}]
         ---
-        apiVersion: networking.istio.io/v1
-        kind: Sidecar
-        metadata: {name: httpbin, namespace: default}
-        spec:
-          workloadSelector: {labels: {app: httpbin}}
-          ingress:
-          - port: {number: 8000, protocol: HTTP, name: http}
-            bind: {{{address}}}
-            captureMode: NONE
-            defaultEndpoint: 127.0.0.1:{{{_app.Port}}}
-          {{{(extraIngress.Length > 0 ? "- " + extraIngress : "")}}}
+        {{{MeshYaml.HttpbinIngress(address, _app.Port, extraIngress)}}}
         ---
         apiVersion: security.istio.io/v1
         kind: AuthorizationPolicy

@@ -1,4 +1,5 @@
 using System.Net;
+using Sidecar.FunctionalTests.Infrastructure;
 using Sidecar.Testing;
 
 namespace Sidecar.FunctionalTests.Security;
@@ -115,16 +116,7 @@ public sealed class PathNormalizationTests(PathNormalizationTests.Servers server
         }
 
         private static string ServerYaml(IPAddress address, int appPort) => $$$"""
-            apiVersion: networking.istio.io/v1
-            kind: Sidecar
-            metadata: {name: httpbin, namespace: default}
-            spec:
-              workloadSelector: {labels: {app: httpbin}}
-              ingress:
-              - port: {number: 8000, protocol: HTTP, name: http}
-                bind: {{{address}}}
-                captureMode: NONE
-                defaultEndpoint: 127.0.0.1:{{{appPort}}}
+            {{{MeshYaml.HttpbinIngress(address, appPort)}}}
             ---
             apiVersion: security.istio.io/v1
             kind: AuthorizationPolicy

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Http;
+using Sidecar.FunctionalTests.Infrastructure;
 using Sidecar.Testing;
 
 namespace Sidecar.FunctionalTests.Security;
@@ -32,16 +33,7 @@ public sealed class RequestAuthenticationTests : IAsyncLifetime
             $"authorization={request.Headers.GetValueOrDefault("authorization") ?? "-"} group={request.Headers.GetValueOrDefault("x-jwt-group") ?? "-"}"));
         var address = LoopbackAddresses.Next();
         _config.Write("server.yaml", $$$"""
-            apiVersion: networking.istio.io/v1
-            kind: Sidecar
-            metadata: {name: httpbin, namespace: default}
-            spec:
-              workloadSelector: {labels: {app: httpbin}}
-              ingress:
-              - port: {number: 8000, protocol: HTTP, name: http}
-                bind: {{{address}}}
-                captureMode: NONE
-                defaultEndpoint: 127.0.0.1:{{{_app.Port}}}
+            {{{MeshYaml.HttpbinIngress(address, _app.Port)}}}
             ---
             apiVersion: security.istio.io/v1
             kind: RequestAuthentication
