@@ -36,6 +36,9 @@ public sealed record ProxyOptions
     /// <summary>How long to wait for a client's first bytes before treating a connection as server-first TCP.</summary>
     public TimeSpan ProtocolDetectionTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Let HTTP/1.0 requests through (Istio's <c>ISTIO_META_HTTP10</c>, Envoy's <c>accept_http_10</c>); refused with 426 otherwise.</summary>
+    public bool AcceptHttp10 { get; init; }
+
     /// <summary>Tracing, access log and merged-metrics settings given on the command line.</summary>
     public Telemetry.TelemetryOptions Telemetry { get; init; } = Sidecar.Proxy.Telemetry.TelemetryOptions.Default;
 

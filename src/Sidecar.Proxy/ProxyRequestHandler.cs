@@ -15,12 +15,14 @@ internal sealed class ProxyRequestHandler
     private readonly DataPlane _dataPlane;
     private readonly Router _router;
     private readonly AdminHandler _admin;
+    private readonly bool _acceptHttp10;
 
-    public ProxyRequestHandler(DataPlane dataPlane, Router router, AdminHandler admin)
+    public ProxyRequestHandler(DataPlane dataPlane, Router router, AdminHandler admin, ProxyOptions options)
     {
         _dataPlane = dataPlane;
         _router = router;
         _admin = admin;
+        _acceptHttp10 = options.AcceptHttp10;
     }
 
     public Task HandleAsync(HttpContext context)
@@ -39,11 +41,12 @@ internal sealed class ProxyRequestHandler
             return context.Response.Body.WriteAsync(LocalReply.NotReady, 0, LocalReply.NotReady.Length);
         }
 
-        // Istio's request normalization, before any filter runs: a method not in upper case (which Envoy's codec does
-        // not parse) and a path that does not normalize are refused with 400 and no body.
-        if (context.Request.Method.AsSpan().ContainsAnyInRange('a', 'z') || !PathNormalizer.Apply(context, snapshot.Config.Mesh.PathNormalization))
+        // Refused before any filter runs, with no body, as Envoy's codec and connection manager refuse them: what
+        // RequestChecks names, and a path that does not normalize (400).
+        var refusal = RequestChecks.Refusal(context.Request, _acceptHttp10);
+        if (refusal != 0 || !PathNormalizer.Apply(context, snapshot.Config.Mesh.PathNormalization))
         {
-            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            context.Response.StatusCode = refusal != 0 ? refusal : StatusCodes.Status400BadRequest;
             return Task.CompletedTask;
         }
 

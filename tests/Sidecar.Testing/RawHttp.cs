@@ -13,13 +13,15 @@ public sealed record RawHttpResponse(int StatusCode, string HeadersAndBody);
 /// </summary>
 public static class RawHttp
 {
-    public static async Task<RawHttpResponse> SendAsync(IPAddress address, int port, string host, string target, string method = "GET")
+    /// <param name="extraHead">More header lines, each ending in CRLF.</param>
+    /// <param name="body">Sent as is after the blank line (the caller's headers give its framing).</param>
+    public static async Task<RawHttpResponse> SendAsync(IPAddress address, int port, string host, string target, string method = "GET", string version = "HTTP/1.1", string extraHead = "", string body = "")
     {
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         using var client = new TcpClient();
         await client.ConnectAsync(address, port, cancel.Token);
         var stream = client.GetStream();
-        var request = $"{method} {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n";
+        var request = $"{method} {target} {version}\r\nHost: {host}\r\nConnection: close\r\n{extraHead}\r\n{body}";
         await stream.WriteAsync(Encoding.Latin1.GetBytes(request), cancel.Token);
         using var response = new MemoryStream();
         await stream.CopyToAsync(response, cancel.Token);

@@ -175,6 +175,16 @@ internal static class TelemetryTranslator
 
         foreach (var tracing in spec.Tracing)
         {
+            if (tracing.Mode is "CLIENT" or "SERVER")
+            {
+                push.Warn(resource, $"spec.tracing.match.mode {tracing.Mode}: tracing settings apply to both directions here");
+            }
+
+            if (tracing.HasCustomTags)
+            {
+                push.Warn(resource, "spec.tracing.customTags are not added to spans by this sidecar");
+            }
+
             if (tracing.RandomSamplingPercentage is { } percentage)
             {
                 config = config with { TracingSamplingPercent = percentage };

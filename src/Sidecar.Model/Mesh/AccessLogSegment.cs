@@ -9,6 +9,9 @@ public enum AccessLogCommand
     /// <summary><c>%REQ(X?Y):Z%</c>: a request header, with a fallback header; <c>:path</c>, <c>:method</c>, <c>:authority</c>, <c>:scheme</c> too.</summary>
     RequestHeader,
 
+    /// <summary><c>%REQ_WITHOUT_QUERY(X?Y):Z%</c>: a request header (in practice <c>:path</c>) without its query string.</summary>
+    RequestHeaderWithoutQuery,
+
     /// <summary><c>%RESP(X?Y):Z%</c>: a response header.</summary>
     ResponseHeader,
     Protocol,

@@ -18,6 +18,7 @@ public sealed record AccessLogTemplate(EquatableArray<AccessLogSegment> Text, Eq
     {
         ["START_TIME"] = AccessLogCommand.StartTime,
         ["REQ"] = AccessLogCommand.RequestHeader,
+        ["REQ_WITHOUT_QUERY"] = AccessLogCommand.RequestHeaderWithoutQuery,
         ["RESP"] = AccessLogCommand.ResponseHeader,
         ["PROTOCOL"] = AccessLogCommand.Protocol,
         ["RESPONSE_CODE"] = AccessLogCommand.ResponseCode,
@@ -30,6 +31,12 @@ public sealed record AccessLogTemplate(EquatableArray<AccessLogSegment> Text, Eq
         ["UPSTREAM_HOST"] = AccessLogCommand.UpstreamHost,
         ["UPSTREAM_REMOTE_ADDRESS"] = AccessLogCommand.UpstreamHost,
         ["UPSTREAM_CLUSTER"] = AccessLogCommand.UpstreamCluster,
+
+        // Istio's default format since 1.23 uses the RAW form (no alt_stat_name, which Istio does not set either).
+        ["UPSTREAM_CLUSTER_RAW"] = AccessLogCommand.UpstreamCluster,
+
+        // The host's name, or its address where it has none: every endpoint here is an address.
+        ["UPSTREAM_HOST_NAME"] = AccessLogCommand.UpstreamHost,
         ["DOWNSTREAM_LOCAL_ADDRESS"] = AccessLogCommand.DownstreamLocalAddress,
         ["DOWNSTREAM_LOCAL_ADDRESS_WITHOUT_PORT"] = AccessLogCommand.DownstreamLocalAddressWithoutPort,
         ["DOWNSTREAM_LOCAL_PORT"] = AccessLogCommand.DownstreamLocalPort,
@@ -60,7 +67,7 @@ public sealed record AccessLogTemplate(EquatableArray<AccessLogSegment> Text, Eq
         "UPSTREAM_PEER_URI_SAN", "UPSTREAM_LOCAL_URI_SAN", "UPSTREAM_PEER_SUBJECT", "UPSTREAM_TLS_VERSION", "UPSTREAM_TLS_CIPHER",
         "UPSTREAM_TLS_SESSION_ID", "UPSTREAM_PEER_ISSUER", "UPSTREAM_PEER_CERT", "UPSTREAM_CONNECTION_ID", "UPSTREAM_FILTER_STATE",
         "CONNECTION_ID", "STREAM_ID", "TRACE_ID", "VIRTUAL_CLUSTER_NAME", "TRAILER", "DYNAMIC_METADATA", "CLUSTER_METADATA",
-        "UPSTREAM_METADATA", "FILTER_STATE", "METADATA", "CEL", "REQ_WITHOUT_QUERY", "UPSTREAM_PROTOCOL", "REQUEST_HEADERS_BYTES",
+        "UPSTREAM_METADATA", "FILTER_STATE", "METADATA", "CEL", "UPSTREAM_PROTOCOL", "REQUEST_HEADERS_BYTES",
         "RESPONSE_HEADERS_BYTES", "RESPONSE_TRAILERS_BYTES", "UNIQUE_ID", "ACCESS_LOG_TYPE", "DOWNSTREAM_REMOTE_ADDRESS_ENDPOINT_ID",
     };
 
@@ -270,7 +277,7 @@ public sealed record AccessLogTemplate(EquatableArray<AccessLogSegment> Text, Eq
         error = null;
         switch (command)
         {
-            case AccessLogCommand.RequestHeader or AccessLogCommand.ResponseHeader:
+            case AccessLogCommand.RequestHeader or AccessLogCommand.RequestHeaderWithoutQuery or AccessLogCommand.ResponseHeader:
                 var parts = argument.Split('?');
                 if (argument.Length == 0 || parts.Length > 2 || parts.Any(p => p.Length == 0))
                 {

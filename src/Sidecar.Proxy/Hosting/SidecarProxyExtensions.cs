@@ -59,7 +59,9 @@ public static class SidecarProxyExtensions
 
     /// <summary>
     /// Kestrel's endpoints: the two relay endpoints the data listeners hand HTTP connections to, and the admin,
-    /// health and status ports. Limits follow Envoy's: no body size cap, no minimum data rates.
+    /// health and status ports. Limits follow Envoy's: no body size cap, no minimum data rates, 60 KiB of request
+    /// headers (<c>max_request_headers_kb</c>, 431 above it), five minutes for a request's headers to arrive (the
+    /// stream idle timeout) instead of Kestrel's 30 s.
     /// </summary>
     public static void ConfigureSidecarEndpoints(this KestrelServerOptions kestrel, ProxyOptions options)
     {
@@ -69,7 +71,9 @@ public static class SidecarProxyExtensions
         kestrel.Limits.MaxRequestBodySize = null;
         kestrel.Limits.MinRequestBodyDataRate = null;
         kestrel.Limits.MinResponseDataRate = null;
-        kestrel.Limits.MaxRequestHeadersTotalSize = 96 * 1024;
+        kestrel.Limits.MaxRequestHeadersTotalSize = 60 * 1024;
+        kestrel.Limits.Http2.MaxRequestHeaderFieldSize = 60 * 1024;
+        kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromMinutes(5);
         kestrel.Limits.MaxRequestLineSize = 64 * 1024;
         kestrel.Limits.KeepAliveTimeout = TimeSpan.FromHours(1);
         kestrel.Limits.Http2.MaxStreamsPerConnection = 1024;

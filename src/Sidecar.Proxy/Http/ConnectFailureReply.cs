@@ -18,7 +18,7 @@ internal static class ConnectFailureReply
 
     public static byte[] Body(HttpContext context, bool retried)
     {
-        var reason = Reason(context.Features.Get<IForwarderErrorFeature>()?.Exception);
+        var reason = Reason(context.Features.Fetch<IForwarderErrorFeature>()?.Exception);
         return Bodies.GetOrAdd((reason, retried), static key =>
             Encoding.ASCII.GetBytes(Prefix + (key.Retried ? "retried and the latest reset reason: " : "reset reason: ") + key.Reason));
     }

@@ -87,6 +87,9 @@ internal sealed class RequestState : IResettable
     /// <summary>The CORS filter answered the request as a preflight (Envoy's detail <c>cors_response</c>).</summary>
     public bool CorsPreflight { get; set; }
 
+    /// <summary>The upstream failed after the response had started streaming downstream (Envoy's <c>upstream_reset_after_response_started</c>).</summary>
+    public bool UpstreamResetAfterResponseStarted { get; set; }
+
     /// <summary>The external authorization service's refusal being answered (CUSTOM policy), or null.</summary>
     public Security.Authorization.ExtAuthzDecision? ExtAuthzDenial { get; set; }
 
@@ -190,6 +193,7 @@ internal sealed class RequestState : IResettable
         Cors = null;
         CorsOrigin = null;
         CorsPreflight = false;
+        UpstreamResetAfterResponseStarted = false;
         ReusableBody.Detach();
         Telemetry.Reset();
         Array.Clear(_tried);

@@ -32,6 +32,21 @@ internal sealed class RoutePolicies
             proxyRequest.Headers.TryAddWithoutValidation(ProxyHeaders.ForwardedProto, request.Scheme);
         }
 
+        // Envoy answers `Expect: 100-continue` itself (proxy_100_continue is off) and does not pass it on; forwarded,
+        // it would hold the body back until an upstream that never sends 100 made HttpClient give up waiting (1 s).
+        if (request.Headers.Expect.Count > 0)
+        {
+            proxyRequest.Headers.ExpectContinue = null;
+            proxyRequest.Headers.Remove("expect");
+        }
+
+        // The outbound connection manager keeps Envoy's default forward_client_cert_details, SANITIZE: an
+        // x-forwarded-client-cert from the app never reaches the next hop, where it would pass for a verified peer.
+        if (state.Direction == RequestDirection.Outbound)
+        {
+            proxyRequest.Headers.Remove(Security.ForwardedClientCert.HeaderName);
+        }
+
         Telemetry?.OnUpstreamRequest(httpContext, proxyRequest, state);
         if (state.Route is not { } route)
         {

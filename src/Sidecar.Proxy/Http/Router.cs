@@ -366,11 +366,20 @@ internal sealed partial class Router
         if (UpstreamOutcome.IsDownstreamFailure(error, context))
         {
             endpoint?.EndRequest(error: false, connectFailure: false);
-            state.Flags |= ResponseFlags.DownstreamConnectionTermination;
-            if (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
+            if (context.RequestAborted.IsCancellationRequested)
             {
-                ResetResponse(context);
-                context.Response.StatusCode = StatusCodes.Status400BadRequest;
+                // The client went away: DC, and no response code unless one was sent (Envoy logs 0).
+                state.Flags |= ResponseFlags.DownstreamConnectionTermination;
+            }
+            else
+            {
+                // The request body broke off or did not parse (a bad chunk): Envoy's codec answers 400 DPE.
+                state.Flags |= ResponseFlags.DownstreamProtocolError;
+                if (!context.Response.HasStarted)
+                {
+                    ResetResponse(context);
+                    context.Response.StatusCode = StatusCodes.Status400BadRequest;
+                }
             }
 
             return AttemptResult.Done;
@@ -392,6 +401,7 @@ internal sealed partial class Router
         {
             // The response was streaming when the upstream failed: nothing can be retried; reset downstream.
             state.Flags |= failure == UpstreamFailure.PerTryTimeout ? ResponseFlags.UpstreamRequestTimeout : ResponseFlags.UpstreamConnectionTermination;
+            state.UpstreamResetAfterResponseStarted = true;
             context.Abort();
             return AttemptResult.Done;
         }
@@ -421,6 +431,8 @@ internal sealed partial class Router
                 ResponseFlags.UpstreamRemoteReset | extra, LocalReply.RemoteRefusedStream),
             UpstreamFailure.RemoteReset => LocalReply.WriteAsync(context, state, StatusCodes.Status503ServiceUnavailable,
                 ResponseFlags.UpstreamRemoteReset | extra, LocalReply.RemoteReset),
+            UpstreamFailure.ProtocolError => LocalReply.WriteAsync(context, state, StatusCodes.Status502BadGateway,
+                ResponseFlags.UpstreamProtocolError | extra, LocalReply.ProtocolError),
             _ => LocalReply.WriteAsync(context, state, StatusCodes.Status503ServiceUnavailable,
                 ResponseFlags.UpstreamConnectionTermination | extra, retried ? LocalReply.ConnectionTerminationRetried : LocalReply.ConnectionTermination),
         };
@@ -462,18 +474,18 @@ internal sealed partial class Router
     /// <summary>Undoes what a failed or discarded attempt set on the (not yet started) response.</summary>
     private static void ResetResponse(HttpContext context)
     {
-        context.Features.Set<IForwarderErrorFeature>(null);
+        context.Features.Store<IForwarderErrorFeature>(null);
         var response = context.Response;
         response.StatusCode = StatusCodes.Status200OK;
         response.Headers.Clear();
-        if (context.Features.Get<IHttpResponseFeature>() is { } feature)
+        if (context.Features.Fetch<IHttpResponseFeature>() is { } feature)
         {
             feature.ReasonPhrase = null;
         }
     }
 
     private static bool MayHaveBody(HttpRequest request) =>
-        request.HttpContext.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? (request.ContentLength is > 0 || request.Headers.ContainsKey("transfer-encoding"));
+        request.HttpContext.Features.Fetch<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? (request.ContentLength is > 0 || request.Headers.ContainsKey("transfer-encoding"));
 
     private static partial class Log
     {

@@ -17,7 +17,7 @@ internal static class UpstreamOutcome
             return UpstreamFailure.PerTryTimeout;
         }
 
-        var exception = context.Features.Get<IForwarderErrorFeature>()?.Exception;
+        var exception = context.Features.Fetch<IForwarderErrorFeature>()?.Exception;
         return error switch
         {
             ForwarderError.Request or ForwarderError.RequestTimedOut or ForwarderError.RequestCreation => ClassifyException(exception),
@@ -27,9 +27,12 @@ internal static class UpstreamOutcome
         };
     }
 
-    /// <summary>True when the failure came from the client side (aborted request, broken request body).</summary>
+    /// <summary>
+    /// True when the failure came from the client side (aborted request, broken request body). An upstream that broke
+    /// off its response body is the upstream's failure (UC), although YARP then aborts the client connection too.
+    /// </summary>
     public static bool IsDownstreamFailure(ForwarderError error, HttpContext context) =>
-        context.RequestAborted.IsCancellationRequested
+        (context.RequestAborted.IsCancellationRequested && error is not (ForwarderError.ResponseBodyDestination or ForwarderError.UpgradeResponseDestination))
         || error is ForwarderError.RequestBodyClient or ForwarderError.RequestBodyCanceled or ForwarderError.ResponseBodyClient
             or ForwarderError.UpgradeRequestClient or ForwarderError.UpgradeResponseClient;
 
@@ -41,6 +44,8 @@ internal static class UpstreamOutcome
             {
                 case HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError }:
                     return UpstreamFailure.ConnectFailure;
+                case HttpRequestException { HttpRequestError: HttpRequestError.InvalidResponse or HttpRequestError.ConfigurationLimitExceeded }:
+                    return UpstreamFailure.ProtocolError;
                 case HttpProtocolException { ErrorCode: 0x7 }:
                     return UpstreamFailure.RefusedStream;
                 case HttpProtocolException:

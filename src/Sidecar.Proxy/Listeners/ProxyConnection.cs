@@ -48,7 +48,7 @@ internal sealed class ProxyConnection
 
     /// <summary>The connection record for a request, or null for requests on Kestrel's own endpoints (admin, health).</summary>
     public static ProxyConnection? From(HttpContext context) =>
-        context.Features.Get<IConnectionItemsFeature>()?.Items is { } items && items.TryGetValue(Key, out var value)
+        context.Features.Fetch<IConnectionItemsFeature>()?.Items is { } items && items.TryGetValue(Key, out var value)
             ? value as ProxyConnection
             : null;
 }

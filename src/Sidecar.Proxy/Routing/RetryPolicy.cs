@@ -81,7 +81,7 @@ internal sealed class RetryPolicy
         // connect-failure is "included in 5xx"; every reset reason is retried under 5xx, gateway-error and reset.
         UpstreamFailure.ConnectFailure => (On & (AnyReset | RetryOn.ConnectFailure | RetryOn.ResetBeforeRequest)) != 0,
         UpstreamFailure.RefusedStream => (On & (AnyReset | RetryOn.RefusedStream)) != 0,
-        UpstreamFailure.Reset or UpstreamFailure.RemoteReset => (On & AnyReset) != 0,
+        UpstreamFailure.Reset or UpstreamFailure.RemoteReset or UpstreamFailure.ProtocolError => (On & AnyReset) != 0,
         UpstreamFailure.PerTryTimeout => (On & AnyReset) != 0,
         _ => false,
     };
@@ -134,4 +134,7 @@ internal enum UpstreamFailure
 
     /// <summary>The attempt's per-try timeout expired: flag UT.</summary>
     PerTryTimeout,
+
+    /// <summary>The upstream's response did not parse (a bad status line or header, headers over the limit): flag UPE.</summary>
+    ProtocolError,
 }

@@ -59,7 +59,7 @@ internal static class InboundRequestSecurity
     /// <summary>Applies the filters; false when the request is denied (the router answers it, as Envoy's RBAC filter does, with 403).</summary>
     public static bool Apply(HttpContext context, ProxyConnection connection, AuthorizationEngine authorization, Jwt.JwtIdentity? jwt)
     {
-        var peer = context.Features.Get<IConnectionItemsFeature>()?.Items.TryGetValue(MutualTlsPeer.Key, out var item) == true ? item as MutualTlsPeer : null;
+        var peer = context.Features.Fetch<IConnectionItemsFeature>()?.Items.TryGetValue(MutualTlsPeer.Key, out var item) == true ? item as MutualTlsPeer : null;
         if (authorization.HasPolicies)
         {
             if (!authorization.Evaluate(Request(context, connection, jwt)).Allowed)

@@ -53,11 +53,11 @@ internal sealed class RequestTelemetry : IRequestTelemetry
             state.Telemetry.Peer = ReadCaller(context);
         }
 
-        if (context.Features.Get<IHttpResponseBodyFeature>() is { } body)
+        if (context.Features.Fetch<IHttpResponseBodyFeature>() is { } body)
         {
             var counter = state.Telemetry.ResponseBytes;
             counter.Attach(body);
-            context.Features.Set<IHttpResponseBodyFeature>(counter);
+            context.Features.Store<IHttpResponseBodyFeature>(counter);
         }
 
         if (_settings.TracingEnabled)
@@ -104,14 +104,14 @@ internal sealed class RequestTelemetry : IRequestTelemetry
     {
         var response = context.Response;
         var request = context.Request;
-        var service = _services.For(state.Cluster ?? RouteCluster(state));
+        var service = ServiceOf(context, state);
         var elapsed = _time.GetElapsedTime(state.StartTimestamp);
         var requestBytes = request.ContentLength ?? 0;
         var counter = state.Telemetry.ResponseBytes;
         var responseBytes = counter.BytesWritten;
         if (counter.Inner is { } serverBody)
         {
-            context.Features.Set(serverBody);
+            context.Features.Store(serverBody);
         }
 
         var grpc = request.ContentType is { } contentType && contentType.StartsWith("application/grpc", StringComparison.Ordinal);
@@ -134,7 +134,7 @@ internal sealed class RequestTelemetry : IRequestTelemetry
         var families = _metrics.Families;
         var expressions = families.Layout.RequestExpressions(state.Direction);
         var tags = expressions.Length == 0 ? null : MetricTagEvaluator.Evaluate(expressions, context, state);
-        var key = new HttpSeriesKey(state.Direction, state.Telemetry.Peer, service, principal, response.StatusCode, state.Flags, grpc, grpc ? GrpcStatus(context) : "", policy, tags);
+        var key = new HttpSeriesKey(state.Direction, state.Telemetry.Peer, service, principal, ReportedStatus(context, state), state.Flags, grpc, grpc ? GrpcStatus(context) : "", policy, tags);
         families.RecordRequest(key, elapsed.TotalMilliseconds, requestBytes, responseBytes);
         _tracer.Stop(context, state, service, requestBytes, responseBytes);
         if (_settings.AccessLog is { } accessLog && _settings.ShouldLog(context, state))
@@ -201,6 +201,30 @@ internal sealed class RequestTelemetry : IRequestTelemetry
     }
 
     /// <summary>The route's cluster when the request ended before one was picked (fault abort): Envoy reports it all the same.</summary>
+    /// <summary>
+    /// The destination_service labels: the cluster's service; on the source reporter, for a request that reached no
+    /// mesh service, Istio's host-header fallback (the authority, named after the catch-all it took).
+    /// </summary>
+    private ServiceLabels ServiceOf(HttpContext context, RequestState state)
+    {
+        var service = _services.For(state.Cluster ?? RouteCluster(state));
+        if (state.Direction != RequestDirection.Outbound || !service.IsHostFallback)
+        {
+            return service;
+        }
+
+        var authority = Routing.RequestView.AuthorityOf(context.Request);
+        if (authority.Length == 0)
+        {
+            return service;
+        }
+
+        var name = state.Route?.Config.Name == "block_all" ? Model.ClusterName.BlackHole
+            : service.ClusterName == Model.ClusterName.Passthrough ? Model.ClusterName.Passthrough
+            : authority;
+        return _services.ForHost(authority, name, service);
+    }
+
     private static Upstream.ClusterState? RouteCluster(RequestState state) =>
         state.Route?.Action is { Clusters: [var first, ..] } ? first.Cluster : null;
 
@@ -211,7 +235,7 @@ internal sealed class RequestTelemetry : IRequestTelemetry
             return status.ToString();
         }
 
-        return context.Features.Get<IHttpResponseTrailersFeature>()?.Trailers is { } trailers && trailers.TryGetValue(ProxyHeaders.GrpcStatus, out var trailer)
+        return context.Features.Fetch<IHttpResponseTrailersFeature>()?.Trailers is { } trailers && trailers.TryGetValue(ProxyHeaders.GrpcStatus, out var trailer)
             ? trailer.ToString()
             : "";
     }
@@ -229,7 +253,7 @@ internal sealed class RequestTelemetry : IRequestTelemetry
             Path = state.RewrittenPath is null && headers.TryGetValue(ProxyHeaders.OriginalPath, out var originalPath) ? originalPath.ToString() : request.Path.Value,
             Query = request.QueryString.Value,
             Protocol = request.Protocol,
-            ResponseCode = context.Response.StatusCode,
+            ResponseCode = ReportedStatus(context, state),
             Flags = state.Flags,
             ResponseCodeDetails = ResponseCodeDetails.For(state),
             BytesReceived = requestBytes,
@@ -254,4 +278,11 @@ internal sealed class RequestTelemetry : IRequestTelemetry
     }
 
     private sealed record ConnectionPeer(string Header, WorkloadLabels Labels);
+
+    /// <summary>
+    /// The response code metrics and logs report: 0 when the client went away before a response was sent (Envoy's
+    /// <c>0 DC</c>), not the status Kestrel would have sent.
+    /// </summary>
+    private static int ReportedStatus(HttpContext context, RequestState state) =>
+        (state.Flags & ResponseFlags.DownstreamConnectionTermination) != 0 && !context.Response.HasStarted ? 0 : context.Response.StatusCode;
 }

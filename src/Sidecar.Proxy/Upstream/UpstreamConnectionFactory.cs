@@ -30,7 +30,8 @@ internal static class UpstreamConnectionFactory
             ActivityHeadersPropagator = null,
             ConnectTimeout = cluster.ConnectTimeout,
             PooledConnectionIdleTimeout = cluster.IdleTimeout,
-            MaxResponseHeadersLength = 96,
+            // Envoy's 60 KiB header limit holds for responses too: more is an upstream protocol error (502 UPE).
+            MaxResponseHeadersLength = 60,
         };
 
         if (cluster.MaxConnectionDuration is { } lifetime)

@@ -37,6 +37,9 @@ internal sealed class IstioEnvironment
 
     public string? DrainDurationSeconds => Get("TERMINATION_DRAIN_DURATION_SECONDS");
 
+    /// <summary>Istio's <c>ISTIO_META_HTTP10</c>: "1" or "true" lets HTTP/1.0 requests through (Envoy's <c>accept_http_10</c>).</summary>
+    public bool AcceptHttp10 => Get("ISTIO_META_HTTP10") is "1" or "true";
+
     /// <summary>The pod's <c>prometheus.io/*</c> annotations as JSON, which the injector gives the agent for metrics merging.</summary>
     public string? PrometheusAnnotations => Get("ISTIO_PROMETHEUS_ANNOTATIONS");
 

@@ -114,6 +114,7 @@ internal static class RunCommand
                     : environment.DrainDurationSeconds is { } seconds && int.TryParse(seconds, out var s) ? TimeSpan.FromSeconds(s)
                     : TimeSpan.FromSeconds(5),
                 ProtocolDetectionTimeout = ParseDuration(parse.GetValue(detection) ?? "5s"),
+                AcceptHttp10 = environment.AcceptHttp10,
                 Concurrency = parse.GetValue(concurrency),
                 LogLevel = parse.GetRequiredValue(logLevel),
                 Telemetry = new TelemetryOptions

@@ -36,6 +36,7 @@ internal static class SidecarHost
             StatsPort = settings.StatsPort,
             DrainDuration = settings.DrainDuration,
             ProtocolDetectionTimeout = settings.ProtocolDetectionTimeout,
+            AcceptHttp10 = settings.AcceptHttp10,
             Workload = settings.Workload,
             Telemetry = settings.Telemetry,
             Concurrency = concurrency,

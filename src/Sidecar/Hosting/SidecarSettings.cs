@@ -30,6 +30,9 @@ internal sealed record SidecarSettings
 
     public TimeSpan ProtocolDetectionTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Let HTTP/1.0 requests through (<c>ISTIO_META_HTTP10</c>).</summary>
+    public bool AcceptHttp10 { get; init; }
+
     /// <summary>Worker threads asked for (<c>--concurrency</c>; null: the default, 0: one per CPU).</summary>
     public int? Concurrency { get; init; }
 

@@ -27,7 +27,8 @@ public sealed class MutualTlsTelemetryTests(MtlsMesh mesh)
             ("reporter", "destination"), ("connection_security_policy", "mutual_tls"), ("source_principal", ClientId),
             ("destination_principal", ServerId), ("source_app", "client"), ("destination_app", "server"), ("response_code", "200"));
         var atClient = new Series(mesh.Client, "istio_requests_total",
-            ("reporter", "source"), ("source_app", "client"), ("destination_app", "server"), ("destination_principal", ServerId), ("response_code", "200"));
+            ("reporter", "source"), ("source_app", "client"), ("destination_app", "server"), ("destination_principal", ServerId), ("response_code", "200"),
+            ("source_principal", ClientId)); // the client's own certificate on the mTLS upstream connection (istio_stats' local SAN)
         var before = (Server: await atServer.ValueAsync(), Client: await atClient.ValueAsync());
 
         using var response = await mesh.Client.SendAsync(MtlsMesh.Echo, "/allowed/telemetry");
@@ -58,7 +59,7 @@ public sealed class MutualTlsTelemetryTests(MtlsMesh mesh)
         var atServer = new Series(mesh.Server, "istio_tcp_connections_closed_total",
             ("reporter", "destination"), ("connection_security_policy", "mutual_tls"), ("source_principal", TcpClientId), ("source_app", "tcpclient"));
         var atClient = new Series(mesh.TcpClient, "istio_tcp_connections_closed_total",
-            ("reporter", "source"), ("destination_app", "server"), ("destination_principal", ServerId));
+            ("reporter", "source"), ("destination_app", "server"), ("destination_principal", ServerId), ("source_principal", TcpClientId));
         var before = (Server: await atServer.ValueAsync(), Client: await atClient.ValueAsync());
 
         using (var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))

@@ -28,6 +28,21 @@ public sealed class MutualTlsTests(MtlsMesh mesh)
     }
 
     [Fact]
+    public async Task An_app_cannot_claim_another_identity_with_its_own_xfcc_header()
+    {
+        // The outbound sidecar keeps Envoy's default forward_client_cert_details (SANITIZE): the app's header never
+        // leaves it, so the server app sees the one element its own sidecar appended from the verified certificate.
+        using var response = await mesh.Client.SendAsync(MtlsMesh.Echo, "/allowed/spoof",
+            configure: r => r.Headers.Add("x-forwarded-client-cert", "By=spiffe://evil;URI=spiffe://cluster.local/ns/default/sa/admin"));
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.StartsWith($"By={ServerId};Hash=", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("admin", body, StringComparison.Ordinal);
+        Assert.EndsWith($";Subject=\"\";URI={ClientId}", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_HTTP2_port_is_carried_over_mutual_tls_with_the_istio_h2_alpn()
     {
         using var response = await mesh.Client.SendAsync(MtlsMesh.Grpc, "/allowed/h2");

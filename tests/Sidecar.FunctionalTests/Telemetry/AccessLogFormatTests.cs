@@ -23,12 +23,13 @@ public sealed class AccessLogFormatTests : IAsyncLifetime
     {
         using var config = new ConfigDirectory();
         config.Write("services.yaml", MeshYaml.Service("reviews", 9080, (_reviews, "v1")));
-        config.Write("mesh.yaml", MeshConfig("accessLogFormat: \"custom %REQ(:METHOD)% %REQ(:PATH)% %RESPONSE_CODE% %UPSTREAM_CLUSTER% id=%REQ(X-REQUEST-ID)% tries=%UPSTREAM_REQUEST_ATTEMPT_COUNT%\""));
+        // %UPSTREAM_CLUSTER_RAW% is what Istio's own default format uses since 1.23.
+        config.Write("mesh.yaml", MeshConfig("accessLogFormat: \"custom %REQ(:METHOD)% %REQ(:PATH)% %REQ_WITHOUT_QUERY(:PATH)% %RESPONSE_CODE% %UPSTREAM_CLUSTER_RAW% id=%REQ(X-REQUEST-ID)% tries=%UPSTREAM_REQUEST_ATTEMPT_COUNT%\""));
         await using var sidecar = await SidecarProcess.StartAsync(config.Path);
 
         var first = await SendAsync(sidecar);
         Assert.Contains(
-            $"custom GET /reviews/1?page=2 200 outbound|9080||reviews.default.svc.cluster.local id={first} tries=1",
+            $"custom GET /reviews/1?page=2 /reviews/1 200 outbound|9080||reviews.default.svc.cluster.local id={first} tries=1",
             sidecar.Output.Split('\n'));
 
         config.Write("mesh.yaml", MeshConfig("accessLogFormat: \"%START_TIME% %RESPONSE_COD%\""));

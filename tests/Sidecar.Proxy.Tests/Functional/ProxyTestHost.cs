@@ -39,9 +39,10 @@ internal sealed class ProxyTestHost : IAsyncDisposable
 
     public string AdminUrl => $"http://{Options.AdminBindAddress}:{Options.AdminPort}";
 
-    public static async Task<ProxyTestHost> StartAsync(ProxyConfig? config, TimeProvider? time = null, Action<IServiceCollection>? services = null)
+    public static async Task<ProxyTestHost> StartAsync(ProxyConfig? config, TimeProvider? time = null, Action<IServiceCollection>? services = null, Func<ProxyOptions, ProxyOptions>? options = null)
     {
-        var options = new ProxyOptions { BindAddress = LoopbackAddresses.Next(), DrainDuration = TimeSpan.FromSeconds(2) };
+        var defaults = new ProxyOptions { BindAddress = LoopbackAddresses.Next(), DrainDuration = TimeSpan.FromSeconds(2) };
+        var proxyOptions = options?.Invoke(defaults) ?? defaults;
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         if (time is not null)
@@ -49,12 +50,12 @@ internal sealed class ProxyTestHost : IAsyncDisposable
             builder.Services.AddSingleton(time);
         }
 
-        builder.Services.AddSidecarProxy(options);
+        builder.Services.AddSidecarProxy(proxyOptions);
         services?.Invoke(builder.Services);
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureSidecarEndpoints(options));
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureSidecarEndpoints(proxyOptions));
         var app = builder.Build();
         app.UseSidecarProxy();
-        var host = new ProxyTestHost(app, options);
+        var host = new ProxyTestHost(app, proxyOptions);
         if (config is not null)
         {
             Assert.Empty(host.Store.TryPublish(config));

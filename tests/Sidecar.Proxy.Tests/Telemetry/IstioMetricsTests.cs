@@ -41,7 +41,7 @@ public sealed class IstioMetricsTests
             + "source_workload_namespace=\"default\",source_principal=\"unknown\",source_app=\"productpage\",source_version=\"v1\",source_cluster=\"Kubernetes\","
             + "destination_workload=\"unknown\",destination_workload_namespace=\"unknown\",destination_principal=\"unknown\",destination_app=\"unknown\","
             + "destination_version=\"unknown\",destination_service=\"mysql.db.svc.cluster.local\",destination_canonical_service=\"unknown\","
-            + "destination_canonical_revision=\"unknown\",destination_service_name=\"mysql\",destination_service_namespace=\"db\",destination_cluster=\"unknown\","
+            + "destination_canonical_revision=\"latest\",destination_service_name=\"mysql\",destination_service_namespace=\"db\",destination_cluster=\"unknown\","
             + "request_protocol=\"tcp\",response_flags=\"-\",connection_security_policy=\"unknown\"";
         Assert.Contains($"istio_tcp_connections_opened_total{{{labels}}} 1", text, StringComparison.Ordinal);
         Assert.Contains($"istio_tcp_connections_closed_total{{{labels}}} 1", text, StringComparison.Ordinal);

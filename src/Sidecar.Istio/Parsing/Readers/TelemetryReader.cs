@@ -46,9 +46,17 @@ internal static class TelemetryReader
             var providers = Providers(item);
             var percentage = item.Double("randomSamplingPercentage");
             var disable = item.Bool("disableSpanReporting");
-            item.Ignore("match", "customTags", "useRequestIdForTraceSampling");
+            string? mode = null;
+            if (item.Object("match") is { } match)
+            {
+                mode = match.Enum("mode", "CLIENT_AND_SERVER", "CLIENT", "SERVER");
+                match.RejectUnknownFields();
+            }
+
+            var customTags = item.Has("customTags");
+            item.Ignore("customTags", "useRequestIdForTraceSampling");
             item.RejectUnknownFields();
-            tracing.Add(new TelemetryTracing(providers, percentage, disable));
+            tracing.Add(new TelemetryTracing(providers, percentage, disable) { Mode = mode, HasCustomTags = customTags });
         }
 
         var metrics = new List<TelemetryMetrics>();

@@ -32,4 +32,11 @@ public sealed record TelemetryMetricOverride(string? Metric, string? CustomMetri
 public sealed record TelemetryTagOverride(string Name, string? Operation, string? Value);
 
 /// <summary>One <c>tracing</c> entry: <c>providers[].name</c>, <c>randomSamplingPercentage</c>, <c>disableSpanReporting</c>.</summary>
-public sealed record TelemetryTracing(IReadOnlyList<string> Providers, double? RandomSamplingPercentage, bool? DisableSpanReporting);
+public sealed record TelemetryTracing(IReadOnlyList<string> Providers, double? RandomSamplingPercentage, bool? DisableSpanReporting)
+{
+    /// <summary><c>match.mode</c> (CLIENT, SERVER, CLIENT_AND_SERVER); null when unset.</summary>
+    public string? Mode { get; init; }
+
+    /// <summary>Whether <c>customTags</c> were given (not applied to spans here).</summary>
+    public bool HasCustomTags { get; init; }
+}

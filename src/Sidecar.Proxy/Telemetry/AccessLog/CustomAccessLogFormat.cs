@@ -31,7 +31,7 @@ internal sealed class CustomAccessLogFormat
         {
             var names = segment.Command switch
             {
-                AccessLogCommand.RequestHeader => request,
+                AccessLogCommand.RequestHeader or AccessLogCommand.RequestHeaderWithoutQuery => request,
                 AccessLogCommand.ResponseHeader => response,
                 _ => null,
             };
@@ -180,6 +180,7 @@ internal sealed class CustomAccessLogFormat
                 ? e.StartTime.UtcDateTime.ToString(AccessLogFormatter.StartTimeFormat, CultureInfo.InvariantCulture)
                 : EnvoyTimeFormat.Format(e.StartTime, segment.Argument),
             AccessLogCommand.RequestHeader => Header(_requestHeaders, e.RequestHeaderValues, segment),
+            AccessLogCommand.RequestHeaderWithoutQuery => WithoutQuery(Header(_requestHeaders, e.RequestHeaderValues, segment)),
             AccessLogCommand.ResponseHeader => Header(_responseHeaders, e.ResponseHeaderValues, segment),
             AccessLogCommand.Protocol => e.Protocol,
             AccessLogCommand.ResponseCode => e.ResponseCode.ToString(CultureInfo.InvariantCulture),
@@ -255,4 +256,6 @@ internal sealed class CustomAccessLogFormat
         var span = output.GetSpan(Encoding.UTF8.GetMaxByteCount(text.Length));
         output.Advance(Encoding.UTF8.GetBytes(text, span));
     }
+
+    private static string? WithoutQuery(string? value) => value?.IndexOf('?', StringComparison.Ordinal) is >= 0 and var query ? value[..query] : value;
 }

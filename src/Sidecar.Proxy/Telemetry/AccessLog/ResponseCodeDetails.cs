@@ -63,9 +63,21 @@ internal static class ResponseCodeDetails
             return "upstream_reset_before_response_started{connection_failure}";
         }
 
+        if ((flags & ResponseFlags.UpstreamProtocolError) != 0)
+        {
+            return "upstream_reset_before_response_started{protocol_error}";
+        }
+
         if ((flags & (ResponseFlags.UpstreamConnectionTermination | ResponseFlags.UpstreamRemoteReset)) != 0)
         {
-            return "upstream_reset_before_response_started{connection_termination}";
+            return state.UpstreamResetAfterResponseStarted
+                ? "upstream_reset_after_response_started{connection_termination}"
+                : "upstream_reset_before_response_started{connection_termination}";
+        }
+
+        if ((flags & ResponseFlags.DownstreamProtocolError) != 0)
+        {
+            return "http1.codec_error";
         }
 
         if ((flags & ResponseFlags.DownstreamConnectionTermination) != 0)

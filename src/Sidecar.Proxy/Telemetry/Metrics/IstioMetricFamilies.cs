@@ -153,8 +153,10 @@ internal sealed class IstioMetricFamilies
         values[2] = source.CanonicalService;
         values[3] = source.CanonicalRevision;
         values[4] = source.Namespace;
-        // The principals come from the connection's peer certificate: unknown without mTLS (Istio does the same).
-        values[5] = outbound ? IstioLabelNames.Unknown : peerPrincipal;
+        // The principals come from the connection's certificates: unknown without mTLS (Istio does the same). On the
+        // source reporter, source_principal is this workload's own certificate when the upstream connection was
+        // mTLS, which the callee's known principal shows.
+        values[5] = outbound ? (peerPrincipal == IstioLabelNames.Unknown ? IstioLabelNames.Unknown : _self.Principal) : peerPrincipal;
         values[6] = source.App;
         values[7] = source.Version;
         values[8] = source.Cluster;

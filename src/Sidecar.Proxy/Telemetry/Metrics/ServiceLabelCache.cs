@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Sidecar.Proxy.Upstream;
 
@@ -9,7 +10,28 @@ namespace Sidecar.Proxy.Telemetry.Metrics;
 /// </summary>
 internal sealed class ServiceLabelCache
 {
+    /// <summary>Host-fallback labels kept for reuse; past this many distinct authorities new ones are not kept.</summary>
+    private const int MaxHostEntries = 1024;
+
     private readonly ConditionalWeakTable<ClusterState, ServiceLabels> _labels = new();
+    private readonly ConcurrentDictionary<(string Authority, string Name, ServiceLabels Cluster), ServiceLabels> _hosts = new();
+
+    /// <summary>The host-header fallback labels for <paramref name="authority"/> (see <see cref="ServiceLabels.ForHost"/>).</summary>
+    public ServiceLabels ForHost(string authority, string name, ServiceLabels cluster)
+    {
+        if (_hosts.TryGetValue((authority, name, cluster), out var labels))
+        {
+            return labels;
+        }
+
+        labels = ServiceLabels.ForHost(authority, name, cluster);
+        if (_hosts.Count < MaxHostEntries)
+        {
+            _hosts.TryAdd((authority, name, cluster), labels);
+        }
+
+        return labels;
+    }
 
     public ServiceLabels For(ClusterState? cluster)
     {

@@ -35,6 +35,17 @@ internal sealed class ServiceLabels
     /// <summary>Envoy's operation name for the cluster's spans: <c>&lt;host&gt;:&lt;port&gt;/*</c>.</summary>
     public string? OperationName { get; private init; }
 
+    /// <summary>
+    /// Istio's host-header fallback on the source reporter, for requests without a mesh service: destination_service
+    /// is the request's authority, destination_service_name the catch-all's name (PassthroughCluster,
+    /// BlackHoleCluster) or, with no cluster at all (404 NR), the authority too.
+    /// </summary>
+    public static ServiceLabels ForHost(string authority, string name, ServiceLabels cluster) =>
+        new(cluster.Config, cluster.ClusterName, authority, name, IstioLabelNames.Unknown) { OperationName = cluster.OperationName };
+
+    /// <summary>Whether this is a catch-all cluster (PassthroughCluster), or no cluster, that the host header stands in for.</summary>
+    public bool IsHostFallback => Config?.Service is null;
+
     public static ServiceLabels From(ClusterState cluster)
     {
         ArgumentNullException.ThrowIfNull(cluster);

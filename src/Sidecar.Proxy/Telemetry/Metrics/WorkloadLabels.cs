@@ -8,8 +8,9 @@ namespace Sidecar.Proxy.Telemetry.Metrics;
 /// </summary>
 internal sealed class WorkloadLabels
 {
+    /// <summary>A peer without metadata: every label unknown but the canonical revision, which Istio's stats filter reports as <c>latest</c>.</summary>
     public static readonly WorkloadLabels Unknown = new(
-        IstioLabelNames.Unknown, IstioLabelNames.Unknown, IstioLabelNames.Unknown, IstioLabelNames.Unknown,
+        IstioLabelNames.Unknown, IstioLabelNames.Unknown, Latest, IstioLabelNames.Unknown,
         IstioLabelNames.Unknown, IstioLabelNames.Unknown, IstioLabelNames.Unknown, IstioLabelNames.Unknown, null);
 
     private WorkloadLabels(string workload, string canonicalService, string canonicalRevision, string @namespace, string app, string version, string cluster, string principal, PeerMetadata? metadata)
@@ -49,7 +50,7 @@ internal sealed class WorkloadLabels
     {
         ArgumentNullException.ThrowIfNull(peer);
         return new WorkloadLabels(
-            OrUnknown(peer.WorkloadName), OrUnknown(peer.CanonicalService), OrUnknown(peer.CanonicalRevision), OrUnknown(peer.Namespace),
+            OrUnknown(peer.WorkloadName), OrUnknown(peer.CanonicalService), OrLatest(peer.CanonicalRevision), OrUnknown(peer.Namespace),
             OrUnknown(peer.App), OrUnknown(peer.Version), OrUnknown(peer.ClusterId), OrUnknown(peer.Identity), peer);
     }
 
@@ -57,9 +58,13 @@ internal sealed class WorkloadLabels
     {
         ArgumentNullException.ThrowIfNull(workload);
         return new WorkloadLabels(
-            OrUnknown(workload.WorkloadName), OrUnknown(workload.CanonicalService), OrUnknown(workload.CanonicalRevision), OrUnknown(workload.Namespace),
+            OrUnknown(workload.WorkloadName), OrUnknown(workload.CanonicalService), OrLatest(workload.CanonicalRevision), OrUnknown(workload.Namespace),
             OrUnknown(workload.Labels["app"]), OrUnknown(workload.Labels["version"]), OrUnknown(workload.ClusterId), workload.SpiffeId, PeerMetadata.From(workload));
     }
 
+    private const string Latest = "latest";
+
     private static string OrUnknown(string? value) => string.IsNullOrEmpty(value) ? IstioLabelNames.Unknown : value;
+
+    private static string OrLatest(string? value) => string.IsNullOrEmpty(value) ? Latest : value;
 }

@@ -1,0 +1,69 @@
+using System.Net;
+using Sidecar.Model;
+using Sidecar.Testing;
+using static Sidecar.Proxy.Tests.Functional.TestConfigs;
+
+namespace Sidecar.Proxy.Tests.Functional;
+
+/// <summary>
+/// Requests Envoy's codec and connection manager treat differently from Kestrel: refused before routing (HTTP/1.0
+/// without ISTIO_META_HTTP10, transfer codings other than chunked), or changed on the way (Expect).
+/// </summary>
+public sealed class RequestChecksTests
+{
+    [Fact]
+    public async Task HTTP_1_0_is_refused_with_426_unless_ISTIO_META_HTTP10_allows_it()
+    {
+        // Envoy's accept_http_10 defaults to false; Istio turns it on with ISTIO_META_HTTP10=1.
+        await using var backend = await TestBackend.StartAsync("reviews");
+        var cluster = Cluster("reviews", 9080, null, Endpoint(backend));
+        await using var strict = await ProxyTestHost.StartAsync(Snapshot(9080, "reviews", [RouteTo(cluster.Name)], [cluster]));
+        await using var lenient = await ProxyTestHost.StartAsync(Snapshot(9080, "reviews", [RouteTo(cluster.Name)], [cluster]), options: o => o with { AcceptHttp10 = true });
+
+        var refused = await RawHttp.SendAsync(strict.Options.BindAddress, strict.Options.OutboundPort, "reviews:9080", "/old", version: "HTTP/1.0");
+        var accepted = await RawHttp.SendAsync(lenient.Options.BindAddress, lenient.Options.OutboundPort, "reviews:9080", "/old", version: "HTTP/1.0");
+
+        Assert.Equal(426, refused.StatusCode);
+        Assert.Equal(200, accepted.StatusCode);
+        Assert.Single(backend.Received);
+    }
+
+    [Fact]
+    public async Task A_transfer_coding_other_than_chunked_is_refused_with_501()
+    {
+        // Forwarded, the body would reach the upstream without its gzip coding: Envoy's codec answers 501.
+        await using var backend = await TestBackend.StartAsync("reviews");
+        var cluster = Cluster("reviews", 9080, null, Endpoint(backend));
+        await using var proxy = await ProxyTestHost.StartAsync(Snapshot(9080, "reviews", [RouteTo(cluster.Name)], [cluster]));
+
+        var gzip = await RawHttp.SendAsync(proxy.Options.BindAddress, proxy.Options.OutboundPort, "reviews:9080", "/upload", "POST",
+            extraHead: "Transfer-Encoding: gzip, chunked\r\n", body: "5\r\nhello\r\n0\r\n\r\n");
+        var chunked = await RawHttp.SendAsync(proxy.Options.BindAddress, proxy.Options.OutboundPort, "reviews:9080", "/upload", "POST",
+            extraHead: "Transfer-Encoding: chunked\r\n", body: "5\r\nhello\r\n0\r\n\r\n");
+
+        Assert.Equal(501, gzip.StatusCode);
+        Assert.Equal(200, chunked.StatusCode);
+        Assert.Equal("hello", System.Text.Encoding.ASCII.GetString(Assert.Single(backend.Received).Body));
+    }
+
+    [Fact]
+    public async Task Expect_100_continue_is_answered_here_and_not_forwarded()
+    {
+        // proxy_100_continue is off in Istio: Envoy answers 100 itself and strips Expect, so the upstream never has
+        // to send 100 before the body moves.
+        await using var backend = await TestBackend.StartAsync("reviews");
+        var cluster = Cluster("reviews", 9080, null, Endpoint(backend)) with { HttpProtocol = UpstreamHttpProtocol.Http1 };
+        await using var proxy = await ProxyTestHost.StartAsync(Snapshot(9080, "reviews", [RouteTo(cluster.Name)], [cluster]));
+
+        using var response = await proxy.SendAsync("reviews:9080", "/upload", HttpMethod.Post, r =>
+        {
+            r.Headers.ExpectContinue = true;
+            r.Content = new StringContent("payload");
+        });
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var received = Assert.Single(backend.Received);
+        Assert.False(received.Headers.ContainsKey("expect"));
+        Assert.Equal("payload", System.Text.Encoding.UTF8.GetString(received.Body));
+    }
+}
