@@ -53,13 +53,6 @@ internal sealed class RequestTelemetry : IRequestTelemetry
             state.Telemetry.Peer = ReadCaller(context);
         }
 
-        if (context.Features.Fetch<IHttpResponseBodyFeature>() is { } body)
-        {
-            var counter = state.Telemetry.ResponseBytes;
-            counter.Attach(body);
-            context.Features.Store<IHttpResponseBodyFeature>(counter);
-        }
-
         if (_settings.TracingEnabled)
         {
             _tracer.Start(context, state, _settings.SamplingPercent);
@@ -82,6 +75,15 @@ internal sealed class RequestTelemetry : IRequestTelemetry
 
     public void OnResponseHeaders(HttpContext context, RequestState state)
     {
+        // A forwarded response without Content-Length (chunked, streamed) is counted as it is written. Swapping the
+        // body feature costs a feature-cache refresh, so a response whose length its header states is not wrapped.
+        if (context.Response.ContentLength is null && !state.Telemetry.ResponseBytes.IsAttached && context.Features.Fetch<IHttpResponseBodyFeature>() is { } body)
+        {
+            var counter = state.Telemetry.ResponseBytes;
+            counter.Attach(body);
+            context.Features.Store<IHttpResponseBodyFeature>(counter);
+        }
+
         var headers = context.Response.Headers;
         if (state.Direction == RequestDirection.Outbound)
         {
@@ -108,10 +110,10 @@ internal sealed class RequestTelemetry : IRequestTelemetry
         var elapsed = _time.GetElapsedTime(state.StartTimestamp);
         var requestBytes = request.ContentLength ?? 0;
         var counter = state.Telemetry.ResponseBytes;
-        var responseBytes = counter.BytesWritten;
-        if (counter.Inner is { } serverBody)
+        var responseBytes = counter.IsAttached ? counter.BytesWritten : StatedBodyLength(context);
+        if (counter.IsAttached)
         {
-            context.Features.Store(serverBody);
+            context.Features.Store(counter.Inner);
         }
 
         var grpc = request.ContentType is { } contentType && contentType.StartsWith("application/grpc", StringComparison.Ordinal);
@@ -278,6 +280,16 @@ internal sealed class RequestTelemetry : IRequestTelemetry
     }
 
     private sealed record ConnectionPeer(string Header, WorkloadLabels Labels);
+
+    /// <summary>
+    /// The body length of a response that was not counted as written: its Content-Length (Kestrel holds the response
+    /// to it), none for HEAD and for the statuses that carry no body.
+    /// </summary>
+    private static long StatedBodyLength(HttpContext context)
+    {
+        var response = context.Response;
+        return HttpMethods.IsHead(context.Request.Method) || response.StatusCode is < 200 or 204 or 304 ? 0 : response.ContentLength ?? 0;
+    }
 
     /// <summary>
     /// The response code metrics and logs report: 0 when the client went away before a response was sent (Envoy's

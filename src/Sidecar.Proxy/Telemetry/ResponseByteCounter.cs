@@ -18,6 +18,9 @@ internal sealed class ResponseByteCounter : Stream, IHttpResponseBodyFeature
     /// <summary>The server's own feature, to put back when the request ends.</summary>
     public IHttpResponseBodyFeature Inner => _inner;
 
+    /// <summary>Whether the counter stands in front of a response now.</summary>
+    public bool IsAttached => _inner is not null;
+
     public void Attach(IHttpResponseBodyFeature inner)
     {
         _inner = inner;

@@ -35,7 +35,8 @@ public sealed class AccessLogTests : IClassFixture<TelemetryMesh>
 
         await _mesh.Client.WaitForOutputAsync(requestId, Deadline);
         var line = _mesh.Client.Output.Split('\n').Single(l => l.Contains(requestId, StringComparison.Ordinal));
-        Assert.Contains("\"GET /abort HTTP/1.1\" 503 FI fault_filter_abort ", line, StringComparison.Ordinal);
+        // The local reply's body ("fault filter abort") is counted from its Content-Length.
+        Assert.Contains("\"GET /abort HTTP/1.1\" 503 FI fault_filter_abort - \"-\" 0 18 ", line, StringComparison.Ordinal);
         Assert.Contains(" outbound|9080||ratings.default.svc.cluster.local ", line, StringComparison.Ordinal);
     }
 
