@@ -238,7 +238,7 @@ internal sealed partial class Router
         {
             var retry = action.Retry;
             state.RetryPolicy = retry;
-            if (action.Timeout is { } timeout)
+            if (GrpcTimeout.Effective(action.Timeout, context.Request) is { } timeout)
             {
                 state.RouteDeadline = _time.GetTimestamp() + (long)(timeout.TotalSeconds * _time.TimestampFrequency);
             }

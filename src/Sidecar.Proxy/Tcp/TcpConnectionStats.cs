@@ -14,7 +14,20 @@ internal sealed class TcpConnectionStats
         ClusterName = clusterName;
         Cluster = cluster;
         Direction = direction;
+        StartTime = DateTimeOffset.UtcNow;
+        StartTimestamp = System.Diagnostics.Stopwatch.GetTimestamp();
     }
+
+    /// <summary>When the connection was handed to the TCP proxy (the access log's %START_TIME% and duration).</summary>
+    public DateTimeOffset StartTime { get; }
+
+    public long StartTimestamp { get; }
+
+    /// <summary>The client's address (%DOWNSTREAM_REMOTE_ADDRESS%).</summary>
+    public System.Net.IPEndPoint? DownstreamRemote { get; init; }
+
+    /// <summary>Where the client was going: the original destination of a captured connection, else the listener (%DOWNSTREAM_LOCAL_ADDRESS%).</summary>
+    public System.Net.IPEndPoint? DownstreamLocal { get; init; }
 
     public string ClusterName { get; }
 

@@ -57,7 +57,14 @@ internal sealed partial class TcpProxy
     {
         var clusterName = PickCluster(route);
         var cluster = snapshot.Clusters.GetValueOrDefault(clusterName);
-        var stats = new TcpConnectionStats(clusterName, cluster, direction) { IsMutualTls = peer is not null, PeerPrincipal = peer?.Principal, DownstreamPeerMetadata = peerMetadata };
+        var stats = new TcpConnectionStats(clusterName, cluster, direction)
+        {
+            IsMutualTls = peer is not null,
+            PeerPrincipal = peer?.Principal,
+            DownstreamPeerMetadata = peerMetadata,
+            DownstreamRemote = downstream.Socket.RemoteEndPoint as IPEndPoint,
+            DownstreamLocal = originalDestination ?? downstream.Socket.LocalEndPoint as IPEndPoint,
+        };
         DownstreamStream? upstream = null;
         EndpointState? endpoint = null;
         try

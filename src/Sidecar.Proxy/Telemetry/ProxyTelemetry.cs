@@ -37,7 +37,7 @@ internal sealed class ProxyTelemetry : IAsyncDisposable
         Settings = new TelemetrySettings(options.Telemetry, _exporter);
         UpdatePropagation();
         router.Telemetry = new RequestTelemetry(Metrics, Tracer, Settings, options.Workload, time, tls);
-        _tcpTelemetry = new TcpTelemetry(Metrics);
+        _tcpTelemetry = new TcpTelemetry(Metrics, Settings);
         tcp.ConnectionOpened += _tcpTelemetry.OnOpened;
         tcp.ConnectionClosed += _tcpTelemetry.OnClosed;
         _application = options.Telemetry.ApplicationMetrics is { } app ? new ApplicationMetricsScraper(app) : null;

@@ -37,6 +37,16 @@ internal sealed class TelemetrySettings : IAsyncDisposable
     /// <summary>The access log, or null when off.</summary>
     public AccessLogWriter? AccessLog => Volatile.Read(ref _accessLog);
 
+    /// <summary>
+    /// Whether the access log takes a TCP connection of this direction: its side, and no filter (the filter's
+    /// expressions read HTTP attributes a connection does not have).
+    /// </summary>
+    public bool ShouldLogConnection(RequestDirection direction)
+    {
+        var (mode, filter) = Volatile.Read(ref _selection);
+        return filter is null && mode.Includes(direction == RequestDirection.Outbound ? WorkloadMode.Client : WorkloadMode.Server);
+    }
+
     /// <summary>Whether the access log takes this request (its side and the filter).</summary>
     public bool ShouldLog(HttpContext context, RequestState state)
     {

@@ -214,6 +214,47 @@ public sealed class RetryTests
     }
 
     [Fact]
+    public async Task A_grpc_calls_deadline_bounds_it_like_a_route_timeout()
+    {
+        // Istio's routes carry max_stream_duration.grpc_timeout_header_max: Envoy ends a gRPC call at its caller's
+        // grpc-timeout (a route timeout still caps it). The reply is the timeout's, as gRPC: grpc-status 14, flag UT.
+        using var release = new CancellationTokenSource();
+        await using var backend = await TestBackend.StartAsync("stalled", async (context, _) =>
+            await Task.Delay(Timeout.Infinite, CancellationTokenSource.CreateLinkedTokenSource(release.Token, context.RequestAborted).Token).ContinueWith(_ => { }, TaskScheduler.Default));
+        var cluster = Cluster("reviews", 9080, null, Endpoint(backend)) with { HttpProtocol = UpstreamHttpProtocol.Http1 };
+        var route = new RouteConfig { Route = new RouteActionConfig { Clusters = [new WeightedClusterConfig { Cluster = cluster.Name }], Timeout = TimeSpan.FromMinutes(5) } };
+        await using var proxy = await ProxyTestHost.StartAsync(Snapshot(9080, "reviews", [route], [cluster]));
+
+        using var response = await proxy.SendAsync("reviews:9080", "/reviews.Reviews/Get", HttpMethod.Post, r =>
+        {
+            r.Content = new ByteArrayContent([0, 0, 0, 0, 0]);
+            r.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/grpc");
+            r.Headers.Add("grpc-timeout", "300m");
+        });
+        release.Cancel();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("14", response.Headers.GetValues("grpc-status").Single());
+        Assert.Equal("UT", response.Headers.GetValues("x-envoy-response-flags").Single());
+    }
+
+    [Theory]
+    [InlineData("300m", 300_000)]
+    [InlineData("2S", 2_000_000)]
+    [InlineData("1H", 3_600_000_000)]
+    [InlineData("500u", 500)]
+    public void Grpc_timeout_values_parse_with_their_unit(string value, long microseconds) =>
+        Assert.Equal(TimeSpan.FromMicroseconds(microseconds), Sidecar.Proxy.Http.GrpcTimeout.Parse(value));
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("5")]
+    [InlineData("123456789S")]
+    [InlineData("1x")]
+    public void A_grpc_timeout_that_does_not_parse_is_no_deadline(string value) =>
+        Assert.Null(Sidecar.Proxy.Http.GrpcTimeout.Parse(value));
+
+    [Fact]
     public async Task Per_try_timeout_on_the_last_attempt_is_504_UT_URX()
     {
         using var release = new CancellationTokenSource();

@@ -12,12 +12,17 @@ namespace Sidecar.Proxy.Telemetry.Metrics;
 internal sealed class TcpTelemetry
 {
     private readonly IstioMetrics _metrics;
+    private readonly TelemetrySettings? _settings;
     private readonly ServiceLabelCache _services = new();
 
     // The peer's labels from Istio's TCP metadata exchange, made once per exchanged metadata object.
     private readonly ConditionalWeakTable<PeerMetadata, WorkloadLabels> _peers = new();
 
-    public TcpTelemetry(IstioMetrics metrics) => _metrics = metrics;
+    public TcpTelemetry(IstioMetrics metrics, TelemetrySettings? settings = null)
+    {
+        _metrics = metrics;
+        _settings = settings;
+    }
 
     public void OnOpened(TcpConnectionStats stats)
     {
@@ -36,7 +41,34 @@ internal sealed class TcpTelemetry
         }
 
         _metrics.RecordTcpClosed(key, stats.ReceivedBytes, stats.SentBytes);
+        if (_settings?.AccessLog is { } accessLog && _settings.ShouldLogConnection(stats.Direction))
+        {
+            accessLog.Enqueue(Entry(stats));
+        }
     }
+
+    /// <summary>
+    /// The connection's access log line, as Envoy's tcp_proxy writes it with Istio's format: no request
+    /// (<c>"- - -"</c>), response code 0, the bytes each way, the upstream host and cluster, the addresses.
+    /// </summary>
+    private static AccessLog.AccessLogEntry Entry(TcpConnectionStats stats) => new()
+    {
+        StartTime = stats.StartTime,
+        Method = "-",
+        Protocol = "-",
+        ResponseCode = 0,
+        Flags = stats.Flags,
+        BytesReceived = stats.ReceivedBytes,
+        BytesSent = stats.SentBytes,
+        DurationMs = (long)System.Diagnostics.Stopwatch.GetElapsedTime(stats.StartTimestamp).TotalMilliseconds,
+        UpstreamHost = stats.UpstreamHost,
+        UpstreamCluster = stats.ClusterName,
+        DownstreamLocalAddress = stats.DownstreamLocal?.Address,
+        DownstreamLocalPort = stats.DownstreamLocal?.Port ?? 0,
+        DownstreamRemoteAddress = stats.DownstreamRemote?.Address,
+        DownstreamRemotePort = stats.DownstreamRemote?.Port ?? 0,
+        Attempts = stats.UpstreamHost is null ? 0 : 1,
+    };
 
     /// <summary>
     /// The connection's series: the peer is the other workload (its exchanged metadata: downstream on inbound,
