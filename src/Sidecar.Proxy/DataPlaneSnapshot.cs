@@ -138,8 +138,8 @@ internal sealed class DataPlaneSnapshot
     public RouteTable OutboundTableFor(string authority, out VirtualHost? host)
     {
         var span = authority.AsSpan();
-        var colon = span.LastIndexOf(':');
-        var hasPort = colon > 0 && span.IndexOf(']') < colon;
+        var colon = Http.AuthorityPort.SeparatorOf(span);
+        var hasPort = colon > 0;
         RouteTable? portTable = null;
         if (hasPort)
         {

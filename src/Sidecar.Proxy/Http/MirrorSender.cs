@@ -86,8 +86,8 @@ internal sealed partial class MirrorSender
     /// <summary><c>reviews:9080</c> becomes <c>reviews-shadow:9080</c>.</summary>
     internal static string ShadowAuthority(string authority)
     {
-        var colon = authority.LastIndexOf(':');
-        return colon > 0 && authority.IndexOf(']', StringComparison.Ordinal) < colon
+        var colon = AuthorityPort.SeparatorOf(authority);
+        return colon > 0
             ? string.Concat(authority.AsSpan(0, colon), "-shadow", authority.AsSpan(colon))
             : authority + "-shadow";
     }

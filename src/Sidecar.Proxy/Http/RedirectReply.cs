@@ -49,8 +49,8 @@ internal static class RedirectReply
     /// </summary>
     private static string RequestHost(string authority, string newScheme, bool newPort, string requestProtocol)
     {
-        var colon = authority.LastIndexOf(':');
-        if (colon < 0 || authority.IndexOf(']', StringComparison.Ordinal) > colon)
+        var colon = AuthorityPort.SeparatorOf(authority);
+        if (colon < 0)
         {
             return authority;
         }
