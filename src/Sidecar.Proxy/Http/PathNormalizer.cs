@@ -22,11 +22,11 @@ namespace Sidecar.Proxy.Http;
 internal static class PathNormalizer
 {
     /// <summary>What makes the raw path read differently from Kestrel's decoded one under BASE.</summary>
-    private static readonly SearchValues<char> NeedsCanonicalForm = SearchValues.Create("%\\\"<>`");
+    private static readonly SearchValues<char> NeedsCanonicalForm = SearchValues.Create("%\\\"<>`#");
 
     /// <summary>
     /// Normalizes the request's path in place. Returns false when the path must be refused with 400, as Envoy refuses
-    /// a path that does not normalize (a <c>%00</c>).
+    /// a path that does not normalize (a <c>%00</c>) and a fragment, which a request target may not carry.
     /// </summary>
     public static bool Apply(HttpContext context, PathNormalization mode)
     {
@@ -39,6 +39,12 @@ internal static class PathNormalizer
         if (raw.IsEmpty || !NeedsWork(raw, mode))
         {
             return true;
+        }
+
+        if (raw.Contains('#'))
+        {
+            // A fragment has no place in a request target (Envoy's codec refuses it in any normalization mode).
+            return false;
         }
 
         var normalized = mode == PathNormalization.None ? raw.ToString() : Canonicalize(raw, mode);

@@ -97,13 +97,15 @@ public sealed class PathNormalizationTests
     }
 
     [Fact]
-    public async Task An_encoded_NUL_is_refused_with_400_before_routing()
+    public async Task An_encoded_NUL_and_a_fragment_are_refused_with_400_before_routing()
     {
         await using var setup = await StartAsync(PathNormalization.Base, PathMatchConfig.Any);
 
         var response = await setup.SendAsync("/files/a%00b");
+        var fragment = await setup.SendAsync("/files/a#b");
 
         Assert.Equal(400, response.StatusCode);
+        Assert.Equal(400, fragment.StatusCode);
         Assert.Empty(setup.Backend.Received);
     }
 
