@@ -11,6 +11,9 @@ internal static class ProxyHeaders
     /// <summary>The path (with query) as received, sent upstream when a route rewrites it (Envoy's router does the same).</summary>
     public const string OriginalPath = "x-envoy-original-path";
 
+    /// <summary>Envoy's attempt number on each upstream request (Istio sets <c>include_request_attempt_count</c> on its virtual hosts).</summary>
+    public const string AttemptCount = "x-envoy-attempt-count";
+
     /// <summary>The response flags of a response the sidecar shaped (a local reply, an injected delay, a retry limit).</summary>
     public const string ResponseFlags = "x-envoy-response-flags";
     public const string Server = "server";

@@ -40,6 +40,10 @@ internal sealed class RoutePolicies
             proxyRequest.Headers.Remove("expect");
         }
 
+        // Istio's virtual hosts set include_request_attempt_count: Envoy replaces any value the caller sent.
+        proxyRequest.Headers.Remove(ProxyHeaders.AttemptCount);
+        proxyRequest.Headers.TryAddWithoutValidation(ProxyHeaders.AttemptCount, AttemptNumbers.Text(state.Retries + 1));
+
         // The outbound connection manager keeps Envoy's default forward_client_cert_details, SANITIZE: an
         // x-forwarded-client-cert from the app never reaches the next hop, where it would pass for a verified peer.
         if (state.Direction == RequestDirection.Outbound)

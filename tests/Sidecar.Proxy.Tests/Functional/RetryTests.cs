@@ -39,11 +39,13 @@ public sealed class RetryTests
         var retry = new RetryPolicyConfig { NumRetries = 3, RetryOn = RetryOn.ServerError, BackoffBaseInterval = TimeSpan.FromMilliseconds(1) };
         await using var proxy = await ProxyTestHost.StartAsync(Snapshot(9080, "reviews", [RouteWithRetry(cluster.Name, retry)], [cluster]));
 
-        using var response = await proxy.SendAsync("reviews:9080");
+        // A caller's own x-envoy-attempt-count is replaced (Istio's include_request_attempt_count).
+        using var response = await proxy.SendAsync("reviews:9080", configure: r => r.Headers.Add("x-envoy-attempt-count", "9"));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("ok", await response.Content.ReadAsStringAsync());
         Assert.Equal(3, backend.RequestCount);
+        Assert.Equal(["1", "2", "3"], backend.Received.Select(r => r.Headers["x-envoy-attempt-count"]));
         Assert.False(response.Headers.Contains("x-envoy-response-flags"));
     }
 
