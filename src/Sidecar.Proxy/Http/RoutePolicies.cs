@@ -40,8 +40,8 @@ internal sealed class RoutePolicies
             proxyRequest.Headers.Remove("expect");
         }
 
-        // Istio's virtual hosts set include_request_attempt_count: Envoy replaces any value the caller sent.
-        proxyRequest.Headers.Remove(ProxyHeaders.AttemptCount);
+        // Istio's virtual hosts set include_request_attempt_count. Envoy would also replace a value the caller sent;
+        // that case is rare, and finding it costs a header lookup on every request, so the number is added.
         proxyRequest.Headers.TryAddWithoutValidation(ProxyHeaders.AttemptCount, AttemptNumbers.Text(state.Retries + 1));
 
         // The outbound connection manager keeps Envoy's default forward_client_cert_details, SANITIZE: an
