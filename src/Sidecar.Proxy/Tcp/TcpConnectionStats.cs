@@ -9,19 +9,24 @@ internal sealed class TcpConnectionStats
     private long _received;
     private long _sent;
 
-    public TcpConnectionStats(string clusterName, Upstream.ClusterState? cluster, Http.RequestDirection direction)
+    private readonly TimeProvider _time;
+    private readonly long _startTimestamp;
+
+    public TcpConnectionStats(string clusterName, Upstream.ClusterState? cluster, Http.RequestDirection direction, TimeProvider? time = null)
     {
         ClusterName = clusterName;
         Cluster = cluster;
         Direction = direction;
-        StartTime = DateTimeOffset.UtcNow;
-        StartTimestamp = System.Diagnostics.Stopwatch.GetTimestamp();
+        _time = time ?? TimeProvider.System;
+        StartTime = _time.GetUtcNow();
+        _startTimestamp = _time.GetTimestamp();
     }
 
-    /// <summary>When the connection was handed to the TCP proxy (the access log's %START_TIME% and duration).</summary>
+    /// <summary>When the connection was handed to the TCP proxy (the access log's %START_TIME%).</summary>
     public DateTimeOffset StartTime { get; }
 
-    public long StartTimestamp { get; }
+    /// <summary>How long the connection has run (the access log's %DURATION% once it closed).</summary>
+    public TimeSpan Elapsed => _time.GetElapsedTime(_startTimestamp);
 
     /// <summary>The client's address (%DOWNSTREAM_REMOTE_ADDRESS%).</summary>
     public System.Net.IPEndPoint? DownstreamRemote { get; init; }

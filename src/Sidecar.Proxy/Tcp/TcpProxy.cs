@@ -57,7 +57,7 @@ internal sealed partial class TcpProxy
     {
         var clusterName = PickCluster(route);
         var cluster = snapshot.Clusters.GetValueOrDefault(clusterName);
-        var stats = new TcpConnectionStats(clusterName, cluster, direction)
+        var stats = new TcpConnectionStats(clusterName, cluster, direction, _time)
         {
             IsMutualTls = peer is not null,
             PeerPrincipal = peer?.Principal,

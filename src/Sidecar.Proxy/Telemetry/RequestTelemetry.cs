@@ -116,7 +116,7 @@ internal sealed class RequestTelemetry : IRequestTelemetry
             context.Features.Store(counter.Inner);
         }
 
-        var grpc = request.ContentType is { } contentType && contentType.StartsWith("application/grpc", StringComparison.Ordinal);
+        var grpc = LocalReply.IsGrpc(request);
 
         var policy = SecurityPolicy.Unknown;
         var principal = IstioLabelNames.Unknown;

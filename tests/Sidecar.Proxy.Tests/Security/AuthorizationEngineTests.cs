@@ -28,7 +28,7 @@ public sealed class AuthorizationEngineTests
         ],
     };
 
-    private static AuthorizationRequest Http(string? principal, string method = "GET", string path = "/", string host = "reviews:9080", int port = 9080, string ip = "10.0.0.7", (string, string)? header = null)
+    private static AuthorizationRequest Http(string? principal, string method = "GET", string path = "/", string host = "reviews:9080", int port = 9080, string ip = "10.0.0.7", (string, string)? header = null, Sidecar.Proxy.Security.Jwt.JwtIdentity? jwt = null)
     {
         var context = new DefaultHttpContext();
         context.Request.Method = method;
@@ -39,7 +39,7 @@ public sealed class AuthorizationEngineTests
             context.Request.Headers[name] = value;
         }
 
-        return new AuthorizationRequest(principal, IPAddress.Parse(ip), port, context.Request);
+        return new AuthorizationRequest(principal, IPAddress.Parse(ip), port, context.Request, jwt);
     }
 
     private static bool Allowed(AuthorizationEngine engine, in AuthorizationRequest request) => engine.Evaluate(request).Allowed;
@@ -229,12 +229,7 @@ public sealed class AuthorizationEngineTests
         Assert.False(Allowed(engine, Http(Client, path: "/any")));
     }
 
-    private static AuthorizationRequest Jwt(string issuer, string? subject, string path)
-    {
-        var context = new DefaultHttpContext();
-        context.Request.Method = "GET";
-        context.Request.Path = path;
-        var claims = System.Text.Json.JsonDocument.Parse(subject is null ? "{}" : $$"""{"sub": "{{subject}}"}""").RootElement.Clone();
-        return new AuthorizationRequest(Client, IPAddress.Loopback, 9080, context.Request, new Sidecar.Proxy.Security.Jwt.JwtIdentity(issuer, claims));
-    }
+    private static AuthorizationRequest Jwt(string issuer, string? subject, string path) =>
+        Http(Client, path: path, jwt: new Sidecar.Proxy.Security.Jwt.JwtIdentity(issuer,
+            System.Text.Json.JsonDocument.Parse(subject is null ? "{}" : $$"""{"sub": "{{subject}}"}""").RootElement.Clone()));
 }

@@ -60,7 +60,7 @@ internal sealed class TcpTelemetry
         Flags = stats.Flags,
         BytesReceived = stats.ReceivedBytes,
         BytesSent = stats.SentBytes,
-        DurationMs = (long)System.Diagnostics.Stopwatch.GetElapsedTime(stats.StartTimestamp).TotalMilliseconds,
+        DurationMs = (long)stats.Elapsed.TotalMilliseconds,
         UpstreamHost = stats.UpstreamHost,
         UpstreamCluster = stats.ClusterName,
         DownstreamLocalAddress = stats.DownstreamLocal?.Address,
