@@ -76,6 +76,7 @@ internal sealed partial class MirrorSender
             }
         }
 
+        RequestIds.AddTo(message, state);
         state.Target?.RequestHeaders.Apply(message);
         route?.RequestHeaders.Apply(message);
         var authority = action?.Config.HostRewrite ?? message.Headers.Host ?? Routing.RequestView.AuthorityOf(request);

@@ -35,7 +35,7 @@ internal static class RequestHash
         switch (policy.Kind)
         {
             case HashPolicyKind.Header:
-                return request.Headers.TryGetValue(policy.Name!, out var header) && header.Count > 0 ? Hash(header.Count == 1 ? header[0]! : header.ToString()) : null;
+                return RequestIds.TryGetHeader(request, state, policy.Name!, out var header) && header.Count > 0 ? Hash(header.Count == 1 ? header[0]! : header.ToString()) : null;
             case HashPolicyKind.Cookie:
                 if (request.Cookies.TryGetValue(policy.Name!, out var cookie))
                 {

@@ -99,6 +99,12 @@ internal sealed class RequestState : IResettable
     /// <summary>A <c>Set-Cookie</c> value a cookie hash policy generated for this request, or null.</summary>
     public string? SetCookie { get; set; }
 
+    /// <summary>The request's <c>x-request-id</c> (<see cref="RequestIds"/>).</summary>
+    public string RequestId { get; private set; } = "";
+
+    /// <summary>True when <see cref="RequestId"/> was made here: the downstream request does not carry it.</summary>
+    public bool RequestIdGenerated { get; private set; }
+
     /// <summary>What telemetry keeps between its hooks (span, peer workload); reset with the state.</summary>
     public Telemetry.RequestTelemetryState Telemetry { get; } = new();
 
@@ -119,6 +125,12 @@ internal sealed class RequestState : IResettable
         Direction = direction;
         _time = time;
         StartTimestamp = time.GetTimestamp();
+    }
+
+    public void SetRequestId(string id, bool generated)
+    {
+        RequestId = id;
+        RequestIdGenerated = generated;
     }
 
     /// <summary>YARP's transformer bound to this state: made on first use, kept across the pool's reuses.</summary>
@@ -170,6 +182,8 @@ internal sealed class RequestState : IResettable
     public bool TryReset()
     {
         Context = null!;
+        RequestId = "";
+        RequestIdGenerated = false;
         Flags = ResponseFlags.None;
         VirtualHost = null;
         Route = null;

@@ -40,6 +40,8 @@ internal sealed class RoutePolicies
             proxyRequest.Headers.Remove("expect");
         }
 
+        RequestIds.AddTo(proxyRequest, state);
+
         // Istio's virtual hosts set include_request_attempt_count (the caller's own value was dropped on arrival).
         proxyRequest.Headers.TryAddWithoutValidation(ProxyHeaders.AttemptCount, AttemptNumbers.Text(state.Retries + 1));
 

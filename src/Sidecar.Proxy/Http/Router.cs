@@ -81,7 +81,7 @@ internal sealed partial class Router
         state.Begin(context, direction, _time);
         try
         {
-            RequestIds.Ensure(context.Request);
+            RequestIds.Assign(context.Request, state);
             _telemetry?.OnRequestStarted(context, state);
             if (jwtFailure is not null)
             {
@@ -123,7 +123,7 @@ internal sealed partial class Router
     /// </summary>
     private ValueTask RouteAsync(HttpContext context, RequestState state, RouteTable? table, VirtualHost? matchedHost)
     {
-        var view = new RequestView(context.Request);
+        var view = new RequestView(context.Request, state);
         var host = matchedHost ?? table?.Match(view.Authority);
         var route = host?.Match(view);
         if (route is null)

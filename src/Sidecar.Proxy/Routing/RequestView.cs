@@ -9,11 +9,12 @@ namespace Sidecar.Proxy.Routing;
 /// </summary>
 internal readonly struct RequestView
 {
-    public RequestView(HttpRequest request)
+    public RequestView(HttpRequest request, Http.RequestState? state = null)
     {
         Request = request;
         Path = request.Path.Value ?? "/";
         Authority = AuthorityOf(request);
+        _state = state;
     }
 
     public RequestView(HttpRequest request, string path, string authority)
@@ -22,6 +23,9 @@ internal readonly struct RequestView
         Path = path;
         Authority = authority;
     }
+
+    /// <summary>The proxy's state of the request: the <c>x-request-id</c> it made is a header to match too.</summary>
+    private readonly Http.RequestState? _state;
 
     public HttpRequest Request { get; }
 
@@ -57,6 +61,6 @@ internal readonly struct RequestView
             return !StringValues.IsNullOrEmpty(value);
         }
 
-        return Request.Headers.TryGetValue(name, out value);
+        return Http.RequestIds.TryGetHeader(Request, _state, name, out value);
     }
 }

@@ -264,7 +264,7 @@ internal sealed class RequestTelemetry : IRequestTelemetry
             UpstreamServiceTime = context.Response.Headers.TryGetValue(ProxyHeaders.UpstreamServiceTime, out var upstreamTime) ? upstreamTime.ToString() : null,
             ForwardedFor = headers.TryGetValue("x-forwarded-for", out var forwarded) ? forwarded.ToString() : null,
             UserAgent = headers.TryGetValue("user-agent", out var agent) ? agent.ToString() : null,
-            RequestId = headers.TryGetValue(ProxyHeaders.RequestId, out var id) ? id.ToString() : null,
+            RequestId = state.RequestId.Length > 0 ? state.RequestId : null,
             Authority = request.Host.Value,
             UpstreamHost = state.Endpoint?.Key,
             UpstreamCluster = service.Config is null ? null : service.ClusterName,
@@ -274,7 +274,7 @@ internal sealed class RequestTelemetry : IRequestTelemetry
             DownstreamRemotePort = connection.RemotePort,
             RouteName = state.Route?.Config.Name,
             Attempts = state.Endpoint is null ? 0 : state.Retries + 1,
-            RequestHeaderValues = custom?.CaptureRequestHeaders(request, state.RewrittenPath),
+            RequestHeaderValues = custom?.CaptureRequestHeaders(request, state),
             ResponseHeaderValues = custom?.CaptureResponseHeaders(context.Response),
         };
     }

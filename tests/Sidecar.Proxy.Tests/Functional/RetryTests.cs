@@ -47,6 +47,10 @@ public sealed class RetryTests
         Assert.Equal(3, backend.RequestCount);
         Assert.Equal(["1", "2", "3"], backend.Received.Select(r => r.Headers["x-envoy-attempt-count"]));
         Assert.False(response.Headers.Contains("x-envoy-response-flags"));
+
+        // The x-request-id made for the request is the one every attempt carries.
+        var ids = backend.Received.Select(r => r.Headers["x-request-id"]).Distinct().ToList();
+        Assert.True(Guid.TryParse(Assert.Single(ids), out _));
     }
 
     [Fact]

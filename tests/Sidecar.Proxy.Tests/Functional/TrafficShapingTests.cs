@@ -200,6 +200,10 @@ public sealed class TrafficShapingTests
         Assert.Equal("/reviews/1", copy.Path);
         Assert.Equal("reviews-shadow:9080", copy.Host);
         Assert.Equal("payload", System.Text.Encoding.UTF8.GetString(copy.Body));
+
+        // The shadow is the same request: the x-request-id made for it goes to both.
+        Assert.True(Guid.TryParse(copy.Headers["x-request-id"], out _));
+        Assert.Equal(Assert.Single(primary.Received).Headers["x-request-id"], copy.Headers["x-request-id"]);
     }
 
     [Fact]

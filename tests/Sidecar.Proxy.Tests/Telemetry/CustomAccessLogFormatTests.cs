@@ -101,12 +101,24 @@ public sealed class CustomAccessLogFormatTests
     public void After_a_rewrite_PATH_is_the_rewritten_path_and_x_envoy_original_path_the_received_one()
     {
         // Istio's default format logs %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%: the path as received when a route rewrote it.
-        var line = Format("%REQ(:PATH)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%", AccessLogEncoding.Text, rewrittenPath: "/api/1");
+        var line = Format("%REQ(:PATH)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%", AccessLogEncoding.Text, state: new RequestState { RewrittenPath = "/api/1" });
 
         Assert.Equal("/api/1?v=2 /ratings/1?v=2\n", line);
     }
 
-    private static string Format(string format, AccessLogEncoding encoding, Action<HttpRequest>? configure = null, string? rewrittenPath = null)
+    [Fact]
+    public void An_x_request_id_the_proxy_made_is_logged_like_one_the_caller_sent()
+    {
+        // Envoy sets x-request-id on the request before any filter or logger reads it: %REQ(X-REQUEST-ID)% sees a made one.
+        var state = new RequestState();
+        state.SetRequestId("0b8ed4a2-5d0c-4f1e-9a57-3c2f4bd81e60", generated: true);
+
+        var line = Format("%REQ(X-REQUEST-ID)%", AccessLogEncoding.Text, state: state);
+
+        Assert.Equal("0b8ed4a2-5d0c-4f1e-9a57-3c2f4bd81e60\n", line);
+    }
+
+    private static string Format(string format, AccessLogEncoding encoding, Action<HttpRequest>? configure = null, RequestState? state = null)
     {
         var template = AccessLogTemplate.Parse(format, encoding, out var error) ?? throw new InvalidOperationException(error);
         var custom = new CustomAccessLogFormat(template);
@@ -114,12 +126,16 @@ public sealed class CustomAccessLogFormatTests
         context.Request.Method = "POST";
         context.Request.Path = "/ratings/1";
         context.Request.QueryString = new QueryString("?v=2");
-        context.Request.Headers["x-request-id"] = "5f1e2b84-5b3e-4ad4-9f4d-3a3a8e0d2c11";
+        if (state is not { RequestIdGenerated: true })
+        {
+            context.Request.Headers["x-request-id"] = "5f1e2b84-5b3e-4ad4-9f4d-3a3a8e0d2c11";
+        }
+
         configure?.Invoke(context.Request);
         context.Response.Headers["x-envoy-upstream-service-time"] = "7";
         var entry = Entry with
         {
-            RequestHeaderValues = custom.CaptureRequestHeaders(context.Request, rewrittenPath),
+            RequestHeaderValues = custom.CaptureRequestHeaders(context.Request, state),
             ResponseHeaderValues = custom.CaptureResponseHeaders(context.Response),
         };
 

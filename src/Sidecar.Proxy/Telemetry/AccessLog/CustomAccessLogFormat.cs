@@ -47,13 +47,14 @@ internal sealed class CustomAccessLogFormat
     /// The values of the request headers the format names (pseudo-headers included), or null when it names none.
     /// <c>:path</c> is the path after a route's rewrite, as Envoy logs it (the original is <c>x-envoy-original-path</c>).
     /// </summary>
-    public string?[]? CaptureRequestHeaders(HttpRequest request, string? rewrittenPath = null)
+    public string?[]? CaptureRequestHeaders(HttpRequest request, RequestState? state = null)
     {
         if (_requestHeaders.Length == 0)
         {
             return null;
         }
 
+        var rewrittenPath = state?.RewrittenPath;
         var values = new string?[_requestHeaders.Length];
         for (var i = 0; i < values.Length; i++)
         {
@@ -64,7 +65,7 @@ internal sealed class CustomAccessLogFormat
                 ":method" => request.Method,
                 ":authority" or "host" => request.Host.Value,
                 ":scheme" => request.Scheme,
-                var name => request.Headers.TryGetValue(name, out var value) ? value.ToString() : null,
+                var name => RequestIds.TryGetHeader(request, state, name, out var value) ? value.ToString() : null,
             };
         }
 

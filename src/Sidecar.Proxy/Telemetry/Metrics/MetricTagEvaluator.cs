@@ -38,10 +38,10 @@ internal static class MetricTagEvaluator
             MetricTagSource.RequestUrlPath => state.RewrittenPath ?? request.Path.Value,
             MetricTagSource.RequestScheme => request.Scheme,
             MetricTagSource.RequestProtocol => request.Protocol,
-            MetricTagSource.RequestId => Header(request, ProxyHeaders.RequestId),
-            MetricTagSource.RequestUserAgent => Header(request, "user-agent"),
-            MetricTagSource.RequestReferer => Header(request, "referer"),
-            MetricTagSource.RequestHeader => Header(request, expression.Argument),
+            MetricTagSource.RequestId => state.RequestId,
+            MetricTagSource.RequestUserAgent => Header(request, state, "user-agent"),
+            MetricTagSource.RequestReferer => Header(request, state, "referer"),
+            MetricTagSource.RequestHeader => Header(request, state, expression.Argument),
             MetricTagSource.ResponseCode => context.Response.StatusCode.ToString(CultureInfo.InvariantCulture),
             MetricTagSource.DestinationAddress => LocalEndpoint(context)?.ToString(),
             MetricTagSource.DestinationPort => LocalEndpoint(context)?.Port.ToString(CultureInfo.InvariantCulture),
@@ -53,8 +53,8 @@ internal static class MetricTagEvaluator
         };
     }
 
-    private static string? Header(HttpRequest request, string name) =>
-        request.Headers.TryGetValue(name, out var value) ? value.ToString() : null;
+    private static string? Header(HttpRequest request, RequestState state, string name) =>
+        RequestIds.TryGetHeader(request, state, name, out var value) ? value.ToString() : null;
 
     /// <summary>The address the downstream connected to: the original destination of a captured connection, else the listener's.</summary>
     private static IPEndPoint? LocalEndpoint(HttpContext context) =>

@@ -171,7 +171,7 @@ internal sealed class ProxyTracer
         span.SetTag("http.protocol", request.Protocol);
         span.SetTag("http.status_code", status.ToString(CultureInfo.InvariantCulture));
         span.SetTag("response_flags", state.Flags.ToShortString());
-        span.SetTag("guid:x-request-id", request.Headers[ProxyHeaders.RequestId].ToString());
+        span.SetTag("guid:x-request-id", state.RequestId);
         span.SetTag("downstream_cluster", request.Headers["x-envoy-downstream-service-cluster"] is { Count: > 0 } cluster ? cluster.ToString() : "-");
         span.SetTag("user_agent", request.Headers.UserAgent is { Count: > 0 } agent ? agent.ToString() : "-");
         span.SetTag("request_size", requestBytes.ToString(CultureInfo.InvariantCulture));
