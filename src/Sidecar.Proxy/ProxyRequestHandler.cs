@@ -44,9 +44,16 @@ internal sealed class ProxyRequestHandler
         // Refused before any filter runs, with no body, as Envoy's codec and connection manager refuse them: what
         // RequestChecks names, and a path that does not normalize (400).
         var refusal = RequestChecks.Refusal(context.Request, _acceptHttp10);
-        if (refusal != 0 || !PathNormalizer.Apply(context, snapshot.Config.Mesh.PathNormalization))
+        if (refusal != 0)
         {
-            context.Response.StatusCode = refusal != 0 ? refusal : StatusCodes.Status400BadRequest;
+            context.Response.StatusCode = refusal;
+            context.Response.Headers.Connection = "close";
+            return Task.CompletedTask;
+        }
+
+        if (!PathNormalizer.Apply(context, snapshot.Config.Mesh.PathNormalization))
+        {
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
             return Task.CompletedTask;
         }
 

@@ -47,6 +47,24 @@ public sealed class RequestChecksTests
     }
 
     [Fact]
+    public async Task A_request_with_both_Content_Length_and_chunked_framing_is_refused_with_400_and_the_connection_closed()
+    {
+        // Envoy's http1 codec: http1.content_length_and_chunked_not_allowed (Istio does not set allow_chunked_length).
+        // Kestrel would let chunking win and pass the length on as X-Content-Length: the ambiguity request smuggling
+        // relies on reaches the upstream.
+        await using var backend = await TestBackend.StartAsync("reviews");
+        var cluster = Cluster("reviews", 9080, null, Endpoint(backend));
+        await using var proxy = await ProxyTestHost.StartAsync(Snapshot(9080, "reviews", [RouteTo(cluster.Name)], [cluster]));
+
+        var both = await RawHttp.SendAsync(proxy.Options.BindAddress, proxy.Options.OutboundPort, "reviews:9080", "/upload", "POST",
+            extraHead: "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n", body: "5\r\nhello\r\n0\r\n\r\n");
+
+        Assert.Equal(400, both.StatusCode);
+        Assert.Contains("Connection: close", both.HeadersAndBody, StringComparison.OrdinalIgnoreCase);
+        Assert.Empty(backend.Received);
+    }
+
+    [Fact]
     public async Task Expect_100_continue_is_answered_here_and_not_forwarded()
     {
         // proxy_100_continue is off in Istio: Envoy answers 100 itself and strips Expect, so the upstream never has
