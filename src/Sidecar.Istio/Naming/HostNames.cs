@@ -11,7 +11,14 @@ public static class HostNames
     /// <summary>The Kubernetes DNS domain Istio appends to short names.</summary>
     public const string DomainSuffix = "cluster.local";
 
-    public static bool IsDns1123Label(string value) => value.Length is > 0 and <= 63 && IsLabel(value, lowercaseOnly: true);
+    /// <summary>
+    /// Istio's <c>labels.IsDNS1123Label</c>, which its validation applies to port, subset and namespace names: its
+    /// pattern admits upper case, unlike Kubernetes' own check (<see cref="IsKubernetesDns1123Label"/>).
+    /// </summary>
+    public static bool IsDns1123Label(string value) => value.Length is > 0 and <= 63 && IsLabel(value, lowercaseOnly: false);
+
+    /// <summary>Kubernetes' DNS-1123 label, lower case only: what the API server requires of a namespace.</summary>
+    public static bool IsKubernetesDns1123Label(string value) => value.Length is > 0 and <= 63 && IsLabel(value, lowercaseOnly: true);
 
     public static bool IsDns1123Subdomain(string value) =>
         value.Length is > 0 and <= 253 && value.Split('.').All(label => label.Length <= 63 && IsLabel(label, lowercaseOnly: true));
@@ -136,8 +143,11 @@ public static class HostNames
         return null;
     }
 
+    /// <summary>Istio's wildcard first label: <c>*</c>, or a label optionally after <c>*</c> or <c>*-</c>.</summary>
     private static bool IsWildcardLabel(string label) =>
-        label == "*" || (label.Length <= 63 && (IsLabel(label, false) || (label.StartsWith('*') && label.Length > 1 && IsLabel(label[1..], false))));
+        label == "*" || (label.Length <= 63 && (IsLabel(label, false)
+            || (label.StartsWith("*-", StringComparison.Ordinal) && label.Length > 2 && IsLabel(label[2..], false))
+            || (label.StartsWith('*') && label.Length > 1 && IsLabel(label[1..], false))));
 
     private static bool IsLabel(string label, bool lowercaseOnly)
     {

@@ -291,7 +291,7 @@ public static class IstioYamlParser
             metadata.Diagnostics.Error("metadata.name", $"\"{name}\" is not a valid name (lowercase DNS-1123 subdomain)", metadata.Line);
         }
 
-        if (!string.IsNullOrEmpty(ns) && !HostNames.IsDns1123Label(ns))
+        if (!string.IsNullOrEmpty(ns) && !HostNames.IsKubernetesDns1123Label(ns))
         {
             metadata.Diagnostics.Error("metadata.namespace", $"\"{ns}\" is not a valid namespace (lowercase DNS-1123 label)", metadata.Line);
         }

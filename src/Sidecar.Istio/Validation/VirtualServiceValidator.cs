@@ -57,7 +57,8 @@ internal static class VirtualServiceValidator
             {
                 for (var j = i + 1; j < vs.Hosts.Count; j++)
                 {
-                    if (HostNames.Matches(HostNames.Resolve(vs.Hosts[i], ns), HostNames.Resolve(vs.Hosts[j], ns)))
+                    // As written, as Istio compares them: a short name and its FQDN may both be listed.
+                    if (HostNames.Matches(vs.Hosts[i], vs.Hosts[j]))
                     {
                         report.Error("spec.hosts", $"duplicate hosts in virtual service: {vs.Hosts[i]} & {vs.Hosts[j]}");
                     }

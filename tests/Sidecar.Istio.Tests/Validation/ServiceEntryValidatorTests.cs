@@ -49,6 +49,14 @@ public sealed class ServiceEntryValidatorTests
     }
 
     [Fact]
+    public void Upper_case_port_names_are_valid_as_in_Istio() =>
+        Assert.True(Validate(Entry("""
+            hosts: [api.example.com]
+            resolution: DNS
+            ports: [{number: 443, name: HTTPS, protocol: TLS}]
+            """)).IsValid);
+
+    [Fact]
     public void Unknown_protocols_are_refused() =>
         SingleError(Entry("""
             hosts: [api.example.com]

@@ -46,6 +46,37 @@ public sealed class VirtualServiceValidatorTests
     }
 
     [Fact]
+    public void A_short_name_and_its_fqdn_may_both_be_listed_as_Istio_compares_hosts_as_written()
+    {
+        // Istio's ValidateVirtualService: host.Name(hosts[i]).Matches(hosts[j]) on the names as written.
+        var result = Validate(VirtualService("- route: [{destination: {host: reviews}}]", "[reviews, reviews.default.svc.cluster.local]"));
+        Assert.True(result.IsValid, string.Join("\n", result.Errors));
+        Assert.True(Validate(VirtualService("- route: [{destination: {host: reviews}}]", "[Example.com, example.com]")).IsValid);
+    }
+
+    [Fact]
+    public void Overlapping_hosts_are_duplicates() =>
+        SingleError(VirtualService("- route: [{destination: {host: reviews}}]", "[\"*.example.com\", api.example.com]"),
+            "spec.hosts", "duplicate hosts in virtual service: *.example.com & api.example.com");
+
+    [Fact]
+    public void Upper_case_subset_names_and_star_dash_wildcards_are_valid_as_in_Istio()
+    {
+        // Istio's labels.IsDNS1123Label admits upper case; its wildcard prefix admits "*-".
+        var result = Validate(VirtualService("- route: [{destination: {host: reviews, subset: V1}}]", "[reviews, \"*-api.example.com\"]") + """
+
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: {name: reviews}
+            spec:
+              host: reviews
+              subsets: [{name: V1, labels: {version: v1}}]
+            """);
+        Assert.True(result.IsValid, string.Join("\n", result.Errors));
+    }
+
+    [Fact]
     public void Hosts_are_required() =>
         SingleError("""
             apiVersion: networking.istio.io/v1

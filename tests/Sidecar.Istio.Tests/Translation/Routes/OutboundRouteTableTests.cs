@@ -44,6 +44,22 @@ public sealed class OutboundRouteTableTests
     }
 
     [Fact]
+    public void A_virtual_service_naming_a_service_by_short_name_and_fqdn_routes_it_once()
+    {
+        var config = Config(Bookinfo.All(Bookinfo.Services, """
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: {name: reviews}
+            spec:
+              hosts: [reviews, reviews.default.svc.cluster.local]
+              http: [{route: [{destination: {host: reviews, port: {number: 9080}}}]}]
+            """));
+        var vhosts = config.Table("9080").VirtualHosts.Where(v => v.Domains.Contains("reviews:9080")).ToList();
+        var route = Assert.Single(Assert.Single(vhosts).Routes);
+        Assert.Equal($"outbound|9080||{ReviewsHost}", Assert.Single(route.Route!.Clusters).Cluster);
+    }
+
+    [Fact]
     public void Hosts_outside_kubernetes_have_no_short_forms()
     {
         var config = Config("""
