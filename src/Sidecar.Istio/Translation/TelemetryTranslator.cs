@@ -28,7 +28,14 @@ internal static class TelemetryTranslator
             config = UseAccessLogProviders(config, push.Mesh.DefaultAccessLogProviders, push, null, "defaultProviders.accessLogging");
         }
 
-        var levels = PolicyLevels.Find(push.Resources, ResourceKind.Telemetry, static spec => ((TelemetrySpec)spec).Selector, push.Workload, push.Mesh.RootNamespace);
+        // A Telemetry bound by targetRefs configures the gateways or waypoints it names, never a sidecar.
+        foreach (var bound in push.Resources.Where(r => r.Kind == ResourceKind.Telemetry && ((TelemetrySpec)r.Spec).HasTargetRefs))
+        {
+            push.Warn(bound, "Telemetry targetRefs bind to gateways and waypoints; a sidecar ignores this resource");
+        }
+
+        var resources = push.Resources.Where(r => r.Kind != ResourceKind.Telemetry || !((TelemetrySpec)r.Spec).HasTargetRefs).ToList();
+        var levels = PolicyLevels.Find(resources, ResourceKind.Telemetry, static spec => ((TelemetrySpec)spec).Selector, push.Workload, push.Mesh.RootNamespace);
         foreach (var resource in levels.LeastSpecificFirst())
         {
             config = Apply(config, resource, (TelemetrySpec)resource.Spec, push);
@@ -193,6 +200,16 @@ internal static class TelemetryTranslator
             if (tracing.DisableSpanReporting is { } disable)
             {
                 config = config with { EnableTracing = !disable };
+            }
+
+            if (tracing.EnableIstioTags is { } istioTags)
+            {
+                config = config with { TracingIstioTags = istioTags };
+            }
+
+            if (tracing.DisableContextPropagation is { } noPropagation)
+            {
+                config = config with { TracingContextPropagation = !noPropagation };
             }
 
             foreach (var name in tracing.Providers)

@@ -30,7 +30,8 @@ internal static class SecurityValidator
         {
             var rule = ra.JwtRules[i];
             var path = $"spec.jwtRules[{i}]";
-            report.Error($"{path}.issuer", "issuer must be set", rule.Issuer.Length == 0);
+            // Istio 1.27+: a rule may leave the issuer out when it names where the keys are.
+            report.Error($"{path}.issuer", "issuer or jwksUri must be non-empty string", rule.Issuer.Length == 0 && string.IsNullOrEmpty(rule.JwksUri));
             report.Error($"{path}.audiences", "audience must be non-empty string", rule.Audiences.Any(a => a.Length == 0));
             if (!string.IsNullOrEmpty(rule.JwksUri))
             {
@@ -120,6 +121,7 @@ internal static class SecurityValidator
                 ("notRequestPrincipals", source.NotRequestPrincipals), ("namespaces", source.Namespaces), ("notNamespaces", source.NotNamespaces),
                 ("serviceAccounts", source.ServiceAccounts), ("notServiceAccounts", source.NotServiceAccounts), ("ipBlocks", source.IpBlocks),
                 ("notIpBlocks", source.NotIpBlocks), ("remoteIpBlocks", source.RemoteIpBlocks), ("notRemoteIpBlocks", source.NotRemoteIpBlocks),
+                ("trustDomains", source.TrustDomains), ("notTrustDomains", source.NotTrustDomains),
             };
             report.Error(sourcePath, $"`from.source` must not be empty, found at rule {index}", all.All(x => x.Item2 is null or { Count: 0 }));
             report.Error(sourcePath, $"cannot set serviceAccounts with namespaces or principals, found at rule {index}",

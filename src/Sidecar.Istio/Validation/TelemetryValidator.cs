@@ -9,6 +9,7 @@ internal static class TelemetryValidator
 {
     public static void Validate(TelemetrySpec spec, ValidationReport report)
     {
+        report.Error("spec", "only one of targetRefs or workloadSelector can be set", spec.Selector is not null && spec.HasTargetRefs);
         for (var i = 0; i < spec.Tracing.Count; i++)
         {
             if (spec.Tracing[i].RandomSamplingPercentage is { } percentage)

@@ -49,6 +49,12 @@ public sealed record TelemetryConfig
     /// <summary>Istio's <c>defaultConfig.tracing.sampling</c>: the percentage of new traces sampled (default 1).</summary>
     public double TracingSamplingPercent { get; init; } = 1.0;
 
+    /// <summary>Telemetry <c>tracing[].enableIstioTags</c> (default true): spans carry the <c>istio.*</c> tags.</summary>
+    public bool TracingIstioTags { get; init; } = true;
+
+    /// <summary>Telemetry <c>tracing[].disableContextPropagation</c> turns this off: no trace headers go upstream.</summary>
+    public bool TracingContextPropagation { get; init; } = true;
+
     /// <summary>The collector spans are exported to; null: no tracing provider in the mesh config.</summary>
     public TracingProviderConfig? TracingProvider { get; init; }
 

@@ -7,6 +7,7 @@ namespace Sidecar.Model;
 /// </summary>
 public sealed record JwtRuleConfig
 {
+    /// <summary>Empty: the token's own <c>iss</c> is not checked (a rule with only a <c>jwksUri</c>, Istio 1.27+).</summary>
     public required string Issuer { get; init; }
 
     /// <summary>Empty: any audience.</summary>
@@ -35,6 +36,10 @@ public sealed record JwtRuleConfig
     public string? OutputPayloadToHeader { get; init; }
 
     public EquatableArray<JwtClaimToHeaderConfig> OutputClaimToHeaders { get; init; }
+
+    /// <summary>Top-level claims whose string value is a space-separated list when matched (Envoy's
+    /// <c>normalize_payload_in_metadata.space_delimited_claims</c>).</summary>
+    public EquatableArray<string> SpaceDelimitedClaims { get; init; }
 
     /// <summary>The resource the rule came from (<c>RequestAuthentication ns/name</c>), for logs.</summary>
     public string? Origin { get; init; }

@@ -70,7 +70,10 @@ internal sealed class RequestTelemetry : IRequestTelemetry
             headers.TryAddWithoutValidation(PeerMetadataCodec.MetadataIdHeader, _metadataId);
         }
 
-        _tracer.Inject(upstreamRequest, state);
+        if (_settings.ContextPropagation)
+        {
+            _tracer.Inject(upstreamRequest, state);
+        }
     }
 
     public void OnResponseHeaders(HttpContext context, RequestState state)
@@ -138,7 +141,7 @@ internal sealed class RequestTelemetry : IRequestTelemetry
         var tags = expressions.Length == 0 ? null : MetricTagEvaluator.Evaluate(expressions, context, state);
         var key = new HttpSeriesKey(state.Direction, state.Telemetry.Peer, service, principal, ReportedStatus(context, state), state.Flags, grpc, grpc ? GrpcStatus(context) : "", policy, tags);
         families.RecordRequest(key, elapsed.TotalMilliseconds, requestBytes, responseBytes);
-        _tracer.Stop(context, state, service, requestBytes, responseBytes);
+        _tracer.Stop(context, state, service, requestBytes, responseBytes, _settings.IstioTags);
         if (_settings.AccessLog is { } accessLog && _settings.ShouldLog(context, state))
         {
             accessLog.Enqueue(Entry(context, state, service, elapsed, requestBytes, responseBytes, accessLog.Custom));

@@ -34,6 +34,12 @@ internal sealed class TelemetrySettings : IAsyncDisposable
     /// <summary>Istio's <c>enableTracing</c>.</summary>
     public bool TracingEnabled { get; private set; }
 
+    /// <summary>Telemetry <c>tracing[].enableIstioTags</c>.</summary>
+    public bool IstioTags { get; private set; } = true;
+
+    /// <summary>False under Telemetry <c>tracing[].disableContextPropagation</c>: trace headers stay here.</summary>
+    public bool ContextPropagation { get; private set; } = true;
+
     /// <summary>The access log, or null when off.</summary>
     public AccessLogWriter? AccessLog => Volatile.Read(ref _accessLog);
 
@@ -67,6 +73,8 @@ internal sealed class TelemetrySettings : IAsyncDisposable
             SamplingPercent = _flags.SamplingPercent ?? mesh.TracingSamplingPercent;
             Volatile.Write(ref _selection, new AccessLogSelection(mesh.AccessLogMode, mesh.AccessLogFilter));
             TracingEnabled = mesh.EnableTracing;
+            IstioTags = mesh.TracingIstioTags;
+            ContextPropagation = mesh.TracingContextPropagation;
             _exporter?.Use(mesh.EnableTracing ? _flags.TracingProvider ?? mesh.TracingProvider : null);
 
             var file = _flags.AccessLogFile ?? mesh.AccessLogFile;

@@ -72,6 +72,19 @@ public sealed class AuthorizationEngineTests
     }
 
     [Fact]
+    public void trustDomains_match_the_trust_domain_of_the_peer_identity()
+    {
+        // Istio 1.29's Source.trustDomains / notTrustDomains: the trust domain of the peer certificate's SPIFFE id,
+        // with the exact, prefix and suffix patterns of the other source fields; no identity (plaintext) never matches.
+        var engine = new AuthorizationEngine([Policy(AuthorizationAction.Allow, [Match(AttributeMatcher.SourceTrustDomainKey, ["cluster.local", "*.corp.example"], ["legacy.corp.example"])])]);
+        Assert.True(Allowed(engine, Http(Client)));
+        Assert.True(Allowed(engine, Http("spiffe://east.corp.example/ns/default/sa/client")));
+        Assert.False(Allowed(engine, Http("spiffe://legacy.corp.example/ns/default/sa/client")));
+        Assert.False(Allowed(engine, Http("spiffe://other.local/ns/default/sa/client")));
+        Assert.False(Allowed(engine, Http(null)));
+    }
+
+    [Fact]
     public void DENY_is_evaluated_before_ALLOW()
     {
         var engine = new AuthorizationEngine(

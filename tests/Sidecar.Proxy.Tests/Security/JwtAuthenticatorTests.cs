@@ -131,6 +131,35 @@ public sealed class JwtAuthenticatorTests : IDisposable
         Assert.Empty(outcome.Identity.ClaimValues(["missing"]));
     }
 
+    [Fact]
+    public async Task Space_delimited_claims_are_matched_as_their_parts()
+    {
+        // Envoy's normalize_payload_in_metadata.space_delimited_claims: Istio always lists scope and permission, and
+        // RequestAuthentication's spaceDelimitedClaims adds more; other string claims stay whole.
+        var rule = Rule() with { SpaceDelimitedClaims = ["scope", "permission", "roles"] };
+        var outcome = await AuthenticateAsync([rule], r => r.Headers.Authorization = $"Bearer {_issuer.Token("gina", claims: new Dictionary<string, object>
+        {
+            ["scope"] = "read  write",
+            ["roles"] = "admin ops",
+            ["name"] = "Gina Smith",
+        })}");
+
+        Assert.Equal(["read", "write"], outcome.Identity!.ClaimValues(["scope"]));
+        Assert.Equal(["admin", "ops"], outcome.Identity.ClaimValues(["roles"]));
+        Assert.Equal(["Gina Smith"], outcome.Identity.ClaimValues(["name"]));
+    }
+
+    [Fact]
+    public async Task A_rule_without_an_issuer_takes_a_token_from_any_issuer_its_keys_verify()
+    {
+        // Istio 1.27+: jwksUri (here inline keys) without an issuer; Envoy then does not check iss, and the principal
+        // is the token's own iss/sub.
+        var outcome = await AuthenticateAsync([Rule() with { Issuer = "" }], r => r.Headers.Authorization = $"Bearer {_issuer.Token("hank")}");
+
+        Assert.Null(outcome.Failure);
+        Assert.Equal($"{_issuer.Issuer}/hank", outcome.Identity!.Principal);
+    }
+
     private JwtRuleConfig Rule() => new() { Issuer = _issuer.Issuer, Jwks = _issuer.Jwks };
 
     private async Task<JwtOutcome> AuthenticateAsync(JwtRuleConfig[] rules, Action<HttpRequest> configure)

@@ -126,6 +126,7 @@ internal static class SecurityReader
             ForwardOriginalToken = o.Bool("forwardOriginalToken") ?? false,
             OutputClaimToHeaders = claims,
             Timeout = o.Duration("timeout"),
+            SpaceDelimitedClaims = o.StringList("spaceDelimitedClaims") ?? [],
         };
         o.RejectUnknownFields();
         return rule;
@@ -206,6 +207,8 @@ internal static class SecurityReader
             NotRequestPrincipals = o.StringList("notRequestPrincipals"),
             Namespaces = o.StringList("namespaces"),
             NotNamespaces = o.StringList("notNamespaces"),
+            TrustDomains = o.StringList("trustDomains"),
+            NotTrustDomains = o.StringList("notTrustDomains"),
             ServiceAccounts = o.StringList("serviceAccounts"),
             NotServiceAccounts = o.StringList("notServiceAccounts"),
             IpBlocks = o.StringList("ipBlocks"),

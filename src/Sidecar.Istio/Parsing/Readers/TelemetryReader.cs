@@ -4,7 +4,7 @@ using Sidecar.Istio.Resources.Telemetry;
 namespace Sidecar.Istio.Parsing.Readers;
 
 /// <summary>
-/// Reads a <c>Telemetry</c> spec strictly (<c>targetRef</c>s, which only gateways and waypoints use, are skipped).
+/// Reads a <c>Telemetry</c> spec strictly (<c>targetRef</c>s, which only gateways and waypoints use, are noted, not read).
 /// </summary>
 internal static class TelemetryReader
 {
@@ -54,9 +54,17 @@ internal static class TelemetryReader
             }
 
             var customTags = item.Has("customTags");
+            var istioTags = item.Bool("enableIstioTags");
+            var noPropagation = item.Bool("disableContextPropagation");
             item.Ignore("customTags", "useRequestIdForTraceSampling");
             item.RejectUnknownFields();
-            tracing.Add(new TelemetryTracing(providers, percentage, disable) { Mode = mode, HasCustomTags = customTags });
+            tracing.Add(new TelemetryTracing(providers, percentage, disable)
+            {
+                Mode = mode,
+                HasCustomTags = customTags,
+                EnableIstioTags = istioTags,
+                DisableContextPropagation = noPropagation,
+            });
         }
 
         var metrics = new List<TelemetryMetrics>();
@@ -75,9 +83,10 @@ internal static class TelemetryReader
             metrics.Add(new TelemetryMetrics(providers, overrides));
         }
 
+        var hasTargetRefs = spec.Has("targetRef") || spec.Has("targetRefs");
         spec.Ignore("targetRef", "targetRefs");
         spec.RejectUnknownFields();
-        return new TelemetrySpec { Selector = selector, AccessLogging = accessLogging, Tracing = tracing, Metrics = metrics };
+        return new TelemetrySpec { Selector = selector, AccessLogging = accessLogging, Tracing = tracing, Metrics = metrics, HasTargetRefs = hasTargetRefs };
     }
 
     private static TelemetryMetricOverride Override(YamlObject entry)

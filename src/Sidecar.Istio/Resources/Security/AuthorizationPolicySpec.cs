@@ -49,6 +49,11 @@ public sealed record AuthorizationSource
 
     public IReadOnlyList<string>? NotNamespaces { get; init; }
 
+    /// <summary>Trust domains of the peer identity (Istio 1.29+); they need mTLS, like principals.</summary>
+    public IReadOnlyList<string>? TrustDomains { get; init; }
+
+    public IReadOnlyList<string>? NotTrustDomains { get; init; }
+
     public IReadOnlyList<string>? ServiceAccounts { get; init; }
 
     public IReadOnlyList<string>? NotServiceAccounts { get; init; }

@@ -38,6 +38,9 @@ public sealed record JwtRule
 
     /// <summary><c>timeout</c> for fetching <c>jwksUri</c>.</summary>
     public IstioDuration? Timeout { get; init; }
+
+    /// <summary>Claims split at spaces for matching, besides Istio's own <c>scope</c> and <c>permission</c> (Istio 1.28+).</summary>
+    public IReadOnlyList<string> SpaceDelimitedClaims { get; init; } = [];
 }
 
 /// <summary><c>fromHeaders[]</c>: a header carrying the token, after an optional prefix (e.g. <c>Bearer </c>).</summary>

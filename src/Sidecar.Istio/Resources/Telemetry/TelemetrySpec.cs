@@ -14,6 +14,9 @@ public sealed record TelemetrySpec : IstioSpec
     public IReadOnlyList<TelemetryTracing> Tracing { get; init; } = [];
 
     public IReadOnlyList<TelemetryMetrics> Metrics { get; init; } = [];
+
+    /// <summary>Whether the resource binds to gateways or waypoints by <c>targetRef(s)</c>: a sidecar takes none of it.</summary>
+    public bool HasTargetRefs { get; init; }
 }
 
 /// <summary>One <c>accessLogging</c> entry: <c>providers[].name</c>, <c>disabled</c>, <c>match.mode</c> and <c>filter.expression</c>.</summary>
@@ -39,4 +42,10 @@ public sealed record TelemetryTracing(IReadOnlyList<string> Providers, double? R
 
     /// <summary>Whether <c>customTags</c> were given (not applied to spans here).</summary>
     public bool HasCustomTags { get; init; }
+
+    /// <summary><c>enableIstioTags</c>: whether spans carry the <c>istio.*</c> tags; null when unset.</summary>
+    public bool? EnableIstioTags { get; init; }
+
+    /// <summary><c>disableContextPropagation</c>: no trace headers are sent upstream; null when unset.</summary>
+    public bool? DisableContextPropagation { get; init; }
 }

@@ -77,6 +77,8 @@ internal static class AuthorizationPolicyTranslator
         Add(matches, "source.principal", ServiceAccountPrincipals(source.ServiceAccounts, trustDomain), ServiceAccountPrincipals(source.NotServiceAccounts, trustDomain));
         Add(matches, "request.auth.principal", source.RequestPrincipals, source.NotRequestPrincipals);
         Add(matches, "source.namespace", source.Namespaces, source.NotNamespaces);
+        // The trust domain of the peer certificate's identity, with the same exact/prefix/suffix patterns.
+        Add(matches, "source.trustDomain", source.TrustDomains, source.NotTrustDomains);
         Add(matches, "source.ip", source.IpBlocks, source.NotIpBlocks);
         Add(matches, "remote.ip", source.RemoteIpBlocks, source.NotRemoteIpBlocks);
         return new AttributeClauseConfig(matches.ToEquatableArray());

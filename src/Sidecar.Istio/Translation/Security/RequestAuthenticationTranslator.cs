@@ -11,6 +11,9 @@ namespace Sidecar.Istio.Translation.Security;
 /// </summary>
 internal static class RequestAuthenticationTranslator
 {
+    /// <summary>The claims Istio always has Envoy split at spaces (<c>normalize_payload_in_metadata</c>).</summary>
+    private static readonly string[] DefaultSpaceDelimitedClaims = ["scope", "permission"];
+
     public static List<JwtRuleConfig> Translate(PushContext push)
     {
         var result = new List<JwtRuleConfig>();
@@ -43,6 +46,7 @@ internal static class RequestAuthenticationTranslator
                     ForwardOriginalToken = rule.ForwardOriginalToken,
                     OutputPayloadToHeader = string.IsNullOrEmpty(rule.OutputPayloadToHeader) ? null : rule.OutputPayloadToHeader,
                     OutputClaimToHeaders = rule.OutputClaimToHeaders.Select(c => new JwtClaimToHeaderConfig(c.Header, c.Claim)).ToEquatableArray(),
+                    SpaceDelimitedClaims = DefaultSpaceDelimitedClaims.Concat(rule.SpaceDelimitedClaims).Distinct(StringComparer.Ordinal).ToEquatableArray(),
                     Origin = resource.Id,
                 });
             }

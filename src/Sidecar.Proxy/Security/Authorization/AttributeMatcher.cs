@@ -10,6 +10,9 @@ namespace Sidecar.Proxy.Security.Authorization;
 /// </summary>
 internal sealed class AttributeMatcher
 {
+    /// <summary>The attribute a source's <c>trustDomains</c> match: no condition key names it, so Istio's validation never admits it in <c>when</c>.</summary>
+    public const string SourceTrustDomainKey = "source.trustDomain";
+
     private readonly Attribute _attribute;
     private readonly string? _headerName;
     private readonly StringPattern[] _values;
@@ -54,6 +57,7 @@ internal sealed class AttributeMatcher
     private enum Attribute
     {
         Principal,
+        TrustDomain,
         Namespace,
         ServiceAccount,
         SourceIp,
@@ -88,6 +92,7 @@ internal sealed class AttributeMatcher
         {
             "source.principal" => Attribute.Principal,
             "source.namespace" => Attribute.Namespace,
+            SourceTrustDomainKey => Attribute.TrustDomain,
             "source.serviceAccount" => Attribute.ServiceAccount,
             "source.ip" => Attribute.SourceIp,
             "remote.ip" => Attribute.RemoteIp,
@@ -125,6 +130,8 @@ internal sealed class AttributeMatcher
                 return MatchesText(request.PrincipalWithoutScheme);
             case Attribute.Namespace:
                 return MatchesText(request.Namespace);
+            case Attribute.TrustDomain:
+                return MatchesText(request.TrustDomain);
             case Attribute.ServiceAccount:
                 return MatchesText(request.ServiceAccount);
             case Attribute.Method:

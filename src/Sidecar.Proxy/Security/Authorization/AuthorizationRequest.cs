@@ -58,6 +58,17 @@ internal readonly struct AuthorizationRequest(
         }
     }
 
+    /// <summary>The trust domain of the peer's identity: the principal up to its first '/' (Istio's <c>trustDomains</c>).</summary>
+    public ReadOnlySpan<char> TrustDomain
+    {
+        get
+        {
+            var principal = PrincipalWithoutScheme;
+            var slash = principal.IndexOf('/');
+            return slash < 0 ? principal : principal[..slash];
+        }
+    }
+
     /// <summary>Istio's <c>source.namespace</c>: the <c>ns</c> segment of the principal.</summary>
     public ReadOnlySpan<char> Namespace
     {

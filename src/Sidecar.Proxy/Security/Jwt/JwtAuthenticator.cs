@@ -43,7 +43,8 @@ internal sealed class JwtAuthenticator
                 continue;
             }
 
-            if (!string.Equals(jwt.Issuer, provider.Config.Issuer, StringComparison.Ordinal))
+            // A rule without an issuer takes a token from any issuer its keys verify (Envoy does not check iss then).
+            if (provider.Config.Issuer.Length > 0 && !string.Equals(jwt.Issuer, provider.Config.Issuer, StringComparison.Ordinal))
             {
                 // Another provider may own this issuer; if none does, Envoy's answer is this one.
                 failure ??= "Jwt issuer is not configured";

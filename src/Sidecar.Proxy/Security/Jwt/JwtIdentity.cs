@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Sidecar.Model;
 
 namespace Sidecar.Proxy.Security.Jwt;
 
@@ -9,10 +10,12 @@ namespace Sidecar.Proxy.Security.Jwt;
 internal sealed class JwtIdentity
 {
     private readonly JsonElement _claims;
+    private readonly EquatableArray<string> _spaceDelimitedClaims;
 
-    public JwtIdentity(string issuer, JsonElement claims)
+    public JwtIdentity(string issuer, JsonElement claims, EquatableArray<string> spaceDelimitedClaims = default)
     {
         _claims = claims;
+        _spaceDelimitedClaims = spaceDelimitedClaims;
         var subject = Claim(claims, "sub") is [var sub, ..] ? sub : "";
         Issuer = issuer;
         Subject = subject;
@@ -45,7 +48,16 @@ internal sealed class JwtIdentity
             }
         }
 
-        return path.Count == 0 ? [] : Claim(element, path[^1]);
+        if (path.Count == 0)
+        {
+            return [];
+        }
+
+        var values = Claim(element, path[^1]);
+        // Envoy's normalize_payload_in_metadata: a listed top-level claim's string is matched as its space-separated parts.
+        return path.Count == 1 && values.Count == 1 && _spaceDelimitedClaims.AsSpan().Contains(path[0])
+            ? values[0].Split(' ', StringSplitOptions.RemoveEmptyEntries)
+            : values;
     }
 
     /// <summary>A claim as text values: strings as they are, numbers and booleans as JSON text, a list element by element.</summary>

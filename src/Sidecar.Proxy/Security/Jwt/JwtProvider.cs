@@ -104,6 +104,7 @@ internal sealed class JwtProvider
 
         var parameters = new TokenValidationParameters
         {
+            ValidateIssuer = Config.Issuer.Length > 0,
             ValidIssuer = Config.Issuer,
             ValidateAudience = !Config.Audiences.IsEmpty,
             ValidAudiences = Config.Audiences.IsEmpty ? null : [.. Config.Audiences],
@@ -120,7 +121,7 @@ internal sealed class JwtProvider
         }
 
         using var payload = JsonDocument.Parse(Base64UrlEncoder.Decode(token.EncodedPayload));
-        return (new JwtIdentity(Config.Issuer, payload.RootElement.Clone()), null);
+        return (new JwtIdentity(Config.Issuer.Length > 0 ? Config.Issuer : token.Issuer, payload.RootElement.Clone(), Config.SpaceDelimitedClaims), null);
     }
 
     /// <summary>What Envoy's <c>jwt_authn</c> writes on a request it verified: outputs, and the token removed unless forwarded.</summary>

@@ -148,7 +148,7 @@ internal sealed class ProxyTracer
     }
 
     /// <summary>Names, tags and ends the span (Envoy's and Istio's tag names).</summary>
-    public void Stop(HttpContext context, RequestState state, ServiceLabels service, long requestBytes, long responseBytes)
+    public void Stop(HttpContext context, RequestState state, ServiceLabels service, long requestBytes, long responseBytes, bool istioTags = true)
     {
         if (state.Telemetry.Span is not { } span)
         {
@@ -160,10 +160,13 @@ internal sealed class ProxyTracer
         span.DisplayName = service.OperationName ?? (request.Host.Value ?? "-") + "/*";
         span.SetTag("component", "proxy");
         span.SetTag("node_id", _nodeId);
-        span.SetTag("istio.canonical_service", _workload.CanonicalService);
-        span.SetTag("istio.canonical_revision", _workload.CanonicalRevision);
-        span.SetTag("istio.namespace", _workload.Namespace);
-        span.SetTag("istio.mesh_id", _meshId);
+        if (istioTags)
+        {
+            span.SetTag("istio.canonical_service", _workload.CanonicalService);
+            span.SetTag("istio.canonical_revision", _workload.CanonicalRevision);
+            span.SetTag("istio.namespace", _workload.Namespace);
+            span.SetTag("istio.mesh_id", _meshId);
+        }
         span.SetTag("upstream_cluster", service.ClusterName);
         span.SetTag("upstream_cluster.name", service.ClusterName);
         span.SetTag("http.method", request.Method);
@@ -178,7 +181,10 @@ internal sealed class ProxyTracer
         span.SetTag("response_size", responseBytes.ToString(CultureInfo.InvariantCulture));
         if (state.Telemetry.Peer.Metadata is { } peer)
         {
-            span.SetTag(state.Direction == RequestDirection.Outbound ? "peer.service" : "istio.source_workload", $"{peer.WorkloadName}.{peer.Namespace}");
+            if (state.Direction == RequestDirection.Outbound || istioTags)
+            {
+                span.SetTag(state.Direction == RequestDirection.Outbound ? "peer.service" : "istio.source_workload", $"{peer.WorkloadName}.{peer.Namespace}");
+            }
         }
 
         if (status >= 500)

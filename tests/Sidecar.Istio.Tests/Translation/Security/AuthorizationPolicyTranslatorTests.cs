@@ -101,4 +101,17 @@ public sealed class AuthorizationPolicyTranslatorTests
             """));
         Assert.Equal(["cluster.local/ns/default/sa/sleep"], Assert.Single(config.AuthorizationPolicies).Rules[0].From[0].Matches[0].Values);
     }
+
+    [Fact]
+    public void Trust_domains_become_a_match_on_the_peer_identitys_trust_domain()
+    {
+        var config = Config(Bookinfo.All(Bookinfo.Services, """
+            apiVersion: security.istio.io/v1
+            kind: AuthorizationPolicy
+            metadata: {name: td, namespace: default}
+            spec:
+              rules: [{from: [{source: {trustDomains: [cluster.local], notTrustDomains: ["legacy.*"]}}]}]
+            """));
+        Assert.Equal(new AttributeMatchConfig("source.trustDomain", ["cluster.local"], ["legacy.*"]), Assert.Single(Assert.Single(config.AuthorizationPolicies).Rules[0].From[0].Matches));
+    }
 }

@@ -56,6 +56,7 @@ public sealed class RequestAuthenticationTranslatorTests
                 ForwardOriginalToken = true,
                 OutputPayloadToHeader = "x-jwt-payload",
                 OutputClaimToHeaders = [new JwtClaimToHeaderConfig("x-user", "sub")],
+                SpaceDelimitedClaims = ["scope", "permission"],
                 Origin = "RequestAuthentication default/productpage",
             },
             config.JwtRules[0]);
@@ -64,7 +65,7 @@ public sealed class RequestAuthenticationTranslatorTests
     }
 
     [Theory]
-    [InlineData("jwtRules: [{jwksUri: 'https://example.com/jwks'}]", "spec.jwtRules[0].issuer", "issuer must be set")]
+    [InlineData("jwtRules: [{jwks: '{\"keys\": []}'}]", "spec.jwtRules[0].issuer", "issuer or jwksUri must be non-empty string")]
     [InlineData("jwtRules: [{issuer: a, jwksUri: 'ftp://example.com/jwks'}]", "spec.jwtRules[0].jwksUri", "URI scheme ftp is not supported")]
     [InlineData("jwtRules: [{issuer: a, jwks: 'not json'}]", "spec.jwtRules[0].jwks", "jwks parse error")]
     [InlineData("jwtRules: [{issuer: a, fromHeaders: [{prefix: 'Bearer '}]}]", "spec.jwtRules[0].fromHeaders", "location header name must be non-empty")]

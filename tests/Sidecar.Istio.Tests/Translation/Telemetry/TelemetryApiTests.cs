@@ -85,6 +85,40 @@ public sealed class TelemetryApiTests
     }
 
     [Fact]
+    public void EnableIstioTags_and_disableContextPropagation_reach_the_tracing_settings()
+    {
+        var result = Translate(Bookinfo.All(Bookinfo.Services, Providers, """
+            apiVersion: telemetry.istio.io/v1
+            kind: Telemetry
+            metadata: {name: tracing, namespace: default}
+            spec:
+              tracing: [{enableIstioTags: false, disableContextPropagation: true}]
+            """));
+
+        Assert.True(result.IsValid, string.Join("\n", result.Errors));
+        Assert.False(result.Config!.Mesh.Telemetry.TracingIstioTags);
+        Assert.False(result.Config.Mesh.Telemetry.TracingContextPropagation);
+    }
+
+    [Fact]
+    public void A_Telemetry_bound_by_targetRefs_is_left_to_the_gateway_it_names()
+    {
+        // istio/api Telemetry.targetRefs: the policy binds to the gateway or waypoint, not to the namespace's sidecars.
+        var result = Translate(Bookinfo.All(Bookinfo.Services, Providers, """
+            apiVersion: telemetry.istio.io/v1
+            kind: Telemetry
+            metadata: {name: gw-only, namespace: default}
+            spec:
+              targetRefs: [{kind: Gateway, group: gateway.networking.k8s.io, name: my-gateway}]
+              tracing: [{randomSamplingPercentage: 100}]
+            """));
+
+        Assert.True(result.IsValid, string.Join("\n", result.Errors));
+        Assert.Equal(TelemetryConfig.Default.TracingSamplingPercent, result.Config!.Mesh.Telemetry.TracingSamplingPercent);
+        Assert.Contains(result.Warnings, w => w.Contains("Telemetry default/gw-only", StringComparison.Ordinal) && w.Contains("targetRefs", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void DisableSpanReporting_turns_tracing_off_and_unknown_providers_are_warned_about()
     {
         var result = Translate(Bookinfo.All(Bookinfo.Services, Providers, """
