@@ -18,7 +18,7 @@ internal sealed partial class MirrorSender
 
     public MirrorSender(ILogger<MirrorSender> logger) => _logger = logger;
 
-    public void Send(HttpContext context, RequestState state, ClusterState cluster, TimeSpan? timeout, Random random)
+    public void Send(HttpContext context, RequestState state, RoutePolicies policies, ClusterState cluster, TimeSpan? timeout, Random random)
     {
         ReadOnlyMemory<byte>? body = null;
         if (state.Body is { } replay)
@@ -76,7 +76,7 @@ internal sealed partial class MirrorSender
             }
         }
 
-        RequestIds.AddTo(message, state);
+        policies.AddProxyHeaders(context, message, state);
         state.Target?.RequestHeaders.Apply(message);
         route?.RequestHeaders.Apply(message);
         var authority = action?.Config.HostRewrite ?? message.Headers.Host ?? Routing.RequestView.AuthorityOf(request);

@@ -59,7 +59,10 @@ internal sealed class RequestState : IResettable
     /// <summary>Whether the current attempt may still be retried (retries left, body replayable, time left).</summary>
     public bool AttemptIsRetriable { get; set; }
 
-    /// <summary>When the current attempt was sent upstream, and when its response headers arrived.</summary>
+    /// <summary>
+    /// When the first attempt was sent upstream, and when the response headers that go downstream arrived: Envoy's
+    /// <c>x-envoy-upstream-service-time</c> counts from the routed request, so retries and their back-off are in it.
+    /// </summary>
     public long UpstreamStartTimestamp { get; set; }
 
     public long UpstreamHeadersTimestamp { get; set; }

@@ -27,10 +27,6 @@ internal sealed class RoutePolicies
         // Envoy forwards the original authority unless the route rewrites it: the base copy already carries the Host
         // header (HTTP/2's :authority included, which Kestrel presents as Host). It is left unparsed: setting it again
         // would validate it twice per request, each time by building a Uri.
-        if (!request.Headers.ContainsKey(ProxyHeaders.ForwardedProto))
-        {
-            proxyRequest.Headers.TryAddWithoutValidation(ProxyHeaders.ForwardedProto, request.Scheme);
-        }
 
         // Envoy answers `Expect: 100-continue` itself (proxy_100_continue is off) and does not pass it on; forwarded,
         // it would hold the body back until an upstream that never sends 100 made HttpClient give up waiting (1 s).
@@ -40,12 +36,7 @@ internal sealed class RoutePolicies
             proxyRequest.Headers.Remove("expect");
         }
 
-        RequestIds.AddTo(proxyRequest, state);
-
-        // Istio's virtual hosts set include_request_attempt_count (the caller's own value was dropped on arrival).
-        proxyRequest.Headers.TryAddWithoutValidation(ProxyHeaders.AttemptCount, AttemptNumbers.Text(state.Retries + 1));
-
-        Telemetry?.OnUpstreamRequest(httpContext, proxyRequest, state);
+        AddProxyHeaders(httpContext, proxyRequest, state);
         if (state.Route is not { } route)
         {
             return;
@@ -72,6 +63,24 @@ internal sealed class RoutePolicies
             proxyRequest.Headers.TryAddWithoutValidation(ProxyHeaders.OriginalPath, request.Path.Value + request.QueryString.Value);
             state.RewrittenPath = path;
         }
+    }
+
+    /// <summary>
+    /// What the connection manager and Istio's filters add before the router copies the request, so an attempt and a
+    /// mirror's shadow both carry them: the request id, <c>x-forwarded-proto</c>, the attempt number (Istio sets
+    /// <c>include_request_attempt_count</c>; a caller's own was dropped on arrival), peer metadata and trace context.
+    /// </summary>
+    public void AddProxyHeaders(HttpContext httpContext, HttpRequestMessage upstream, RequestState state)
+    {
+        var request = httpContext.Request;
+        RequestIds.AddTo(upstream, state);
+        if (!request.Headers.ContainsKey(ProxyHeaders.ForwardedProto))
+        {
+            upstream.Headers.TryAddWithoutValidation(ProxyHeaders.ForwardedProto, request.Scheme);
+        }
+
+        upstream.Headers.TryAddWithoutValidation(ProxyHeaders.AttemptCount, AttemptNumbers.Text(state.Retries + 1));
+        Telemetry?.OnUpstreamRequest(httpContext, upstream, state);
     }
 
     /// <summary>

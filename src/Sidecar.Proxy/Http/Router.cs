@@ -205,7 +205,7 @@ internal sealed partial class Router
         {
             if (mirror is not null && fraction.Includes(_random.Next(Percentage.Million)))
             {
-                _mirrors.Send(context, state, mirror, action.Timeout, _random);
+                _mirrors.Send(context, state, _policies, mirror, action.Timeout, _random);
             }
         }
     }
@@ -328,7 +328,11 @@ internal sealed partial class Router
 
         var token = state.AttemptToken(retry?.PerTryTimeout);
         endpoint?.BeginRequest();
-        state.UpstreamStartTimestamp = _time.GetTimestamp();
+        if (state.Retries == 0)
+        {
+            state.UpstreamStartTimestamp = _time.GetTimestamp();
+        }
+
         ForwarderError error;
         try
         {

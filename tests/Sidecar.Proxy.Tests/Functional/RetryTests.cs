@@ -54,6 +54,33 @@ public sealed class RetryTests
     }
 
     [Fact]
+    public async Task Upstream_service_time_counts_every_attempt_as_Envoy_counts_from_the_routed_request()
+    {
+        // Envoy's router measures x-envoy-upstream-service-time from the downstream request, not from the last attempt.
+        var count = 0;
+        await using var backend = await TestBackend.StartAsync("slow-then-ok", async (context, _) =>
+        {
+            if (Interlocked.Increment(ref count) == 1)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(300)); // the first attempt's own processing time
+                context.Response.StatusCode = 503;
+                return;
+            }
+
+            await context.Response.WriteAsync("ok");
+        });
+        var cluster = Cluster("reviews", 9080, null, Endpoint(backend));
+        var retry = new RetryPolicyConfig { NumRetries = 2, RetryOn = RetryOn.ServerError, BackoffBaseInterval = TimeSpan.FromMilliseconds(1) };
+        await using var proxy = await ProxyTestHost.StartAsync(Snapshot(9080, "reviews", [RouteWithRetry(cluster.Name, retry)], [cluster]));
+
+        using var response = await proxy.SendAsync("reviews:9080");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var serviceTime = int.Parse(Assert.Single(response.Headers.GetValues("x-envoy-upstream-service-time")), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(serviceTime >= 300, $"x-envoy-upstream-service-time {serviceTime} ms leaves out the first attempt");
+    }
+
+    [Fact]
     public async Task Retries_stop_at_num_retries_and_return_the_last_response_with_URX()
     {
         await using var backend = await TestBackend.StartAsync("broken", FailFirst(int.MaxValue));

@@ -201,9 +201,12 @@ public sealed class TrafficShapingTests
         Assert.Equal("reviews-shadow:9080", copy.Host);
         Assert.Equal("payload", System.Text.Encoding.UTF8.GetString(copy.Body));
 
-        // The shadow is the same request: the x-request-id made for it goes to both.
+        // The shadow is the same request: the x-request-id made for it goes to both, and what the connection manager
+        // and the router add before Envoy copies the shadow's headers (x-forwarded-proto, the attempt number).
         Assert.True(Guid.TryParse(copy.Headers["x-request-id"], out _));
         Assert.Equal(Assert.Single(primary.Received).Headers["x-request-id"], copy.Headers["x-request-id"]);
+        Assert.Equal("http", copy.Headers["x-forwarded-proto"]);
+        Assert.Equal("1", copy.Headers["x-envoy-attempt-count"]);
     }
 
     [Fact]
