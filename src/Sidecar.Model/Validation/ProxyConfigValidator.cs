@@ -65,12 +65,17 @@ public static class ProxyConfigValidator
         return errors;
     }
 
-    /// <summary>Compiles <paramref name="pattern"/> with RE2-like options; returns the error, or null when it compiles.</summary>
+    /// <summary>Translates the RE2 <paramref name="pattern"/> and compiles it; returns the error, or null when it compiles.</summary>
     public static string? CheckRegex(string pattern)
     {
+        if (Re2Syntax.ToDotNet(pattern, out var translationError) is not { } translated)
+        {
+            return $"invalid regular expression '{pattern}': {translationError}";
+        }
+
         try
         {
-            _ = new Regex(pattern, Re2Options);
+            _ = new Regex(translated, Re2Options);
             return null;
         }
         catch (ArgumentException ex)

@@ -16,10 +16,11 @@ internal sealed class FullMatchRegex
 
     public FullMatchRegex(string pattern, bool ignoreCase = false)
     {
-        _regex = new Regex($"^(?:{pattern})$", ProxyConfigValidator.Re2Options | (ignoreCase ? RegexOptions.IgnoreCase : RegexOptions.None));
+        var translated = Re2Syntax.ToDotNetOrThrow(pattern, ignoreCase);
+        _regex = new Regex($"^(?:{translated})$", ProxyConfigValidator.Re2Options | (ignoreCase ? RegexOptions.IgnoreCase : RegexOptions.None));
         // Case-insensitive regex matching folds more than ordinal ignore-case does (the Kelvin sign matches 'k'), so
         // the shortcut is only taken where the comparison is exact.
-        _requiredPrefix = ignoreCase ? "" : LiteralPrefix(pattern);
+        _requiredPrefix = ignoreCase ? "" : LiteralPrefix(translated);
     }
 
     /// <summary>The literal every full match of <paramref name="pattern"/> starts with ("" when there is none to rely on).</summary>

@@ -51,7 +51,7 @@ internal sealed class RouteAction
         _totalWeight = sum;
         Timeout = config.Timeout is { } timeout && timeout > TimeSpan.Zero ? timeout : null;
         Retry = config.Retry is { NumRetries: > 0 } retry ? new RetryPolicy(retry) : null;
-        RegexRewrite = config.RegexRewrite is { } rewrite ? new Regex(rewrite.Pattern, ProxyConfigValidator.Re2Options) : null;
+        RegexRewrite = config.RegexRewrite is { } rewrite ? new Regex(Re2Syntax.ToDotNetOrThrow(rewrite.Pattern), ProxyConfigValidator.Re2Options) : null;
         RegexRewriteSubstitution = config.RegexRewrite is { } r ? ToDotNetSubstitution(r.Substitution) : null;
         Mirrors = config.Mirrors.Select(m => (clusters(m.Cluster), m.Fraction)).ToArray();
         HashPolicy = config.HashPolicy.ToArray();

@@ -69,4 +69,18 @@ public class FullMatchRegexTests
             Assert.True(reference.IsMatch(input) == matcher.IsMatch(input), $"{pattern} on '{input}'");
         }
     }
+
+    [Theory]
+    [InlineData("/[[:alpha:]]+", "/abc", true)]
+    [InlineData("/[[:alpha:]]+", "/abc1", false)]
+    [InlineData("/api/(?P<ver>v[0-9]+)/.*", "/api/v2/items", true)]
+    [InlineData(@"/\d+", "/42", true)]
+    [InlineData(@"/\d+", "/\u0664\u0662", false)]
+    [InlineData(@"\Q/a.b\E", "/a.b", true)]
+    [InlineData(@"\Q/a.b\E", "/axb", false)]
+    public void Route_regexes_match_as_RE2_means_them(string pattern, string input, bool matches)
+    {
+        // RE2 syntax (Envoy's safe_regex): POSIX classes, (?P<name>...), \Q...\E, and an ASCII-only \d.
+        Assert.Equal(matches, new FullMatchRegex(pattern).IsMatch(input));
+    }
 }
