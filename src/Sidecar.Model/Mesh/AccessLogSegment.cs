@@ -19,6 +19,7 @@ public enum AccessLogCommand
     ResponseFlags,
     ResponseFlagsLong,
     ResponseCodeDetails,
+    UpstreamTransportFailureReason,
     BytesReceived,
     BytesSent,
     Duration,

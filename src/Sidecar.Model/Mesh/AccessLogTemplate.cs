@@ -25,6 +25,7 @@ public sealed record AccessLogTemplate(EquatableArray<AccessLogSegment> Text, Eq
         ["RESPONSE_FLAGS"] = AccessLogCommand.ResponseFlags,
         ["RESPONSE_FLAGS_LONG"] = AccessLogCommand.ResponseFlagsLong,
         ["RESPONSE_CODE_DETAILS"] = AccessLogCommand.ResponseCodeDetails,
+        ["UPSTREAM_TRANSPORT_FAILURE_REASON"] = AccessLogCommand.UpstreamTransportFailureReason,
         ["BYTES_RECEIVED"] = AccessLogCommand.BytesReceived,
         ["BYTES_SENT"] = AccessLogCommand.BytesSent,
         ["DURATION"] = AccessLogCommand.Duration,
@@ -54,7 +55,7 @@ public sealed record AccessLogTemplate(EquatableArray<AccessLogSegment> Text, Eq
     /// <summary>Envoy operators accepted and printed as missing: what they describe is not recorded here.</summary>
     private static readonly HashSet<string> NotRecorded = new(StringComparer.Ordinal)
     {
-        "CONNECTION_TERMINATION_DETAILS", "UPSTREAM_TRANSPORT_FAILURE_REASON", "UPSTREAM_LOCAL_ADDRESS",
+        "CONNECTION_TERMINATION_DETAILS", "UPSTREAM_LOCAL_ADDRESS",
         "UPSTREAM_LOCAL_ADDRESS_WITHOUT_PORT", "UPSTREAM_LOCAL_PORT", "UPSTREAM_REMOTE_PORT", "UPSTREAM_REMOTE_ADDRESS_WITHOUT_PORT",
         "REQUESTED_SERVER_NAME", "REQUEST_DURATION", "REQUEST_TX_DURATION", "RESPONSE_DURATION", "RESPONSE_TX_DURATION",
         "DOWNSTREAM_HANDSHAKE_DURATION", "ROUNDTRIP_DURATION", "BYTES_RETRANSMITTED", "PACKETS_RETRANSMITTED",

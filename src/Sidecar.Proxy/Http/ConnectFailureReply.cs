@@ -18,25 +18,41 @@ internal static class ConnectFailureReply
 
     public static byte[] Body(HttpContext context, bool retried)
     {
-        var reason = Reason(context.Features.Fetch<IForwarderErrorFeature>()?.Exception);
+        var (reset, transport) = Classify(context);
+        var reason = transport is null ? reset : $"{reset}, transport failure reason: {transport}";
         return Bodies.GetOrAdd((reason, retried), static key =>
             Encoding.ASCII.GetBytes(Prefix + (key.Retried ? "retried and the latest reset reason: " : "reset reason: ") + key.Reason));
     }
 
-    private static string Reason(Exception? exception)
+    /// <summary>
+    /// Envoy's %RESPONSE_CODE_DETAILS% for the failure: <c>upstream_reset_before_response_started{reset|transport}</c>,
+    /// spaces made underscores as Envoy sanitizes details.
+    /// </summary>
+    public static string Details(HttpContext context)
     {
-        for (var current = exception; current is not null; current = current.InnerException)
+        var (reset, transport) = Classify(context);
+        var inner = transport is null ? reset : $"{reset}|{transport}";
+        return $"upstream_reset_before_response_started{{{inner.Replace(' ', '_')}}}";
+    }
+
+    /// <summary>Envoy's %UPSTREAM_TRANSPORT_FAILURE_REASON% (sanitized like the details); null when there is none.</summary>
+    public static string? TransportFailureReason(HttpContext context) => Classify(context).Transport?.Replace(' ', '_');
+
+    /// <summary>The reset reason and, for a refused or unreachable connect, the transport failure reason.</summary>
+    private static (string Reset, string? Transport) Classify(HttpContext context)
+    {
+        for (var current = context.Features.Fetch<IForwarderErrorFeature>()?.Exception; current is not null; current = current.InnerException)
         {
             switch (current)
             {
                 case TimeoutException:
-                    return "connection timeout";
+                    return ("connection timeout", null);
                 case SocketException socket when Errno(socket.SocketErrorCode) is { } errno:
-                    return $"remote connection failure, transport failure reason: delayed connect error: {errno}";
+                    return ("remote connection failure", $"delayed connect error: {errno}");
             }
         }
 
-        return "remote connection failure";
+        return ("remote connection failure", null);
     }
 
     /// <summary>Linux errno values, which Envoy prints for a failed non-blocking connect.</summary>

@@ -261,6 +261,7 @@ internal sealed class RequestTelemetry : IRequestTelemetry
             ResponseCode = ReportedStatus(context, state),
             Flags = state.Flags,
             ResponseCodeDetails = ResponseCodeDetails.For(state),
+            UpstreamTransportFailureReason = (state.Flags & ResponseFlags.UpstreamConnectionFailure) != 0 ? ConnectFailureReply.TransportFailureReason(context) : null,
             BytesReceived = requestBytes,
             BytesSent = responseBytes,
             DurationMs = (long)elapsed.TotalMilliseconds,

@@ -20,7 +20,8 @@ public sealed class AccessLogFormatterTests
         Protocol = "HTTP/1.1",
         ResponseCode = 503,
         Flags = ResponseFlags.UpstreamConnectionFailure | ResponseFlags.UpstreamRetryLimitExceeded,
-        ResponseCodeDetails = "upstream_reset_before_response_started{connection_failure}",
+        ResponseCodeDetails = "upstream_reset_before_response_started{remote_connection_failure|delayed_connect_error:_111}",
+        UpstreamTransportFailureReason = "delayed_connect_error:_111",
         BytesReceived = 0,
         BytesSent = 91,
         DurationMs = 12,
@@ -42,7 +43,7 @@ public sealed class AccessLogFormatterTests
     public void Text_is_Envoys_default_format()
     {
         Assert.Equal(
-            "[2026-12-05T07:00:01.234Z] \"GET /reviews/0?user=jason HTTP/1.1\" 503 UF,URX upstream_reset_before_response_started{connection_failure} - \"-\" 0 91 12 - \"-\" \"curl/8.5.0\" \"5f1e2b84-5b3e-4ad4-9f4d-3a3a8e0d2c11\" \"reviews:9080\" \"10.1.0.7:9080\" outbound|9080|v2|reviews.default.svc.cluster.local - 10.96.0.12:9080 10.1.0.41:51234 - default\n",
+            "[2026-12-05T07:00:01.234Z] \"GET /reviews/0?user=jason HTTP/1.1\" 503 UF,URX upstream_reset_before_response_started{remote_connection_failure|delayed_connect_error:_111} - \"delayed_connect_error:_111\" 0 91 12 - \"-\" \"curl/8.5.0\" \"5f1e2b84-5b3e-4ad4-9f4d-3a3a8e0d2c11\" \"reviews:9080\" \"10.1.0.7:9080\" outbound|9080|v2|reviews.default.svc.cluster.local - 10.96.0.12:9080 10.1.0.41:51234 - default\n",
             Format(AccessLogEncoding.Text, Entry));
     }
 
@@ -56,6 +57,7 @@ public sealed class AccessLogFormatterTests
         Assert.Equal("/reviews/0?user=jason", root.GetProperty("path").GetString());
         Assert.Equal(503, root.GetProperty("response_code").GetInt32());
         Assert.Equal("UF,URX", root.GetProperty("response_flags").GetString());
+        Assert.Equal("delayed_connect_error:_111", root.GetProperty("upstream_transport_failure_reason").GetString());
         Assert.Equal(91, root.GetProperty("bytes_sent").GetInt64());
         Assert.Equal("10.1.0.7:9080", root.GetProperty("upstream_host").GetString());
         Assert.Equal("outbound|9080|v2|reviews.default.svc.cluster.local", root.GetProperty("upstream_cluster").GetString());

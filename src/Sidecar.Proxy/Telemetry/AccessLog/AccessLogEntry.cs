@@ -27,6 +27,9 @@ internal readonly record struct AccessLogEntry
     /// <summary>%RESPONSE_CODE_DETAILS%: via_upstream, or why the sidecar answered itself.</summary>
     public string? ResponseCodeDetails { get; init; }
 
+    /// <summary>Why the upstream connection failed (<c>delayed_connect_error:_111</c>); null when it did not.</summary>
+    public string? UpstreamTransportFailureReason { get; init; }
+
     public long BytesReceived { get; init; }
 
     public long BytesSent { get; init; }

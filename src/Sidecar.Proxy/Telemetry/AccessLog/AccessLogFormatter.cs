@@ -69,7 +69,9 @@ internal sealed class AccessLogFormatter
         Append(output, e.Flags.ToShortString());
         Append(output, " ");
         Append(output, e.ResponseCodeDetails ?? "-");
-        Append(output, " - \"-\" ");
+        Append(output, " -");
+        Quoted(output, e.UpstreamTransportFailureReason);
+        Append(output, " ");
         Number(output, e.BytesReceived);
         Append(output, " ");
         Number(output, e.BytesSent);
@@ -114,7 +116,7 @@ internal sealed class AccessLogFormatter
         json.WriteString("response_flags", e.Flags.ToShortString());
         json.WriteString("response_code_details", e.ResponseCodeDetails);
         json.WriteNull("connection_termination_details");
-        json.WriteNull("upstream_transport_failure_reason");
+        json.WriteString("upstream_transport_failure_reason", e.UpstreamTransportFailureReason);
         json.WriteNumber("bytes_received", e.BytesReceived);
         json.WriteNumber("bytes_sent", e.BytesSent);
         json.WriteNumber("duration", e.DurationMs);

@@ -188,6 +188,7 @@ internal sealed class CustomAccessLogFormat
             AccessLogCommand.ResponseFlags => e.Flags.ToShortString(),
             AccessLogCommand.ResponseFlagsLong => e.Flags.ToLongString(),
             AccessLogCommand.ResponseCodeDetails => e.ResponseCodeDetails,
+            AccessLogCommand.UpstreamTransportFailureReason => e.UpstreamTransportFailureReason,
             AccessLogCommand.BytesReceived => e.BytesReceived.ToString(CultureInfo.InvariantCulture),
             AccessLogCommand.BytesSent => e.BytesSent.ToString(CultureInfo.InvariantCulture),
             AccessLogCommand.Duration => e.DurationMs.ToString(CultureInfo.InvariantCulture),

@@ -60,7 +60,7 @@ internal static class ResponseCodeDetails
 
         if ((flags & ResponseFlags.UpstreamConnectionFailure) != 0)
         {
-            return "upstream_reset_before_response_started{connection_failure}";
+            return ConnectFailureReply.Details(state.Context);
         }
 
         if ((flags & ResponseFlags.UpstreamProtocolError) != 0)
@@ -83,6 +83,12 @@ internal static class ResponseCodeDetails
         if ((flags & ResponseFlags.DownstreamConnectionTermination) != 0)
         {
             return "downstream_remote_disconnect";
+        }
+
+        // The router's own answer for a route that is a direct response or a redirect (Istio's block_all is one).
+        if (state.Route?.Config is { DirectResponse: not null } or { Redirect: not null })
+        {
+            return "direct_response";
         }
 
         return state.Endpoint is not null || state.Cluster is not null ? "via_upstream" : null;
