@@ -97,8 +97,9 @@ public static class IstioYamlParser
             parser.Consume<StreamStart>();
             while (parser.Accept<DocumentStart>(out _))
             {
+                // Merge keys (`<<: *anchor`) resolve as kubectl's YAML reader resolves them.
                 var stream = new YamlStream();
-                stream.Load(new SingleDocumentParser(parser));
+                stream.Load(new MergingParser(new SingleDocumentParser(parser)));
                 ReadDocument(stream.Documents[0], file, resources, errors, skipped);
             }
         }

@@ -162,7 +162,7 @@ internal sealed class YamlObject
             return null;
         }
 
-        if (node is YamlScalarNode { Value: { } text })
+        if (node is YamlScalarNode { Value: { } text } scalar)
         {
             if (string.Equals(text, "true", StringComparison.OrdinalIgnoreCase))
             {
@@ -173,11 +173,24 @@ internal sealed class YamlObject
             {
                 return false;
             }
+
+            // kubectl reads YAML 1.1, where plain yes/no, on/off and y/n are booleans too.
+            if (scalar.Style == YamlDotNet.Core.ScalarStyle.Plain && Yaml11Boolean(text) is { } yaml11)
+            {
+                return yaml11;
+            }
         }
 
         Error(key, $"expected true or false, got '{Describe(node)}'");
         return null;
     }
+
+    private static bool? Yaml11Boolean(string text) => text switch
+    {
+        "y" or "Y" or "yes" or "Yes" or "YES" or "on" or "On" or "ON" => true,
+        "n" or "N" or "no" or "No" or "NO" or "off" or "Off" or "OFF" => false,
+        _ => null,
+    };
 
     /// <summary>A protobuf Duration in Go form (<c>1s</c>, <c>100ms</c>, <c>1h30m</c>).</summary>
     public IstioDuration? Duration(string key)

@@ -108,6 +108,46 @@ public sealed class IstioYamlParserTests
     }
 
     [Fact]
+    public void Resolves_merge_keys_and_yaml_1_1_booleans_as_kubectl_reads_them()
+    {
+        // sigs.k8s.io/yaml (go-yaml): `<<: *anchor` merges a mapping, and plain yes/no/on/off are booleans.
+        var result = IstioYamlParser.Parse("""
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: {name: reviews}
+            spec:
+              host: reviews
+              trafficPolicy:
+                connectionPool: &pool
+                  tcp: {maxConnections: 100}
+              subsets:
+              - name: v1
+                labels: {version: v1}
+                trafficPolicy:
+                  connectionPool:
+                    <<: *pool
+                    http: {http1MaxPendingRequests: 10}
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: {name: reviews}
+            spec:
+              hosts: [reviews]
+              http:
+              - match: [{uri: {prefix: /Api}, ignoreUriCase: yes}]
+                route: [{destination: {host: reviews}}]
+            """);
+
+        Assert.True(result.IsValid, string.Join("\n", result.Errors));
+        var dr = Assert.IsType<DestinationRuleSpec>(result.Resources[0].Spec);
+        var pool = dr.Subsets[0].TrafficPolicy!.ConnectionPool!;
+        Assert.Equal(100, pool.Tcp!.MaxConnections);
+        Assert.Equal(10, pool.Http!.Http1MaxPendingRequests);
+        var vs = Assert.IsType<VirtualServiceSpec>(result.Resources[1].Spec);
+        Assert.True(vs.Http[0].Match[0].IgnoreUriCase);
+    }
+
+    [Fact]
     public void Reads_durations_in_Go_form()
     {
         var result = IstioYamlParser.Parse("""
