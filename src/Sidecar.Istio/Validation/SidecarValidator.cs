@@ -181,6 +181,22 @@ internal static class SidecarValidator
             return $"invalid namespace value \"{ns}\" in sidecar";
         }
 
-        return name == "*" ? null : HostNames.ValidateWildcardDomain(name);
+        if (name == "*")
+        {
+            return null;
+        }
+
+        // Istio's validateSidecarOrGatewayHostnamePart: no short names, and a wildcard only as a whole first label.
+        if (!name.Contains('.', StringComparison.Ordinal))
+        {
+            return "short names (non FQDN) are not allowed";
+        }
+
+        if (name.StartsWith('*') && name.Length > 1 && name[1] != '.')
+        {
+            return $"partial wildcard \"{name}\" not allowed";
+        }
+
+        return HostNames.ValidateWildcardDomain(name);
     }
 }

@@ -16,6 +16,16 @@ public sealed class SidecarValidatorTests
     public void Egress_hosts_must_be_namespace_slash_host() =>
         SingleError(Sidecar("egress: [{hosts: [reviews.default.svc.cluster.local]}]"), "spec.egress[0].hosts[0]", "host must be of form namespace/dnsName");
 
+    [Theory]
+    [InlineData("./reviews", "short names (non FQDN) are not allowed")]
+    [InlineData("*/*foo.example.com", "partial wildcard \"*foo.example.com\" not allowed")]
+    public void Egress_hosts_are_fqdns_with_a_wildcard_only_as_a_whole_label(string host, string message) =>
+        SingleError(Sidecar($"egress: [{{hosts: [\"{host}\"]}}]"), "spec.egress[0].hosts[0]", message);
+
+    [Fact]
+    public void Egress_hosts_in_Istios_documented_forms_are_valid() =>
+        Assert.True(Validate(Sidecar("egress: [{hosts: [\"./*\", \"istio-system/*\", \"~/*\", \"*/*.example.com\", \"prod/reviews.prod.svc.cluster.local\"]}]")).IsValid);
+
     [Fact]
     public void The_catch_all_egress_listener_comes_last() =>
         SingleError(Sidecar("""
