@@ -33,6 +33,7 @@ internal sealed partial class ClusterState : IDisposable
     private long _retries;
     private long _overflows;
     private long _retryOverflows;
+    private long _pendingTotal;
 
     public ClusterState(ClusterConfig config, TimeProvider time, ILogger logger, Security.UpstreamTlsOriginator? tls = null)
     {
@@ -68,6 +69,16 @@ internal sealed partial class ClusterState : IDisposable
 
     public long RetryOverflows => Interlocked.Read(ref _retryOverflows);
 
+    /// <summary>Requests admitted while every connection the HTTP/1 pool may open was busy: they waited for one (Envoy's pending queue).</summary>
+    public long PendingTotal => Interlocked.Read(ref _pendingTotal);
+
+    /// <summary>Requests waiting for a connection now: those above the HTTP/1 connection limit.</summary>
+    public long PendingActive => Config.CircuitBreakers.MaxConnections < CircuitBreakersConfig.Unlimited
+        ? Math.Max(0, ActiveRequests - Config.CircuitBreakers.MaxConnections)
+        : 0;
+
+    public int ActiveRetries => Volatile.Read(ref _activeRetries);
+
     /// <summary>A task that completes once a DNS cluster has resolved for the first time (completed otherwise).</summary>
     public Task FirstResolution => _firstResolution?.Task ?? Task.CompletedTask;
 
@@ -101,6 +112,11 @@ internal sealed partial class ClusterState : IDisposable
             Interlocked.Decrement(ref _activeRequests);
             Interlocked.Increment(ref _overflows);
             return false;
+        }
+
+        if (http1 && active > breakers.MaxConnections)
+        {
+            Interlocked.Increment(ref _pendingTotal);
         }
 
         Interlocked.Increment(ref _requestsTotal);

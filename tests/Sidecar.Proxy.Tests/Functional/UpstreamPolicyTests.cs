@@ -170,6 +170,17 @@ public sealed class UpstreamPolicyTests
         var second = proxy.SendAsync("reviews:9080");
         await Wait.UntilAsync(() => ActiveRequests(proxy, cluster.Name) == 2, TimeSpan.FromSeconds(10), "two requests admitted");
         using var third = await proxy.SendAsync("reviews:9080");
+
+        // The counters Istio's circuit-breaking task reads from the admin stats while the breaker holds.
+        using var admin = new HttpClient(new SocketsHttpHandler { UseProxy = false });
+        var stats = (await admin.GetStringAsync($"{proxy.AdminUrl}/stats")).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => l.Split(": ")).ToDictionary(p => p[0], p => p[1]);
+        var prefix = $"cluster.{cluster.Name}.";
+        Assert.Equal("1", stats[prefix + "upstream_rq_pending_overflow"]);
+        Assert.Equal("1", stats[prefix + "upstream_rq_pending_total"]);
+        Assert.Equal("1", stats[prefix + "upstream_rq_pending_active"]);
+        Assert.Equal("1", stats[prefix + "circuit_breakers.default.rq_pending_open"]);
+        Assert.Equal("0", stats[prefix + "circuit_breakers.default.remaining_pending"]);
         gate.SetResult();
         using var r1 = await first;
         using var r2 = await second;

@@ -30,6 +30,10 @@ internal static class EnvoyStatsText
                 stats[prefix + "upstream_rq_total"] = cluster.RequestsTotal;
                 stats[prefix + "upstream_rq_retry"] = cluster.Retries;
                 stats[prefix + "upstream_rq_pending_overflow"] = cluster.Overflows;
+                stats[prefix + "upstream_rq_pending_total"] = cluster.PendingTotal;
+                stats[prefix + "upstream_rq_pending_active"] = cluster.PendingActive;
+                stats[prefix + "upstream_rq_pending_failure_eject"] = 0;
+                WriteCircuitBreakers(stats, prefix, cluster);
                 stats[prefix + "upstream_rq_retry_overflow"] = cluster.RetryOverflows;
                 stats[prefix + "upstream_rq_active"] = cluster.ActiveRequests;
                 stats[prefix + "membership_total"] = cluster.Endpoints.All.Length;
@@ -44,5 +48,25 @@ internal static class EnvoyStatsText
         }
 
         return text.ToString();
+    }
+
+    /// <summary>
+    /// The default priority's breaker gauges, which Istio's clusters report (<c>track_remaining</c>): whether each
+    /// breaker is open and how much room is left; the high priority, which Istio never uses, stays closed.
+    /// </summary>
+    private static void WriteCircuitBreakers(SortedDictionary<string, long> stats, string prefix, Upstream.ClusterState cluster)
+    {
+        var limits = cluster.Config.CircuitBreakers;
+        var pending = cluster.PendingActive;
+        var active = cluster.ActiveRequests;
+        var retries = cluster.ActiveRetries;
+        stats[prefix + "circuit_breakers.default.rq_pending_open"] = pending >= limits.MaxPendingRequests ? 1 : 0;
+        stats[prefix + "circuit_breakers.default.remaining_pending"] = Math.Max(0, limits.MaxPendingRequests - pending);
+        stats[prefix + "circuit_breakers.default.rq_open"] = active >= limits.MaxRequests ? 1 : 0;
+        stats[prefix + "circuit_breakers.default.remaining_rq"] = Math.Max(0, limits.MaxRequests - active);
+        stats[prefix + "circuit_breakers.default.rq_retry_open"] = retries >= limits.MaxRetries ? 1 : 0;
+        stats[prefix + "circuit_breakers.default.remaining_retries"] = Math.Max(0, limits.MaxRetries - retries);
+        stats[prefix + "circuit_breakers.high.rq_pending_open"] = 0;
+        stats[prefix + "circuit_breakers.high.rq_open"] = 0;
     }
 }
