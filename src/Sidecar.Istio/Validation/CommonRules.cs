@@ -228,6 +228,25 @@ internal static partial class CommonRules
     public static string? SubsetName(string name) =>
         name.Length == 0 ? "subset name cannot be empty" : HostNames.IsDns1123Label(name) ? null : $"subset name is invalid: {name}";
 
+    /// <summary>Istio's <c>ValidateHTTPHeaderName</c>: a non-empty token (RFC 9110 tchar).</summary>
+    public static string? HeaderName(string name)
+    {
+        if (name.Length == 0)
+        {
+            return "header name cannot be empty";
+        }
+
+        foreach (var c in name)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c, StringComparison.Ordinal)))
+            {
+                return $"header name {name} is not a valid header name";
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Istio's <c>ValidateHTTPHeaderValue</c>: no control characters, and Envoy's <c>%</c> substitutions balanced.</summary>
     public static string? HeaderValue(string value)
     {

@@ -10,6 +10,9 @@ internal static class TelemetryValidator
     public static void Validate(TelemetrySpec spec, ValidationReport report)
     {
         report.Error("spec", "only one of targetRefs or workloadSelector can be set", spec.Selector is not null && spec.HasTargetRefs);
+        ValidateProviderNames("spec.accessLogging", spec.AccessLogging.Select(a => a.Providers), report);
+        ValidateProviderNames("spec.tracing", spec.Tracing.Select(t => t.Providers), report);
+        ValidateProviderNames("spec.metrics", spec.Metrics.Select(m => m.Providers), report);
         for (var i = 0; i < spec.Tracing.Count; i++)
         {
             if (spec.Tracing[i].RandomSamplingPercentage is { } percentage)
@@ -41,11 +44,30 @@ internal static class TelemetryValidator
         }
     }
 
+    /// <summary>Istio's <c>validateTelemetryProviders</c>: every provider reference names one.</summary>
+    private static void ValidateProviderNames(string path, IEnumerable<IReadOnlyList<string>> entries, ValidationReport report)
+    {
+        var i = 0;
+        foreach (var providers in entries)
+        {
+            for (var j = 0; j < providers.Count; j++)
+            {
+                report.Error(string.Create(CultureInfo.InvariantCulture, $"{path}[{i}].providers[{j}].name"), "providers.name may not be empty", when: providers[j].Length == 0);
+            }
+
+            i++;
+        }
+    }
+
     private static void ValidateOverride(TelemetryMetricOverride entry, string path, ValidationReport report)
     {
         if (entry.Metric is not null && entry.CustomMetric is not null)
         {
             report.Error(path + ".match", "only one of metric or customMetric may be set");
+        }
+        else if (entry.CustomMetric is { Length: 0 })
+        {
+            report.Error(path + ".match.customMetric", "customMetric may not be empty");
         }
         else if (entry.CustomMetric is not null)
         {

@@ -278,15 +278,7 @@ internal static class VirtualServiceValidator
             return null;
         }
 
-        foreach (var c in name)
-        {
-            if (!(char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c, StringComparison.Ordinal)))
-            {
-                return $"header name {name} is not a valid header name";
-            }
-        }
-
-        return null;
+        return CommonRules.HeaderName(name);
     }
 
     private static void ValidateHeaders(Headers? headers, string path, ValidationReport report)
@@ -346,6 +338,15 @@ internal static class VirtualServiceValidator
             else if (origin.Regex is { } regex)
             {
                 report.Check($"{path}.allowOrigins[{i}]", CommonRules.Regex(regex, "corsPolicy.allowOrigins"));
+            }
+        }
+
+        // Istio's ValidateCORSHTTPHeaderName: "*" or one header name per entry (a comma-joined list is refused).
+        foreach (var (field, names) in new[] { ("allowHeaders", cors.AllowHeaders), ("exposeHeaders", cors.ExposeHeaders) })
+        {
+            foreach (var name in names)
+            {
+                report.Check($"{path}.{field}", name == "*" ? null : CommonRules.HeaderName(name));
             }
         }
 

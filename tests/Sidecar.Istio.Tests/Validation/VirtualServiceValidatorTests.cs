@@ -31,6 +31,16 @@ public sealed class VirtualServiceValidatorTests
             """), "spec.http[0].corsPolicy.allowOrigins[0]", "corsPolicy.allowOrigins");
 
     [Fact]
+    public void CorsPolicy_headers_are_one_header_name_per_entry() =>
+        SingleError(VirtualService("""
+            - corsPolicy:
+                allowOrigins: [{exact: "https://app.example.com"}]
+                allowHeaders: ["content-type, authorization"]
+                exposeHeaders: ["*", x-custom]
+              route: [{destination: {host: reviews}}]
+            """), "spec.http[0].corsPolicy.allowHeaders", "header name content-type, authorization is not a valid header name");
+
+    [Fact]
     public void CorsPolicy_is_valid_and_applied_without_a_warning()
     {
         var result = Validate(VirtualService("""

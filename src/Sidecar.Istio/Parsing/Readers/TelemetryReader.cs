@@ -124,10 +124,8 @@ internal static class TelemetryReader
         var names = new List<string>();
         foreach (var provider in item.ObjectList("providers") ?? [])
         {
-            if (provider.String("name") is { } name)
-            {
-                names.Add(name);
-            }
+            // A provider without a name is kept as "" so validation can refuse it, as Istio does.
+            names.Add(provider.String("name") ?? "");
 
             provider.RejectUnknownFields();
         }

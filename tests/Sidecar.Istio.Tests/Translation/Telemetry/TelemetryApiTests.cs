@@ -101,6 +101,20 @@ public sealed class TelemetryApiTests
     }
 
     [Fact]
+    public void A_provider_reference_without_a_name_is_refused()
+    {
+        var error = Assert.Single(Errors(Bookinfo.All(Bookinfo.Services, """
+            apiVersion: telemetry.istio.io/v1
+            kind: Telemetry
+            metadata: {name: unnamed, namespace: default}
+            spec:
+              accessLogging: [{providers: [{}]}]
+            """)));
+        Assert.Equal("spec.accessLogging[0].providers[0].name", error.Field);
+        Assert.Equal("providers.name may not be empty", error.Message);
+    }
+
+    [Fact]
     public void A_Telemetry_bound_by_targetRefs_is_left_to_the_gateway_it_names()
     {
         // istio/api Telemetry.targetRefs: the policy binds to the gateway or waypoint, not to the namespace's sidecars.
