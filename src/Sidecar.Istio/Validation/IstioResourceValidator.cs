@@ -54,6 +54,7 @@ public static class IstioResourceValidator
                     break;
                 case AuthorizationPolicySpec ap:
                     SecurityValidator.ValidateAuthorizationPolicy(ap, report);
+                    SecurityValidator.ValidateDryRun(resource.Metadata, ap, report);
                     break;
                 case TelemetrySpec telemetry:
                     TelemetryValidator.Validate(telemetry, report);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Sidecar.Istio.Resources;
 using Sidecar.Istio.Resources.Security;
 
 namespace Sidecar.Istio.Validation;
@@ -22,6 +23,35 @@ internal static class SecurityValidator
     }
 
     /// <summary>Istio's <c>ValidateRequestAuthentication</c> and <c>validateJwtRule</c>.</summary>
+    /// <summary>The <c>istio.io/dry-run</c> annotation key (a policy evaluated in shadow mode, never enforced).</summary>
+    public const string DryRunAnnotation = "istio.io/dry-run";
+
+    /// <summary>Istio's <c>checkDryRunAnnotation</c>: a Go boolean, and only on ALLOW and DENY policies.</summary>
+    public static void ValidateDryRun(ResourceMetadata metadata, AuthorizationPolicySpec ap, ValidationReport report)
+    {
+        if (!metadata.Annotations.TryGetValue(DryRunAnnotation, out var value))
+        {
+            return;
+        }
+
+        if (ap.Action is not ("ALLOW" or "DENY"))
+        {
+            report.Error($"metadata.annotations[{DryRunAnnotation}]", $"the annotation {DryRunAnnotation} currently only supports action ALLOW/DENY, found action {ap.Action}");
+        }
+        else if (ParseGoBool(value) is null)
+        {
+            report.Error($"metadata.annotations[{DryRunAnnotation}]", $"invalid value {value} for annotation {DryRunAnnotation}: not a boolean");
+        }
+    }
+
+    /// <summary>Go's <c>strconv.ParseBool</c>, which Istio reads boolean annotations with.</summary>
+    public static bool? ParseGoBool(string value) => value switch
+    {
+        "1" or "t" or "T" or "true" or "TRUE" or "True" => true,
+        "0" or "f" or "F" or "false" or "FALSE" or "False" => false,
+        _ => null,
+    };
+
     public static void ValidateRequestAuthentication(RequestAuthenticationSpec ra, ValidationReport report)
     {
         report.Error("spec", "only one of targetRefs or workloadSelector can be set", ra.Selector is not null && ra.TargetRefs.Count > 0);

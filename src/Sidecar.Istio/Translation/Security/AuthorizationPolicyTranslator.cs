@@ -1,5 +1,6 @@
 using Sidecar.Istio.Resources;
 using Sidecar.Istio.Resources.Security;
+using Sidecar.Istio.Validation;
 using Sidecar.Model;
 
 namespace Sidecar.Istio.Translation.Security;
@@ -28,6 +29,13 @@ internal static class AuthorizationPolicyTranslator
 
             if (!AppliesTo(push, resource.Namespace, spec.Selector))
             {
+                continue;
+            }
+
+            // A dry-run policy is evaluated in shadow mode: Envoy records what it would have decided, never enforces it.
+            if (resource.Metadata.Annotations.TryGetValue(SecurityValidator.DryRunAnnotation, out var dryRun) && SecurityValidator.ParseGoBool(dryRun) == true)
+            {
+                push.Warn(resource, $"{SecurityValidator.DryRunAnnotation}: the policy is not enforced (Envoy's shadow rules); this sidecar does not record its shadow decisions");
                 continue;
             }
 

@@ -114,4 +114,45 @@ public sealed class AuthorizationPolicyTranslatorTests
             """));
         Assert.Equal(new AttributeMatchConfig("source.trustDomain", ["cluster.local"], ["legacy.*"]), Assert.Single(Assert.Single(config.AuthorizationPolicies).Rules[0].From[0].Matches));
     }
+
+    [Fact]
+    public void A_dry_run_policy_is_not_enforced()
+    {
+        // istio.io/dry-run: Envoy evaluates the policy as shadow rules and never enforces it.
+        var result = Translate(Bookinfo.All(Bookinfo.Services, """
+            apiVersion: security.istio.io/v1
+            kind: AuthorizationPolicy
+            metadata:
+              name: deny-all-trial
+              namespace: default
+              annotations: {"istio.io/dry-run": "true"}
+            spec:
+              action: DENY
+              rules: [{}]
+            """));
+        Assert.True(result.IsValid, string.Join("\n", result.Errors));
+        Assert.Empty(result.Config!.AuthorizationPolicies);
+        Assert.Contains(result.Warnings, w => w.Contains("istio.io/dry-run", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("DENY", "maybe", "invalid value maybe for annotation istio.io/dry-run")]
+    [InlineData("CUSTOM", "true", "only supports action ALLOW/DENY")]
+    public void The_dry_run_annotation_is_a_boolean_on_ALLOW_and_DENY_policies(string action, string value, string message)
+    {
+        var provider = action == "CUSTOM" ? "provider: {name: authz}" : "";
+        var error = Assert.Single(Errors(Bookinfo.All(Bookinfo.Services, $$"""
+            apiVersion: security.istio.io/v1
+            kind: AuthorizationPolicy
+            metadata:
+              name: trial
+              namespace: default
+              annotations: {"istio.io/dry-run": "{{value}}"}
+            spec:
+              action: {{action}}
+              {{provider}}
+              rules: [{}]
+            """)), e => e.Message.Contains("dry-run", StringComparison.Ordinal));
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
 }
