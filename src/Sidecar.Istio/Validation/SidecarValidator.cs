@@ -111,10 +111,14 @@ internal static class SidecarValidator
         {
             // Istio's validateSidecarOutboundTrafficPolicy.
             report.Error("spec.outboundTrafficPolicy.egressProxy", "egress_proxy must be set only with ALLOW_ANY outbound_traffic_policy mode", sidecar.OutboundTrafficPolicyMode != "ALLOW_ANY");
-            report.Error("spec.outboundTrafficPolicy.egressProxy.host", "host must not be empty", egressProxy.Host.Length == 0);
+            report.Check("spec.outboundTrafficPolicy.egressProxy.host", egressProxy.Host.Length == 0 ? "host must not be empty" : HostNames.ValidateFqdn(egressProxy.Host));
             if (egressProxy.Port is { } port)
             {
                 report.Check("spec.outboundTrafficPolicy.egressProxy.port.number", CommonRules.Port(port));
+            }
+            else
+            {
+                report.Error("spec.outboundTrafficPolicy.egressProxy.port", "egress_proxy port must be non-nil");
             }
         }
     }

@@ -158,4 +158,22 @@ public sealed class SidecarScopeTests
 
         Assert.Contains(errors, e => e.Field == "spec.outboundTrafficPolicy.egressProxy" && e.Message.Contains("ALLOW_ANY", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void An_egressProxy_needs_a_valid_host_and_a_port()
+    {
+        // Istio's validateSidecarOutboundTrafficPolicy: ValidateFQDN(host) and a non-nil port.
+        var errors = Errors(Bookinfo.All(Bookinfo.Services, """
+            apiVersion: networking.istio.io/v1
+            kind: Sidecar
+            metadata: {name: default}
+            spec:
+              outboundTrafficPolicy:
+                mode: ALLOW_ANY
+                egressProxy: {host: not_a_host}
+            """));
+
+        Assert.Contains(errors, e => e.Field == "spec.outboundTrafficPolicy.egressProxy.host" && e.Message.Contains("not_a_host", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Field == "spec.outboundTrafficPolicy.egressProxy.port" && e.Message == "egress_proxy port must be non-nil");
+    }
 }
