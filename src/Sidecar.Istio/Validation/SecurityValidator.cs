@@ -212,7 +212,8 @@ internal static class SecurityValidator
             {
                 foreach (var value in values ?? [])
                 {
-                    var valid = int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is >= 1 and <= 65535;
+                    // Istio's security.ValidatePorts: an unsigned number up to 65535 (0 included).
+                    var valid = int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is >= 0 and <= 65535;
                     report.Error($"{operationPath}.{field}", $"invalid port: {value}", !valid && value.Length > 0);
                 }
             }
@@ -292,7 +293,7 @@ internal static class SecurityValidator
                 return ipError;
             }
 
-            if (key == "destination.port" && !(int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is >= 1 and <= 65535))
+            if (key == "destination.port" && !(int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is >= 0 and <= 65535))
             {
                 return $"invalid port: {value}";
             }

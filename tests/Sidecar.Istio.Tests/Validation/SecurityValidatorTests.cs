@@ -60,6 +60,18 @@ public sealed class SecurityValidatorTests
     }
 
     [Fact]
+    public void Port_zero_is_a_valid_port_as_Istios_ValidatePorts_reads_it() =>
+        Assert.True(Validate("""
+            apiVersion: security.istio.io/v1
+            kind: AuthorizationPolicy
+            metadata: {name: ratings}
+            spec:
+              rules:
+              - to: [{operation: {ports: ["0", "9080"]}}]
+                when: [{key: destination.port, values: ["0"]}]
+            """).IsValid);
+
+    [Fact]
     public void A_CUSTOM_policy_needs_rules_as_Istio_requires() =>
         SingleError("""
             apiVersion: security.istio.io/v1
