@@ -237,8 +237,14 @@ internal sealed partial class Router
         try
         {
             var retry = action.Retry;
+            var routeTimeout = action.Timeout;
+            if (state.Direction == RequestDirection.Outbound)
+            {
+                (routeTimeout, retry) = EnvoyRequestHeaders.Apply(context.Request, routeTimeout, retry);
+            }
+
             state.RetryPolicy = retry;
-            if (GrpcTimeout.Effective(action.Timeout, context.Request) is { } timeout)
+            if (GrpcTimeout.Effective(routeTimeout, context.Request) is { } timeout)
             {
                 state.RouteDeadline = _time.GetTimestamp() + (long)(timeout.TotalSeconds * _time.TimestampFrequency);
             }

@@ -81,6 +81,46 @@ public sealed class RetryTests
     }
 
     [Fact]
+    public async Task An_apps_x_envoy_retry_headers_add_retries_to_a_route_without_them_and_are_consumed()
+    {
+        // Envoy's router honours x-envoy-retry-on and x-envoy-max-retries on a sidecar's (non-edge) requests.
+        await using var backend = await TestBackend.StartAsync("flaky", FailFirst(2));
+        var cluster = Cluster("reviews", 9080, null, Endpoint(backend));
+        await using var proxy = await ProxyTestHost.StartAsync(Snapshot(9080, "reviews", [RouteTo(cluster.Name)], [cluster]));
+
+        using var response = await proxy.SendAsync("reviews:9080", configure: r =>
+        {
+            r.Headers.Add("x-envoy-retry-on", "5xx");
+            r.Headers.Add("x-envoy-max-retries", "2");
+        });
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(3, backend.RequestCount);
+        Assert.All(backend.Received, r => Assert.False(r.Headers.ContainsKey("x-envoy-retry-on") || r.Headers.ContainsKey("x-envoy-max-retries")));
+    }
+
+    [Fact]
+    public async Task An_apps_x_envoy_upstream_rq_timeout_ms_replaces_the_route_timeout()
+    {
+        // Istio's request-timeouts task: a timeout can be overridden per request with x-envoy-upstream-rq-timeout-ms.
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var backend = await TestBackend.StartAsync("slow", async (context, _) =>
+        {
+            await release.Task;
+            await context.Response.WriteAsync("late");
+        });
+        var cluster = Cluster("reviews", 9080, null, Endpoint(backend));
+        await using var proxy = await ProxyTestHost.StartAsync(Snapshot(9080, "reviews", [RouteWithRetry(cluster.Name, new RetryPolicyConfig(), TimeSpan.FromSeconds(30))], [cluster]));
+
+        using var response = await proxy.SendAsync("reviews:9080", configure: r => r.Headers.Add("x-envoy-upstream-rq-timeout-ms", "200"));
+        release.SetResult();
+
+        Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
+        Assert.Equal("UT", response.Headers.GetValues("x-envoy-response-flags").Single());
+        Assert.False(Assert.Single(backend.Received).Headers.ContainsKey("x-envoy-upstream-rq-timeout-ms"));
+    }
+
+    [Fact]
     public async Task Retries_stop_at_num_retries_and_return_the_last_response_with_URX()
     {
         await using var backend = await TestBackend.StartAsync("broken", FailFirst(int.MaxValue));

@@ -96,26 +96,7 @@ internal static class RetryPolicies
                 continue;
             }
 
-            flags |= part switch
-            {
-                "5xx" => RetryOn.ServerError,
-                "gateway-error" => RetryOn.GatewayError,
-                "reset" => RetryOn.Reset,
-                "reset-before-request" => RetryOn.ResetBeforeRequest,
-                "connect-failure" => RetryOn.ConnectFailure,
-                "retriable-4xx" => RetryOn.Retriable4xx,
-                "refused-stream" => RetryOn.RefusedStream,
-                "retriable-status-codes" => RetryOn.RetriableStatusCodes,
-                "retriable-headers" => RetryOn.RetriableHeaders,
-                "envoy-ratelimited" => RetryOn.EnvoyRateLimited,
-                "http3-post-connect-failure" => RetryOn.Http3PostConnectFailure,
-                "cancelled" => RetryOn.GrpcCancelled,
-                "deadline-exceeded" => RetryOn.GrpcDeadlineExceeded,
-                "internal" => RetryOn.GrpcInternal,
-                "resource-exhausted" => RetryOn.GrpcResourceExhausted,
-                "unavailable" => RetryOn.GrpcUnavailable,
-                _ => RetryOn.None,
-            };
+            flags |= RetryOnNames.Parse(part);
         }
 
         return (flags, codes);
