@@ -50,7 +50,7 @@ internal sealed class RequestTelemetry : IRequestTelemetry
     {
         if (state.Direction == RequestDirection.Inbound)
         {
-            state.Telemetry.Peer = ReadCaller(context);
+            state.Telemetry.Peer = ReadCaller(context, state.Telemetry);
         }
 
         if (_settings.TracingEnabled)
@@ -101,8 +101,13 @@ internal sealed class RequestTelemetry : IRequestTelemetry
             return;
         }
 
-        headers[PeerMetadataCodec.MetadataHeader] = _metadataHeader;
-        headers[PeerMetadataCodec.MetadataIdHeader] = _metadataId;
+        // Istio's metadata exchange answers only a caller that sent its own: a client outside the mesh never
+        // receives the workload's name, labels and identity.
+        if (state.Telemetry.CallerSentMetadata)
+        {
+            headers[PeerMetadataCodec.MetadataHeader] = _metadataHeader;
+            headers[PeerMetadataCodec.MetadataIdHeader] = _metadataId;
+        }
     }
 
     public void OnRequestCompleted(HttpContext context, RequestState state)
@@ -154,12 +159,13 @@ internal sealed class RequestTelemetry : IRequestTelemetry
         && _tls.SettingsFor(cluster, endpoint)?.Mode == UpstreamTlsMode.IstioMutual;
 
     /// <summary>The caller's workload on an inbound request: its metadata header (decoded once per connection and value, then stripped), else what a TCP exchange left on the connection.</summary>
-    private WorkloadLabels ReadCaller(HttpContext context)
+    private WorkloadLabels ReadCaller(HttpContext context, RequestTelemetryState telemetry)
     {
         var headers = context.Request.Headers;
         var connection = ProxyConnection.From(context);
         if (headers.TryGetValue(PeerMetadataCodec.MetadataHeader, out var value))
         {
+            telemetry.CallerSentMetadata = true;
             var text = value.ToString();
             headers.Remove(PeerMetadataCodec.MetadataHeader);
             headers.Remove(PeerMetadataCodec.MetadataIdHeader);

@@ -35,6 +35,9 @@ internal sealed class RequestTelemetryState
     /// <summary>The other side's workload: the caller (inbound, from the request) or the callee (outbound, from the response).</summary>
     public WorkloadLabels Peer { get; set; } = WorkloadLabels.Unknown;
 
+    /// <summary>Inbound: the caller sent its metadata exchange headers, so it is a mesh peer that gets this workload's back.</summary>
+    public bool CallerSentMetadata { get; set; }
+
     /// <summary>Counts the bytes sent downstream while attached (between the start and end hooks).</summary>
     public ResponseByteCounter ResponseBytes { get; } = new();
 
@@ -48,6 +51,7 @@ internal sealed class RequestTelemetryState
         SpanIdHex = null;
         TraceParent = null;
         Peer = WorkloadLabels.Unknown;
+        CallerSentMetadata = false;
         ResponseBytes.Detach();
     }
 }

@@ -30,6 +30,18 @@ public sealed class MetricsTests : IClassFixture<TelemetryMesh>
     public MetricsTests(TelemetryMesh mesh) => _mesh = mesh;
 
     [Fact]
+    public async Task A_caller_outside_the_mesh_gets_no_workload_metadata_back()
+    {
+        // Istio's metadata exchange answers only a caller that sent its own x-envoy-peer-metadata.
+        using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false });
+        using var response = await client.GetAsync($"http://{_mesh.ServerAddress}:9080/ok");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.False(response.Headers.Contains("x-envoy-peer-metadata"));
+        Assert.False(response.Headers.Contains("x-envoy-peer-metadata-id"));
+    }
+
+    [Fact]
     public async Task Istio_requests_total_from_both_reporters_carries_the_peer_workloads_learned_by_metadata_exchange()
     {
         var id = Guid.NewGuid().ToString("N");
