@@ -97,7 +97,9 @@ internal sealed class RoutePolicies
             return true;
         }
 
-        if (state.AttemptIsRetriable && state.Cluster!.TryAcquireRetry())
+        // The body may have outgrown the replay buffer while this attempt sent it: then, as in Envoy, the response
+        // goes downstream rather than a retry with a cut-off body.
+        if (state.AttemptIsRetriable && state.Body is not { CanReplay: false } && state.Cluster!.TryAcquireRetry())
         {
             state.RetryPending = true;
             state.LastRetriedStatus = status;

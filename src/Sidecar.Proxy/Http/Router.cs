@@ -416,7 +416,7 @@ internal sealed partial class Router
             return AttemptResult.Done;
         }
 
-        if (canRetry && retry!.IsRetriableFailure(failure) && cluster.TryAcquireRetry())
+        if (canRetry && state.Body is not { CanReplay: false } && retry!.IsRetriableFailure(failure) && cluster.TryAcquireRetry())
         {
             return AttemptResult.Retry;
         }

@@ -208,6 +208,33 @@ public sealed class RetryTests
     }
 
     [Fact]
+    public async Task A_body_larger_than_the_replay_buffer_is_not_retried_and_the_response_goes_downstream()
+    {
+        // Envoy's router stops retrying once the request body outgrows its buffer (Filter::decodeData): the
+        // upstream's answer is the client's, never a retry with a cut-off body.
+        var sizes = new List<int>();
+        await using var backend = await TestBackend.StartAsync("upload", (context, received) =>
+        {
+            lock (sizes)
+            {
+                sizes.Add(received.Body.Length);
+            }
+
+            context.Response.StatusCode = 503;
+            return Task.CompletedTask;
+        });
+        var cluster = Cluster("reviews", 9080, null, Endpoint(backend));
+        var retry = new RetryPolicyConfig { NumRetries = 2, RetryOn = RetryOn.ServerError, BackoffBaseInterval = TimeSpan.FromMilliseconds(1) };
+        await using var proxy = await ProxyTestHost.StartAsync(Snapshot(9080, "reviews", [RouteWithRetry(cluster.Name, retry)], [cluster]));
+        var payload = new byte[3 * Sidecar.Proxy.Http.Router.DefaultReplayBufferLimit];
+
+        using var response = await proxy.SendAsync("reviews:9080", "/", HttpMethod.Post, r => r.Content = new ByteArrayContent(payload));
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal([payload.Length], sizes);
+    }
+
+    [Fact]
     public async Task Retry_replays_the_request_body()
     {
         var bodies = new List<string>();
