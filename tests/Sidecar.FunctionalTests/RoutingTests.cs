@@ -191,4 +191,15 @@ public sealed class RoutingTests : IClassFixture<BookinfoMesh>
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("ratings-v1", await response.Content.ReadAsStringAsync());
     }
+
+    [Fact]
+    public async Task A_request_addressed_to_the_sidecars_own_listener_is_not_passed_back_to_it()
+    {
+        // Istio blackholes traffic to the capture port itself (virtualOutbound-blackhole): passed through, the request
+        // would come back to the same listener without end.
+        using var response = await _mesh.Sidecar.SendAsync($"{_mesh.Sidecar.Bind}:15001", "/self");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("UH", response.Headers.GetValues("x-envoy-response-flags").Single());
+    }
 }

@@ -19,7 +19,7 @@ internal static class OriginalDestination
         }
 
         var host = context.Request.Host;
-        if (!host.HasValue)
+        if (!host.HasValue || IsThisListener(context.Connection, host))
         {
             prefix = null;
             return false;
@@ -27,5 +27,29 @@ internal static class OriginalDestination
 
         prefix = string.Concat("http://", host.Value);
         return true;
+    }
+
+    /// <summary>
+    /// Whether the authority names the listener the request arrived on: passed through, the request would come back to
+    /// it without end. Istio blackholes traffic addressed to the capture port itself (virtualOutbound-blackhole).
+    /// </summary>
+    private static bool IsThisListener(ConnectionInfo connection, HostString host)
+    {
+        var port = host.Port ?? 80;
+        if (port != connection.LocalPort)
+        {
+            return false;
+        }
+
+        var local = connection.LocalIpAddress;
+        var name = host.Host.Trim('[', ']');
+        if (name.Equals("localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            return local is not null && System.Net.IPAddress.IsLoopback(local);
+        }
+
+        return System.Net.IPAddress.TryParse(name, out var address)
+            && (address.Equals(local) || address.Equals(System.Net.IPAddress.Any) || address.Equals(System.Net.IPAddress.IPv6Any)
+                || (local is { IsIPv4MappedToIPv6: true } && address.Equals(local.MapToIPv4())));
     }
 }
