@@ -5,7 +5,7 @@ namespace Sidecar.Proxy.Http;
 
 /// <summary>
 /// The <c>grpc-timeout</c> request header (gRPC over HTTP/2: 1 to 8 digits and a unit, H M S m u n). Istio writes
-/// <c>max_stream_duration.grpc_timeout_header_max</c> on every route, so Envoy bounds a gRPC call by its caller's
+/// <c>max_grpc_timeout</c> (the route's timeout, 0 for none) on every route, so Envoy bounds a gRPC call by its caller's
 /// deadline, capped by the route's timeout when it has one.
 /// </summary>
 internal static class GrpcTimeout

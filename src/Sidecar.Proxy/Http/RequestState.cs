@@ -102,6 +102,9 @@ internal sealed class RequestState : IResettable
     /// <summary>A <c>Set-Cookie</c> value a cookie hash policy generated for this request, or null.</summary>
     public string? SetCookie { get; set; }
 
+    /// <summary>The deadline the upstream is told (<see cref="Http.ExpectedTimeout"/>), as header texts; null without a timeout.</summary>
+    public (string Ms, string Grpc)? ExpectedTimeout { get; set; }
+
     /// <summary>The request's <c>x-request-id</c> (<see cref="RequestIds"/>).</summary>
     public string RequestId { get; private set; } = "";
 
@@ -187,6 +190,7 @@ internal sealed class RequestState : IResettable
         Context = null!;
         RequestId = "";
         RequestIdGenerated = false;
+        ExpectedTimeout = null;
         Flags = ResponseFlags.None;
         VirtualHost = null;
         Route = null;

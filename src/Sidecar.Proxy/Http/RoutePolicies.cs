@@ -68,7 +68,8 @@ internal sealed class RoutePolicies
     /// <summary>
     /// What the connection manager and Istio's filters add before the router copies the request, so an attempt and a
     /// mirror's shadow both carry them: the request id, <c>x-forwarded-proto</c>, the attempt number (Istio sets
-    /// <c>include_request_attempt_count</c>; a caller's own was dropped on arrival), peer metadata and trace context.
+    /// <c>include_request_attempt_count</c>; a caller's own was dropped on arrival), the expected timeout, peer
+    /// metadata and trace context.
     /// </summary>
     public void AddProxyHeaders(HttpContext httpContext, HttpRequestMessage upstream, RequestState state)
     {
@@ -80,6 +81,16 @@ internal sealed class RoutePolicies
         }
 
         upstream.Headers.TryAddWithoutValidation(ProxyHeaders.AttemptCount, AttemptNumbers.Text(state.Retries + 1));
+        if (state.ExpectedTimeout is { } expected)
+        {
+            upstream.Headers.TryAddWithoutValidation(ExpectedTimeout.HeaderName, expected.Ms);
+            if (LocalReply.IsGrpc(request))
+            {
+                upstream.Headers.Remove(GrpcTimeout.HeaderName);
+                upstream.Headers.TryAddWithoutValidation(GrpcTimeout.HeaderName, expected.Grpc);
+            }
+        }
+
         Telemetry?.OnUpstreamRequest(httpContext, upstream, state);
     }
 

@@ -244,9 +244,15 @@ internal sealed partial class Router
             }
 
             state.RetryPolicy = retry;
-            if (GrpcTimeout.Effective(routeTimeout, context.Request) is { } timeout)
+            var requestTimeout = GrpcTimeout.Effective(routeTimeout, context.Request);
+            if (requestTimeout is { } timeout)
             {
                 state.RouteDeadline = _time.GetTimestamp() + (long)(timeout.TotalSeconds * _time.TimestampFrequency);
+            }
+
+            if (ExpectedTimeout.Of(requestTimeout, retry?.PerTryTimeout) is { } expected)
+            {
+                state.ExpectedTimeout = ExpectedTimeout.Texts(expected);
             }
 
             if ((retry is not null || action.Mirrors.Length > 0) && MayHaveBody(context.Request))

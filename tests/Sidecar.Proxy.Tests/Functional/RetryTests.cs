@@ -316,7 +316,7 @@ public sealed class RetryTests
     [Fact]
     public async Task A_grpc_calls_deadline_bounds_it_like_a_route_timeout()
     {
-        // Istio's routes carry max_stream_duration.grpc_timeout_header_max: Envoy ends a gRPC call at its caller's
+        // Istio's routes carry max_grpc_timeout (the route's timeout): Envoy ends a gRPC call at its caller's
         // grpc-timeout (a route timeout still caps it). The reply is the timeout's, as gRPC: grpc-status 14, flag UT.
         using var release = new CancellationTokenSource();
         await using var backend = await TestBackend.StartAsync("stalled", async (context, _) =>
@@ -336,6 +336,35 @@ public sealed class RetryTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("14", response.Headers.GetValues("grpc-status").Single());
         Assert.Equal("UT", response.Headers.GetValues("x-envoy-response-flags").Single());
+    }
+
+    [Fact]
+    public async Task The_upstream_is_told_the_deadline_the_sidecar_applies()
+    {
+        // Envoy's FilterUtility::finalTimeout: x-envoy-expected-rq-timeout-ms is the per-try timeout when below the
+        // route's, else the route's; under Istio's max_grpc_timeout a gRPC call's grpc-timeout is rewritten to it.
+        await using var backend = await TestBackend.StartAsync("deadline");
+        var cluster = Cluster("reviews", 9080, null, Endpoint(backend)) with { HttpProtocol = UpstreamHttpProtocol.Http1 };
+        var withPerTry = RouteWithRetry(cluster.Name, new RetryPolicyConfig { NumRetries = 1, RetryOn = RetryOn.ServerError, PerTryTimeout = TimeSpan.FromSeconds(2) }, TimeSpan.FromSeconds(10)) with
+        {
+            Match = new RouteMatchConfig { Path = new PathMatchConfig(PathMatchKind.Prefix, "/plain") },
+        };
+        var grpc = new RouteConfig { Route = new RouteActionConfig { Clusters = [new WeightedClusterConfig { Cluster = cluster.Name }], Timeout = TimeSpan.FromMilliseconds(500) } };
+        await using var proxy = await ProxyTestHost.StartAsync(Snapshot(9080, "reviews", [withPerTry, grpc], [cluster]));
+
+        using var plain = await proxy.SendAsync("reviews:9080", "/plain");
+        using var call = await proxy.SendAsync("reviews:9080", "/reviews.Reviews/Get", HttpMethod.Post, r =>
+        {
+            r.Content = new ByteArrayContent([0, 0, 0, 0, 0]);
+            r.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/grpc");
+            r.Headers.Add("grpc-timeout", "5S");
+        });
+
+        var received = backend.Received.ToList();
+        Assert.Equal("2000", received.Single(r => r.Path == "/plain").Headers["x-envoy-expected-rq-timeout-ms"]);
+        var upstreamCall = received.Single(r => r.Path == "/reviews.Reviews/Get");
+        Assert.Equal("500", upstreamCall.Headers["x-envoy-expected-rq-timeout-ms"]);
+        Assert.Equal("500m", upstreamCall.Headers["grpc-timeout"]);
     }
 
     [Theory]
