@@ -74,13 +74,8 @@ internal sealed class ProxyRequestHandler
         // A request AuthorizationPolicy denies is still a request: the router answers it (403) so it is counted,
         // logged and traced like any other, as Istio reports RBAC denials.
         var denied = connection.Direction == RequestDirection.Inbound && !Security.InboundRequestSecurity.Apply(context, connection, snapshot.Authorization, null);
-        if (denied)
-        {
-            return _router.HandleAsync(context, null, connection.Direction, accessDenied: true);
-        }
-
         var table = SelectRouteTable(snapshot, connection, context.Request, out var host);
-        return _router.HandleAsync(context, table, connection.Direction, matchedHost: host);
+        return _router.HandleAsync(context, table, connection.Direction, accessDenied: denied, matchedHost: host);
     }
 
     /// <summary>
@@ -95,7 +90,7 @@ internal sealed class ProxyRequestHandler
             var outcome = await jwt.AuthenticateAsync(context.Request).ConfigureAwait(false);
             if (outcome.Failure is { } failure)
             {
-                await _router.HandleAsync(context, null, connection.Direction, jwtFailure: failure).ConfigureAwait(false);
+                await _router.HandleAsync(context, SelectRouteTable(snapshot, connection, context.Request, out _), connection.Direction, jwtFailure: failure).ConfigureAwait(false);
                 return;
             }
 
@@ -109,7 +104,7 @@ internal sealed class ProxyRequestHandler
                 : Security.Authorization.ExtAuthzDecision.Deny(StatusCodes.Status403Forbidden, [], [], error: true);
             if (!decision.Allowed)
             {
-                await _router.HandleAsync(context, null, connection.Direction, extAuthzDenial: decision).ConfigureAwait(false);
+                await _router.HandleAsync(context, SelectRouteTable(snapshot, connection, context.Request, out _), connection.Direction, extAuthzDenial: decision).ConfigureAwait(false);
                 return;
             }
 
@@ -117,7 +112,7 @@ internal sealed class ProxyRequestHandler
         }
 
         var denied = !Security.InboundRequestSecurity.Apply(context, connection, snapshot.Authorization, identity);
-        await _router.HandleAsync(context, denied ? null : SelectRouteTable(snapshot, connection, context.Request, out _), connection.Direction, denied).ConfigureAwait(false);
+        await _router.HandleAsync(context, SelectRouteTable(snapshot, connection, context.Request, out _), connection.Direction, denied).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -83,6 +83,13 @@ internal sealed partial class Router
         {
             RequestIds.Assign(context.Request, state);
             _telemetry?.OnRequestStarted(context, state);
+            if (jwtFailure is not null || extAuthzDenial is not null || accessDenied)
+            {
+                // Envoy resolves the route before its filters run: a filter's own reply is still logged and counted
+                // under the route's cluster and service.
+                SelectRoute(context, state, table, matchedHost);
+            }
+
             if (jwtFailure is not null)
             {
                 state.JwtFailure = jwtFailure;
@@ -139,6 +146,26 @@ internal sealed partial class Router
         }
 
         return ApplyRoutePoliciesAsync(context, state, route);
+    }
+
+    /// <summary>The route and cluster a request would take, recorded without forwarding it.</summary>
+    private void SelectRoute(HttpContext context, RequestState state, RouteTable? table, VirtualHost? matchedHost)
+    {
+        var view = new RequestView(context.Request, state);
+        var host = matchedHost ?? table?.Match(view.Authority);
+        if (host?.Match(view) is not { } route)
+        {
+            return;
+        }
+
+        state.VirtualHost = host;
+        state.Route = route;
+        if (route.Action is { } action)
+        {
+            var target = action.PickCluster(_random);
+            state.Target = target;
+            state.Cluster = target.Cluster;
+        }
     }
 
     /// <summary>

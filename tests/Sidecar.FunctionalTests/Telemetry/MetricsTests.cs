@@ -77,6 +77,17 @@ public sealed class MetricsTests : IClassFixture<TelemetryMesh>
     }
 
     [Fact]
+    public async Task A_denied_request_is_counted_under_the_service_its_route_resolved()
+    {
+        // Envoy resolves the route before the RBAC filter answers 403: Istio's stats carry the route's service.
+        using var response = await _mesh.CallRatingsAsync("/denied", ("x-deny", "yes"));
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+
+        var denied = await WaitForSampleAsync(_mesh.ServerStatsUrl, "istio_requests_total", ("reporter", "destination"), ("response_code", "403"));
+        AssertLabels(denied, ("destination_service", RatingsService), ("destination_service_name", "ratings"), ("destination_service_namespace", "default"));
+    }
+
+    [Fact]
     public async Task Request_duration_and_sizes_are_histograms_with_Istios_buckets()
     {
         using var response = await _mesh.CallRatingsAsync("/ok", ("x-test-id", Guid.NewGuid().ToString("N")));

@@ -92,6 +92,16 @@ public sealed class TelemetryMesh : IAsyncLifetime
               egress:
               - hosts: ["*/*"]
             ---
+            apiVersion: security.istio.io/v1
+            kind: AuthorizationPolicy
+            metadata:
+              name: deny-flagged
+              namespace: default
+            spec:
+              selector: {matchLabels: {app: ratings}}
+              action: DENY
+              rules: [{when: [{key: "request.headers[x-deny]", values: ["yes"]}]}]
+            ---
             apiVersion: networking.istio.io/v1
             kind: VirtualService
             metadata:
