@@ -118,6 +118,20 @@ internal sealed class DataPlaneSnapshot
     /// <summary>Listeners the sidecar binds itself (Sidecar resource ingress/egress with a port).</summary>
     public ListenerConfig[] BoundListeners { get; }
 
+    /// <summary>The bound listener named <paramref name="name"/>; null when the config has none.</summary>
+    public ListenerConfig? FindBoundListener(string name)
+    {
+        foreach (var listener in BoundListeners)
+        {
+            if (listener.Name == name)
+            {
+                return listener;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>
     /// What an outbound request for an unknown host meets: ALLOW_ANY passes it through to where it was going
     /// (PassthroughCluster, or the Sidecar's egressProxy); REGISTRY_ONLY refuses it (Istio's <c>block_all</c>: 502).

@@ -57,6 +57,13 @@ internal sealed class ProxyRequestHandler
             return Task.CompletedTask;
         }
 
+        if (!connection.StillAccepted(snapshot))
+        {
+            // A push removed the plaintext chain this connection came in on (PERMISSIVE to STRICT): like Envoy's drain,
+            // the connection closes after this response, and the client's next one must use mTLS.
+            context.Response.Headers.Connection = "close";
+        }
+
         // Istio's include_request_attempt_count: the router numbers each attempt, replacing what the caller sent.
         context.Request.Headers.Remove(ProxyHeaders.AttemptCount);
         if (connection.Direction == RequestDirection.Outbound)

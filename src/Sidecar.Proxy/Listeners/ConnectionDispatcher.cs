@@ -51,7 +51,7 @@ internal sealed partial class ConnectionDispatcher : IDisposable
             switch (decision.Kind)
             {
                 case DecisionKind.Http:
-                    RelayHttp(listener, socket, original, decision.Http, decision.Sniff);
+                    RelayHttp(listener, socket, original, decision.Http, decision.Sniff, InboundChainSource(listener, snapshot));
                     return;
                 case DecisionKind.Tls:
                     await TerminateTlsAsync(listener, socket, original, decision, snapshot!).ConfigureAwait(false);
@@ -148,16 +148,22 @@ internal sealed partial class ConnectionDispatcher : IDisposable
         return new Decision(DecisionKind.Refuse, result);
     }
 
-    private void RelayHttp(ProxyListener listener, Socket socket, IPEndPoint? original, HttpConnectionManagerConfig? chain, SniffResult sniff)
+    private void RelayHttp(ProxyListener listener, Socket socket, IPEndPoint? original, HttpConnectionManagerConfig? chain, SniffResult sniff, ListenerConfig? chainSource = null)
     {
         var connection = _connections.Create(socket);
-        connection.Items[ProxyConnection.Key] = new ProxyConnection(listener, original) { HttpChain = chain };
+        connection.Items[ProxyConnection.Key] = new ProxyConnection(listener, original) { HttpChain = chain, Sniff = sniff, ChainSource = chainSource };
         var protocols = sniff.Protocol == SniffedProtocol.Http2 ? HttpProtocols.Http2 : HttpProtocols.Http1;
         if (!_relay.TryRelay(connection, protocols))
         {
             _ = connection.DisposeAsync();
         }
     }
+
+    /// <summary>The inbound listener config a plaintext connection's chain comes from, to re-check it after a push.</summary>
+    private static ListenerConfig? InboundChainSource(ProxyListener listener, DataPlaneSnapshot? snapshot) =>
+        Direction(listener) != RequestDirection.Inbound ? null
+        : listener.Kind == ListenerKind.InboundCapture ? snapshot?.VirtualInbound
+        : listener.Config;
 
     private static RequestDirection Direction(ProxyListener listener) =>
         listener.Kind == ListenerKind.InboundCapture || listener.Config?.Direction == TrafficDirection.Inbound ? RequestDirection.Inbound : RequestDirection.Outbound;

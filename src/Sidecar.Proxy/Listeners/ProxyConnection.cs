@@ -42,6 +42,41 @@ internal sealed class ProxyConnection
     /// <summary>The peer's workload metadata, once learned (TCP exchange, or the first request's peer metadata header).</summary>
     public PeerMetadata? PeerMetadata { get; set; }
 
+    /// <summary>What sniffing found when the connection's filter chain was chosen.</summary>
+    public SniffResult Sniff { get; init; }
+
+    /// <summary>
+    /// The inbound listener config a plaintext connection's chain was chosen from; null when it needs no re-check
+    /// (outbound, mTLS). A push that leaves no plaintext chain for it (PERMISSIVE to STRICT) drains the connection.
+    /// </summary>
+    public ListenerConfig? ChainSource { get; set; }
+
+    /// <summary>
+    /// Envoy drains connections whose filter chain a push removed: false when this plaintext inbound connection would
+    /// no longer be accepted under <paramref name="snapshot"/>, so its current response closes it.
+    /// </summary>
+    public bool StillAccepted(DataPlaneSnapshot snapshot)
+    {
+        if (ChainSource is not { } source)
+        {
+            return true;
+        }
+
+        var current = Listener.Kind == ListenerKind.InboundCapture ? snapshot.VirtualInbound : snapshot.FindBoundListener(source.Name);
+        if (ReferenceEquals(current, source))
+        {
+            return true;
+        }
+
+        if (current is null || (!current.Equals(source) && FilterChainSelector.Select(current, OriginalDestination?.Endpoint, Sniff) is not { Tls: null, Http: not null }))
+        {
+            return false;
+        }
+
+        ChainSource = current;
+        return true;
+    }
+
     public RequestDirection Direction => Listener.Kind == ListenerKind.InboundCapture || Listener.Config?.Direction == TrafficDirection.Inbound
         ? RequestDirection.Inbound
         : RequestDirection.Outbound;

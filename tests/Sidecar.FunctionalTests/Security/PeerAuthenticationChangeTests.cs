@@ -1,0 +1,90 @@
+using System.Net;
+using Sidecar.Testing;
+
+namespace Sidecar.FunctionalTests.Security;
+
+/// <summary>
+/// A PeerAuthentication change on a running sidecar: Envoy drains the connections whose filter chain the push removed,
+/// so a plaintext keep-alive connection opened under PERMISSIVE does not outlive a switch to STRICT.
+/// </summary>
+public sealed class PeerAuthenticationChangeTests
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(15);
+
+    [Fact]
+    public async Task A_plaintext_connection_opened_under_PERMISSIVE_is_closed_once_STRICT_applies()
+    {
+        await using var app = await TestBackend.StartAsync("server");
+        using var config = new ConfigDirectory();
+        var ca = Directory.CreateTempSubdirectory("sidecar-ca-");
+        var address = LoopbackAddresses.Next();
+        config.Write("mesh.yaml", $$"""
+            apiVersion: networking.istio.io/v1
+            kind: ServiceEntry
+            metadata: {name: server, namespace: default}
+            spec:
+              hosts: [server.default.svc.cluster.local]
+              location: MESH_INTERNAL
+              resolution: STATIC
+              ports: [{number: 9080, name: http, protocol: HTTP}]
+              endpoints:
+              - address: {{address}}
+                labels: {app: server, security.istio.io/tlsMode: istio}
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: Sidecar
+            metadata: {name: server, namespace: default}
+            spec:
+              workloadSelector: {labels: {app: server} }
+              ingress:
+              - port: {number: 9080, protocol: HTTP, name: http}
+                bind: {{address}}
+                defaultEndpoint: 127.0.0.1:{{app.Port}}
+            """);
+        config.Write("peer-authentication.yaml", PeerAuthentication("PERMISSIVE"));
+        try
+        {
+            await using var server = await SidecarProcess.StartAsync(config.Path, address, ["--labels", "app=server", "--service-account", "server", "--ca-dir", ca.FullName]);
+            using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false, MaxConnectionsPerServer = 1 });
+            var url = $"http://{address}:9080/";
+
+            using var before = await client.GetAsync(url);
+            Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+            Assert.False(before.Headers.ConnectionClose ?? false);
+
+            config.Write("peer-authentication.yaml", PeerAuthentication("STRICT"));
+            await Wait.UntilAsync(() => CountOf(server.Output, "Applied config") >= 2, Deadline, "the STRICT PeerAuthentication to apply");
+
+            // The same connection: answered, with Connection: close (Envoy's drain), and plaintext is refused after it.
+            using var draining = await client.GetAsync(url);
+            Assert.Equal(HttpStatusCode.OK, draining.StatusCode);
+            Assert.True(draining.Headers.ConnectionClose);
+            await Assert.ThrowsAsync<HttpRequestException>(() => client.GetAsync(url));
+        }
+        finally
+        {
+            ca.Delete(recursive: true);
+        }
+    }
+
+    private static int CountOf(string text, string value)
+    {
+        var count = 0;
+        for (var at = text.IndexOf(value, StringComparison.Ordinal); at >= 0; at = text.IndexOf(value, at + value.Length, StringComparison.Ordinal))
+        {
+            count++;
+        }
+
+        return count;
+    }
+
+    private static string PeerAuthentication(string mode) => $$"""
+        apiVersion: security.istio.io/v1
+        kind: PeerAuthentication
+        metadata: {name: server, namespace: default}
+        spec:
+          selector: {matchLabels: {app: server} }
+          mtls:
+            mode: {{mode}}
+        """;
+}
