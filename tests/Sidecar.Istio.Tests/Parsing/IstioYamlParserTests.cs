@@ -257,6 +257,9 @@ public sealed class IstioYamlParserTests
                   retryOn: 5xx
                 accessLogFile: /dev/stdout
                 enablePrometheusMerge: true
+                defaultConfig:
+                  tracing: {sampling: 10}
+                  proxyHeaders: {server: {disabled: true}}
               meshNetworks: 'networks: {}'
             ---
             apiVersion: v1
@@ -273,7 +276,9 @@ public sealed class IstioYamlParserTests
         Assert.Equal("example.org", mesh.TrustDomain);
         Assert.Equal(5, mesh.DefaultHttpRetryPolicy!.Attempts);
         Assert.Equal("/dev/stdout", mesh.AccessLogFile);
-        Assert.Equal(["enablePrometheusMerge"], mesh.UntypedFields);
+        // Settings this sidecar does not apply are listed for a warning, defaultConfig's included.
+        Assert.Equal(["enablePrometheusMerge", "defaultConfig.proxyHeaders"], mesh.UntypedFields);
+        Assert.Equal(10, mesh.TracingSampling);
         Assert.Equal("ConfigMap", Assert.Single(result.Skipped).Kind);
     }
 

@@ -34,6 +34,7 @@ internal static class MeshConfigReader
         }
 
         var defaults = MeshConfigSpec.Default;
+        var defaultConfig = mesh.Object("defaultConfig");
         var result = new MeshConfigSpec
         {
             OutboundTrafficPolicyMode = mode,
@@ -53,7 +54,7 @@ internal static class MeshConfigReader
             AccessLogEncoding = mesh.Enum("accessLogEncoding", "TEXT", "JSON"),
             AccessLogFormat = mesh.String("accessLogFormat"),
             EnableTracing = mesh.Bool("enableTracing"),
-            TracingSampling = mesh.Object("defaultConfig")?.Object("tracing")?.Double("sampling"),
+            TracingSampling = defaultConfig?.Object("tracing")?.Double("sampling"),
             TracingProviders = TracingProviders(mesh.ObjectList("extensionProviders")),
             DefaultTracingProviders = mesh.Object("defaultProviders")?.StringList("tracing") ?? [],
             LocalityLbSetting = NetworkingReader.LocalityLbSetting(mesh.Object("localityLbSetting")),
@@ -62,7 +63,9 @@ internal static class MeshConfigReader
             DefaultAccessLogProviders = mesh.Object("defaultProviders")?.StringList("accessLogging") ?? [],
             PrometheusProviders = PrometheusProviders(mesh.ObjectList("extensionProviders")),
             DefaultMetricsProviders = mesh.Object("defaultProviders")?.StringList("metrics"),
-            UntypedFields = mesh.UnreadKeys(),
+            // defaultConfig (ProxyConfig) is read for its tracing sampling only: its other settings (proxyHeaders,
+            // concurrency, ...) are listed too, so a setting that has no effect here is warned about.
+            UntypedFields = [.. mesh.UnreadKeys(), .. (defaultConfig?.UnreadKeys() ?? []).Select(key => "defaultConfig." + key)],
         };
         return result;
     }
