@@ -1,4 +1,5 @@
 using System.Net;
+using Sidecar.FunctionalTests.Infrastructure;
 using Sidecar.Testing;
 
 namespace Sidecar.FunctionalTests.Security;
@@ -14,39 +15,17 @@ public sealed class PeerAuthenticationChangeTests
     [Fact]
     public async Task A_plaintext_connection_opened_under_PERMISSIVE_is_closed_once_STRICT_applies()
     {
-        await using var app = await TestBackend.StartAsync("server");
+        await using var app = await TestBackend.StartAsync("httpbin");
         using var config = new ConfigDirectory();
         var ca = Directory.CreateTempSubdirectory("sidecar-ca-");
         var address = LoopbackAddresses.Next();
-        config.Write("mesh.yaml", $$"""
-            apiVersion: networking.istio.io/v1
-            kind: ServiceEntry
-            metadata: {name: server, namespace: default}
-            spec:
-              hosts: [server.default.svc.cluster.local]
-              location: MESH_INTERNAL
-              resolution: STATIC
-              ports: [{number: 9080, name: http, protocol: HTTP}]
-              endpoints:
-              - address: {{address}}
-                labels: {app: server, security.istio.io/tlsMode: istio}
-            ---
-            apiVersion: networking.istio.io/v1
-            kind: Sidecar
-            metadata: {name: server, namespace: default}
-            spec:
-              workloadSelector: {labels: {app: server} }
-              ingress:
-              - port: {number: 9080, protocol: HTTP, name: http}
-                bind: {{address}}
-                defaultEndpoint: 127.0.0.1:{{app.Port}}
-            """);
+        config.Write("mesh.yaml", MeshYaml.HttpbinIngress(address, app.Port));
         config.Write("peer-authentication.yaml", PeerAuthentication("PERMISSIVE"));
         try
         {
-            await using var server = await SidecarProcess.StartAsync(config.Path, address, ["--labels", "app=server", "--service-account", "server", "--ca-dir", ca.FullName]);
+            await using var server = await SidecarProcess.StartAsync(config.Path, address, ["--labels", "app=httpbin", "--service-account", "httpbin", "--ca-dir", ca.FullName]);
             using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false, MaxConnectionsPerServer = 1 });
-            var url = $"http://{address}:9080/";
+            var url = $"http://{address}:8000/";
 
             using var before = await client.GetAsync(url);
             Assert.Equal(HttpStatusCode.OK, before.StatusCode);
@@ -81,9 +60,9 @@ public sealed class PeerAuthenticationChangeTests
     private static string PeerAuthentication(string mode) => $$"""
         apiVersion: security.istio.io/v1
         kind: PeerAuthentication
-        metadata: {name: server, namespace: default}
+        metadata: {name: httpbin, namespace: default}
         spec:
-          selector: {matchLabels: {app: server} }
+          selector: {matchLabels: {app: httpbin} }
           mtls:
             mode: {{mode}}
         """;
