@@ -32,6 +32,7 @@ public enum AccessLogCommand
     DownstreamRemoteAddressWithoutPort,
     DownstreamRemotePort,
     RouteName,
+    RequestedServerName,
     Hostname,
     UpstreamRequestAttemptCount,
 

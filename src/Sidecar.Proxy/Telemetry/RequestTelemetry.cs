@@ -256,7 +256,8 @@ internal sealed class RequestTelemetry : IRequestTelemetry
         var request = context.Request;
         var headers = request.Headers;
         var connection = context.Connection;
-        var original = ProxyConnection.From(context)?.OriginalDestination?.Endpoint;
+        var proxyConnection = ProxyConnection.From(context);
+        var original = proxyConnection?.OriginalDestination?.Endpoint;
         return new AccessLogEntry
         {
             StartTime = _time.GetUtcNow() - elapsed,
@@ -283,6 +284,7 @@ internal sealed class RequestTelemetry : IRequestTelemetry
             DownstreamRemoteAddress = connection.RemoteIpAddress,
             DownstreamRemotePort = connection.RemotePort,
             RouteName = state.Route?.Config.Name,
+            RequestedServerName = proxyConnection?.ServerName,
             Attempts = state.Endpoint is null ? 0 : state.Retries + 1,
             RequestHeaderValues = custom?.CaptureRequestHeaders(request, state),
             ResponseHeaderValues = custom?.CaptureResponseHeaders(context.Response),

@@ -31,6 +31,7 @@ public sealed class CustomAccessLogFormatTests
         DownstreamRemoteAddress = IPAddress.Parse("10.1.0.41"),
         DownstreamRemotePort = 51234,
         RouteName = "ratings-route",
+        RequestedServerName = "outbound_.9080_._.ratings.default.svc.cluster.local",
         Attempts = 3,
     };
 
@@ -47,7 +48,7 @@ public sealed class CustomAccessLogFormatTests
 
         Assert.Equal(
             "2026-12-05T07:00:01.234Z POST /ratings/1?v=2 - curl/8.5.0 5f1e2b84 503 UF,URX UpstreamConnectionFailure,UpstreamRetryLimitExceeded "
-            + "17 91 12 10.1.0.7:9080 outbound|9080|v1|ratings.default.svc.cluster.local 10.1.0.41 9080 ratings-route 3 7 - 100%\n",
+            + "17 91 12 10.1.0.7:9080 outbound|9080|v1|ratings.default.svc.cluster.local 10.1.0.41 9080 ratings-route 3 7 outbound_.9080_._.ratings.default.svc.cluster.local 100%\n",
             line);
     }
 

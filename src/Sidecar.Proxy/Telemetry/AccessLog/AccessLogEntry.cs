@@ -60,6 +60,9 @@ internal readonly record struct AccessLogEntry
 
     public string? RouteName { get; init; }
 
+    /// <summary>The server name of the downstream TLS handshake (an mTLS peer's <c>outbound_.9080_._.reviews...</c>); null without TLS.</summary>
+    public string? RequestedServerName { get; init; }
+
     /// <summary>%UPSTREAM_REQUEST_ATTEMPT_COUNT%: requests sent upstream (0: never forwarded).</summary>
     public int Attempts { get; init; }
 

@@ -90,7 +90,9 @@ internal sealed class AccessLogFormatter
         Address(output, e.DownstreamLocalAddress, e.DownstreamLocalPort);
         Append(output, " ");
         Address(output, e.DownstreamRemoteAddress, e.DownstreamRemotePort);
-        Append(output, " - ");
+        Append(output, " ");
+        Append(output, e.RequestedServerName ?? "-");
+        Append(output, " ");
         Append(output, e.RouteName ?? "-");
         Append(output, "\n");
     }
@@ -130,7 +132,7 @@ internal sealed class AccessLogFormatter
         json.WriteNull("upstream_local_address");
         json.WriteString("downstream_local_address", AddressText(e.DownstreamLocalAddress, e.DownstreamLocalPort));
         json.WriteString("downstream_remote_address", AddressText(e.DownstreamRemoteAddress, e.DownstreamRemotePort));
-        json.WriteNull("requested_server_name");
+        json.WriteString("requested_server_name", e.RequestedServerName);
         json.WriteString("route_name", e.RouteName);
         json.WriteEndObject();
         json.Flush();

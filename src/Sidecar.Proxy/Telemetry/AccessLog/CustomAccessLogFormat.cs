@@ -201,6 +201,7 @@ internal sealed class CustomAccessLogFormat
             AccessLogCommand.DownstreamRemoteAddressWithoutPort => AddressOnly(e.DownstreamRemoteAddress),
             AccessLogCommand.DownstreamRemotePort => e.DownstreamRemoteAddress is null ? null : e.DownstreamRemotePort.ToString(CultureInfo.InvariantCulture),
             AccessLogCommand.RouteName => e.RouteName,
+            AccessLogCommand.RequestedServerName => e.RequestedServerName,
             AccessLogCommand.Hostname => _hostname,
             AccessLogCommand.UpstreamRequestAttemptCount => e.Attempts.ToString(CultureInfo.InvariantCulture),
             AccessLogCommand.Environment => Environment.GetEnvironmentVariable(segment.Argument),
