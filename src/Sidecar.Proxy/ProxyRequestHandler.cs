@@ -23,6 +23,14 @@ internal sealed class ProxyRequestHandler
         _router = router;
         _admin = admin;
         _acceptHttp10 = options.AcceptHttp10;
+
+        // The router reads the header policy once per request; a push replaces it.
+        if (dataPlane.Current is { } current)
+        {
+            router.ProxyHeaders = current.Config.Mesh.ProxyHeaders;
+        }
+
+        dataPlane.Applied += snapshot => router.ProxyHeaders = snapshot.Config.Mesh.ProxyHeaders;
     }
 
     public Task HandleAsync(HttpContext context)

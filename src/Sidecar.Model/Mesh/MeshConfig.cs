@@ -25,4 +25,7 @@ public sealed record MeshConfig
 
     /// <summary>Access log and tracing settings.</summary>
     public TelemetryConfig Telemetry { get; init; } = TelemetryConfig.Default;
+
+    /// <summary>Which of its own headers the proxy adds (<c>defaultConfig.proxyHeaders</c>).</summary>
+    public ProxyHeadersConfig ProxyHeaders { get; init; } = ProxyHeadersConfig.Default;
 }

@@ -38,9 +38,9 @@ internal static class LocalReply
 
         response.Clear();
         var headers = response.Headers;
-        headers[ProxyHeaders.Server] = state.Direction == RequestDirection.Inbound ? ProxyHeaders.InboundServerName : ProxyHeaders.OutboundServerName;
-        headers[ProxyHeaders.ResponseFlags] = state.Flags.ToShortString();
-        if ((flags & ResponseFlags.UpstreamOverflow) != 0)
+        state.WriteServerHeader(headers);
+        state.WriteResponseFlagsHeader(headers);
+        if ((flags & ResponseFlags.UpstreamOverflow) != 0 && !state.ProxyHeaders.EnvoyDebugHeadersDisabled)
         {
             headers[ProxyHeaders.Overloaded] = "true";
         }

@@ -16,7 +16,6 @@ internal static class ProxyHeaders
 
     /// <summary>The response flags of a response the sidecar shaped (a local reply, an injected delay, a retry limit).</summary>
     public const string ResponseFlags = "x-envoy-response-flags";
-    public const string Server = "server";
     public const string GrpcStatus = "grpc-status";
     public const string GrpcMessage = "grpc-message";
 

@@ -37,7 +37,7 @@ internal static class RedirectReply
         var response = context.Response;
         response.StatusCode = redirect.ResponseCode;
         response.Headers.Location = location;
-        response.Headers[ProxyHeaders.Server] = state.Direction == RequestDirection.Inbound ? ProxyHeaders.InboundServerName : ProxyHeaders.OutboundServerName;
+        state.WriteServerHeader(response.Headers);
         state.ApplyCorsHeaders(response.Headers);
         response.ContentLength = 0;
         return Task.CompletedTask;

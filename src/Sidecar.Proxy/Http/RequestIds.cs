@@ -24,7 +24,7 @@ internal static class RequestIds
         {
             state.SetRequestId(sent.ToString(), generated: false);
         }
-        else
+        else if (!state.ProxyHeaders.RequestIdDisabled)
         {
             state.SetRequestId(NewId(), generated: true);
         }

@@ -102,6 +102,31 @@ internal sealed class RequestState : IResettable
     /// <summary>A <c>Set-Cookie</c> value a cookie hash policy generated for this request, or null.</summary>
     public string? SetCookie { get; set; }
 
+    /// <summary>Which of its own headers the proxy adds (mesh config <c>defaultConfig.proxyHeaders</c>), as of the request's start.</summary>
+    public Sidecar.Model.ProxyHeadersConfig ProxyHeaders { get; set; } = Sidecar.Model.ProxyHeadersConfig.Default;
+
+    /// <summary>
+    /// Writes the proxy's Server header (Envoy's <c>server_name</c>: <c>envoy</c> outbound, <c>istio-envoy</c> inbound,
+    /// or <c>proxyHeaders.server.value</c>); with <c>proxyHeaders.server.disabled</c> the upstream's header is left as it is.
+    /// </summary>
+    public void WriteServerHeader(IHeaderDictionary headers)
+    {
+        if (!ProxyHeaders.ServerDisabled)
+        {
+            // The typed property writes Kestrel's known-header slot directly, without looking the name up.
+            headers.Server = ProxyHeaders.ServerValue ?? (Direction == RequestDirection.Inbound ? Http.ProxyHeaders.InboundServerName : Http.ProxyHeaders.OutboundServerName);
+        }
+    }
+
+    /// <summary>Writes this sidecar's <c>x-envoy-response-flags</c> debug header, unless <c>envoyDebugHeaders</c> are off.</summary>
+    public void WriteResponseFlagsHeader(IHeaderDictionary headers)
+    {
+        if (!ProxyHeaders.EnvoyDebugHeadersDisabled)
+        {
+            headers[Http.ProxyHeaders.ResponseFlags] = Flags.ToShortString();
+        }
+    }
+
     /// <summary>The deadline the upstream is told (<see cref="Http.ExpectedTimeout"/>), as header texts; null without a timeout.</summary>
     public (string Ms, string Grpc)? ExpectedTimeout { get; set; }
 

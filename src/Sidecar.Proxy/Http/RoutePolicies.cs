@@ -80,10 +80,19 @@ internal sealed class RoutePolicies
             upstream.Headers.TryAddWithoutValidation(ProxyHeaders.ForwardedProto, request.Scheme);
         }
 
-        upstream.Headers.TryAddWithoutValidation(ProxyHeaders.AttemptCount, AttemptNumbers.Text(state.Retries + 1));
+        var policy = state.ProxyHeaders;
+        if (!policy.AttemptCountDisabled)
+        {
+            upstream.Headers.TryAddWithoutValidation(ProxyHeaders.AttemptCount, AttemptNumbers.Text(state.Retries + 1));
+        }
+
         if (state.ExpectedTimeout is { } expected)
         {
-            upstream.Headers.TryAddWithoutValidation(ExpectedTimeout.HeaderName, expected.Ms);
+            if (!policy.EnvoyDebugHeadersDisabled)
+            {
+                upstream.Headers.TryAddWithoutValidation(ExpectedTimeout.HeaderName, expected.Ms);
+            }
+
             if (LocalReply.IsGrpc(request))
             {
                 upstream.Headers.Remove(GrpcTimeout.HeaderName);
@@ -129,12 +138,15 @@ internal sealed class RoutePolicies
     public void TransformResponse(HttpContext httpContext, RequestState state)
     {
         var headers = httpContext.Response.Headers;
-        headers[ProxyHeaders.UpstreamServiceTime] = UpstreamServiceTime.Format(_time.GetElapsedTime(state.UpstreamStartTimestamp, state.UpstreamHeadersTimestamp));
-        // The typed property writes Kestrel's known-header slot directly, without looking the name up.
-        headers.Server = state.Direction == RequestDirection.Inbound ? ProxyHeaders.InboundServerName : ProxyHeaders.OutboundServerName;
+        if (!state.ProxyHeaders.EnvoyDebugHeadersDisabled)
+        {
+            headers[ProxyHeaders.UpstreamServiceTime] = UpstreamServiceTime.Format(_time.GetElapsedTime(state.UpstreamStartTimestamp, state.UpstreamHeadersTimestamp));
+        }
+
+        state.WriteServerHeader(headers);
         if (state.Flags != ResponseFlags.None)
         {
-            headers[ProxyHeaders.ResponseFlags] = state.Flags.ToShortString();
+            state.WriteResponseFlagsHeader(headers);
         }
 
         if (state.SetCookie is { } cookie)

@@ -59,6 +59,15 @@ internal sealed partial class Router
         _states = new DefaultObjectPool<RequestState>(new DefaultPooledObjectPolicy<RequestState>(), 1024);
     }
 
+    private ProxyHeadersConfig _proxyHeaders = ProxyHeadersConfig.Default;
+
+    /// <summary>Which of its own headers the proxy adds: the mesh config's <c>defaultConfig.proxyHeaders</c>, set on each push.</summary>
+    public ProxyHeadersConfig ProxyHeaders
+    {
+        get => Volatile.Read(ref _proxyHeaders);
+        set => Volatile.Write(ref _proxyHeaders, value);
+    }
+
     /// <summary>Metrics, tracing, access log and peer metadata exchange hooks; null: telemetry off.</summary>
     public Telemetry.IRequestTelemetry? Telemetry
     {
@@ -79,6 +88,7 @@ internal sealed partial class Router
     {
         var state = _states.Get();
         state.Begin(context, direction, _time);
+        state.ProxyHeaders = Volatile.Read(ref _proxyHeaders);
         try
         {
             RequestIds.Assign(context.Request, state);
@@ -487,7 +497,7 @@ internal sealed partial class Router
         state.CorsPreflight = true;
         var response = context.Response;
         response.StatusCode = StatusCodes.Status200OK;
-        response.Headers[ProxyHeaders.Server] = state.Direction == RequestDirection.Inbound ? ProxyHeaders.InboundServerName : ProxyHeaders.OutboundServerName;
+        state.WriteServerHeader(response.Headers);
         cors.WritePreflightHeaders(context.Request, allowedOrigin, response.Headers);
         response.ContentLength = 0;
     }
@@ -496,7 +506,7 @@ internal sealed partial class Router
     {
         var response = context.Response;
         response.StatusCode = direct.Status;
-        response.Headers[ProxyHeaders.Server] = state.Direction == RequestDirection.Inbound ? ProxyHeaders.InboundServerName : ProxyHeaders.OutboundServerName;
+        state.WriteServerHeader(response.Headers);
         route.ResponseHeaders.Apply(response.Headers);
         state.ApplyCorsHeaders(response.Headers);
         if (route.DirectResponseBody is not { Length: > 0 } body)

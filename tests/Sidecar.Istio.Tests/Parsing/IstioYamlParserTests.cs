@@ -259,7 +259,12 @@ public sealed class IstioYamlParserTests
                 enablePrometheusMerge: true
                 defaultConfig:
                   tracing: {sampling: 10}
-                  proxyHeaders: {server: {disabled: true}}
+                  concurrency: 4
+                  proxyHeaders:
+                    server: {disabled: true}
+                    requestId: {disabled: true}
+                    envoyDebugHeaders: {disabled: true}
+                    forwardedClientCert: SANITIZE
               meshNetworks: 'networks: {}'
             ---
             apiVersion: v1
@@ -277,7 +282,8 @@ public sealed class IstioYamlParserTests
         Assert.Equal(5, mesh.DefaultHttpRetryPolicy!.Attempts);
         Assert.Equal("/dev/stdout", mesh.AccessLogFile);
         // Settings this sidecar does not apply are listed for a warning, defaultConfig's included.
-        Assert.Equal(["enablePrometheusMerge", "defaultConfig.proxyHeaders"], mesh.UntypedFields);
+        Assert.Equal(["enablePrometheusMerge", "defaultConfig.concurrency", "defaultConfig.proxyHeaders.forwardedClientCert"], mesh.UntypedFields);
+        Assert.Equal(new Sidecar.Model.ProxyHeadersConfig { ServerDisabled = true, RequestIdDisabled = true, EnvoyDebugHeadersDisabled = true }, mesh.ProxyHeaders);
         Assert.Equal(10, mesh.TracingSampling);
         Assert.Equal("ConfigMap", Assert.Single(result.Skipped).Kind);
     }

@@ -179,4 +179,49 @@ public sealed class RoutingTests
         Assert.Equal(HttpStatusCode.OK, other.StatusCode);
         Assert.Equal(1, backend.RequestCount);
     }
+
+    [Fact]
+    public async Task ProxyHeaders_in_the_mesh_config_turn_the_proxys_own_headers_off()
+    {
+        // Istio's defaultConfig.proxyHeaders: requestId, attemptCount, envoyDebugHeaders (suppress_envoy_headers) and
+        // server (PASS_THROUGH: the upstream's own Server header, if any, is not replaced).
+        await using var backend = await TestBackend.StartAsync("reviews-v1");
+        var cluster = Cluster("reviews", 9080, null, Endpoint(backend));
+        var route = new RouteConfig { Route = new RouteActionConfig { Clusters = [new WeightedClusterConfig { Cluster = cluster.Name }], Timeout = TimeSpan.FromSeconds(5) } };
+        var config = Snapshot(9080, "reviews", [route], [cluster]) with
+        {
+            Mesh = new MeshConfig
+            {
+                ProxyHeaders = new ProxyHeadersConfig { ServerDisabled = true, RequestIdDisabled = true, AttemptCountDisabled = true, EnvoyDebugHeadersDisabled = true },
+            },
+        };
+        await using var proxy = await ProxyTestHost.StartAsync(config);
+
+        using var response = await proxy.SendAsync("reviews:9080");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var received = Assert.Single(backend.Received);
+        Assert.False(received.Headers.ContainsKey("x-request-id"));
+        Assert.False(received.Headers.ContainsKey("x-envoy-attempt-count"));
+        Assert.False(received.Headers.ContainsKey("x-envoy-expected-rq-timeout-ms"));
+        Assert.False(response.Headers.Contains("x-envoy-upstream-service-time"));
+        Assert.NotEqual("envoy", response.Headers.Server.ToString());
+    }
+
+    [Fact]
+    public async Task ProxyHeaders_server_value_names_the_proxy_in_the_Server_header()
+    {
+        await using var backend = await TestBackend.StartAsync("reviews-v1");
+        var cluster = Cluster("reviews", 9080, null, Endpoint(backend));
+        var config = Snapshot(9080, "reviews", [RouteTo(cluster.Name)], [cluster]) with
+        {
+            Mesh = new MeshConfig { ProxyHeaders = new ProxyHeadersConfig { ServerValue = "edge-proxy" } },
+        };
+        await using var proxy = await ProxyTestHost.StartAsync(config);
+
+        using var response = await proxy.SendAsync("reviews:9080");
+
+        Assert.Equal("edge-proxy", response.Headers.Server.ToString());
+        Assert.True(Guid.TryParse(Assert.Single(backend.Received).Headers["x-request-id"], out _));
+    }
 }

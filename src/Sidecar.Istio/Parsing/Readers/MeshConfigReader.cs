@@ -1,6 +1,7 @@
 using Sidecar.Istio.Resources;
 using Sidecar.Istio.Resources.Mesh;
 using Sidecar.Istio.Resources.Networking;
+using Sidecar.Model;
 
 namespace Sidecar.Istio.Parsing.Readers;
 
@@ -35,6 +36,7 @@ internal static class MeshConfigReader
 
         var defaults = MeshConfigSpec.Default;
         var defaultConfig = mesh.Object("defaultConfig");
+        var proxyHeaders = defaultConfig?.Object("proxyHeaders");
         var result = new MeshConfigSpec
         {
             OutboundTrafficPolicyMode = mode,
@@ -65,9 +67,34 @@ internal static class MeshConfigReader
             DefaultMetricsProviders = mesh.Object("defaultProviders")?.StringList("metrics"),
             // defaultConfig (ProxyConfig) is read for its tracing sampling only: its other settings (proxyHeaders,
             // concurrency, ...) are listed too, so a setting that has no effect here is warned about.
-            UntypedFields = [.. mesh.UnreadKeys(), .. (defaultConfig?.UnreadKeys() ?? []).Select(key => "defaultConfig." + key)],
+            ProxyHeaders = ProxyHeaders(proxyHeaders),
+            UntypedFields =
+            [
+                .. mesh.UnreadKeys(),
+                .. (defaultConfig?.UnreadKeys() ?? []).Select(key => "defaultConfig." + key),
+                .. (proxyHeaders?.UnreadKeys() ?? []).Select(key => "defaultConfig.proxyHeaders." + key),
+            ],
         };
         return result;
+    }
+
+    /// <summary>Istio's <c>ProxyHeaders</c>: server, requestId, attemptCount and envoyDebugHeaders.</summary>
+    private static ProxyHeadersConfig ProxyHeaders(YamlObject? headers)
+    {
+        if (headers is null)
+        {
+            return ProxyHeadersConfig.Default;
+        }
+
+        var server = headers.Object("server");
+        return new ProxyHeadersConfig
+        {
+            ServerDisabled = server?.Bool("disabled") ?? false,
+            ServerValue = server?.String("value") is { Length: > 0 } value ? value : null,
+            RequestIdDisabled = headers.Object("requestId")?.Bool("disabled") ?? false,
+            AttemptCountDisabled = headers.Object("attemptCount")?.Bool("disabled") ?? false,
+            EnvoyDebugHeadersDisabled = headers.Object("envoyDebugHeaders")?.Bool("disabled") ?? false,
+        };
     }
 
     /// <summary>The <c>opentelemetry</c> and <c>zipkin</c> entries of <c>extensionProviders</c>; other kinds (envoyFileAccessLog, ...) are skipped.</summary>

@@ -1,4 +1,5 @@
 using Sidecar.Istio.Resources.Networking;
+using Sidecar.Model;
 
 namespace Sidecar.Istio.Resources.Mesh;
 
@@ -33,6 +34,9 @@ public sealed record MeshConfigSpec : IstioSpec
 
     /// <summary><c>pathNormalization.normalization</c>: DEFAULT (BASE), NONE, BASE, MERGE_SLASHES or DECODE_AND_MERGE_SLASHES.</summary>
     public string? PathNormalization { get; init; }
+
+    /// <summary><c>defaultConfig.proxyHeaders</c>: which of its own headers the proxy adds.</summary>
+    public ProxyHeadersConfig ProxyHeaders { get; init; } = ProxyHeadersConfig.Default;
 
     public IReadOnlyList<string> DefaultServiceExportTo { get; init; } = [];
 
