@@ -65,10 +65,10 @@ internal sealed class ProxyRequestHandler
             return Task.CompletedTask;
         }
 
-        if (!connection.StillAccepted(snapshot))
+        if (!connection.StillAccepted(snapshot) && !HttpProtocol.IsHttp2(context.Request.Protocol))
         {
             // A push removed the plaintext chain this connection came in on (PERMISSIVE to STRICT): like Envoy's drain,
-            // the connection closes after this response, and the client's next one must use mTLS.
+            // an HTTP/1 connection closes after this response, and the client's next one must use mTLS.
             context.Response.Headers.Connection = "close";
         }
 

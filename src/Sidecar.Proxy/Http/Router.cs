@@ -140,16 +140,11 @@ internal sealed partial class Router
     /// </summary>
     private ValueTask RouteAsync(HttpContext context, RequestState state, RouteTable? table, VirtualHost? matchedHost)
     {
-        var view = new RequestView(context.Request, state);
-        var host = matchedHost ?? table?.Match(view.Authority);
-        var route = host?.Match(view);
-        if (route is null)
+        if (MatchRoute(context, state, table, matchedHost) is not { } route)
         {
             return new ValueTask(LocalReply.WriteAsync(context, state, StatusCodes.Status404NotFound, ResponseFlags.NoRouteFound, null));
         }
 
-        state.VirtualHost = host;
-        state.Route = route;
         if (route.ForwardOnly)
         {
             return ForwardToClusterAsync(context, state, route.Action!);
@@ -158,19 +153,25 @@ internal sealed partial class Router
         return ApplyRoutePoliciesAsync(context, state, route);
     }
 
-    /// <summary>The route and cluster a request would take, recorded without forwarding it.</summary>
-    private void SelectRoute(HttpContext context, RequestState state, RouteTable? table, VirtualHost? matchedHost)
+    /// <summary>The request's virtual host and route, recorded on its state; null when no route matches (NR).</summary>
+    private static Route? MatchRoute(HttpContext context, RequestState state, RouteTable? table, VirtualHost? matchedHost)
     {
         var view = new RequestView(context.Request, state);
         var host = matchedHost ?? table?.Match(view.Authority);
         if (host?.Match(view) is not { } route)
         {
-            return;
+            return null;
         }
 
         state.VirtualHost = host;
         state.Route = route;
-        if (route.Action is { } action)
+        return route;
+    }
+
+    /// <summary>The route and cluster a request would take, recorded without forwarding it.</summary>
+    private void SelectRoute(HttpContext context, RequestState state, RouteTable? table, VirtualHost? matchedHost)
+    {
+        if (MatchRoute(context, state, table, matchedHost)?.Action is { } action)
         {
             var target = action.PickCluster(_random);
             state.Target = target;

@@ -51,29 +51,28 @@ internal sealed class ProxyConnection
     /// </summary>
     public ListenerConfig? ChainSource { get; set; }
 
+    /// <summary>The snapshot <see cref="ChainSource"/> was last checked against: until a push, a request costs one comparison.</summary>
+    private DataPlaneSnapshot? _checkedAgainst;
+
     /// <summary>
     /// Envoy drains connections whose filter chain a push removed: false when this plaintext inbound connection would
     /// no longer be accepted under <paramref name="snapshot"/>, so its current response closes it.
     /// </summary>
     public bool StillAccepted(DataPlaneSnapshot snapshot)
     {
-        if (ChainSource is not { } source)
+        if (ChainSource is not { } source || ReferenceEquals(_checkedAgainst, snapshot))
         {
             return true;
         }
 
         var current = Listener.Kind == ListenerKind.InboundCapture ? snapshot.VirtualInbound : snapshot.FindBoundListener(source.Name);
-        if (ReferenceEquals(current, source))
-        {
-            return true;
-        }
-
         if (current is null || (!current.Equals(source) && FilterChainSelector.Select(current, OriginalDestination?.Endpoint, Sniff) is not { Tls: null, Http: not null }))
         {
             return false;
         }
 
         ChainSource = current;
+        _checkedAgainst = snapshot;
         return true;
     }
 

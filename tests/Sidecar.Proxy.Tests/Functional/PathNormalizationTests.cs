@@ -62,38 +62,21 @@ public sealed class PathNormalizationTests
         Assert.Equal(["/some%2fdata", "/some//data"], setup.Backend.Received.Select(r => r.RawTarget));
     }
 
-    [Fact]
-    public async Task MERGE_SLASHES_merges_runs_of_slashes()
+    [Theory]
+    // MERGE_SLASHES merges runs of slashes.
+    [InlineData(PathNormalization.MergeSlashes, PathMatchKind.Exact, "/some/data/abc", "/some//data///abc", "/some/data/abc")]
+    // DECODE_AND_MERGE_SLASHES decodes encoded slashes and backslashes, then merges (Istio's example: /a%2f/b%5c/c is /a/b/c).
+    [InlineData(PathNormalization.DecodeAndMergeSlashes, PathMatchKind.Exact, "/a/b/c", "/a%2f/b%5c/c", "/a/b/c")]
+    // NONE routes and forwards the path as sent.
+    [InlineData(PathNormalization.None, PathMatchKind.Prefix, "/api/", "/api/../admin%2e", "/api/../admin%2e")]
+    public async Task Each_mode_routes_on_and_forwards_its_normalized_path(PathNormalization mode, PathMatchKind kind, string routePath, string sent, string forwarded)
     {
-        await using var setup = await StartAsync(PathNormalization.MergeSlashes, new PathMatchConfig(PathMatchKind.Exact, "/some/data/abc"));
+        await using var setup = await StartAsync(mode, new PathMatchConfig(kind, routePath));
 
-        var response = await setup.SendAsync("/some//data///abc");
+        var response = await setup.SendAsync(sent);
 
         Assert.Equal(200, response.StatusCode);
-        Assert.Equal("/some/data/abc", Assert.Single(setup.Backend.Received).RawTarget);
-    }
-
-    [Fact]
-    public async Task DECODE_AND_MERGE_SLASHES_decodes_encoded_slashes_and_backslashes_then_merges()
-    {
-        await using var setup = await StartAsync(PathNormalization.DecodeAndMergeSlashes, new PathMatchConfig(PathMatchKind.Exact, "/a/b/c"));
-
-        // Istio's example: /a%2f/b%5c/c is /a/b/c.
-        var response = await setup.SendAsync("/a%2f/b%5c/c");
-
-        Assert.Equal(200, response.StatusCode);
-        Assert.Equal("/a/b/c", Assert.Single(setup.Backend.Received).RawTarget);
-    }
-
-    [Fact]
-    public async Task NONE_routes_and_forwards_the_path_as_sent()
-    {
-        await using var setup = await StartAsync(PathNormalization.None, new PathMatchConfig(PathMatchKind.Prefix, "/api/"));
-
-        var response = await setup.SendAsync("/api/../admin%2e");
-
-        Assert.Equal(200, response.StatusCode);
-        Assert.Equal("/api/../admin%2e", Assert.Single(setup.Backend.Received).RawTarget);
+        Assert.Equal(forwarded, Assert.Single(setup.Backend.Received).RawTarget);
     }
 
     [Fact]
