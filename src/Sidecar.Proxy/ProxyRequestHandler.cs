@@ -72,32 +72,42 @@ internal sealed class ProxyRequestHandler
             context.Response.Headers.Connection = "close";
         }
 
+        var arrival = ArrivalHeaders.Read(context.Request.Headers);
+
         // Istio's include_request_attempt_count: the router numbers each attempt, replacing what the caller sent.
-        context.Request.Headers.Remove(ProxyHeaders.AttemptCount);
+        if (arrival.AttemptCount)
+        {
+            context.Request.Headers.Remove(ProxyHeaders.AttemptCount);
+        }
+
         if (connection.Direction == RequestDirection.Outbound)
         {
             // The outbound connection manager's forward_client_cert_details sanitizes: the app's connection is not
             // mTLS, so an x-forwarded-client-cert it sent never reaches the next hop, where it would pass for a
             // verified peer. Removed here, before anything copies or logs the request's headers.
-            context.Request.Headers.Remove(Security.ForwardedClientCert.HeaderName);
+            if (arrival.ForwardedClientCert)
+            {
+                context.Request.Headers.Remove(Security.ForwardedClientCert.HeaderName);
+            }
         }
         else if (snapshot.Jwt is not null || snapshot.Authorization.HasCustom)
         {
-            return HandleInboundAsync(context, connection, snapshot);
+            return HandleInboundAsync(context, connection, snapshot, arrival);
         }
 
         // A request AuthorizationPolicy denies is still a request: the router answers it (403) so it is counted,
         // logged and traced like any other, as Istio reports RBAC denials.
         var denied = connection.Direction == RequestDirection.Inbound && !Security.InboundRequestSecurity.Apply(context, connection, snapshot.Authorization, null);
         var table = SelectRouteTable(snapshot, connection, context.Request, out var host);
-        return _router.HandleAsync(context, table, connection.Direction, accessDenied: denied, matchedHost: host);
+        return _router.HandleAsync(context, arrival, table, connection.Direction, accessDenied: denied, matchedHost: host);
     }
 
     /// <summary>
     /// Istio's inbound filter order: JWT (401 on a bad token), the external authorization check for requests a CUSTOM
     /// policy matches (its denial is the answer), then RBAC (DENY, ALLOW), then the router.
     /// </summary>
-    private async Task HandleInboundAsync(HttpContext context, ProxyConnection connection, DataPlaneSnapshot snapshot)
+    /// <remarks>The JWT filter and the external authorization service may add request headers: the arrival pass is made again after them.</remarks>
+    private async Task HandleInboundAsync(HttpContext context, ProxyConnection connection, DataPlaneSnapshot snapshot, ArrivalHeaders arrival)
     {
         Security.Jwt.JwtIdentity? identity = null;
         if (snapshot.Jwt is { } jwt)
@@ -105,11 +115,12 @@ internal sealed class ProxyRequestHandler
             var outcome = await jwt.AuthenticateAsync(context.Request).ConfigureAwait(false);
             if (outcome.Failure is { } failure)
             {
-                await _router.HandleAsync(context, SelectRouteTable(snapshot, connection, context.Request, out _), connection.Direction, jwtFailure: failure).ConfigureAwait(false);
+                await _router.HandleAsync(context, arrival, SelectRouteTable(snapshot, connection, context.Request, out _), connection.Direction, jwtFailure: failure).ConfigureAwait(false);
                 return;
             }
 
             identity = outcome.Identity;
+            arrival = ArrivalHeaders.Read(context.Request.Headers);
         }
 
         if (Security.InboundRequestSecurity.NeedsExternalCheck(context, connection, snapshot.Authorization, identity))
@@ -119,15 +130,16 @@ internal sealed class ProxyRequestHandler
                 : Security.Authorization.ExtAuthzDecision.Deny(StatusCodes.Status403Forbidden, [], [], error: true);
             if (!decision.Allowed)
             {
-                await _router.HandleAsync(context, SelectRouteTable(snapshot, connection, context.Request, out _), connection.Direction, extAuthzDenial: decision).ConfigureAwait(false);
+                await _router.HandleAsync(context, arrival, SelectRouteTable(snapshot, connection, context.Request, out _), connection.Direction, extAuthzDenial: decision).ConfigureAwait(false);
                 return;
             }
 
             Security.InboundRequestSecurity.ApplyExternalHeaders(context, decision);
+            arrival = ArrivalHeaders.Read(context.Request.Headers);
         }
 
         var denied = !Security.InboundRequestSecurity.Apply(context, connection, snapshot.Authorization, identity);
-        await _router.HandleAsync(context, SelectRouteTable(snapshot, connection, context.Request, out _), connection.Direction, denied).ConfigureAwait(false);
+        await _router.HandleAsync(context, arrival, SelectRouteTable(snapshot, connection, context.Request, out _), connection.Direction, denied).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -20,6 +20,14 @@ internal static class EnvoyRequestHeaders
     public const string RetryGrpcOn = "x-envoy-retry-grpc-on";
     public const string MaxRetries = "x-envoy-max-retries";
 
+    /// <summary>True for the name of one of these headers.</summary>
+    public static bool IsOverride(string name) =>
+        name.Equals(Timeout, StringComparison.OrdinalIgnoreCase)
+        || name.Equals(PerTryTimeout, StringComparison.OrdinalIgnoreCase)
+        || name.Equals(RetryOnHeader, StringComparison.OrdinalIgnoreCase)
+        || name.Equals(RetryGrpcOn, StringComparison.OrdinalIgnoreCase)
+        || name.Equals(MaxRetries, StringComparison.OrdinalIgnoreCase);
+
     /// <summary>The route's timeout and retry policy as the request's headers amend them; the headers are removed.</summary>
     public static (TimeSpan? Timeout, RetryPolicy? Retry) Apply(HttpRequest request, TimeSpan? timeout, RetryPolicy? retry)
     {

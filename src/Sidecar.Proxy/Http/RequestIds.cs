@@ -17,10 +17,10 @@ namespace Sidecar.Proxy.Http;
 /// </remarks>
 internal static class RequestIds
 {
-    /// <summary>Gives the request its id: the caller's, or a new one.</summary>
-    public static void Assign(HttpRequest request, RequestState state)
+    /// <summary>Gives the request its id: the caller's (<see cref="ArrivalHeaders.RequestId"/>), or a new one.</summary>
+    public static void Assign(RequestState state)
     {
-        if (request.Headers.TryGetValue(ProxyHeaders.RequestId, out var sent))
+        if (state.Arrival.RequestId is { Count: > 0 } sent)
         {
             state.SetRequestId(sent.ToString(), generated: false);
         }
@@ -33,7 +33,7 @@ internal static class RequestIds
     /// <summary>A request header by name, the id this proxy made for the request included.</summary>
     public static bool TryGetHeader(HttpRequest request, RequestState? state, string name, out StringValues value)
     {
-        if (request.Headers.TryGetValue(name, out value))
+        if ((state is null || state.Arrival.MayContain(name)) && request.Headers.TryGetValue(name, out value))
         {
             return true;
         }
@@ -44,6 +44,7 @@ internal static class RequestIds
             return true;
         }
 
+        value = default;
         return false;
     }
 

@@ -130,6 +130,9 @@ internal sealed class RequestState : IResettable
     /// <summary>The deadline the upstream is told (<see cref="Http.ExpectedTimeout"/>), as header texts; null without a timeout.</summary>
     public (string Ms, string Grpc)? ExpectedTimeout { get; set; }
 
+    /// <summary>The arriving request's headers that the proxy's policy depends on, read once.</summary>
+    public ArrivalHeaders Arrival { get; set; } = ArrivalHeaders.Unread;
+
     /// <summary>The request's <c>x-request-id</c> (<see cref="RequestIds"/>).</summary>
     public string RequestId { get; private set; } = "";
 
@@ -215,6 +218,7 @@ internal sealed class RequestState : IResettable
         Context = null!;
         RequestId = "";
         RequestIdGenerated = false;
+        Arrival = ArrivalHeaders.Unread;
         ExpectedTimeout = null;
         Flags = ResponseFlags.None;
         VirtualHost = null;

@@ -75,7 +75,7 @@ internal sealed class RoutePolicies
     {
         var request = httpContext.Request;
         RequestIds.AddTo(upstream, state);
-        if (!request.Headers.ContainsKey(ProxyHeaders.ForwardedProto))
+        if (!state.Arrival.ForwardedProto)
         {
             upstream.Headers.TryAddWithoutValidation(ProxyHeaders.ForwardedProto, request.Scheme);
         }

@@ -79,19 +79,21 @@ internal sealed partial class Router
         }
     }
 
-    /// <summary>Routes <paramref name="context"/> through <paramref name="table"/> (null: nothing configured for it).</summary>
+    /// <summary>Routes <paramref name="context"/> through <paramref name="table"/> (null: nothing configured for it);
+    /// <paramref name="arrival"/>: the pass over its headers made after the last filter that may add one.</summary>
     /// <remarks><paramref name="jwtFailure"/>: RequestAuthentication refused the request's token (401, Envoy's <c>jwt_authn</c>);
     /// <paramref name="accessDenied"/>: AuthorizationPolicy denied it (403, Envoy's RBAC filter);
     /// <paramref name="extAuthzDenial"/>: the external authorization service of a CUSTOM policy refused it;
     /// <paramref name="matchedHost"/>: the request's virtual host in <paramref name="table"/> when the caller already matched it.</remarks>
-    public async Task HandleAsync(HttpContext context, RouteTable? table, RequestDirection direction, bool accessDenied = false, string? jwtFailure = null, Security.Authorization.ExtAuthzDecision? extAuthzDenial = null, VirtualHost? matchedHost = null)
+    public async Task HandleAsync(HttpContext context, ArrivalHeaders arrival, RouteTable? table, RequestDirection direction, bool accessDenied = false, string? jwtFailure = null, Security.Authorization.ExtAuthzDecision? extAuthzDenial = null, VirtualHost? matchedHost = null)
     {
         var state = _states.Get();
         state.Begin(context, direction, _time);
         state.ProxyHeaders = Volatile.Read(ref _proxyHeaders);
         try
         {
-            RequestIds.Assign(context.Request, state);
+            state.Arrival = arrival;
+            RequestIds.Assign(state);
             _telemetry?.OnRequestStarted(context, state);
             if (jwtFailure is not null || extAuthzDenial is not null || accessDenied)
             {
@@ -276,7 +278,7 @@ internal sealed partial class Router
         {
             var retry = action.Retry;
             var routeTimeout = action.Timeout;
-            if (state.Direction == RequestDirection.Outbound)
+            if (state.Direction == RequestDirection.Outbound && state.Arrival.EnvoyOverrides)
             {
                 (routeTimeout, retry) = EnvoyRequestHeaders.Apply(context.Request, routeTimeout, retry);
             }
