@@ -20,6 +20,9 @@ internal static class TelemetryTranslator
     /// <summary>Istio's built-in metrics provider.</summary>
     public const string PrometheusProvider = "prometheus";
 
+    /// <summary>Where a Zipkin collector takes spans (Envoy's <c>collector_endpoint</c> as Istio sets it).</summary>
+    public const string ZipkinSpansPath = "/api/v2/spans";
+
     public static TelemetryConfig Translate(PushContext push)
     {
         var config = Translate(push.Mesh);
@@ -36,23 +39,42 @@ internal static class TelemetryTranslator
 
         var resources = push.Resources.Where(r => r.Kind != ResourceKind.Telemetry || !((TelemetrySpec)r.Spec).HasTargetRefs).ToList();
         var levels = PolicyLevels.Find(resources, ResourceKind.Telemetry, static spec => ((TelemetrySpec)spec).Selector, push.Workload, push.Mesh.RootNamespace);
+        var telemetryTracing = false;
         foreach (var resource in levels.LeastSpecificFirst())
         {
-            config = Apply(config, resource, (TelemetrySpec)resource.Spec, push);
+            var spec = (TelemetrySpec)resource.Spec;
+            telemetryTracing |= spec.Tracing.Count > 0;
+            config = Apply(config, resource, spec, push);
+        }
+
+        if (!telemetryTracing && push.Mesh.DefaultTracingProviders.Count == 0 && push.Mesh.LegacyZipkinAddress is { } zipkin)
+        {
+            // No Telemetry API tracing for this workload: Istio falls back to the proxy config's own tracer.
+            var legacy = new TracingProviderConfig("zipkin", TracingProtocol.Zipkin, new Uri($"http://{zipkin}{ZipkinSpansPath}"));
+            config = config.WithTracing(WorkloadMode.ClientAndServer, tracing => tracing with { Provider = legacy });
+        }
+
+        if (config.ClientTracing.Provider is { } client && config.ServerTracing.Provider is { } server && client != server)
+        {
+            push.Warn(null, $"tracing: CLIENT spans go to {client.Name} and SERVER spans to {server.Name}; this sidecar exports both sides to {client.Name}");
         }
 
         return config;
     }
 
-    public static TelemetryConfig Translate(MeshConfigSpec mesh) => new()
+    public static TelemetryConfig Translate(MeshConfigSpec mesh) => new TelemetryConfig()
     {
         AccessLogFile = mesh.AccessLogFile ?? "",
         AccessLogEncoding = mesh.AccessLogEncoding == "JSON" ? AccessLogEncoding.Json : AccessLogEncoding.Text,
         AccessLogFormat = mesh.AccessLogFormat ?? "",
         EnableTracing = mesh.EnableTracing ?? true,
-        TracingSamplingPercent = mesh.TracingSampling ?? TelemetryConfig.Default.TracingSamplingPercent,
-        TracingProvider = DefaultTracingProvider(mesh),
-    };
+    }.WithTracing(WorkloadMode.ClientAndServer, _ => new TracingConfig
+    {
+        SamplingPercent = mesh.TracingSampling ?? TracingConfig.Default.SamplingPercent,
+        IstioTags = mesh.TracingIstioTags ?? true,
+        CustomTags = [.. mesh.TracingCustomTags],
+        Provider = DefaultTracingProvider(mesh),
+    });
 
     /// <summary>
     /// The access log of the first provider named that this sidecar has: Istio's built-in <c>envoy</c> (the mesh
@@ -109,6 +131,26 @@ internal static class TelemetryTranslator
         }
 
         return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    /// <summary>
+    /// The provider a <c>tracing[]</c> entry names: Istio takes the first name (one provider per side) and fetches it
+    /// from <c>extensionProviders</c>; a name that is not a tracing provider there leaves the side without one.
+    /// </summary>
+    private static TracingProviderConfig? TracingProviderOf(IReadOnlyList<string> names, IstioResource resource, PushContext push)
+    {
+        if (names.Count > 1)
+        {
+            push.Warn(resource, "spec.tracing.providers: only the first provider is used, as in Istio");
+        }
+
+        var provider = TracingProvider(push.Mesh, names[0]);
+        if (provider is null)
+        {
+            push.Warn(resource, $"spec.tracing.providers: {names[0]} is not a tracing provider in the mesh config's extensionProviders; no spans are reported");
+        }
+
+        return provider;
     }
 
     /// <summary>The first provider named in <c>defaultProviders.tracing</c> that is a tracing extension provider.</summary>
@@ -182,46 +224,18 @@ internal static class TelemetryTranslator
 
         foreach (var tracing in spec.Tracing)
         {
-            if (tracing.Mode is "CLIENT" or "SERVER")
+            // Istio's Tracing(): an entry changes the CLIENT side, the SERVER side, or both (no match.mode).
+            var provider = tracing.Providers.Count > 0 ? TracingProviderOf(tracing.Providers, resource, push) : null;
+            config = config.WithTracing(WorkloadModeFrom(tracing.Mode), current => current with
             {
-                push.Warn(resource, $"spec.tracing.match.mode {tracing.Mode}: tracing settings apply to both directions here");
-            }
-
-            if (tracing.HasCustomTags)
-            {
-                push.Warn(resource, "spec.tracing.customTags are not added to spans by this sidecar");
-            }
-
-            if (tracing.RandomSamplingPercentage is { } percentage)
-            {
-                config = config with { TracingSamplingPercent = percentage };
-            }
-
-            if (tracing.DisableSpanReporting is { } disable)
-            {
-                config = config with { EnableTracing = !disable };
-            }
-
-            if (tracing.EnableIstioTags is { } istioTags)
-            {
-                config = config with { TracingIstioTags = istioTags };
-            }
-
-            if (tracing.DisableContextPropagation is { } noPropagation)
-            {
-                config = config with { TracingContextPropagation = !noPropagation };
-            }
-
-            foreach (var name in tracing.Providers)
-            {
-                if (TracingProvider(push.Mesh, name) is { } provider)
-                {
-                    config = config with { TracingProvider = provider };
-                    break;
-                }
-
-                push.Warn(resource, $"spec.tracing.providers: {name} is not a tracing provider in the mesh config's extensionProviders; ignored");
-            }
+                Provider = tracing.Providers.Count > 0 ? provider : current.Provider,
+                SpanReportingDisabled = tracing.DisableSpanReporting ?? current.SpanReportingDisabled,
+                SamplingPercent = tracing.RandomSamplingPercentage ?? current.SamplingPercent,
+                IstioTags = tracing.EnableIstioTags ?? current.IstioTags,
+                ContextPropagation = tracing.DisableContextPropagation is { } noPropagation ? !noPropagation : current.ContextPropagation,
+                // Istio's shallow merge: the more specific resource's map replaces the whole of the parent's.
+                CustomTags = tracing.CustomTags is { } customTags ? [.. customTags] : current.CustomTags,
+            });
         }
 
         var overrides = new List<MetricOverrideConfig>();

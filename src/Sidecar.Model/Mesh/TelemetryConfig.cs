@@ -22,8 +22,8 @@ public enum TracingProtocol
 public sealed record TracingProviderConfig(string Name, TracingProtocol Protocol, Uri Endpoint);
 
 /// <summary>
-/// The telemetry part of Istio's MeshConfig: <c>accessLogFile</c>, <c>accessLogEncoding</c>, <c>enableTracing</c>,
-/// <c>defaultConfig.tracing.sampling</c> and the tracing provider named by <c>defaultProviders.tracing</c>.
+/// The telemetry part of Istio's MeshConfig (<c>accessLogFile</c>, <c>accessLogEncoding</c>, <c>enableTracing</c>,
+/// <c>defaultConfig.tracing</c>, the providers named by <c>defaultProviders</c>) as the Telemetry API refines it.
 /// </summary>
 public sealed record TelemetryConfig
 {
@@ -46,18 +46,23 @@ public sealed record TelemetryConfig
     /// <summary>Istio's <c>enableTracing</c> (default true): with it off no span is made even with a provider.</summary>
     public bool EnableTracing { get; init; } = true;
 
-    /// <summary>Istio's <c>defaultConfig.tracing.sampling</c>: the percentage of new traces sampled (default 1).</summary>
-    public double TracingSamplingPercent { get; init; } = 1.0;
+    /// <summary>Tracing of outbound requests (Telemetry <c>match.mode</c> CLIENT).</summary>
+    public TracingConfig ClientTracing { get; init; } = TracingConfig.Default;
 
-    /// <summary>Telemetry <c>tracing[].enableIstioTags</c> (default true): spans carry the <c>istio.*</c> tags.</summary>
-    public bool TracingIstioTags { get; init; } = true;
-
-    /// <summary>Telemetry <c>tracing[].disableContextPropagation</c> turns this off: no trace headers go upstream.</summary>
-    public bool TracingContextPropagation { get; init; } = true;
-
-    /// <summary>The collector spans are exported to; null: no tracing provider in the mesh config.</summary>
-    public TracingProviderConfig? TracingProvider { get; init; }
+    /// <summary>Tracing of inbound requests (Telemetry <c>match.mode</c> SERVER).</summary>
+    public TracingConfig ServerTracing { get; init; } = TracingConfig.Default;
 
     /// <summary>Telemetry API <c>metrics</c> overrides for the Prometheus provider, mesh level first, workload level last (later entries win).</summary>
     public EquatableArray<MetricOverrideConfig> MetricOverrides { get; init; }
+
+    /// <summary>Changes the tracing of the sides <paramref name="mode"/> covers.</summary>
+    public TelemetryConfig WithTracing(WorkloadMode mode, Func<TracingConfig, TracingConfig> change)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        return this with
+        {
+            ClientTracing = mode.Includes(WorkloadMode.Client) ? change(ClientTracing) : ClientTracing,
+            ServerTracing = mode.Includes(WorkloadMode.Server) ? change(ServerTracing) : ServerTracing,
+        };
+    }
 }

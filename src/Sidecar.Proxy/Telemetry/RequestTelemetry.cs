@@ -53,9 +53,9 @@ internal sealed class RequestTelemetry : IRequestTelemetry
             state.Telemetry.Peer = ReadCaller(context, state.Telemetry);
         }
 
-        if (_settings.TracingEnabled)
+        if (_settings.TracingFor(state.Direction) is { Enabled: true } tracing)
         {
-            _tracer.Start(context, state, _settings.SamplingPercent);
+            _tracer.Start(context, state, tracing.SamplingPercent);
         }
     }
 
@@ -70,7 +70,7 @@ internal sealed class RequestTelemetry : IRequestTelemetry
             headers.TryAddWithoutValidation(PeerMetadataCodec.MetadataIdHeader, _metadataId);
         }
 
-        if (_settings.ContextPropagation)
+        if (_settings.TracingFor(state.Direction).ContextPropagation)
         {
             _tracer.Inject(upstreamRequest, state);
         }
@@ -146,7 +146,8 @@ internal sealed class RequestTelemetry : IRequestTelemetry
         var tags = expressions.Length == 0 ? null : MetricTagEvaluator.Evaluate(expressions, context, state);
         var key = new HttpSeriesKey(state.Direction, state.Telemetry.Peer, service, principal, ReportedStatus(context, state), state.Flags, grpc, grpc ? GrpcStatus(context) : "", policy, tags);
         families.RecordRequest(key, elapsed.TotalMilliseconds, requestBytes, responseBytes);
-        _tracer.Stop(context, state, service, requestBytes, responseBytes, _settings.IstioTags);
+        var tracing = _settings.TracingFor(state.Direction);
+        _tracer.Stop(context, state, service, requestBytes, responseBytes, tracing.IstioTags, tracing.CustomTags);
         if (_settings.AccessLog is { } accessLog && _settings.ShouldLog(context, state))
         {
             accessLog.Enqueue(Entry(context, state, service, elapsed, requestBytes, responseBytes, accessLog.Custom));

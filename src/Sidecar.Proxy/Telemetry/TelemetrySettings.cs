@@ -28,17 +28,14 @@ internal sealed class TelemetrySettings : IAsyncDisposable
         Apply(TelemetryConfig.Default);
     }
 
-    /// <summary>Percentage of new traces sampled.</summary>
-    public double SamplingPercent { get; private set; }
+    /// <summary>Tracing of outbound requests (Telemetry's CLIENT mode).</summary>
+    public SideTracing ClientTracing { get; private set; } = SideTracing.Off;
 
-    /// <summary>Istio's <c>enableTracing</c>.</summary>
-    public bool TracingEnabled { get; private set; }
+    /// <summary>Tracing of inbound requests (Telemetry's SERVER mode).</summary>
+    public SideTracing ServerTracing { get; private set; } = SideTracing.Off;
 
-    /// <summary>Telemetry <c>tracing[].enableIstioTags</c>.</summary>
-    public bool IstioTags { get; private set; } = true;
-
-    /// <summary>False under Telemetry <c>tracing[].disableContextPropagation</c>: trace headers stay here.</summary>
-    public bool ContextPropagation { get; private set; } = true;
+    /// <summary>The tracing of the side a request is on.</summary>
+    public SideTracing TracingFor(RequestDirection direction) => direction == RequestDirection.Outbound ? ClientTracing : ServerTracing;
 
     /// <summary>The access log, or null when off.</summary>
     public AccessLogWriter? AccessLog => Volatile.Read(ref _accessLog);
@@ -70,12 +67,15 @@ internal sealed class TelemetrySettings : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(mesh);
         lock (_gate)
         {
-            SamplingPercent = _flags.SamplingPercent ?? mesh.TracingSamplingPercent;
             Volatile.Write(ref _selection, new AccessLogSelection(mesh.AccessLogMode, mesh.AccessLogFilter));
-            TracingEnabled = mesh.EnableTracing;
-            IstioTags = mesh.TracingIstioTags;
-            ContextPropagation = mesh.TracingContextPropagation;
-            _exporter?.Use(mesh.EnableTracing ? _flags.TracingProvider ?? mesh.TracingProvider : null);
+
+            // A collector given on the command line takes both sides' spans; otherwise each side has its provider,
+            // and the one exporter serves the client's (the translation warned if the server named another).
+            var clientProvider = _flags.TracingProvider ?? mesh.ClientTracing.Provider;
+            var serverProvider = _flags.TracingProvider ?? mesh.ServerTracing.Provider;
+            ClientTracing = SideTracing.From(mesh.ClientTracing, mesh.EnableTracing, clientProvider, _flags.SamplingPercent, ClientTracing);
+            ServerTracing = SideTracing.From(mesh.ServerTracing, mesh.EnableTracing, serverProvider, _flags.SamplingPercent, ServerTracing);
+            _exporter?.Use(mesh.EnableTracing ? clientProvider ?? serverProvider : null);
 
             var file = _flags.AccessLogFile ?? mesh.AccessLogFile;
             var encoding = _flags.AccessLogEncoding ?? mesh.AccessLogEncoding;

@@ -37,4 +37,52 @@ public sealed class ProxyTracerTests
         Assert.Equal(istioTags, span.GetTagItem("istio.canonical_service") is not null);
         Assert.Equal("proxy", span.GetTagItem("component")); // Envoy's own tags stay either way
     }
+    [Fact]
+    public void Custom_tags_take_a_literal_an_environment_variable_or_a_request_header_and_skip_empty_values()
+    {
+        // Envoy's CustomTag kinds as Istio's Telemetry tracing[].customTags configure them.
+        var variable = "SIDECAR_TEST_TAG_" + Guid.NewGuid().ToString("N");
+        Environment.SetEnvironmentVariable(variable, "from-env");
+        var tags = SpanCustomTags.From(
+        [
+            new TracingCustomTag("literal", TracingCustomTagKind.Literal, "fixed"),
+            new TracingCustomTag("env", TracingCustomTagKind.Environment, variable, "unused"),
+            new TracingCustomTag("env.unset", TracingCustomTagKind.Environment, variable + "_UNSET", "env-default"),
+            new TracingCustomTag("env.unset.nodefault", TracingCustomTagKind.Environment, variable + "_UNSET"),
+            new TracingCustomTag("user", TracingCustomTagKind.RequestHeader, "end-user", "anonymous"),
+            new TracingCustomTag("group", TracingCustomTagKind.RequestHeader, "x-group", "none"),
+            new TracingCustomTag("absent", TracingCustomTagKind.RequestHeader, "x-absent"),
+            new TracingCustomTag("rid", TracingCustomTagKind.RequestHeader, "x-request-id"),
+        ]);
+        Environment.SetEnvironmentVariable(variable, null);
+
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == ProxyTracer.SourceName,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+        };
+        ActivitySource.AddActivityListener(listener);
+        var tracer = new ProxyTracer(new WorkloadInfo { WorkloadName = "productpage-v1" }, new Random(1));
+        var context = new DefaultHttpContext();
+        context.Request.Method = "GET";
+        context.Request.Host = new HostString("reviews:9080");
+        context.Request.Headers["End-User"] = "jason";
+        var state = new RequestState();
+        state.Begin(context, RequestDirection.Outbound, TimeProvider.System);
+        state.Arrival = ArrivalHeaders.Read(context.Request.Headers);
+        RequestIds.Assign(state);
+
+        tracer.Start(context, state, samplingPercent: 100);
+        var span = Assert.IsType<Activity>(state.Telemetry.Span);
+        tracer.Stop(context, state, ServiceLabels.Unknown, requestBytes: 0, responseBytes: 0, customTags: tags);
+
+        Assert.Equal("fixed", span.GetTagItem("literal"));
+        Assert.Equal("from-env", span.GetTagItem("env")); // read when the config arrived, not per span
+        Assert.Equal("env-default", span.GetTagItem("env.unset"));
+        Assert.Null(span.GetTagItem("env.unset.nodefault"));
+        Assert.Equal("jason", span.GetTagItem("user"));
+        Assert.Equal("none", span.GetTagItem("group"));
+        Assert.Null(span.GetTagItem("absent"));
+        Assert.Equal(state.RequestId, span.GetTagItem("rid")); // the id this proxy made is a request header too
+    }
 }

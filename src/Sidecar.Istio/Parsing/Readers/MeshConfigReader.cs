@@ -37,6 +37,7 @@ internal static class MeshConfigReader
         var defaults = MeshConfigSpec.Default;
         var defaultConfig = mesh.Object("defaultConfig");
         var proxyHeaders = defaultConfig?.Object("proxyHeaders");
+        var tracing = defaultConfig?.Object("tracing");
         var result = new MeshConfigSpec
         {
             OutboundTrafficPolicyMode = mode,
@@ -56,7 +57,10 @@ internal static class MeshConfigReader
             AccessLogEncoding = mesh.Enum("accessLogEncoding", "TEXT", "JSON"),
             AccessLogFormat = mesh.String("accessLogFormat"),
             EnableTracing = mesh.Bool("enableTracing"),
-            TracingSampling = defaultConfig?.Object("tracing")?.Double("sampling"),
+            TracingSampling = tracing?.Double("sampling"),
+            TracingCustomTags = tracing is null ? [] : TracingCustomTagsReader.Read(tracing, "customTags") ?? [],
+            TracingIstioTags = tracing?.Bool("enableIstioTags"),
+            LegacyZipkinAddress = NonEmpty(tracing?.Object("zipkin")?.String("address")),
             TracingProviders = TracingProviders(mesh.ObjectList("extensionProviders")),
             DefaultTracingProviders = mesh.Object("defaultProviders")?.StringList("tracing") ?? [],
             LocalityLbSetting = NetworkingReader.LocalityLbSetting(mesh.Object("localityLbSetting")),
@@ -65,14 +69,16 @@ internal static class MeshConfigReader
             DefaultAccessLogProviders = mesh.Object("defaultProviders")?.StringList("accessLogging") ?? [],
             PrometheusProviders = PrometheusProviders(mesh.ObjectList("extensionProviders")),
             DefaultMetricsProviders = mesh.Object("defaultProviders")?.StringList("metrics"),
-            // defaultConfig (ProxyConfig) is read for its tracing sampling only: its other settings (proxyHeaders,
-            // concurrency, ...) are listed too, so a setting that has no effect here is warned about.
+            // defaultConfig (ProxyConfig) is read for its tracing (sampling, custom tags, Istio tags) and proxyHeaders:
+            // its other settings (concurrency, the tracer's own address, ...) are listed, so one that has no effect
+            // here is warned about.
             ProxyHeaders = ProxyHeaders(proxyHeaders),
             UntypedFields =
             [
                 .. mesh.UnreadKeys(),
                 .. (defaultConfig?.UnreadKeys() ?? []).Select(key => "defaultConfig." + key),
                 .. (proxyHeaders?.UnreadKeys() ?? []).Select(key => "defaultConfig.proxyHeaders." + key),
+                .. (tracing?.UnreadKeys() ?? []).Select(key => "defaultConfig.tracing." + key),
             ],
         };
         return result;
@@ -123,7 +129,7 @@ internal static class MeshConfigReader
                     Kind = "zipkin",
                     Service = zipkin.String("service") ?? "",
                     Port = zipkin.Int32("port") ?? 0,
-                    Path = NonEmpty(zipkin.String("path")) ?? "/api/v2/spans",
+                    Path = NonEmpty(zipkin.String("path")) ?? Translation.TelemetryTranslator.ZipkinSpansPath,
                 });
             }
         }

@@ -53,15 +53,15 @@ internal static class TelemetryReader
                 match.RejectUnknownFields();
             }
 
-            var customTags = item.Has("customTags");
+            var customTags = TracingCustomTagsReader.Read(item, "customTags");
             var istioTags = item.Bool("enableIstioTags");
             var noPropagation = item.Bool("disableContextPropagation");
-            item.Ignore("customTags", "useRequestIdForTraceSampling");
+            item.Ignore("useRequestIdForTraceSampling");
             item.RejectUnknownFields();
             tracing.Add(new TelemetryTracing(providers, percentage, disable)
             {
                 Mode = mode,
-                HasCustomTags = customTags,
+                CustomTags = customTags,
                 EnableIstioTags = istioTags,
                 DisableContextPropagation = noPropagation,
             });

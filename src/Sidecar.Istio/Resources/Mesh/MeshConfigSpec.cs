@@ -57,6 +57,18 @@ public sealed record MeshConfigSpec : IstioSpec
     /// <summary><c>defaultConfig.tracing.sampling</c>: percentage of new traces sampled (Istio's default 1).</summary>
     public double? TracingSampling { get; init; }
 
+    /// <summary><c>defaultConfig.tracing.customTags</c>: span tags when no Telemetry resource sets its own.</summary>
+    public IReadOnlyList<TracingCustomTag> TracingCustomTags { get; init; } = [];
+
+    /// <summary>
+    /// <c>defaultConfig.tracing.zipkin.address</c> (host:port): the proxy config's own tracer, which Istio uses for a
+    /// workload no Telemetry API tracing applies to.
+    /// </summary>
+    public string? LegacyZipkinAddress { get; init; }
+
+    /// <summary><c>defaultConfig.tracing.enableIstioTags</c>: whether spans carry the <c>istio.*</c> tags when no Telemetry resource says.</summary>
+    public bool? TracingIstioTags { get; init; }
+
     /// <summary>The tracing entries of <c>extensionProviders</c> (other kinds are not read).</summary>
     public IReadOnlyList<TracingExtensionProvider> TracingProviders { get; init; } = [];
 

@@ -1,3 +1,5 @@
+using Sidecar.Model;
+
 namespace Sidecar.Istio.Resources.Telemetry;
 
 /// <summary>
@@ -40,8 +42,8 @@ public sealed record TelemetryTracing(IReadOnlyList<string> Providers, double? R
     /// <summary><c>match.mode</c> (CLIENT, SERVER, CLIENT_AND_SERVER); null when unset.</summary>
     public string? Mode { get; init; }
 
-    /// <summary>Whether <c>customTags</c> were given (not applied to spans here).</summary>
-    public bool HasCustomTags { get; init; }
+    /// <summary><c>customTags</c>, ordered by tag name; null when unset (an empty map given is empty, and replaces the parent's).</summary>
+    public IReadOnlyList<TracingCustomTag>? CustomTags { get; init; }
 
     /// <summary><c>enableIstioTags</c>: whether spans carry the <c>istio.*</c> tags; null when unset.</summary>
     public bool? EnableIstioTags { get; init; }

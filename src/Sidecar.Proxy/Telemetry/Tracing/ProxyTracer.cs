@@ -147,8 +147,8 @@ internal sealed class ProxyTracer
         }
     }
 
-    /// <summary>Names, tags and ends the span (Envoy's and Istio's tag names).</summary>
-    public void Stop(HttpContext context, RequestState state, ServiceLabels service, long requestBytes, long responseBytes, bool istioTags = true)
+    /// <summary>Names, tags and ends the span (Envoy's and Istio's tag names, then the configured custom tags).</summary>
+    public void Stop(HttpContext context, RequestState state, ServiceLabels service, long requestBytes, long responseBytes, bool istioTags = true, SpanCustomTags? customTags = null)
     {
         if (state.Telemetry.Span is not { } span)
         {
@@ -187,6 +187,7 @@ internal sealed class ProxyTracer
             }
         }
 
+        customTags?.Apply(span, request, state);
         if (status >= 500)
         {
             span.SetTag("error", "true");

@@ -38,8 +38,8 @@ public sealed class TelemetryApiTests
             """)).Mesh.Telemetry;
 
         Assert.Equal("/dev/stdout", telemetry.AccessLogFile);
-        Assert.Equal(10, telemetry.TracingSamplingPercent);
-        Assert.Equal(new TracingProviderConfig("otel", TracingProtocol.OtlpGrpc, new Uri("http://otel-collector.observability.svc.cluster.local:4317")), telemetry.TracingProvider);
+        Assert.Equal(10, telemetry.ClientTracing.SamplingPercent);
+        Assert.Equal(new TracingProviderConfig("otel", TracingProtocol.OtlpGrpc, new Uri("http://otel-collector.observability.svc.cluster.local:4317")), telemetry.ClientTracing.Provider);
     }
 
     [Fact]
@@ -70,18 +70,18 @@ public sealed class TelemetryApiTests
 
         var productpage = Config(Bookinfo.All(Bookinfo.Services, yaml)).Mesh.Telemetry;
         Assert.Equal("", productpage.AccessLogFile);
-        Assert.Equal(100, productpage.TracingSamplingPercent);
-        Assert.Equal("zipkin", productpage.TracingProvider?.Name);
+        Assert.Equal(100, productpage.ClientTracing.SamplingPercent);
+        Assert.Equal("zipkin", productpage.ClientTracing.Provider?.Name);
 
         var reviews = Config(Bookinfo.All(Bookinfo.Services, yaml), Productpage with { WorkloadName = "reviews-v1", Labels = Labels.From(("app", "reviews"), ("version", "v1")) }).Mesh.Telemetry;
         Assert.Equal("/dev/stdout", reviews.AccessLogFile);
-        Assert.Equal(50, reviews.TracingSamplingPercent);
-        Assert.Equal("zipkin", reviews.TracingProvider?.Name);
+        Assert.Equal(50, reviews.ClientTracing.SamplingPercent);
+        Assert.Equal("zipkin", reviews.ClientTracing.Provider?.Name);
 
         var elsewhere = Config(Bookinfo.All(Bookinfo.Services, yaml), Productpage with { Namespace = "shop" }).Mesh.Telemetry;
         Assert.Equal("/dev/stdout", elsewhere.AccessLogFile);
-        Assert.Equal(1, elsewhere.TracingSamplingPercent);
-        Assert.Equal("otel", elsewhere.TracingProvider?.Name);
+        Assert.Equal(1, elsewhere.ClientTracing.SamplingPercent);
+        Assert.Equal("otel", elsewhere.ClientTracing.Provider?.Name);
     }
 
     [Fact]
@@ -96,8 +96,142 @@ public sealed class TelemetryApiTests
             """));
 
         Assert.True(result.IsValid, string.Join("\n", result.Errors));
-        Assert.False(result.Config!.Mesh.Telemetry.TracingIstioTags);
-        Assert.False(result.Config.Mesh.Telemetry.TracingContextPropagation);
+        Assert.False(result.Config!.Mesh.Telemetry.ClientTracing.IstioTags);
+        Assert.False(result.Config.Mesh.Telemetry.ClientTracing.ContextPropagation);
+    }
+
+    [Fact]
+    public void CustomTags_of_the_most_specific_Telemetry_replace_the_parents_whole_and_the_mesh_configs()
+    {
+        // Istio's Tracing(): a child's customTags map replaces the parent's (a shallow merge); the mesh config's
+        // defaultConfig.tracing.customTags apply only where no Telemetry sets its own (configureCustomTags).
+        var yaml = Bookinfo.All("""
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: {name: istio, namespace: istio-system}
+            data:
+              mesh: |
+                defaultConfig:
+                  tracing:
+                    customTags:
+                      legacy: {literal: {value: from-mesh-config}}
+            ---
+            apiVersion: telemetry.istio.io/v1
+            kind: Telemetry
+            metadata: {name: namespace-tags, namespace: default}
+            spec:
+              tracing:
+              - customTags:
+                  team: {literal: {value: bookinfo}}
+                  pod: {environment: {name: POD_NAME, defaultValue: unknown-pod}}
+                  user: {header: {name: end-user, defaultValue: anonymous}}
+            ---
+            apiVersion: telemetry.istio.io/v1
+            kind: Telemetry
+            metadata: {name: productpage-tags, namespace: default}
+            spec:
+              selector: {matchLabels: {app: productpage}}
+              tracing:
+              - customTags:
+                  tier: {literal: {value: frontend}}
+            """);
+
+        var productpage = Config(Bookinfo.All(Bookinfo.Services, yaml)).Mesh.Telemetry;
+        Assert.Equal([new TracingCustomTag("tier", TracingCustomTagKind.Literal, "frontend")], productpage.ClientTracing.CustomTags.ToArray());
+
+        var reviews = Config(Bookinfo.All(Bookinfo.Services, yaml), Productpage with { WorkloadName = "reviews-v1", Labels = Labels.From(("app", "reviews"), ("version", "v1")) }).Mesh.Telemetry;
+        Assert.Equal(
+            [
+                new TracingCustomTag("pod", TracingCustomTagKind.Environment, "POD_NAME", "unknown-pod"),
+                new TracingCustomTag("team", TracingCustomTagKind.Literal, "bookinfo"),
+                new TracingCustomTag("user", TracingCustomTagKind.RequestHeader, "end-user", "anonymous"),
+            ],
+            reviews.ClientTracing.CustomTags.ToArray());
+
+        var elsewhere = Config(Bookinfo.All(Bookinfo.Services, yaml), Productpage with { Namespace = "shop" }).Mesh.Telemetry;
+        Assert.Equal([new TracingCustomTag("legacy", TracingCustomTagKind.Literal, "from-mesh-config")], elsewhere.ClientTracing.CustomTags.ToArray());
+    }
+
+    [Theory]
+    [InlineData("{}", "spec.tracing[0].customTags.bad", "exactly one of literal, environment or header must be set")]
+    [InlineData("{literal: {value: a}, header: {name: b}}", "spec.tracing[0].customTags.bad", "exactly one of literal, environment or header must be set")]
+    [InlineData("{literal: {}}", "spec.tracing[0].customTags.bad.literal.value", "is required")]
+    [InlineData("{environment: {defaultValue: x}}", "spec.tracing[0].customTags.bad.environment.name", "is required")]
+    [InlineData("{header: {name: x-a, default: y}}", "spec.tracing[0].customTags.bad.header.default", "unknown field")]
+    public void A_custom_tag_that_is_not_one_literal_environment_or_header_is_refused(string tag, string field, string message)
+    {
+        var error = Assert.Single(Errors(Bookinfo.All(Bookinfo.Services, $$"""
+            apiVersion: telemetry.istio.io/v1
+            kind: Telemetry
+            metadata: {name: tags, namespace: default}
+            spec:
+              tracing:
+              - customTags:
+                  bad: {{tag}}
+            """)));
+        Assert.Equal(field, error.Field);
+        Assert.StartsWith(message, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_tracing_entry_with_match_mode_changes_only_its_side()
+    {
+        // Istio's Tracing(): CLIENT is the outbound listeners' TracingSpec, SERVER the inbound ones'.
+        var telemetry = Config(Bookinfo.All(Bookinfo.Services, Providers, """
+            apiVersion: telemetry.istio.io/v1
+            kind: Telemetry
+            metadata: {name: mesh-default, namespace: istio-system}
+            spec:
+              tracing:
+              - providers: [{name: otel}]
+                randomSamplingPercentage: 5
+              - match: {mode: SERVER}
+                randomSamplingPercentage: 100
+                customTags: {side: {literal: {value: server}}}
+              - match: {mode: CLIENT}
+                disableSpanReporting: true
+            """)).Mesh.Telemetry;
+
+        Assert.Equal(5, telemetry.ClientTracing.SamplingPercent);
+        Assert.True(telemetry.ClientTracing.SpanReportingDisabled);
+        Assert.Empty(telemetry.ClientTracing.CustomTags);
+        Assert.Equal(100, telemetry.ServerTracing.SamplingPercent);
+        Assert.False(telemetry.ServerTracing.SpanReportingDisabled);
+        Assert.Equal("server", Assert.Single(telemetry.ServerTracing.CustomTags).Source);
+        Assert.Equal("otel", telemetry.ClientTracing.Provider?.Name);
+        Assert.Equal("otel", telemetry.ServerTracing.Provider?.Name);
+    }
+
+    [Fact]
+    public void The_proxy_configs_zipkin_address_traces_a_workload_only_where_no_Telemetry_tracing_applies()
+    {
+        const string mesh = """
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: {name: istio, namespace: istio-system}
+            data:
+              mesh: |
+                defaultConfig:
+                  tracing:
+                    sampling: 50
+                    zipkin: {address: zipkin.istio-system:9411}
+            """;
+        var legacy = Config(Bookinfo.All(Bookinfo.Services, mesh)).Mesh.Telemetry;
+        Assert.Equal(new TracingProviderConfig("zipkin", TracingProtocol.Zipkin, new Uri("http://zipkin.istio-system:9411/api/v2/spans")), legacy.ClientTracing.Provider);
+        Assert.Equal(legacy.ClientTracing.Provider, legacy.ServerTracing.Provider);
+        Assert.Equal(50, legacy.ServerTracing.SamplingPercent);
+
+        // A Telemetry tracing entry without providers, and no defaultProviders.tracing: Istio's spec has no provider,
+        // so tracing is off for the workload; the legacy tracer is not used.
+        var telemetry = Config(Bookinfo.All(Bookinfo.Services, mesh, """
+            apiVersion: telemetry.istio.io/v1
+            kind: Telemetry
+            metadata: {name: sampling, namespace: default}
+            spec:
+              tracing: [{randomSamplingPercentage: 10}]
+            """)).Mesh.Telemetry;
+        Assert.Null(telemetry.ClientTracing.Provider);
+        Assert.Null(telemetry.ServerTracing.Provider);
     }
 
     [Fact]
@@ -128,7 +262,7 @@ public sealed class TelemetryApiTests
             """));
 
         Assert.True(result.IsValid, string.Join("\n", result.Errors));
-        Assert.Equal(TelemetryConfig.Default.TracingSamplingPercent, result.Config!.Mesh.Telemetry.TracingSamplingPercent);
+        Assert.Equal(TelemetryConfig.Default.ClientTracing.SamplingPercent, result.Config!.Mesh.Telemetry.ClientTracing.SamplingPercent);
         Assert.Contains(result.Warnings, w => w.Contains("Telemetry default/gw-only", StringComparison.Ordinal) && w.Contains("targetRefs", StringComparison.Ordinal));
     }
 
@@ -145,7 +279,8 @@ public sealed class TelemetryApiTests
             """));
 
         Assert.True(result.IsValid);
-        Assert.False(result.Config!.Mesh.Telemetry.EnableTracing);
+        Assert.True(result.Config!.Mesh.Telemetry.ClientTracing.SpanReportingDisabled);
+        Assert.True(result.Config.Mesh.Telemetry.ServerTracing.SpanReportingDisabled);
         Assert.Equal("", result.Config.Mesh.Telemetry.AccessLogFile);
         Assert.Contains(result.Warnings, w => w.Contains("Telemetry default/quiet", StringComparison.Ordinal) && w.Contains("stackdriver", StringComparison.Ordinal));
     }

@@ -12,9 +12,9 @@ public sealed class TelemetryTranslatorTests
         var telemetry = Config(Bookinfo.All(Bookinfo.Services)).Mesh.Telemetry;
 
         Assert.Equal("", telemetry.AccessLogFile);
-        Assert.Equal(1.0, telemetry.TracingSamplingPercent);
+        Assert.Equal(1.0, telemetry.ClientTracing.SamplingPercent);
         Assert.True(telemetry.EnableTracing);
-        Assert.Null(telemetry.TracingProvider);
+        Assert.Null(telemetry.ClientTracing.Provider);
     }
 
     [Fact]
@@ -50,8 +50,8 @@ public sealed class TelemetryTranslatorTests
 
         Assert.Equal("/dev/stdout", telemetry.AccessLogFile);
         Assert.Equal(AccessLogEncoding.Json, telemetry.AccessLogEncoding);
-        Assert.Equal(25.5, telemetry.TracingSamplingPercent);
-        Assert.Equal(new TracingProviderConfig("otel", TracingProtocol.OtlpGrpc, new Uri("http://opentelemetry-collector.observability.svc.cluster.local:4317")), telemetry.TracingProvider);
+        Assert.Equal(25.5, telemetry.ClientTracing.SamplingPercent);
+        Assert.Equal(new TracingProviderConfig("otel", TracingProtocol.OtlpGrpc, new Uri("http://opentelemetry-collector.observability.svc.cluster.local:4317")), telemetry.ClientTracing.Provider);
     }
 
     [Theory]
@@ -77,7 +77,7 @@ public sealed class TelemetryTranslatorTests
                   tracing: [{{name}}]
             """)).Mesh.Telemetry;
 
-        Assert.Equal(new TracingProviderConfig(name, protocol, new Uri(endpoint)), telemetry.TracingProvider);
+        Assert.Equal(new TracingProviderConfig(name, protocol, new Uri(endpoint)), telemetry.ClientTracing.Provider);
     }
 
     [Fact]
