@@ -67,8 +67,17 @@ internal sealed partial class TcpProxy
         };
         DownstreamStream? upstream = null;
         EndpointState? endpoint = null;
+        var connectionAcquired = false;
         try
         {
+            // Envoy's tcp_proxy checks the cluster's max_connections before connecting: over it, the downstream
+            // connection is closed with flag UO (upstream_cx_overflow).
+            if (cluster is not null && !(connectionAcquired = cluster.TryAcquireConnection()))
+            {
+                stats.Flags |= ResponseFlags.UpstreamOverflow;
+                return;
+            }
+
             (upstream, endpoint) = await ConnectAsync(downstream.Socket, cluster, originalDestination, stats).ConfigureAwait(false);
             if (upstream is null)
             {
@@ -80,6 +89,11 @@ internal sealed partial class TcpProxy
         }
         finally
         {
+            if (connectionAcquired)
+            {
+                cluster!.ReleaseConnection();
+            }
+
             endpoint?.EndRequest(error: stats.Flags != ResponseFlags.None, connectFailure: (stats.Flags & ResponseFlags.UpstreamConnectionFailure) != 0);
             if (upstream is not null)
             {
@@ -172,6 +186,7 @@ internal sealed partial class TcpProxy
                 : _tls.SettingsFor(cluster.Config, target.Address.ToString(), target.Port);
             if (_tls is null || settings is not { } tls)
             {
+                RecordConnectSuccess(cluster, endpoint);
                 return (new DownstreamStream(socket), endpoint);
             }
 
@@ -191,6 +206,7 @@ internal sealed partial class TcpProxy
                     throw;
                 }
 
+                RecordConnectSuccess(cluster, endpoint);
                 return (new DownstreamStream(ssl, socket), endpoint);
             }
             catch
@@ -209,6 +225,15 @@ internal sealed partial class TcpProxy
 
             Log.ConnectFailed(_logger, target.ToString(), cluster.Name, ex.Message);
             return (null, endpoint);
+        }
+    }
+
+    /// <summary>Envoy's tcp_proxy reports an established upstream connection to outlier detection (a TLS one once its handshake is done).</summary>
+    private static void RecordConnectSuccess(ClusterState cluster, EndpointState? endpoint)
+    {
+        if (endpoint is not null)
+        {
+            cluster.RecordConnectSuccess(endpoint);
         }
     }
 

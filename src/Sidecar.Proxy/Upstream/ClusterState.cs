@@ -34,6 +34,8 @@ internal sealed partial class ClusterState : IDisposable
     private long _overflows;
     private long _retryOverflows;
     private long _pendingTotal;
+    private long _activeTcpConnections;
+    private long _connectionOverflows;
 
     public ClusterState(ClusterConfig config, TimeProvider time, ILogger logger, Security.UpstreamTlsOriginator? tls = null)
     {
@@ -68,6 +70,12 @@ internal sealed partial class ClusterState : IDisposable
     public long Overflows => Interlocked.Read(ref _overflows);
 
     public long RetryOverflows => Interlocked.Read(ref _retryOverflows);
+
+    /// <summary>Proxied TCP connections open now (what the <c>max_connections</c> breaker counts for TCP).</summary>
+    public long ActiveTcpConnections => Interlocked.Read(ref _activeTcpConnections);
+
+    /// <summary>TCP connections refused by the <c>max_connections</c> breaker (Envoy's <c>upstream_cx_overflow</c>).</summary>
+    public long ConnectionOverflows => Interlocked.Read(ref _connectionOverflows);
 
     /// <summary>Requests admitted while every connection the HTTP/1 pool may open was busy: they waited for one (Envoy's pending queue).</summary>
     public long PendingTotal => Interlocked.Read(ref _pendingTotal);
@@ -124,6 +132,24 @@ internal sealed partial class ClusterState : IDisposable
     }
 
     public void ReleaseRequest() => Interlocked.Decrement(ref _activeRequests);
+
+    /// <summary>
+    /// The <c>max_connections</c> breaker for a proxied TCP connection (Envoy's tcp_proxy asks it before connecting);
+    /// false counts an <c>upstream_cx_overflow</c>. HTTP connections are limited by the pool instead.
+    /// </summary>
+    public bool TryAcquireConnection()
+    {
+        if (Interlocked.Increment(ref _activeTcpConnections) > Config.CircuitBreakers.MaxConnections)
+        {
+            Interlocked.Decrement(ref _activeTcpConnections);
+            Interlocked.Increment(ref _connectionOverflows);
+            return false;
+        }
+
+        return true;
+    }
+
+    public void ReleaseConnection() => Interlocked.Decrement(ref _activeTcpConnections);
 
     /// <summary>The <c>max_retries</c> breaker: a retry beyond it is not attempted (upstream_rq_retry_overflow).</summary>
     public bool TryAcquireRetry()
@@ -197,6 +223,9 @@ internal sealed partial class ClusterState : IDisposable
             Log.EndpointEjected(_logger, endpoint.Key, Name, endpoint.EjectionCount);
         }
     }
+
+    /// <summary>Feeds a TCP connection that reached <paramref name="endpoint"/> to outlier detection.</summary>
+    public void RecordConnectSuccess(EndpointState endpoint) => _outlierDetector?.RecordConnectSuccess(endpoint);
 
     /// <summary>Reconciles with a new config for the same cluster name.</summary>
     public void Update(ClusterConfig config)

@@ -84,19 +84,22 @@ internal sealed class EndpointState
         }
     }
 
-    /// <summary>Outlier bookkeeping: returns the updated consecutive counts after a result.</summary>
-    internal (int Consecutive5xx, int ConsecutiveGateway, int ConsecutiveLocal) RecordResult(bool is5xx, bool isGatewayError, bool isLocalOrigin)
-    {
-        var c5 = is5xx ? Interlocked.Increment(ref _consecutive5xx) : Reset(ref _consecutive5xx);
-        var cg = isGatewayError ? Interlocked.Increment(ref _consecutiveGatewayErrors) : Reset(ref _consecutiveGatewayErrors);
-        var cl = isLocalOrigin ? Interlocked.Increment(ref _consecutiveLocalFailures) : Reset(ref _consecutiveLocalFailures);
-        return (c5, cg, cl);
+    /// <summary>
+    /// Outlier bookkeeping for a result Envoy counts as an HTTP code (a response, or without split local-origin
+    /// errors a connect failure as 503 and a TCP connect as 200): returns the consecutive 5xx and gateway counts.
+    /// </summary>
+    internal (int Consecutive5xx, int ConsecutiveGateway) RecordHttpResult(bool is5xx, bool isGatewayError) =>
+        (is5xx ? Interlocked.Increment(ref _consecutive5xx) : Reset(ref _consecutive5xx),
+         isGatewayError ? Interlocked.Increment(ref _consecutiveGatewayErrors) : Reset(ref _consecutiveGatewayErrors));
 
-        static int Reset(ref int counter)
-        {
-            Volatile.Write(ref counter, 0);
-            return 0;
-        }
+    /// <summary>Outlier bookkeeping for a local-origin result under split local-origin errors: returns the consecutive local failures.</summary>
+    internal int RecordLocalOriginResult(bool failure) =>
+        failure ? Interlocked.Increment(ref _consecutiveLocalFailures) : Reset(ref _consecutiveLocalFailures);
+
+    private static int Reset(ref int counter)
+    {
+        Volatile.Write(ref counter, 0);
+        return 0;
     }
 
     /// <summary>Envoy's ejection time backoff: the multiple of <c>base_ejection_time</c> the last ejection lasted.</summary>

@@ -29,20 +29,47 @@ internal sealed class OutlierDetector
     /// <param name="all">Every endpoint of the cluster (for the ejection cap).</param>
     public bool Record(EndpointState endpoint, int status, bool localOriginFailure, ReadOnlySpan<EndpointState> all)
     {
-        // Without split_external_local_origin_errors, local failures count as 5xx (Envoy maps them to 503).
-        var split = _config.SplitExternalLocalOriginErrors;
-        var is5xx = status >= 500 || (localOriginFailure && !split);
-        var isGateway = status is 502 or 503 or 504 || (localOriginFailure && !split);
-        var (c5, cg, cl) = endpoint.RecordResult(is5xx, isGateway, localOriginFailure && split);
-
-        var trip = (_config.Consecutive5xx is > 0 and var n5 && c5 >= n5)
-            || (_config.ConsecutiveGatewayErrors is > 0 and var ng && cg >= ng)
-            || (split && _config.ConsecutiveLocalOriginFailures is > 0 and var nl && cl >= nl);
-        if (!trip)
+        bool trip;
+        if (localOriginFailure && _config.SplitExternalLocalOriginErrors)
         {
-            return false;
+            // Split: a local failure counts only toward consecutive_local_origin_failure, leaving the 5xx counts alone.
+            trip = _config.ConsecutiveLocalOriginFailures is > 0 and var nl && endpoint.RecordLocalOriginResult(failure: true) >= nl;
+        }
+        else
+        {
+            // Without split_external_local_origin_errors, local failures count as 503 (Envoy's resultToHttpCode).
+            // With it, a response means the connection was made, which clears the local-origin failures.
+            var (c5, cg) = endpoint.RecordHttpResult(status >= 500 || localOriginFailure, status is 502 or 503 or 504 || localOriginFailure);
+            if (_config.SplitExternalLocalOriginErrors)
+            {
+                endpoint.RecordLocalOriginResult(failure: false);
+            }
+
+            trip = (_config.Consecutive5xx is > 0 and var n5 && c5 >= n5) || (_config.ConsecutiveGatewayErrors is > 0 and var ng && cg >= ng);
         }
 
+        return trip && Eject(endpoint, all);
+    }
+
+    /// <summary>
+    /// A TCP connection reached the endpoint (Envoy's <c>LOCAL_ORIGIN_CONNECT_SUCCESS_FINAL</c>): it clears the
+    /// consecutive local-origin failures, or without split local-origin errors counts as a 200, clearing the 5xx
+    /// and gateway counts. An HTTP connect is not reported: the response that follows is.
+    /// </summary>
+    public void RecordConnectSuccess(EndpointState endpoint)
+    {
+        if (_config.SplitExternalLocalOriginErrors)
+        {
+            endpoint.RecordLocalOriginResult(failure: false);
+        }
+        else
+        {
+            endpoint.RecordHttpResult(is5xx: false, isGatewayError: false);
+        }
+    }
+
+    private bool Eject(EndpointState endpoint, ReadOnlySpan<EndpointState> all)
+    {
         var now = _time.GetTimestamp();
         var ejected = 0;
         foreach (var other in all)

@@ -70,7 +70,30 @@ internal static class UpstreamConnectionFactory
         }
 
         var alpn = settings.Mode == UpstreamTlsMode.IstioMutual ? IstioAlpn.ForHttpVersion(context.InitialRequestMessage.Version) : null;
-        return await tls.AuthenticateAsync(stream, settings, endpoint.Host, alpn, cancellationToken).ConfigureAwait(false);
+        return await tls.AuthenticateAsync(stream, settings, TlsNameFor(context, settings), alpn, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The name the handshake sends as SNI and checks the certificate against when the rule gives no <c>sni</c>:
+    /// for SIMPLE and MUTUAL, Istio sets Envoy's <c>auto_sni</c> and <c>auto_san_validation</c>, which take the
+    /// request's host without its port (an IP address is not a server name); otherwise the endpoint's address.
+    /// </summary>
+    /// <remarks>A pooled connection keeps the name of the request that opened it. Envoy keys its pool by that name,
+    /// which differs only when one cluster's requests carry different hosts.</remarks>
+    internal static string TlsNameFor(SocketsHttpConnectionContext context, UpstreamTlsConfig settings)
+    {
+        if (settings.Sni is null && settings.Mode is UpstreamTlsMode.Simple or UpstreamTlsMode.Mutual
+            && context.InitialRequestMessage.Headers.Host is { Length: > 0 } authority)
+        {
+            var colon = Http.AuthorityPort.SeparatorOf(authority);
+            var host = colon > 0 ? authority[..colon] : authority;
+            if (!IPAddress.TryParse(host.Trim('[', ']'), out _))
+            {
+                return host;
+            }
+        }
+
+        return context.DnsEndPoint.Host;
     }
 
     /// <summary>Opens the upstream TCP connection as a stream (for the HTTP connection pool).</summary>

@@ -171,6 +171,46 @@ public sealed class TcpProxyTests
         Assert.Equal(0, read);
     }
 
+    [Fact]
+    public async Task A_connection_over_the_clusters_maxConnections_is_closed_and_counted_as_an_overflow()
+    {
+        // DestinationRule connectionPool.tcp.maxConnections: Envoy's tcp_proxy checks the max_connections breaker
+        // before connecting; over it the downstream connection is closed, flag UO, upstream_cx_overflow.
+        var (echo, _) = await StartEchoAsync();
+        using (echo)
+        {
+            var config = TcpListenerConfig(19404, (IPEndPoint)echo.LocalEndPoint!);
+            config = config with { Clusters = [config.Clusters[0] with { CircuitBreakers = new CircuitBreakersConfig { MaxConnections = 1 } }] };
+            await using var proxy = await ProxyTestHost.StartAsync(config);
+            await Wait.UntilAsync(() => CanConnect(proxy.Options.BindAddress, 19404), TimeSpan.FromSeconds(10), "the TCP listener to open");
+            var cluster = ((DataPlane)proxy.Services.GetService(typeof(DataPlane))!).Current!.Clusters.Values.Single();
+            // The probe that found the listener open was proxied too: it has reached the echo server and closed.
+            await Wait.UntilAsync(() => cluster.Endpoints.All[0].RequestsTotal >= 1 && cluster.ActiveTcpConnections == 0, TimeSpan.FromSeconds(10), "the readiness probe's connection to close");
+            var overflowsBefore = cluster.ConnectionOverflows;
+
+            using var first = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            await first.ConnectAsync(new IPEndPoint(proxy.Options.BindAddress, 19404));
+            using var firstStream = new NetworkStream(first);
+            await firstStream.WriteAsync("a"u8.ToArray());
+            Assert.Equal(1, await firstStream.ReadAsync(new byte[16]).AsTask().WaitAsync(TimeSpan.FromSeconds(10)));
+
+            using var second = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            await second.ConnectAsync(new IPEndPoint(proxy.Options.BindAddress, 19404));
+            using var secondStream = new NetworkStream(second);
+            Assert.Equal(0, await secondStream.ReadAsync(new byte[16]).AsTask().WaitAsync(TimeSpan.FromSeconds(10)));
+            Assert.Equal(overflowsBefore + 1, cluster.ConnectionOverflows);
+
+            // The first connection closes: the next one is admitted.
+            first.Shutdown(SocketShutdown.Send);
+            await Wait.UntilAsync(() => cluster.ActiveTcpConnections == 0, TimeSpan.FromSeconds(10), "the first connection to close");
+            using var third = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            await third.ConnectAsync(new IPEndPoint(proxy.Options.BindAddress, 19404));
+            using var thirdStream = new NetworkStream(third);
+            await thirdStream.WriteAsync("c"u8.ToArray());
+            Assert.Equal(1, await thirdStream.ReadAsync(new byte[16]).AsTask().WaitAsync(TimeSpan.FromSeconds(10)));
+        }
+    }
+
     private static bool CanConnect(IPAddress address, int port)
     {
         try

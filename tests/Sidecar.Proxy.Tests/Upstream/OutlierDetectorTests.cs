@@ -55,6 +55,44 @@ public sealed class OutlierDetectorTests
     }
 
     [Fact]
+    public void A_tcp_connection_that_reaches_the_endpoint_resets_the_consecutive_count()
+    {
+        // Envoy's tcp_proxy reports LOCAL_ORIGIN_CONNECT_SUCCESS_FINAL, which counts as a 200 without split errors.
+        var (cluster, time) = Cluster(2, new OutlierDetectionConfig { Consecutive5xx = 2, MaxEjectionPercent = 100 });
+        using var _ = cluster;
+        var endpoint = cluster.Endpoints.All[0];
+        cluster.RecordOutcome(endpoint, 0, localOriginFailure: true);
+        cluster.RecordConnectSuccess(endpoint);
+        cluster.RecordOutcome(endpoint, 0, localOriginFailure: true);
+        Assert.False(endpoint.IsEjected(time.GetTimestamp()));
+
+        cluster.RecordOutcome(endpoint, 0, localOriginFailure: true);
+        Assert.True(endpoint.IsEjected(time.GetTimestamp()));
+    }
+
+    [Fact]
+    public void With_split_local_origin_errors_local_and_upstream_failures_are_counted_apart()
+    {
+        // splitExternalLocalOriginErrors: a connect failure counts toward consecutiveLocalOriginFailures only, and
+        // neither resets the other's count.
+        var (cluster, time) = Cluster(2, new OutlierDetectionConfig
+        {
+            Consecutive5xx = 2,
+            ConsecutiveLocalOriginFailures = 2,
+            SplitExternalLocalOriginErrors = true,
+            MaxEjectionPercent = 100,
+        });
+        using var _ = cluster;
+        var endpoint = cluster.Endpoints.All[0];
+        cluster.RecordOutcome(endpoint, 500, localOriginFailure: false);
+        cluster.RecordOutcome(endpoint, 0, localOriginFailure: true);
+        Assert.False(endpoint.IsEjected(time.GetTimestamp()));
+
+        cluster.RecordOutcome(endpoint, 500, localOriginFailure: false);
+        Assert.True(endpoint.IsEjected(time.GetTimestamp()));
+    }
+
+    [Fact]
     public void Repeated_ejections_last_longer()
     {
         var (cluster, time) = Cluster(2, new OutlierDetectionConfig { ConsecutiveGatewayErrors = 1, BaseEjectionTime = TimeSpan.FromSeconds(10), MaxEjectionPercent = 100 });

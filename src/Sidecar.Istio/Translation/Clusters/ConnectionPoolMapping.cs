@@ -25,7 +25,7 @@ internal static class ConnectionPoolMapping
             breakers = breakers with { MaxConnections = maxConnections };
         }
 
-        var keepalive = pool?.Tcp?.TcpKeepalive ?? meshKeepalive;
+        var keepalive = Keepalive(meshKeepalive, pool?.Tcp?.TcpKeepalive);
         return cluster with
         {
             CircuitBreakers = breakers == CircuitBreakersConfig.Default ? CircuitBreakersConfig.Default : breakers,
@@ -34,7 +34,24 @@ internal static class ConnectionPoolMapping
             IdleTimeout = (pool?.Http?.IdleTimeout ?? pool?.Tcp?.IdleTimeout)?.ToTimeSpan() ?? cluster.IdleTimeout,
             MaxRequestsPerConnection = pool?.Http?.MaxRequestsPerConnection is > 0 and var perConnection ? perConnection : null,
             MaxConnectionDuration = pool?.Tcp?.MaxConnectionDuration is { Nanoseconds: > 0 } duration ? duration.ToTimeSpan() : null,
-            TcpKeepalive = keepalive is null ? null : new TcpKeepaliveConfig(keepalive.Probes, keepalive.Time?.ToTimeSpan(), keepalive.Interval?.ToTimeSpan()),
+            TcpKeepalive = keepalive,
         };
+    }
+
+    /// <summary>
+    /// Istio's applyTCPKeepalive: the mesh's <c>tcpKeepalive</c> first, then each field the DestinationRule sets
+    /// (probes above 0, time, interval) over it; either present turns SO_KEEPALIVE on, unset fields left to the OS.
+    /// </summary>
+    private static TcpKeepaliveConfig? Keepalive(TcpKeepalive? mesh, TcpKeepalive? rule)
+    {
+        if (mesh is null && rule is null)
+        {
+            return null;
+        }
+
+        return new TcpKeepaliveConfig(
+            rule?.Probes is > 0 ? rule.Probes : mesh?.Probes is > 0 ? mesh.Probes : null,
+            (rule?.Time ?? mesh?.Time)?.ToTimeSpan(),
+            (rule?.Interval ?? mesh?.Interval)?.ToTimeSpan());
     }
 }

@@ -33,6 +33,7 @@ internal static class EnvoyStatsText
                 stats[prefix + "upstream_rq_pending_total"] = cluster.PendingTotal;
                 stats[prefix + "upstream_rq_pending_active"] = cluster.PendingActive;
                 stats[prefix + "upstream_rq_pending_failure_eject"] = 0;
+                stats[prefix + "upstream_cx_overflow"] = cluster.ConnectionOverflows;
                 WriteCircuitBreakers(stats, prefix, cluster);
                 stats[prefix + "upstream_rq_retry_overflow"] = cluster.RetryOverflows;
                 stats[prefix + "upstream_rq_active"] = cluster.ActiveRequests;
@@ -66,6 +67,9 @@ internal static class EnvoyStatsText
         stats[prefix + "circuit_breakers.default.remaining_rq"] = Math.Max(0, limits.MaxRequests - active);
         stats[prefix + "circuit_breakers.default.rq_retry_open"] = retries >= limits.MaxRetries ? 1 : 0;
         stats[prefix + "circuit_breakers.default.remaining_retries"] = Math.Max(0, limits.MaxRetries - retries);
+        var connections = cluster.ActiveTcpConnections;
+        stats[prefix + "circuit_breakers.default.cx_open"] = connections >= limits.MaxConnections ? 1 : 0;
+        stats[prefix + "circuit_breakers.default.remaining_cx"] = Math.Max(0, limits.MaxConnections - connections);
         stats[prefix + "circuit_breakers.high.rq_pending_open"] = 0;
         stats[prefix + "circuit_breakers.high.rq_open"] = 0;
     }

@@ -158,6 +158,32 @@ public sealed class OutboundClusterBuilderTests
     }
 
     [Fact]
+    public void A_rules_tcpKeepalive_overrides_the_meshs_field_by_field()
+    {
+        // Istio's applyTCPKeepalive: the mesh's settings first, then each field the DestinationRule sets.
+        var cluster = Config(Bookinfo.All(Bookinfo.Services, """
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: {name: istio, namespace: istio-system}
+            data:
+              mesh: |
+                tcpKeepalive: {probes: 9, time: 600s, interval: 30s}
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: {name: reviews}
+            spec:
+              host: reviews
+              trafficPolicy:
+                connectionPool:
+                  tcp:
+                    tcpKeepalive: {time: 60s}
+            """)).Cluster($"outbound|9080||{Reviews}");
+
+        Assert.Equal(new TcpKeepaliveConfig(9, TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(30)), cluster.TcpKeepalive);
+    }
+
+    [Fact]
     public void Without_an_http_idle_timeout_the_tcp_one_applies_to_pooled_connections()
     {
         var cluster = WithRule("""
