@@ -84,6 +84,7 @@ public sealed class InterceptionTests : IClassFixture<CapturedMesh>
     public async Task A_server_first_protocol_on_an_auto_detected_port_falls_back_to_tcp_after_the_detection_timeout()
     {
         // Port 3306 is named "db": no protocol, so the sidecars sniff; the client waits for the server to speak.
+        var before = await EndpointRequestsAsync(_mesh.ClientSidecar, DbCluster);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         using var socket = await _mesh.Client.Namespace.ConnectAsync(new IPEndPoint(_mesh.Server.Address, 3306), CancellationToken.None);
         using var stream = new NetworkStream(socket, ownsSocket: false);
@@ -96,7 +97,27 @@ public sealed class InterceptionTests : IClassFixture<CapturedMesh>
         Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(280), $"answered after {clock.Elapsed}");
         await stream.WriteAsync("select 1\n"u8.ToArray());
         Assert.Equal("select 1", await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(15)));
+
+        // The service's TCP chain carried it (its cluster), not the listener's passthrough to the same address.
+        Assert.Equal(before + 1, await EndpointRequestsAsync(_mesh.ClientSidecar, DbCluster));
     }
+
+    [NetnsFact]
+    public async Task Client_first_bytes_that_are_not_http_on_an_auto_detected_port_take_the_services_tcp_chain()
+    {
+        // Istio's matcher for an auto-detected port: HTTP to the HTTP chain, anything else (on_no_match) to TCP.
+        var before = await EndpointRequestsAsync(_mesh.ClientSidecar, DbCluster);
+        using var socket = await _mesh.Client.Namespace.ConnectAsync(new IPEndPoint(_mesh.Server.Address, 3306), CancellationToken.None);
+        using var stream = new NetworkStream(socket, ownsSocket: false);
+        await stream.WriteAsync("select 2\n"u8.ToArray());
+        using var reader = new StreamReader(stream);
+
+        Assert.Matches("^greeting from db-v[12]$", await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(15)));
+        Assert.Equal("select 2", await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(15)));
+        Assert.Equal(before + 1, await EndpointRequestsAsync(_mesh.ClientSidecar, DbCluster));
+    }
+
+    private const string DbCluster = "outbound|3306||server.default.svc.cluster.local";
 
     [NetnsFact]
     public async Task Tls_is_passed_through_by_sni_without_terminating()

@@ -27,6 +27,24 @@ internal static class FilterChains
         Tcp = new TcpProxyConfig { StatPrefix = cluster, Clusters = [new WeightedClusterConfig { Cluster = cluster }] },
     };
 
+    /// <summary>
+    /// The TCP chains of an auto-detected port, each also as a plaintext variant: Istio's matcher sends what is not
+    /// HTTP to the TCP chain (<c>NewAppProtocol</c>'s on_no_match), but under Envoy's chain matching the HTTP chain's
+    /// <c>raw_buffer</c> would outrank a chain that leaves the transport open, and plaintext that is not HTTP would
+    /// fall to the default chain. The variant takes that plaintext; the original still takes TLS.
+    /// </summary>
+    public static IEnumerable<FilterChainConfig> ForSniffedPort(IEnumerable<FilterChainConfig> tcpChains)
+    {
+        foreach (var chain in tcpChains)
+        {
+            yield return chain;
+            if (chain.Match.TransportProtocol is null && chain.Match.ApplicationProtocols.IsEmpty)
+            {
+                yield return chain with { Name = chain.Name + "|raw_buffer", Match = chain.Match with { TransportProtocol = SniffedHttp.TransportProtocol } };
+            }
+        }
+    }
+
     public static string StatPrefix(string direction, string address, int port) =>
         $"{direction}_{address}_{port.ToString(CultureInfo.InvariantCulture)}";
 

@@ -180,7 +180,8 @@ internal sealed class InboundListenerBuilder(PushContext push)
 
             if (mode != InboundMtlsMode.Strict)
             {
-                chains.Add(FilterChains.Tcp($"inbound|{p}|tcp", cluster, FilterChainMatchConfig.Any));
+                var plaintext = FilterChains.Tcp($"inbound|{p}|tcp", cluster, FilterChainMatchConfig.Any);
+                chains.AddRange(protocol.IsSniffed() ? FilterChains.ForSniffedPort([plaintext]) : [plaintext]);
             }
         }
 

@@ -217,7 +217,7 @@ internal sealed class OutboundListenerBuilder
 
             var match = draft.Sniffed || draft.TlsChains.Count > 0 ? FilterChains.SniffedHttp : FilterChainMatchConfig.Any;
             chains.Add(FilterChains.Http($"http:{table}", table, FilterChains.StatPrefix("outbound", draft.Address, draft.Port), match));
-            chains.AddRange(tcp);
+            chains.AddRange(match == FilterChains.SniffedHttp ? FilterChains.ForSniffedPort(tcp) : tcp);
         }
         else
         {

@@ -55,7 +55,7 @@ public sealed class InboundListenerBuilderTests
             """, reviews);
         var chains = config.Listener(ListenerNames.VirtualInbound).FilterChains;
         Assert.Equal(
-            [("inbound|8080|http", 8080), ("inbound|9090|http", 9090), ("inbound|9100|tcp", 9100), ("inbound|9200|http", 9200), ("inbound|9200|tcp", 9200)],
+            [("inbound|8080|http", 8080), ("inbound|9090|http", 9090), ("inbound|9100|tcp", 9100), ("inbound|9200|http", 9200), ("inbound|9200|tcp", 9200), ("inbound|9200|tcp|raw_buffer", 9200)],
             chains.Skip(1).Where(c => c.Tls is null).Select(c => (c.Name, c.Match.DestinationPort!.Value)));
         Assert.Equal(["http/1.1", "h2c"], chains.Single(c => c.Name == "inbound|9200|http").Match.ApplicationProtocols);
         Assert.Equal(UpstreamHttpProtocol.Http2, config.Cluster("inbound|9090||").HttpProtocol);

@@ -172,11 +172,13 @@ public sealed class OutboundListenerBuilderTests
               endpoints: [{address: 10.1.7.1}]
             """);
         var listener = config.Listener("10.96.7.7_8000");
-        Assert.Equal(2, listener.FilterChains.Count);
+        Assert.Equal(3, listener.FilterChains.Count);
         var http = listener.FilterChains[0];
         Assert.Equal(["http/1.1", "h2c"], http.Match.ApplicationProtocols);
         Assert.Equal("web.default.svc.cluster.local:8000", http.Http!.RouteTableName);
-        Assert.Equal("outbound|8000||web.default.svc.cluster.local", Assert.Single(listener.FilterChains[1].Tcp!.Clusters).Cluster);
+        // What is not HTTP goes to the service's TCP chain: TLS to the first, other plaintext to its raw_buffer twin.
+        Assert.All(listener.FilterChains.Skip(1), tcp => Assert.Equal("outbound|8000||web.default.svc.cluster.local", Assert.Single(tcp.Tcp!.Clusters).Cluster));
+        Assert.Equal([null, "raw_buffer"], listener.FilterChains.Skip(1).Select(c => c.Match.TransportProtocol));
         // The table of a sniffed port bound to a VIP serves that service for any authority, and nothing else.
         var vhost = Assert.Single(config.Table("web.default.svc.cluster.local:8000").VirtualHosts);
         Assert.Equal("web.default.svc.cluster.local:8000", vhost.Name);
