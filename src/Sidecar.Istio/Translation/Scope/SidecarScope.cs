@@ -102,15 +102,72 @@ internal sealed class SidecarScope
             .Select(listener =>
             {
                 var hosts = listener.Hosts.Select(h => EgressHost.Parse(h, workload.Namespace)).ToArray();
+                var listenerVirtualServices = virtualServices.Where(vs => hosts.Any(h => h.MatchesNamespace(vs.Namespace) && vs.Hosts.Any(h.MatchesHost))).ToArray();
+                var listenerServices = visibleServices.Where(s => hosts.Any(h => h.MatchesNamespace(s.Namespace) && h.MatchesHost(s.Host))).ToList();
+                ImportDestinations(listenerServices, listenerVirtualServices, visibleServices);
                 return new EgressScope
                 {
                     Listener = spec is null ? null : listener,
-                    Services = visibleServices.Where(s => hosts.Any(h => h.MatchesNamespace(s.Namespace) && h.MatchesHost(s.Host))).ToArray(),
-                    VirtualServices = virtualServices.Where(vs => hosts.Any(h => h.MatchesNamespace(vs.Namespace) && vs.Hosts.Any(h.MatchesHost))).ToArray(),
+                    Services = listenerServices,
+                    VirtualServices = listenerVirtualServices,
                 };
             })
             .ToArray();
         return new SidecarScope(sidecar, scopes);
+    }
+
+    /// <summary>
+    /// Istio's <c>collectImportedServices</c>: the services a listener's VirtualServices route or mirror to are in
+    /// its scope even when its <c>hosts</c> do not name them, so those routes have their clusters.
+    /// </summary>
+    private static void ImportDestinations(List<MeshService> services, IReadOnlyList<VirtualServiceEntry> virtualServices, IReadOnlyList<MeshService> visible)
+    {
+        foreach (var virtualService in virtualServices)
+        {
+            foreach (var destination in Destinations(virtualService.Spec))
+            {
+                var host = virtualService.ResolveHost(destination);
+                if (!services.Exists(s => s.Host == host) && visible.FirstOrDefault(s => s.Host == host) is { } service)
+                {
+                    services.Add(service);
+                }
+            }
+        }
+    }
+
+    private static IEnumerable<string> Destinations(VirtualServiceSpec spec)
+    {
+        foreach (var http in spec.Http)
+        {
+            foreach (var route in http.Route)
+            {
+                if (route.Destination is { } destination)
+                {
+                    yield return destination.Host;
+                }
+            }
+
+            if (http.Mirror is { } mirror)
+            {
+                yield return mirror.Host;
+            }
+
+            foreach (var mirrorPolicy in http.Mirrors)
+            {
+                if (mirrorPolicy.Destination is { } destination)
+                {
+                    yield return destination.Host;
+                }
+            }
+        }
+
+        foreach (var route in spec.Tcp.SelectMany(t => t.Route).Concat(spec.Tls.SelectMany(t => t.Route)))
+        {
+            if (route.Destination is { } destination)
+            {
+                yield return destination.Host;
+            }
+        }
     }
 
     private static IstioResource? Select(IReadOnlyList<IstioResource> resources, WorkloadInfo workload, string rootNamespace)

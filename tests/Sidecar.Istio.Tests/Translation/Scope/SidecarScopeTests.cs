@@ -54,6 +54,45 @@ public sealed class SidecarScopeTests
     }
 
     [Fact]
+    public void Services_a_selected_VirtualService_routes_or_mirrors_to_are_imported_though_the_hosts_omit_them()
+    {
+        // Istio's collectImportedServices: "infer more possible destinations from virtual services".
+        var config = Config(Bookinfo.All(Bookinfo.Services, OtherNamespace, """
+            apiVersion: networking.istio.io/v1
+            kind: Sidecar
+            metadata: {name: default}
+            spec:
+              egress:
+              - hosts: ["./reviews.default.svc.cluster.local"]
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: {name: reviews}
+            spec:
+              hosts: [reviews]
+              http:
+              - route: [{destination: {host: billing.billing.svc.cluster.local}}]
+                mirror: {host: ratings}
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: {name: unselected}
+            spec:
+              hosts: [details]
+              http:
+              - route: [{destination: {host: productpage}}]
+            """));
+
+        Assert.Equal(
+            [
+                "outbound|8080||billing.billing.svc.cluster.local",
+                "outbound|9080||ratings.default.svc.cluster.local",
+                "outbound|9080||reviews.default.svc.cluster.local",
+            ],
+            config.Clusters.Select(c => c.Name).Where(n => n.StartsWith("outbound|", StringComparison.Ordinal)).Order());
+    }
+
+    [Fact]
     public void A_workload_selector_sidecar_wins_over_the_namespace_default_and_the_root_default()
     {
         const string rules = """
