@@ -64,7 +64,9 @@ public sealed class RoutingTests : IClassFixture<BookinfoMesh>
     [Fact]
     public async Task Every_istio_domain_form_reaches_the_service()
     {
-        foreach (var host in new[] { "reviews", "reviews:9080", "reviews.default", "reviews.default.svc:9080", "reviews.default.svc.cluster.local:9080" })
+        // Also the absolute FQDN (PILOT_ENABLE_ABSOLUTE_FQDN_VHOST_DOMAIN) and a port other than the service's:
+        // Istio's sidecar route tables set ignore_port_in_host_matching.
+        foreach (var host in new[] { "reviews", "reviews:9080", "reviews.default", "reviews.default.svc:9080", "reviews.default.svc.cluster.local:9080", "reviews.default.svc.cluster.local.", "reviews:1234" })
         {
             using var response = await _mesh.Sidecar.SendAsync(host, "/reviews/0", configure: r => r.Headers.Add("end-user", "jason"));
             Assert.Equal("reviews-v2", await response.Content.ReadAsStringAsync());

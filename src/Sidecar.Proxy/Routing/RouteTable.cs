@@ -62,8 +62,23 @@ internal sealed class RouteTable
     /// <summary>The virtual host for a request authority (Host header, with port if the client sent one).</summary>
     public VirtualHost? Match(string authority) => FindDomain(authority) ?? _catchAll;
 
-    /// <summary>The virtual host that names the authority's domain; null when only the catch-all (if any) would take it.</summary>
+    /// <summary>
+    /// The virtual host that names the authority's domain; null when only the catch-all (if any) would take it.
+    /// The authority as sent is tried first, then without its port: Istio sets Envoy's
+    /// <c>ignore_port_in_host_matching</c> on sidecar route tables, so <c>reviews:1234</c> still finds reviews.
+    /// </summary>
     public VirtualHost? FindDomain(string authority)
+    {
+        if (FindDomainAsSent(authority) is { } host)
+        {
+            return host;
+        }
+
+        var colon = Http.AuthorityPort.SeparatorOf(authority);
+        return colon > 0 ? FindDomainAsSent(authority[..colon]) : null;
+    }
+
+    private VirtualHost? FindDomainAsSent(string authority)
     {
         if (_exact.TryGetValue(authority, out var host))
         {

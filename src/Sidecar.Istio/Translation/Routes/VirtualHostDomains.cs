@@ -7,7 +7,7 @@ namespace Sidecar.Istio.Translation.Routes;
 /// <summary>
 /// Istio's <c>generateVirtualHostDomains</c>: the FQDN, the short forms a client in the proxy's namespace may use
 /// (<c>reviews</c>, <c>reviews.default</c>, <c>reviews.default.svc</c>; only <c>.default</c> forms from another
-/// namespace), and the VIPs, each also with <c>:port</c>.
+/// namespace), the absolute FQDN with its trailing dot, and the VIPs, each also with <c>:port</c>.
 /// </summary>
 internal static class VirtualHostDomains
 {
@@ -15,6 +15,12 @@ internal static class VirtualHostDomains
     {
         var domains = new List<string>();
         AddWithPort(domains, service.Host, port);
+        if (!service.Host.StartsWith('*'))
+        {
+            // The absolute FQDN (PILOT_ENABLE_ABSOLUTE_FQDN_VHOST_DOMAIN, on by default): a client may resolve "host.".
+            AddWithPort(domains, service.Host + ".", port);
+        }
+
         domains.AddRange(AltHosts(service.Host, port, proxyNamespace));
         foreach (var vip in service.Vips)
         {

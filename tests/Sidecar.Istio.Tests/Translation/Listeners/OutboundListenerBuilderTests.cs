@@ -270,7 +270,7 @@ public sealed class OutboundListenerBuilderTests
         var listener = config.Listener("127.0.0.1_15080");
         Assert.True(listener.BindToPort);
         var table = config.Table(Assert.Single(listener.FilterChains).Http!.RouteTableName);
-        Assert.Equal(["httpbin.org", "httpbin.org:80"], table.VirtualHost("httpbin.org:80").Domains);
+        Assert.Equal(["httpbin.org", "httpbin.org:80", "httpbin.org.", "httpbin.org.:80"], table.VirtualHost("httpbin.org:80").Domains);
         // Off port 80 a client must name the port, so only domains with one are kept.
         Assert.All(table.VirtualHost("reviews.default.svc.cluster.local:9080").Domains, d => Assert.Contains(":9080", d, StringComparison.Ordinal));
         Assert.Equal("allow_any", table.VirtualHosts[^1].Name);

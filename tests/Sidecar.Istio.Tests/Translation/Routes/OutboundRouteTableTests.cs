@@ -27,7 +27,7 @@ public sealed class OutboundRouteTableTests
         var vhost = Config(Bookinfo.Services).Table("9080").VirtualHost($"{ReviewsHost}:9080");
         Assert.Equal(
             [
-                ReviewsHost, $"{ReviewsHost}:9080", "reviews", "reviews:9080", "reviews.default.svc", "reviews.default.svc:9080",
+                ReviewsHost, $"{ReviewsHost}:9080", $"{ReviewsHost}.", $"{ReviewsHost}.:9080", "reviews", "reviews:9080", "reviews.default.svc", "reviews.default.svc:9080",
                 "reviews.default", "reviews.default:9080", "10.96.0.12", "10.96.0.12:9080",
             ],
             vhost.Domains);
@@ -39,7 +39,7 @@ public sealed class OutboundRouteTableTests
         var shop = Productpage with { Namespace = "shop" };
         var vhost = Config(Bookinfo.Services, shop).Table("9080").VirtualHost($"{ReviewsHost}:9080");
         Assert.Equal(
-            [ReviewsHost, $"{ReviewsHost}:9080", "reviews.default", "reviews.default:9080", "reviews.default.svc", "reviews.default.svc:9080", "10.96.0.12", "10.96.0.12:9080"],
+            [ReviewsHost, $"{ReviewsHost}:9080", $"{ReviewsHost}.", $"{ReviewsHost}.:9080", "reviews.default", "reviews.default:9080", "reviews.default.svc", "reviews.default.svc:9080", "10.96.0.12", "10.96.0.12:9080"],
             vhost.Domains);
     }
 
@@ -71,7 +71,7 @@ public sealed class OutboundRouteTableTests
               resolution: DNS
               ports: [{number: 80, name: http, protocol: HTTP}]
             """);
-        Assert.Equal(["httpbin.org", "httpbin.org:80"], config.Table("80").VirtualHost("httpbin.org:80").Domains);
+        Assert.Equal(["httpbin.org", "httpbin.org:80", "httpbin.org.", "httpbin.org.:80"], config.Table("80").VirtualHost("httpbin.org:80").Domains);
     }
 
     [Fact]
