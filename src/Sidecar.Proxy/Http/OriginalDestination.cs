@@ -10,11 +10,12 @@ namespace Sidecar.Proxy.Http;
 /// </summary>
 internal static class OriginalDestination
 {
-    public static bool TryGetPrefix(HttpContext context, [NotNullWhen(true)] out string? prefix)
+    public static bool TryGetPrefix(HttpContext context, [NotNullWhen(true)] out string? prefix, [NotNullWhen(true)] out string? upstreamHost)
     {
         if (ProxyConnection.From(context)?.OriginalDestination is { } original)
         {
             prefix = original.DestinationPrefix;
+            upstreamHost = original.Authority;
             return true;
         }
 
@@ -22,10 +23,12 @@ internal static class OriginalDestination
         if (!host.HasValue || IsThisListener(context.Connection, host))
         {
             prefix = null;
+            upstreamHost = null;
             return false;
         }
 
-        prefix = string.Concat("http://", host.Value);
+        upstreamHost = host.Value;
+        prefix = string.Concat("http://", upstreamHost);
         return true;
     }
 

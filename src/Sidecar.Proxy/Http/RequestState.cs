@@ -130,6 +130,9 @@ internal sealed class RequestState : IResettable
     /// <summary>The deadline the upstream is told (<see cref="Http.ExpectedTimeout"/>), as header texts; null without a timeout.</summary>
     public (string Ms, string Grpc)? ExpectedTimeout { get; set; }
 
+    /// <summary>Where an original-destination (passthrough) request went, as <c>ip:port</c> or the Host it named; null otherwise.</summary>
+    public string? PassthroughHost { get; set; }
+
     /// <summary>The arriving request's headers that the proxy's policy depends on, read once.</summary>
     public ArrivalHeaders Arrival { get; set; } = ArrivalHeaders.Unread;
 
@@ -219,6 +222,7 @@ internal sealed class RequestState : IResettable
         RequestId = "";
         RequestIdGenerated = false;
         Arrival = ArrivalHeaders.Unread;
+        PassthroughHost = null;
         ExpectedTimeout = null;
         Flags = ResponseFlags.None;
         VirtualHost = null;

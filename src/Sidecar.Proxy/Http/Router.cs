@@ -367,9 +367,10 @@ internal sealed partial class Router
             state.Endpoint = endpoint;
             state.RememberTried(endpoint);
         }
-        else if (cluster.IsOriginalDestination && OriginalDestination.TryGetPrefix(context, out var original))
+        else if (cluster.IsOriginalDestination && OriginalDestination.TryGetPrefix(context, out var original, out var originalHost))
         {
             destination = original;
+            state.PassthroughHost = originalHost;
         }
         else
         {

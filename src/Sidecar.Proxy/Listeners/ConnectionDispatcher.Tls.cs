@@ -58,7 +58,7 @@ internal sealed partial class ConnectionDispatcher
                 return;
             }
 
-            await _tcp.RunAsync(new DownstreamStream(stream, socket), tcp, snapshot, original, Direction(listener), peer, metadata).ConfigureAwait(false);
+            await _tcp.RunAsync(new DownstreamStream(stream, socket), tcp, snapshot, original, Direction(listener), peer, metadata, decision.Sniff.ClientHello?.ServerName).ConfigureAwait(false);
             return;
         }
 

@@ -63,7 +63,7 @@ internal sealed partial class ConnectionDispatcher : IDisposable
                         return;
                     }
 
-                    await _tcp.RunAsync(socket, decision.Tcp!, snapshot!, original, Direction(listener)).ConfigureAwait(false);
+                    await _tcp.RunAsync(socket, decision.Tcp!, snapshot!, original, Direction(listener), decision.Sniff.ClientHello?.ServerName).ConfigureAwait(false);
                     return;
                 default:
                     Log.Refused(_logger, listener.Name, original?.ToString() ?? "-", decision.Sniff.Protocol.ToString());

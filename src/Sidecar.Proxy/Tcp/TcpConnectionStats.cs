@@ -63,6 +63,9 @@ internal sealed class TcpConnectionStats
     /// <summary>The downstream peer's workload metadata from the TCP metadata exchange (inbound mTLS); null when none.</summary>
     public Model.PeerMetadata? DownstreamPeerMetadata { get; init; }
 
+    /// <summary>The SNI the downstream connection's TLS ClientHello named (%REQUESTED_SERVER_NAME%); null for plaintext.</summary>
+    public string? RequestedServerName { get; init; }
+
     /// <summary>The upstream peer's workload metadata from the TCP metadata exchange (ALPN istio-peer-exchange); null when none.</summary>
     public Model.PeerMetadata? UpstreamPeerMetadata { get; set; }
 

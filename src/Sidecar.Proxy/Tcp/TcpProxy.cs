@@ -49,11 +49,11 @@ internal sealed partial class TcpProxy
     public event Action<TcpConnectionStats>? ConnectionClosed;
 
     /// <summary>Proxies <paramref name="downstream"/> per <paramref name="route"/>; returns when both directions are done.</summary>
-    public Task RunAsync(Socket downstream, TcpProxyConfig route, DataPlaneSnapshot snapshot, IPEndPoint? originalDestination, RequestDirection direction) =>
-        RunAsync(new DownstreamStream(downstream), route, snapshot, originalDestination, direction, peer: null);
+    public Task RunAsync(Socket downstream, TcpProxyConfig route, DataPlaneSnapshot snapshot, IPEndPoint? originalDestination, RequestDirection direction, string? requestedServerName = null) =>
+        RunAsync(new DownstreamStream(downstream), route, snapshot, originalDestination, direction, peer: null, requestedServerName: requestedServerName);
 
     /// <summary>Proxies a downstream that may be a terminated mTLS stream (<paramref name="peer"/> is then its client).</summary>
-    public async Task RunAsync(DownstreamStream downstream, TcpProxyConfig route, DataPlaneSnapshot snapshot, IPEndPoint? originalDestination, RequestDirection direction, MutualTlsPeer? peer, PeerMetadata? peerMetadata = null)
+    public async Task RunAsync(DownstreamStream downstream, TcpProxyConfig route, DataPlaneSnapshot snapshot, IPEndPoint? originalDestination, RequestDirection direction, MutualTlsPeer? peer, PeerMetadata? peerMetadata = null, string? requestedServerName = null)
     {
         var clusterName = PickCluster(route);
         var cluster = snapshot.Clusters.GetValueOrDefault(clusterName);
@@ -62,6 +62,7 @@ internal sealed partial class TcpProxy
             IsMutualTls = peer is not null,
             PeerPrincipal = peer?.Principal,
             DownstreamPeerMetadata = peerMetadata,
+            RequestedServerName = requestedServerName,
             DownstreamRemote = downstream.Socket.RemoteEndPoint as IPEndPoint,
             DownstreamLocal = originalDestination ?? downstream.Socket.LocalEndPoint as IPEndPoint,
         };

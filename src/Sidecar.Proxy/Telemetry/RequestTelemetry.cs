@@ -278,7 +278,7 @@ internal sealed class RequestTelemetry : IRequestTelemetry
             UserAgent = headers.TryGetValue("user-agent", out var agent) ? agent.ToString() : null,
             RequestId = state.RequestId.Length > 0 ? state.RequestId : null,
             Authority = request.Host.Value,
-            UpstreamHost = state.Endpoint?.Key,
+            UpstreamHost = state.Endpoint?.Key ?? state.PassthroughHost,
             UpstreamCluster = service.Config is null ? null : service.ClusterName,
             DownstreamLocalAddress = original?.Address ?? connection.LocalIpAddress,
             DownstreamLocalPort = original?.Port ?? connection.LocalPort,

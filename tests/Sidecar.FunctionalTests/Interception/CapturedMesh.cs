@@ -77,7 +77,7 @@ public sealed class CapturedMesh : IAsyncLifetime
 
         Init(Strict, [.. InjectedInitFlags.Take(8), "-o", "9999", "-x", $"{Other.Address}/32", "-b", "*", "-d", "15090,15021,15020"]);
 
-        ClientSidecar = await StartSidecar(Client, "client", "v1");
+        ClientSidecar = await StartSidecar(Client, "client", "v1", "--access-log", "/dev/stdout");
         ServerSidecar = await StartSidecar(Server, "server", "v1");
         OtherSidecar = await StartSidecar(Other, "server", "v2");
         StrictSidecar = await StartSidecar(Strict, "strict", "v1", "--outbound-traffic-policy", "REGISTRY_ONLY");

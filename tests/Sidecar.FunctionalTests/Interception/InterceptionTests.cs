@@ -130,6 +130,12 @@ public sealed class InterceptionTests : IClassFixture<CapturedMesh>
         using var reader = new StreamReader(tls);
         Assert.Equal("secure sni=secure.example.com", await reader.ReadLineAsync());
         Assert.Equal("CN=secure", tls.RemoteCertificate!.Subject);
+
+        // The connection's access log line names the SNI it was routed by (%REQUESTED_SERVER_NAME%, last but one).
+        socket.Close();
+        await _mesh.ClientSidecar.WaitForOutputAsync("outbound|443||secure.example.com", TimeSpan.FromSeconds(15));
+        var line = _mesh.ClientSidecar.Output.Split('\n').Last(l => l.Contains("outbound|443||secure.example.com", StringComparison.Ordinal));
+        Assert.EndsWith(" secure.example.com -", line.TrimEnd(), StringComparison.Ordinal);
     }
 
     [NetnsFact]

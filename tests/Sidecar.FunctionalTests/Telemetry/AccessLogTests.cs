@@ -27,6 +27,21 @@ public sealed class AccessLogTests : IClassFixture<TelemetryMesh>
     }
 
     [Fact]
+    public async Task A_passed_through_request_is_logged_with_the_address_it_went_to()
+    {
+        // ALLOW_ANY: a host outside the registry goes to PassthroughCluster; Envoy's ORIGINAL_DST cluster makes a
+        // host for the destination, which %UPSTREAM_HOST% prints.
+        var requestId = Guid.NewGuid().ToString();
+        var destination = $"127.0.0.1:{_mesh.App.Port}";
+        using var response = await _mesh.Client.SendAsync(destination, "/passthrough", configure: r => r.Headers.Add("x-request-id", requestId));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        await _mesh.Client.WaitForOutputAsync(requestId, Deadline);
+        var line = _mesh.Client.Output.Split('\n').Single(l => l.Contains(requestId, StringComparison.Ordinal));
+        Assert.Contains($"\"{destination}\" \"{destination}\" PassthroughCluster ", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Fault_injected_request_is_logged_with_flag_FI()
     {
         var requestId = Guid.NewGuid().ToString();

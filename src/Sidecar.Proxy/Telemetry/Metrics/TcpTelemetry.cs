@@ -63,6 +63,7 @@ internal sealed class TcpTelemetry
         DurationMs = (long)stats.Elapsed.TotalMilliseconds,
         UpstreamHost = stats.UpstreamHost,
         UpstreamCluster = stats.ClusterName,
+        RequestedServerName = stats.RequestedServerName,
         DownstreamLocalAddress = stats.DownstreamLocal?.Address,
         DownstreamLocalPort = stats.DownstreamLocal?.Port ?? 0,
         DownstreamRemoteAddress = stats.DownstreamRemote?.Address,
