@@ -97,7 +97,7 @@ internal sealed class OutboundClusterBuilder(PushContext push)
 
         foreach (var endpoint in service.Endpoints)
         {
-            if (!endpoint.Labels.IsSupersetOf(subsetLabels))
+            if (!endpoint.Labels.IsSupersetOf(subsetLabels) || !endpoint.Serves(port))
             {
                 continue;
             }

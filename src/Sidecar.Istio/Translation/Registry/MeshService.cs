@@ -42,8 +42,17 @@ internal sealed record ServiceEndpoint
 
     public required string Namespace { get; init; }
 
+    /// <summary>
+    /// The service ports this endpoint serves, by number; null: all of its service's. Set when two ServiceEntries
+    /// for one host are merged: each entry's endpoints serve only that entry's ports.
+    /// </summary>
+    public IReadOnlySet<int>? ServicePorts { get; init; }
+
     /// <summary>The endpoint's port for a service port: its <c>ports</c> entry by name, else the target port, else the port.</summary>
     public int PortFor(MeshServicePort port) => Ports.TryGetValue(port.Name, out var p) ? p : port.TargetPort ?? port.Number;
+
+    /// <summary>Whether the endpoint serves <paramref name="port"/> of its (possibly merged) service.</summary>
+    public bool Serves(MeshServicePort port) => ServicePorts is null || ServicePorts.Contains(port.Number);
 }
 
 /// <summary>A service in the registry: one host of a ServiceEntry, with its ports, addresses and endpoints.</summary>
@@ -91,6 +100,45 @@ internal sealed class MeshService
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// Istio's <c>canMergeServices</c> (1.21 on): another definition of this host from the same namespace, with the
+    /// same resolution, labels, workload selector and exportTo, adds the ports this one lacks.
+    /// </summary>
+    public bool CanMergeWith(MeshService other) =>
+        other.Host == Host && other.Namespace == Namespace && other.Resolution == Resolution
+        && Labels.From(other.Source.Metadata.Labels).Equals(Labels.From(Source.Metadata.Labels))
+        && Equals(other.WorkloadSelector, WorkloadSelector)
+        && other.ExportTo.Order(StringComparer.Ordinal).SequenceEqual(ExportTo.Order(StringComparer.Ordinal));
+
+    /// <summary>This service with <paramref name="other"/>'s ports that it lacks (Istio's appendSidecarServices), each
+    /// definition's endpoints serving its own ports.</summary>
+    public MeshService WithPortsOf(MeshService other)
+    {
+        var added = other.Ports.Where(p => FindPort(p.Number) is null).ToArray();
+        if (added.Length == 0)
+        {
+            return this;
+        }
+
+        var own = Ports.Select(p => p.Number).ToHashSet();
+        var theirs = added.Select(p => p.Number).ToHashSet();
+        return new MeshService
+        {
+            Host = Host,
+            Namespace = Namespace,
+            Ports = [.. Ports, .. added],
+            Vips = Vips,
+            Cidrs = Cidrs,
+            Resolution = Resolution,
+            MeshExternal = MeshExternal,
+            Endpoints = [.. Endpoints.Select(e => e with { ServicePorts = e.ServicePorts ?? own }), .. other.Endpoints.Select(e => e with { ServicePorts = theirs })],
+            ExportTo = ExportTo,
+            ServiceAccounts = [.. ServiceAccounts.Union(other.ServiceAccounts, StringComparer.Ordinal)],
+            WorkloadSelector = WorkloadSelector,
+            Source = Source,
+        };
     }
 
     public override string ToString() => $"{Host} ({Source.Id})";

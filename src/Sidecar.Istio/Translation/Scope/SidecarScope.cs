@@ -80,13 +80,24 @@ internal sealed class SidecarScope
         var sidecar = Select(resources, workload, mesh.RootNamespace);
         var spec = sidecar?.Spec as SidecarSpec;
         var visibleServices = new List<MeshService>();
-        var visibleHosts = new HashSet<string>(StringComparer.Ordinal);
+        var visibleHosts = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var service in services)
         {
-            // One service per host: the first visible definition wins, as Istio keeps the oldest.
-            if (Visibility.IsVisible(service.ExportTo, service.Namespace, workload.Namespace) && visibleHosts.Add(service.Host))
+            if (!Visibility.IsVisible(service.ExportTo, service.Namespace, workload.Namespace))
             {
+                continue;
+            }
+
+            // One service per host: the first visible definition wins, as Istio keeps the oldest, unless a later one
+            // from the same namespace can be merged into it (its extra ports are added).
+            if (!visibleHosts.TryGetValue(service.Host, out var index))
+            {
+                visibleHosts[service.Host] = visibleServices.Count;
                 visibleServices.Add(service);
+            }
+            else if (visibleServices[index].CanMergeWith(service))
+            {
+                visibleServices[index] = visibleServices[index].WithPortsOf(service);
             }
         }
 

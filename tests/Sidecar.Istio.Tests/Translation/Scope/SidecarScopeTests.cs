@@ -93,6 +93,48 @@ public sealed class SidecarScopeTests
     }
 
     [Fact]
+    public void Two_entries_for_one_host_in_one_namespace_merge_their_ports_each_with_its_own_endpoints()
+    {
+        // Istio's appendSidecarServices/canMergeServices (1.21 on): same namespace, resolution, labels, selector and
+        // exportTo, different ports: the later entry's ports are added. An entry from another namespace is not merged.
+        var config = Config(Bookinfo.All(Bookinfo.Services, """
+            apiVersion: networking.istio.io/v1
+            kind: ServiceEntry
+            metadata: {name: httpbin-80}
+            spec:
+              hosts: [httpbin.org]
+              location: MESH_EXTERNAL
+              resolution: STATIC
+              ports: [{number: 80, name: http, protocol: HTTP}]
+              endpoints: [{address: 10.5.0.1}]
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: ServiceEntry
+            metadata: {name: httpbin-8000}
+            spec:
+              hosts: [httpbin.org]
+              location: MESH_EXTERNAL
+              resolution: STATIC
+              ports: [{number: 8000, name: http-alt, protocol: HTTP}]
+              endpoints: [{address: 10.5.0.2, ports: {http-alt: 18000}}]
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: ServiceEntry
+            metadata: {name: httpbin-9000, namespace: elsewhere}
+            spec:
+              hosts: [httpbin.org]
+              location: MESH_EXTERNAL
+              resolution: STATIC
+              ports: [{number: 9000, name: http-9000, protocol: HTTP}]
+              endpoints: [{address: 10.5.0.3}]
+            """));
+
+        Assert.Equal(["10.5.0.1:80"], config.Cluster("outbound|80||httpbin.org").Endpoints.Select(e => e.ToString()));
+        Assert.Equal(["10.5.0.2:18000"], config.Cluster("outbound|8000||httpbin.org").Endpoints.Select(e => e.ToString()));
+        Assert.Null(config.FindCluster("outbound|9000||httpbin.org"));
+    }
+
+    [Fact]
     public void A_workload_selector_sidecar_wins_over_the_namespace_default_and_the_root_default()
     {
         const string rules = """
