@@ -27,15 +27,22 @@ internal sealed partial class ConnectionDispatcher
         if (decision.Http is { } http)
         {
             var connection = new TlsConnectionContext(stream, local, remote);
+            var protocols = IstioAlpn.IsHttp2(stream.NegotiatedApplicationProtocol) ? HttpProtocols.Http2 : HttpProtocols.Http1;
+            var wire = protocols == HttpProtocols.Http1 ? new WireBytes() : null;
+            if (wire is not null)
+            {
+                connection.Transport = wire.Count(connection.Transport);
+            }
+
             connection.Items[ProxyConnection.Key] = new ProxyConnection(listener, original)
             {
                 HttpChain = http,
                 IsMutualTls = peer is not null,
                 PeerPrincipal = peer?.Principal,
                 ServerName = decision.Sniff.ClientHello?.ServerName,
+                WireBytes = wire,
             };
             connection.Items[MutualTlsPeer.Key] = peer;
-            var protocols = IstioAlpn.IsHttp2(stream.NegotiatedApplicationProtocol) ? HttpProtocols.Http2 : HttpProtocols.Http1;
             if (!_relay.TryRelay(connection, protocols))
             {
                 await connection.DisposeAsync().ConfigureAwait(false);

@@ -151,8 +151,14 @@ internal sealed partial class ConnectionDispatcher : IDisposable
     private void RelayHttp(ProxyListener listener, Socket socket, IPEndPoint? original, HttpConnectionManagerConfig? chain, SniffResult sniff, ListenerConfig? chainSource = null)
     {
         var connection = _connections.Create(socket);
-        connection.Items[ProxyConnection.Key] = new ProxyConnection(listener, original) { HttpChain = chain, Sniff = sniff, ChainSource = chainSource };
         var protocols = sniff.Protocol == SniffedProtocol.Http2 ? HttpProtocols.Http2 : HttpProtocols.Http1;
+        var wire = protocols == HttpProtocols.Http1 ? new WireBytes() : null;
+        if (wire is not null)
+        {
+            connection.Transport = wire.Count(connection.Transport);
+        }
+
+        connection.Items[ProxyConnection.Key] = new ProxyConnection(listener, original) { HttpChain = chain, Sniff = sniff, ChainSource = chainSource, WireBytes = wire };
         if (!_relay.TryRelay(connection, protocols))
         {
             _ = connection.DisposeAsync();

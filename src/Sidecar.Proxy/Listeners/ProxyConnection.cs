@@ -27,6 +27,9 @@ internal sealed class ProxyConnection
     /// <summary>The pre-redirect destination of a captured connection; null when the client dialled the sidecar directly.</summary>
     public OriginalDestinationFeature? OriginalDestination { get; }
 
+    /// <summary>The bytes an HTTP/1 connection carried each way, for Istio's request and response size metrics; null for HTTP/2.</summary>
+    public WireBytes? WireBytes { get; init; }
+
     /// <summary>The HTTP filter chain chosen for the connection, when the listener's config decides it (configured listeners).</summary>
     public HttpConnectionManagerConfig? HttpChain { get; set; }
 

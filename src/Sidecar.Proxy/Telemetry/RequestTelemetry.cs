@@ -128,7 +128,13 @@ internal sealed class RequestTelemetry : IRequestTelemetry
 
         var policy = SecurityPolicy.Unknown;
         var principal = IstioLabelNames.Unknown;
-        if (state.Direction == RequestDirection.Inbound && ProxyConnection.From(context) is { } connection)
+        var connection = ProxyConnection.From(context);
+
+        // Istio's istio_request_bytes and istio_response_bytes are the downstream wire bytes (headers included), as
+        // the connection carried them; on HTTP/2, where streams share a connection, the bodies.
+        var lastChunk = response.Headers.TransferEncoding.Count > 0 && !HttpMethods.IsHead(request.Method) ? WireBytes.LastChunkLength : 0;
+        var (wireReceived, wireSent) = connection?.WireBytes?.TakeRequest(lastChunk) ?? (requestBytes, responseBytes);
+        if (state.Direction == RequestDirection.Inbound && connection is not null)
         {
             policy = connection.IsMutualTls ? SecurityPolicy.MutualTls : SecurityPolicy.None;
             principal = connection.PeerPrincipal ?? IstioLabelNames.Unknown;
@@ -145,7 +151,7 @@ internal sealed class RequestTelemetry : IRequestTelemetry
         var expressions = families.Layout.RequestExpressions(state.Direction);
         var tags = expressions.Length == 0 ? null : MetricTagEvaluator.Evaluate(expressions, context, state);
         var key = new HttpSeriesKey(state.Direction, state.Telemetry.Peer, service, principal, ReportedStatus(context, state), state.Flags, grpc, grpc ? GrpcStatus(context) : "", policy, tags);
-        families.RecordRequest(key, elapsed.TotalMilliseconds, requestBytes, responseBytes);
+        families.RecordRequest(key, elapsed.TotalMilliseconds, wireReceived, wireSent);
         var tracing = _settings.TracingFor(state.Direction);
         _tracer.Stop(context, state, service, requestBytes, responseBytes, tracing.IstioTags, tracing.CustomTags);
         if (_settings.AccessLog is { } accessLog && _settings.ShouldLog(context, state))
