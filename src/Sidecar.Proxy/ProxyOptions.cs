@@ -27,8 +27,14 @@ public sealed record ProxyOptions
     /// <summary>Envoy's Prometheus port: <c>/stats/prometheus</c>.</summary>
     public int StatsPort { get; init; } = 15090;
 
-    /// <summary>How long in-flight requests may run after SIGTERM (Istio's terminationDrainDuration, 5 s).</summary>
+    /// <summary>How long the sidecar keeps serving after SIGTERM while inbound connections drain (Istio's terminationDrainDuration, 5 s).</summary>
     public TimeSpan DrainDuration { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>pilot-agent's <c>EXIT_ON_ZERO_ACTIVE_CONNECTIONS</c>: after SIGTERM, exit once no downstream connection is left.</summary>
+    public bool ExitOnZeroActiveConnections { get; init; }
+
+    /// <summary>pilot-agent's <c>MINIMUM_DRAIN_DURATION</c> (5 s): the least time drained before the connection count is watched.</summary>
+    public TimeSpan MinimumDrainDuration { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>The largest request body kept for retries and mirrors (Envoy's per-request buffer limit).</summary>
     public int ReplayBufferLimit { get; init; } = 1024 * 1024;
@@ -47,4 +53,7 @@ public sealed record ProxyOptions
 
     /// <summary>This workload's identity and labels.</summary>
     public WorkloadInfo Workload { get; init; } = WorkloadInfo.Default;
+
+    /// <summary>Istio's <c>ISTIO_KUBE_APP_PROBERS</c>: the app's probes the status port serves under <c>/app-health/</c>.</summary>
+    public string? AppProbers { get; init; }
 }

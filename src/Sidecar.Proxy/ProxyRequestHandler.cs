@@ -15,11 +15,13 @@ internal sealed class ProxyRequestHandler
     private readonly DataPlane _dataPlane;
     private readonly Router _router;
     private readonly AdminHandler _admin;
+    private readonly ProxyReadiness _readiness;
     private readonly bool _acceptHttp10;
 
-    public ProxyRequestHandler(DataPlane dataPlane, Router router, AdminHandler admin, ProxyOptions options)
+    public ProxyRequestHandler(DataPlane dataPlane, Router router, AdminHandler admin, ProxyReadiness readiness, ProxyOptions options)
     {
         _dataPlane = dataPlane;
+        _readiness = readiness;
         _router = router;
         _admin = admin;
         _acceptHttp10 = options.AcceptHttp10;
@@ -65,10 +67,11 @@ internal sealed class ProxyRequestHandler
             return Task.CompletedTask;
         }
 
-        if (!connection.StillAccepted(snapshot) && !HttpProtocol.IsHttp2(context.Request.Protocol))
+        if ((!connection.StillAccepted(snapshot) || _readiness.IsDraining(connection.Direction)) && !HttpProtocol.IsHttp2(context.Request.Protocol))
         {
-            // A push removed the plaintext chain this connection came in on (PERMISSIVE to STRICT): like Envoy's drain,
-            // an HTTP/1 connection closes after this response, and the client's next one must use mTLS.
+            // Envoy's drain: a push removed the plaintext chain this connection came in on (PERMISSIVE to STRICT), or
+            // the sidecar is draining this side (SIGTERM drains inbound): an HTTP/1 connection closes after this
+            // response, and the client's next one goes elsewhere (or, after a switch to STRICT, uses mTLS).
             context.Response.Headers.Connection = "close";
         }
 

@@ -86,12 +86,26 @@ public sealed class CommandLineTests
     }
 
     [Fact]
-    public async Task Sigterm_stops_accepting_drains_in_flight_requests_then_exits()
+    public async Task Sigterm_keeps_serving_for_the_drain_period_closing_inbound_connections_then_exits()
     {
+        // pilot-agent on SIGTERM: drain_listeners?inboundonly&graceful, then terminationDrainDuration before Envoy
+        // stops. The app's outbound calls keep working meanwhile; inbound HTTP/1 responses close their connection.
         await using var backend = await TestBackend.StartAsync("slow", ScriptedBackend.Handler("slow"));
         using var config = new ConfigDirectory();
-        config.Write("services.yaml", MeshYaml.Service("slow", 9080, (backend, "v1")));
-        await using var sidecar = await SidecarProcess.StartAsync(config.Path, arguments: ["--drain-duration", "10s"]);
+        var bind = LoopbackAddresses.Next();
+        config.Write("services.yaml", MeshYaml.Service("slow", 9080, (backend, "v1")) + $$$"""
+
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: Sidecar
+            metadata: {name: ingress, namespace: default}
+            spec:
+              ingress:
+              - port: {number: 9080, protocol: HTTP, name: http}
+                bind: {{{bind}}}
+                defaultEndpoint: 127.0.0.1:{{{backend.Port}}}
+            """);
+        await using var sidecar = await SidecarProcess.StartAsync(config.Path, bind, environment: new Dictionary<string, string> { ["TERMINATION_DRAIN_DURATION_SECONDS"] = "3" });
         var id = Guid.NewGuid().ToString("N");
         var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         backend.RequestReceived += r =>
@@ -108,27 +122,59 @@ public sealed class CommandLineTests
             r.Headers.Add("x-delay-ms", "1500");
         });
         await arrived.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var exit = sidecar.TerminateAsync(TimeSpan.FromSeconds(20));
+        await sidecar.WaitForOutputAsync("Draining inbound connections for 3 s", TimeSpan.FromSeconds(10));
 
-        // New connections are refused once the listeners close, while the request in flight completes.
-        await Wait.UntilAsync(async () =>
+        // Outbound: a new request is still routed.
+        using (var outbound = await sidecar.SendAsync("slow:9080", "/"))
         {
-            try
-            {
-                using var probe = new HttpClient(new SocketsHttpHandler { UseProxy = false });
-                using var request = new HttpRequestMessage(HttpMethod.Get, sidecar.Client.BaseAddress);
-                request.Headers.Host = "slow:9080";
-                using var response = await probe.SendAsync(request);
-                return false;
-            }
-            catch (HttpRequestException)
-            {
-                return true;
-            }
-        }, TimeSpan.FromSeconds(10), "the outbound listener to stop accepting");
+            Assert.Equal(HttpStatusCode.OK, outbound.StatusCode);
+        }
+
+        // Inbound: served, and told to close the connection.
+        using (var client = new HttpClient(new SocketsHttpHandler { UseProxy = false }))
+        using (var inbound = await client.GetAsync($"http://{bind}:9080/"))
+        {
+            Assert.Equal(HttpStatusCode.OK, inbound.StatusCode);
+            Assert.True(inbound.Headers.ConnectionClose, "inbound response without Connection: close while draining");
+        }
+
         using var response = await inFlight;
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("slow", await response.Content.ReadAsStringAsync());
         Assert.Equal(0, await exit);
+        Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(2.5), $"exited {clock.Elapsed} after SIGTERM, before the 3 s drain period");
+    }
+
+    [Fact]
+    public async Task With_exit_on_zero_active_connections_the_sidecar_outlives_its_last_connection()
+    {
+        // pilot-agent's EXIT_ON_ZERO_ACTIVE_CONNECTIONS: after MINIMUM_DRAIN_DURATION, exit once downstream_cx_active is 0.
+        await using var backend = await TestBackend.StartAsync("reviews-v1");
+        using var config = new ConfigDirectory();
+        config.Write("services.yaml", MeshYaml.Service("reviews", 9080, (backend, "v1")));
+        await using var sidecar = await SidecarProcess.StartAsync(config.Path, environment: new Dictionary<string, string>
+        {
+            ["EXIT_ON_ZERO_ACTIVE_CONNECTIONS"] = "true",
+            ["MINIMUM_DRAIN_DURATION"] = "1s",
+        });
+
+        // A keep-alive connection from the app stays open across the minimum drain period.
+        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        await socket.ConnectAsync(sidecar.Bind, 15001);
+        await socket.SendAsync("GET / HTTP/1.1\r\nHost: reviews:9080\r\n\r\n"u8.ToArray());
+        var buffer = new byte[4096];
+        Assert.True(await socket.ReceiveAsync(buffer) > 0);
+
+        var exit = sidecar.TerminateAsync(TimeSpan.FromSeconds(20));
+        await sidecar.WaitForOutputAsync("then until no downstream connection is left", TimeSpan.FromSeconds(10));
+        await Task.Delay(TimeSpan.FromSeconds(2.5)); // the scenario: the app's connection lives past the minimum drain
+        Assert.False(exit.IsCompleted, "exited while a downstream connection was open");
+
+        var closedAt = System.Diagnostics.Stopwatch.StartNew();
+        socket.Shutdown(System.Net.Sockets.SocketShutdown.Both);
+        socket.Close();
+        Assert.Equal(0, await exit);
+        Assert.True(closedAt.Elapsed < TimeSpan.FromSeconds(5), $"exited {closedAt.Elapsed} after the last connection closed");
     }
 }

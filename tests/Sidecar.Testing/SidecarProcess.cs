@@ -95,6 +95,8 @@ public sealed class SidecarProcess : IAsyncDisposable
             start.ArgumentList.Add(argument);
         }
 
+        // A test's sidecar exits at once on SIGTERM unless the test asks for Istio's drain period (5 s otherwise).
+        start.Environment["TERMINATION_DRAIN_DURATION_SECONDS"] = "0";
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())
         {
             start.Environment[key] = value;

@@ -267,7 +267,8 @@ internal sealed class ComparisonRunner
 
     private ManagedProcess StartSidecar(string config, string bind, IEnumerable<string> extra) =>
         ManagedProcess.Start("sidecar", _options.Sidecar,
-            ["run", "--config", config, "--bind", bind, "--log-level", "warning", .. extra, .. _options.SidecarArguments]);
+            // No drain period: a measured sidecar is stopped between scenarios, with nothing left in flight.
+            ["run", "--config", config, "--bind", bind, "--log-level", "warning", "--drain-duration", "0s", .. extra, .. _options.SidecarArguments]);
 
     /// <summary>Warmup run, then the measured run with each proxy's CPU and peak RSS taken over exactly that window.</summary>
     private async Task<ScenarioResult> MeasureAsync(

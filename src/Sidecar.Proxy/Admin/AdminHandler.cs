@@ -24,8 +24,14 @@ internal sealed class AdminHandler
     private readonly TimeProvider _time;
     private readonly DateTimeOffset _startedAt;
 
-    public AdminHandler(DataPlane dataPlane, ListenerManager listeners, ProxyReadiness readiness, ProxyOptions options, IHostApplicationLifetime lifetime, TimeProvider time)
+    private readonly ApplicationProbes _probes;
+
+    private readonly TerminationDrain _termination;
+
+    public AdminHandler(DataPlane dataPlane, ListenerManager listeners, ProxyReadiness readiness, ProxyOptions options, IHostApplicationLifetime lifetime, TimeProvider time, ApplicationProbes probes, TerminationDrain termination)
     {
+        _probes = probes;
+        _termination = termination;
         _dataPlane = dataPlane;
         _listeners = listeners;
         _readiness = readiness;
@@ -52,13 +58,18 @@ internal sealed class AdminHandler
             return HandleAdminAsync(context, path);
         }
 
+        if (port == _options.StatusPort && ApplicationProbes.IsProbePath(path))
+        {
+            return _probes.HandleAsync(context);
+        }
+
         if (port == _options.HealthPort || port == _options.StatusPort)
         {
             return path switch
             {
                 "/healthz/ready" => ReadyAsync(context, envoyStyle: false),
-                "/quitquitquit" when port == _options.StatusPort => QuitAsync(context),
-                "/drain" when port == _options.StatusPort => DrainAsync(context),
+                "/quitquitquit" when port == _options.StatusPort => AgentQuitAsync(context),
+                "/drain" when port == _options.StatusPort => AgentDrainAsync(context),
                 _ => NotFoundAsync(context),
             };
         }
@@ -77,7 +88,9 @@ internal sealed class AdminHandler
         "/listeners" => ListenersAsync(context),
         "/memory" => JsonAsync(context, MemoryWriter.Write()),
         "/quitquitquit" => QuitAsync(context),
-        "/drain_listeners" => DrainAsync(context),
+        "/drain_listeners" => DrainListenersAsync(context),
+        "/healthcheck/fail" => HealthCheckAsync(context, failed: true),
+        "/healthcheck/ok" => HealthCheckAsync(context, failed: false),
         _ => NotFoundAsync(context),
     };
 
@@ -86,10 +99,12 @@ internal sealed class AdminHandler
         "  /: print this help\n" +
         "  /clusters: upstream cluster status (?format=json)\n" +
         "  /config_dump: dump the current configuration snapshot as JSON\n" +
-        "  /drain_listeners (POST): stop reporting ready and drain\n" +
+        "  /drain_listeners (POST): drain listeners (?inboundonly: the inbound ones)\n" +
+        "  /healthcheck/fail (POST): cause the server to fail health checks\n" +
+        "  /healthcheck/ok (POST): cause the server to pass health checks\n" +
         "  /listeners: print listener info\n" +
         "  /memory: print current allocation/heap usage\n" +
-        "  /quitquitquit (POST): drain and exit the server\n" +
+        "  /quitquitquit (POST): exit the server\n" +
         "  /ready: print server state, return 200 if LIVE, otherwise return 503\n" +
         "  /server_info: print server version/status information\n";
 
@@ -153,14 +168,15 @@ internal sealed class AdminHandler
         return TextAsync(context, 200, text.ToString());
     }
 
+    /// <summary>Envoy's <c>/quitquitquit</c>: exits at once, without the drain period.</summary>
     private Task QuitAsync(HttpContext context)
     {
         if (!HttpMethods.IsPost(context.Request.Method))
         {
-            return TextAsync(context, 405, "This endpoint requires POST\n");
+            return TextAsync(context, 405, "Method GET not allowed, POST required.\n");
         }
 
-        _readiness.BeginDrain();
+        _termination.Skip();
         context.Response.OnCompleted(() =>
         {
             _lifetime.StopApplication();
@@ -169,14 +185,69 @@ internal sealed class AdminHandler
         return TextAsync(context, 200, "OK\n");
     }
 
-    private Task DrainAsync(HttpContext context)
+    /// <summary>pilot-agent's <c>/quitquitquit</c> (localhost only): the SIGTERM path, inbound drain period included.</summary>
+    private Task AgentQuitAsync(HttpContext context)
+    {
+        if (AgentRefusal(context) is { } refusal)
+        {
+            return refusal;
+        }
+
+        context.Response.OnCompleted(() =>
+        {
+            _lifetime.StopApplication();
+            return Task.CompletedTask;
+        });
+        return TextAsync(context, 200, "OK");
+    }
+
+    /// <summary>pilot-agent's <c>/drain</c> (localhost only): drains inbound connections, keeps serving.</summary>
+    private Task AgentDrainAsync(HttpContext context)
+    {
+        if (AgentRefusal(context) is { } refusal)
+        {
+            return refusal;
+        }
+
+        _readiness.BeginDrain(inboundOnly: true);
+        return TextAsync(context, 200, "OK");
+    }
+
+    /// <summary>
+    /// pilot-agent's status port is on the pod IP: its commands answer only local callers (IsRequestFromLocalhost),
+    /// and only POST.
+    /// </summary>
+    private static Task? AgentRefusal(HttpContext context)
+    {
+        if (context.Connection.RemoteIpAddress is not { } remote || !System.Net.IPAddress.IsLoopback(remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : remote))
+        {
+            return TextAsync(context, 403, "Only requests from localhost are allowed\n");
+        }
+
+        return HttpMethods.IsPost(context.Request.Method) ? null : TextAsync(context, 405, "Method Not Allowed\n");
+    }
+
+    /// <summary>Envoy's <c>/drain_listeners</c>: drains connections (<c>?inboundonly</c>: inbound ones); readiness is unchanged.</summary>
+    private Task DrainListenersAsync(HttpContext context)
     {
         if (!HttpMethods.IsPost(context.Request.Method))
         {
-            return TextAsync(context, 405, "This endpoint requires POST\n");
+            return TextAsync(context, 405, "Method GET not allowed, POST required.\n");
         }
 
-        _readiness.BeginDrain();
+        _readiness.BeginDrain(inboundOnly: context.Request.Query.ContainsKey("inboundonly"));
+        return TextAsync(context, 200, "OK\n");
+    }
+
+    /// <summary>Envoy's <c>/healthcheck/fail</c> and <c>/healthcheck/ok</c>: the server state DRAINING (readiness 503) or LIVE again.</summary>
+    private Task HealthCheckAsync(HttpContext context, bool failed)
+    {
+        if (!HttpMethods.IsPost(context.Request.Method))
+        {
+            return TextAsync(context, 405, "Method GET not allowed, POST required.\n");
+        }
+
+        _readiness.SetHealthCheckFailed(failed);
         return TextAsync(context, 200, "OK\n");
     }
 

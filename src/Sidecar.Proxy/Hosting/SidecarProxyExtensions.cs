@@ -50,10 +50,17 @@ public static class SidecarProxyExtensions
             Random.Shared,
             sp.GetRequiredService<ILogger<Router>>(),
             options.ReplayBufferLimit));
+        services.AddSingleton<ApplicationProbes>();
         services.AddSingleton<AdminHandler>();
         services.AddSingleton<Telemetry.ProxyTelemetry>();
         services.AddSingleton<ProxyRequestHandler>();
-        services.Configure<HostOptions>(host => host.ShutdownTimeout = options.DrainDuration);
+        services.AddSingleton<DownstreamConnections>();
+        services.AddSingleton<TerminationDrain>();
+        services.AddHostedService(sp => sp.GetRequiredService<TerminationDrain>());
+
+        // The drain period, then a second for the listeners to close: like pilot-agent, which stops Envoy once the
+        // period is over (waiting for zero connections has no bound of its own: the pod's grace period is it).
+        services.Configure<HostOptions>(host => host.ShutdownTimeout = options.ExitOnZeroActiveConnections ? TimeSpan.FromHours(1) : options.DrainDuration + TimeSpan.FromSeconds(1));
         return services;
     }
 

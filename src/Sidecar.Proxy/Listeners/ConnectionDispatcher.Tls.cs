@@ -11,7 +11,8 @@ namespace Sidecar.Proxy.Listeners;
 /// <summary>Inbound mTLS: terminate TLS on chains that ask for it, record the peer, then HTTP or TCP as usual.</summary>
 internal sealed partial class ConnectionDispatcher
 {
-    private async Task TerminateTlsAsync(ProxyListener listener, Socket socket, IPEndPoint? original, Decision decision, DataPlaneSnapshot snapshot)
+    /// <summary>Terminates the downstream TLS; true when an HTTP connection was handed to Kestrel (counted until it closes).</summary>
+    private async Task<bool> TerminateTlsAsync(ProxyListener listener, Socket socket, IPEndPoint? original, Decision decision, DataPlaneSnapshot snapshot)
     {
         var local = socket.LocalEndPoint;
         var remote = socket.RemoteEndPoint;
@@ -21,7 +22,7 @@ internal sealed partial class ConnectionDispatcher
             // Handshake failed: no or untrusted client certificate, wrong trust domain, or no workload certificate yet.
             Log.TlsRefused(_logger, listener.Name, remote?.ToString() ?? "-");
             socket.Dispose();
-            return;
+            return false;
         }
 
         if (decision.Http is { } http)
@@ -46,9 +47,11 @@ internal sealed partial class ConnectionDispatcher
             if (!_relay.TryRelay(connection, protocols))
             {
                 await connection.DisposeAsync().ConfigureAwait(false);
+                return false;
             }
 
-            return;
+            connection.Closed = _active.Closed;
+            return true;
         }
 
         if (decision.Tcp is { } tcp && await AllowsTcpAsync(listener, socket, original, snapshot, peer, decision.Sniff.ClientHello?.ServerName).ConfigureAwait(false))
@@ -62,14 +65,15 @@ internal sealed partial class ConnectionDispatcher
             catch (Exception ex) when (ex is InvalidDataException or IOException or OperationCanceledException)
             {
                 await stream.DisposeAsync().ConfigureAwait(false);
-                return;
+                return false;
             }
 
             await _tcp.RunAsync(new DownstreamStream(stream, socket), tcp, snapshot, original, Direction(listener), peer, metadata, decision.Sniff.ClientHello?.ServerName).ConfigureAwait(false);
-            return;
+            return false;
         }
 
         await stream.DisposeAsync().ConfigureAwait(false);
+        return false;
     }
 
     /// <summary>

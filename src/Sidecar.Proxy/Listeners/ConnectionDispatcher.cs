@@ -26,9 +26,11 @@ internal sealed partial class ConnectionDispatcher : IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger<ConnectionDispatcher> _logger;
     private readonly Security.DownstreamTlsTerminator _downstreamTls;
+    private readonly DownstreamConnections _active;
 
-    public ConnectionDispatcher(RelayTransport relay, DataPlane dataPlane, TcpProxy tcp, ProxyOptions options, TimeProvider time, ILogger<ConnectionDispatcher> logger, Security.DownstreamTlsTerminator downstreamTls)
+    public ConnectionDispatcher(RelayTransport relay, DataPlane dataPlane, TcpProxy tcp, ProxyOptions options, TimeProvider time, ILogger<ConnectionDispatcher> logger, Security.DownstreamTlsTerminator downstreamTls, DownstreamConnections active)
     {
+        _active = active;
         _downstreamTls = downstreamTls;
         _relay = relay;
         _dataPlane = dataPlane;
@@ -43,6 +45,10 @@ internal sealed partial class ConnectionDispatcher : IDisposable
 
     public async Task DispatchAsync(ProxyListener listener, Socket socket)
     {
+        // Counted until the connection closes: a relayed HTTP connection tells when (its ConnectionClosed, or the
+        // TLS context's close), every other outcome ends with this method.
+        _active.Opened();
+        var relayed = false;
         try
         {
             var snapshot = _dataPlane.Current;
@@ -51,10 +57,10 @@ internal sealed partial class ConnectionDispatcher : IDisposable
             switch (decision.Kind)
             {
                 case DecisionKind.Http:
-                    RelayHttp(listener, socket, original, decision.Http, decision.Sniff, InboundChainSource(listener, snapshot));
+                    relayed = RelayHttp(listener, socket, original, decision.Http, decision.Sniff, InboundChainSource(listener, snapshot));
                     return;
                 case DecisionKind.Tls:
-                    await TerminateTlsAsync(listener, socket, original, decision, snapshot!).ConfigureAwait(false);
+                    relayed = await TerminateTlsAsync(listener, socket, original, decision, snapshot!).ConfigureAwait(false);
                     return;
                 case DecisionKind.Tcp:
                     if (!await AllowsTcpAsync(listener, socket, original, snapshot, peer: null, decision.Sniff.ClientHello?.ServerName).ConfigureAwait(false))
@@ -80,6 +86,13 @@ internal sealed partial class ConnectionDispatcher : IDisposable
             // A connection must never take the process down or leak: log what went wrong and close it.
             Log.ConnectionFailed(_logger, listener.Name, ex);
             socket.Dispose();
+        }
+        finally
+        {
+            if (!relayed)
+            {
+                _active.Closed();
+            }
         }
     }
 
@@ -148,7 +161,8 @@ internal sealed partial class ConnectionDispatcher : IDisposable
         return new Decision(DecisionKind.Refuse, result);
     }
 
-    private void RelayHttp(ProxyListener listener, Socket socket, IPEndPoint? original, HttpConnectionManagerConfig? chain, SniffResult sniff, ListenerConfig? chainSource = null)
+    /// <summary>Hands the connection to Kestrel; true when it took it (the connection is then counted until it closes).</summary>
+    private bool RelayHttp(ProxyListener listener, Socket socket, IPEndPoint? original, HttpConnectionManagerConfig? chain, SniffResult sniff, ListenerConfig? chainSource = null)
     {
         var connection = _connections.Create(socket);
         var protocols = sniff.Protocol == SniffedProtocol.Http2 ? HttpProtocols.Http2 : HttpProtocols.Http1;
@@ -162,7 +176,11 @@ internal sealed partial class ConnectionDispatcher : IDisposable
         if (!_relay.TryRelay(connection, protocols))
         {
             _ = connection.DisposeAsync();
+            return false;
         }
+
+        connection.ConnectionClosed.Register(static active => ((DownstreamConnections)active!).Closed(), _active);
+        return true;
     }
 
     /// <summary>The inbound listener config a plaintext connection's chain comes from, to re-check it after a push.</summary>

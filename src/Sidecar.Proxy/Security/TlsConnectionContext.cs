@@ -37,11 +37,15 @@ internal sealed class TlsConnectionContext : DefaultConnectionContext
         await base.DisposeAsync().ConfigureAwait(false);
     }
 
+    /// <summary>Called once when the connection closes.</summary>
+    public Action? Closed { get; set; }
+
     private void Close()
     {
         if (Interlocked.Exchange(ref _closed, 1) == 0)
         {
             _stream.Dispose();
+            Closed?.Invoke();
         }
     }
 

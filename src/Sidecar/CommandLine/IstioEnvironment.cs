@@ -37,11 +37,20 @@ internal sealed class IstioEnvironment
 
     public string? DrainDurationSeconds => Get("TERMINATION_DRAIN_DURATION_SECONDS");
 
+    /// <summary>pilot-agent's <c>EXIT_ON_ZERO_ACTIVE_CONNECTIONS</c>: after SIGTERM, exit once no connection is left.</summary>
+    public bool ExitOnZeroActiveConnections => Get("EXIT_ON_ZERO_ACTIVE_CONNECTIONS") is { } value && bool.TryParse(value, out var exit) && exit;
+
+    /// <summary>pilot-agent's <c>MINIMUM_DRAIN_DURATION</c> (a duration, 5s by default).</summary>
+    public string? MinimumDrainDuration => Get("MINIMUM_DRAIN_DURATION");
+
     /// <summary>Istio's <c>ISTIO_META_HTTP10</c>: "1" or "true" lets HTTP/1.0 requests through (Envoy's <c>accept_http_10</c>).</summary>
     public bool AcceptHttp10 => Get("ISTIO_META_HTTP10") is "1" or "true";
 
     /// <summary>The pod's <c>prometheus.io/*</c> annotations as JSON, which the injector gives the agent for metrics merging.</summary>
     public string? PrometheusAnnotations => Get("ISTIO_PROMETHEUS_ANNOTATIONS");
+
+    /// <summary>The app's Kubernetes probes the injector moved to the status port (<c>/app-health/...</c>), as JSON.</summary>
+    public string? AppProbers => Get("ISTIO_KUBE_APP_PROBERS");
 
     /// <summary>OpenTelemetry's standard exporter variables, for a standalone user without a mesh config.</summary>
     public string? OtlpEndpoint => Get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") ?? Get("OTEL_EXPORTER_OTLP_ENDPOINT");

@@ -115,6 +115,9 @@ internal static class RunCommand
                     : TimeSpan.FromSeconds(5),
                 ProtocolDetectionTimeout = ParseDuration(parse.GetValue(detection) ?? "5s"),
                 AcceptHttp10 = environment.AcceptHttp10,
+                AppProbers = environment.AppProbers,
+                ExitOnZeroActiveConnections = environment.ExitOnZeroActiveConnections,
+                MinimumDrainDuration = environment.MinimumDrainDuration is { } minimum ? ParseDuration(minimum) : TimeSpan.FromSeconds(5),
                 Concurrency = parse.GetValue(concurrency),
                 LogLevel = parse.GetRequiredValue(logLevel),
                 Telemetry = new TelemetryOptions

@@ -11,7 +11,8 @@ namespace Sidecar.Hosting;
 
 /// <summary>
 /// Builds and runs the process: the data plane, the standalone config source, logging. Runs until SIGTERM or
-/// SIGINT, then stops accepting, lets in-flight requests finish within the drain duration, and exits.
+/// SIGINT, then drains inbound connections for the drain duration while still serving (TerminationDrain), stops
+/// accepting, lets in-flight requests finish, and exits.
 /// </summary>
 internal static class SidecarHost
 {
@@ -37,6 +38,9 @@ internal static class SidecarHost
             DrainDuration = settings.DrainDuration,
             ProtocolDetectionTimeout = settings.ProtocolDetectionTimeout,
             AcceptHttp10 = settings.AcceptHttp10,
+            AppProbers = settings.AppProbers,
+            ExitOnZeroActiveConnections = settings.ExitOnZeroActiveConnections,
+            MinimumDrainDuration = settings.MinimumDrainDuration,
             Workload = settings.Workload,
             Telemetry = settings.Telemetry,
             Concurrency = concurrency,

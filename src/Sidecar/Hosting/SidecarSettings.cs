@@ -33,6 +33,13 @@ internal sealed record SidecarSettings
     /// <summary>Let HTTP/1.0 requests through (<c>ISTIO_META_HTTP10</c>).</summary>
     public bool AcceptHttp10 { get; init; }
 
+    public bool ExitOnZeroActiveConnections { get; init; }
+
+    public TimeSpan MinimumDrainDuration { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary><c>ISTIO_KUBE_APP_PROBERS</c>: the app's probes served on the status port.</summary>
+    public string? AppProbers { get; init; }
+
     /// <summary>Worker threads asked for (<c>--concurrency</c>; null: the default, 0: one per CPU).</summary>
     public int? Concurrency { get; init; }
 

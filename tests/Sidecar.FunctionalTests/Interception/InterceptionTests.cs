@@ -120,6 +120,25 @@ public sealed class InterceptionTests : IClassFixture<CapturedMesh>
     private const string DbCluster = "outbound|3306||server.default.svc.cluster.local";
 
     [NetnsFact]
+    public async Task The_status_ports_commands_answer_only_callers_on_the_pod_itself()
+    {
+        // pilot-agent's /quitquitquit and /drain check IsRequestFromLocalhost: the status port is on the pod IP,
+        // which other pods reach (15020 is excluded from capture).
+        foreach (var path in new[] { "/quitquitquit", "/drain" })
+        {
+            using var socket = await _mesh.Server.Namespace.ConnectAsync(new IPEndPoint(_mesh.Client.Address, 15020), CancellationToken.None);
+            using var stream = new NetworkStream(socket, ownsSocket: false);
+            await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes($"POST {path} HTTP/1.1\r\nHost: {_mesh.Client.Address}:15020\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"));
+            using var reader = new StreamReader(stream);
+            var reply = await reader.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(15));
+            Assert.StartsWith("HTTP/1.1 403 ", reply, StringComparison.Ordinal);
+            Assert.Contains("Only requests from localhost are allowed", reply, StringComparison.Ordinal);
+        }
+
+        Assert.False(_mesh.ClientSidecar.HasExited);
+    }
+
+    [NetnsFact]
     public async Task Tls_is_passed_through_by_sni_without_terminating()
     {
         // Any address on port 443 with SNI secure.example.com goes to the ServiceEntry's endpoint (other pod, 8443).

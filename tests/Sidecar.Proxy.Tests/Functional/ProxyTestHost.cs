@@ -41,7 +41,8 @@ internal sealed class ProxyTestHost : IAsyncDisposable
 
     public static async Task<ProxyTestHost> StartAsync(ProxyConfig? config, TimeProvider? time = null, Action<IServiceCollection>? services = null, Func<ProxyOptions, ProxyOptions>? options = null)
     {
-        var defaults = new ProxyOptions { BindAddress = LoopbackAddresses.Next(), DrainDuration = TimeSpan.FromSeconds(2) };
+        // No drain period: a test host stops at once (its in-flight requests get the second after it).
+        var defaults = new ProxyOptions { BindAddress = LoopbackAddresses.Next(), DrainDuration = TimeSpan.Zero };
         var proxyOptions = options?.Invoke(defaults) ?? defaults;
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
