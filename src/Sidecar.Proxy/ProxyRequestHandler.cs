@@ -76,6 +76,13 @@ internal sealed class ProxyRequestHandler
         }
 
         var arrival = ArrivalHeaders.Read(context.Request.Headers);
+        if (arrival.EnvoyInternalOnly && !InternalRequests.IsInternal(arrival.ForwardedFor))
+        {
+            // Envoy's cleanInternalHeaders: a request that is not internal loses the x-envoy-* headers only an
+            // internal caller may send, before the router could read them.
+            InternalRequests.RemoveInternalOnlyHeaders(context.Request.Headers);
+            arrival = arrival with { EnvoyInternalOnly = false, EnvoyOverrides = false };
+        }
 
         // Istio's include_request_attempt_count: the router numbers each attempt, replacing what the caller sent.
         if (arrival.AttemptCount)

@@ -5,9 +5,10 @@ namespace Sidecar.Proxy.Http;
 
 /// <summary>
 /// What the proxy needs to know of an arriving request's headers, read in one pass over them: the caller's
-/// <c>x-request-id</c>; whether it sent <c>x-forwarded-proto</c>, <c>x-envoy-attempt-count</c>,
-/// <c>x-forwarded-client-cert</c> or any of the router's <see cref="EnvoyRequestHeaders"/>; and a filter over the
-/// names it carries, which answers "absent" for most names a route or a metric tag asks for.
+/// <c>x-request-id</c> and <c>x-forwarded-for</c>; whether it sent <c>x-forwarded-proto</c>, <c>x-envoy-attempt-count</c>,
+/// <c>x-forwarded-client-cert</c>, any of the router's <see cref="EnvoyRequestHeaders"/> or another header only an
+/// internal caller may send (<see cref="InternalRequests"/>); and a filter over the names it carries, which answers
+/// "absent" for most names a route or a metric tag asks for.
 /// </summary>
 /// <remarks>
 /// Kestrel knows none of these names, so asking for each one by name compares it with every known header of the
@@ -21,17 +22,21 @@ internal readonly record struct ArrivalHeaders(
     bool AttemptCount,
     bool ForwardedClientCert,
     bool EnvoyOverrides,
-    ulong NameFilter)
+    ulong NameFilter,
+    bool EnvoyInternalOnly = false,
+    StringValues ForwardedFor = default)
 {
     private const string EnvoyPrefix = "x-envoy-";
 
     /// <summary>No pass made: every name may be present.</summary>
-    public static readonly ArrivalHeaders Unread = new(default, true, true, true, true, ulong.MaxValue);
+    public static readonly ArrivalHeaders Unread = new(default, true, true, true, true, ulong.MaxValue, true);
+
+    private const string ForwardedForHeader = "x-forwarded-for";
 
     public static ArrivalHeaders Read(IHeaderDictionary headers)
     {
-        StringValues requestId = default;
-        bool forwardedProto = false, attemptCount = false, forwardedClientCert = false, envoyOverrides = false;
+        StringValues requestId = default, forwardedFor = default;
+        bool forwardedProto = false, attemptCount = false, forwardedClientCert = false, envoyOverrides = false, envoyInternalOnly = false;
         var filter = 0UL;
         foreach (var (name, value) in headers)
         {
@@ -56,14 +61,19 @@ internal readonly record struct ArrivalHeaders(
             {
                 forwardedClientCert = true;
             }
+            else if (name.Equals(ForwardedForHeader, StringComparison.OrdinalIgnoreCase))
+            {
+                forwardedFor = value;
+            }
             else if (name.StartsWith(EnvoyPrefix, StringComparison.OrdinalIgnoreCase))
             {
                 attemptCount |= name.Equals(ProxyHeaders.AttemptCount, StringComparison.OrdinalIgnoreCase);
                 envoyOverrides |= EnvoyRequestHeaders.IsOverride(name);
+                envoyInternalOnly |= InternalRequests.IsInternalOnly(name);
             }
         }
 
-        return new ArrivalHeaders(requestId, forwardedProto, attemptCount, forwardedClientCert, envoyOverrides, filter);
+        return new ArrivalHeaders(requestId, forwardedProto, attemptCount, forwardedClientCert, envoyOverrides, filter, envoyInternalOnly, forwardedFor);
     }
 
     /// <summary>False when the request certainly does not carry <paramref name="name"/> (compared as header names are, ignoring case).</summary>

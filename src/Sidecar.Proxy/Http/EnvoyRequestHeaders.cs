@@ -6,8 +6,8 @@ using Sidecar.Proxy.Routing;
 namespace Sidecar.Proxy.Http;
 
 /// <summary>
-/// The router's request headers an app may send to change one request's policy, as Envoy reads them on a sidecar
-/// (its connection manager keeps them: a sidecar's requests are not edge requests): <c>x-envoy-upstream-rq-timeout-ms</c>
+/// The router's request headers an internal caller may send to change one request's policy (Envoy's connection
+/// manager removes them from every other request, <see cref="InternalRequests"/>): <c>x-envoy-upstream-rq-timeout-ms</c>
 /// replaces the route timeout (0: none), <c>x-envoy-upstream-rq-per-try-timeout-ms</c> the per-try timeout,
 /// <c>x-envoy-retry-on</c> and <c>x-envoy-retry-grpc-on</c> add retry conditions (a route without retries gets one),
 /// <c>x-envoy-max-retries</c> replaces the number of retries. The router consumes them: they do not go upstream.

@@ -61,7 +61,7 @@ internal static class LocalReply
             headers[ProxyHeaders.GrpcStatus] = GrpcStatusText(grpcStatus ?? GrpcStatusFromHttp(status));
             if (body is { Length: > 0 })
             {
-                headers[ProxyHeaders.GrpcMessage] = Uri.EscapeDataString(Encoding.UTF8.GetString(body));
+                headers[ProxyHeaders.GrpcMessage] = PercentEncodeGrpcMessage(body);
             }
 
             return Task.CompletedTask;
@@ -117,4 +117,26 @@ internal static class LocalReply
         16 => "16",
         _ => status.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
+
+    /// <summary>
+    /// gRPC's percent-encoding of <c>grpc-message</c>, as Envoy's <c>PercentEncoding::encode</c> writes it: bytes outside
+    /// the printable ASCII range and <c>%</c> become <c>%XX</c>; spaces and the rest stay as they are.
+    /// </summary>
+    internal static string PercentEncodeGrpcMessage(ReadOnlySpan<byte> utf8)
+    {
+        var text = new StringBuilder(utf8.Length);
+        foreach (var b in utf8)
+        {
+            if (b is >= 0x20 and <= 0x7E and not (byte)'%')
+            {
+                text.Append((char)b);
+            }
+            else
+            {
+                text.Append('%').Append(b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
+            }
+        }
+
+        return text.ToString();
+    }
 }

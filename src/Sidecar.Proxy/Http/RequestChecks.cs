@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using Microsoft.Net.Http.Headers;
 
 namespace Sidecar.Proxy.Http;
 
@@ -7,7 +8,8 @@ namespace Sidecar.Proxy.Http;
 /// through: a method not in upper case (400, Istio's normalization reference), HTTP/1.0 unless
 /// <c>ISTIO_META_HTTP10</c> allows it (426, <c>accept_http_10</c>), a transfer coding other than <c>chunked</c>
 /// (501: the upstream would get the body without its coding), and a request framed both by <c>Content-Length</c> and
-/// by chunks (400, <c>http1.content_length_and_chunked_not_allowed</c>: Istio leaves <c>allow_chunked_length</c> off).
+/// by chunks (400, <c>http1.content_length_and_chunked_not_allowed</c>: Istio leaves <c>allow_chunked_length</c> off),
+/// and an upgrade other than websocket (403).
 /// Each is a codec error in Envoy, which closes the connection after the reply.
 /// </summary>
 internal static class RequestChecks
@@ -40,6 +42,31 @@ internal static class RequestChecks
             return StatusCodes.Status400BadRequest;
         }
 
-        return 0;
+        return request.Headers.Upgrade.Count > 0 ? UpgradeRefusal(request) : 0;
+    }
+
+    /// <summary>
+    /// Istio's connection managers allow the websocket upgrade only: another upgrade is refused with 403
+    /// (Envoy's <c>upgrade_failed</c>); an HTTP/1.1 <c>Upgrade: h2c</c> is not an upgrade Envoy performs, so its
+    /// headers are removed and the request goes on as HTTP/1.1.
+    /// </summary>
+    private static int UpgradeRefusal(HttpRequest request)
+    {
+        var headers = request.Headers;
+        var upgrade = headers.Upgrade.ToString();
+        if (upgrade.Equals("h2c", StringComparison.OrdinalIgnoreCase))
+        {
+            headers.Remove(HeaderNames.Upgrade);
+            headers.Remove("HTTP2-Settings");
+            return 0;
+        }
+
+        var isUpgrade = false;
+        foreach (var token in headers.Connection)
+        {
+            isUpgrade |= token is not null && token.Split(',', StringSplitOptions.TrimEntries).Contains("upgrade", StringComparer.OrdinalIgnoreCase);
+        }
+
+        return isUpgrade && !upgrade.Equals("websocket", StringComparison.OrdinalIgnoreCase) ? StatusCodes.Status403Forbidden : 0;
     }
 }

@@ -28,13 +28,8 @@ internal sealed class RoutePolicies
         // header (HTTP/2's :authority included, which Kestrel presents as Host). It is left unparsed: setting it again
         // would validate it twice per request, each time by building a Uri.
 
-        // Envoy answers `Expect: 100-continue` itself (proxy_100_continue is off) and does not pass it on; forwarded,
-        // it would hold the body back until an upstream that never sends 100 made HttpClient give up waiting (1 s).
-        if (request.Headers.Expect.Count > 0)
-        {
-            proxyRequest.Headers.ExpectContinue = null;
-            proxyRequest.Headers.Remove("expect");
-        }
+        // `Expect: 100-continue` goes upstream (Istio's ENABLE_100_CONTINUE_HEADERS sets proxy_100_continue): the pool
+        // holds the body until the upstream's 100, or its own second.
 
         AddProxyHeaders(httpContext, proxyRequest, state);
         if (state.Route is not { } route)

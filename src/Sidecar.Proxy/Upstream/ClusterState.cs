@@ -15,7 +15,9 @@ namespace Sidecar.Proxy.Upstream;
 /// </summary>
 internal sealed partial class ClusterState : IDisposable
 {
-    private static readonly TimeSpan StreamIdleTimeout = TimeSpan.FromMinutes(5);
+    // Istio turns Envoy's stream idle timeout off (StreamIdleTimeout 0 in its HTTP connection managers): a request
+    // without a route timeout may wait, or stream with long gaps, for as long as it takes. YARP's own default is 100 s.
+    private static readonly TimeSpan StreamIdleTimeout = Timeout.InfiniteTimeSpan;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _disposed = new();

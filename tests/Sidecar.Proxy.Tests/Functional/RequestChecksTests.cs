@@ -65,11 +65,11 @@ public sealed class RequestChecksTests
     }
 
     [Fact]
-    public async Task Expect_100_continue_is_answered_here_and_not_forwarded()
+    public async Task Expect_100_continue_goes_upstream()
     {
-        // proxy_100_continue is off in Istio: Envoy answers 100 itself and strips Expect, so the upstream never has
-        // to send 100 before the body moves.
-        await using var backend = await TestBackend.StartAsync("reviews");
+        // Istio's ENABLE_100_CONTINUE_HEADERS (on by default) sets proxy_100_continue: Expect reaches the upstream,
+        // whose 100 lets the body through.
+        await using var backend = await TestBackend.StartAsync("reviews", (context, _) => context.Request.Body.CopyToAsync(context.Response.Body), bufferBody: false);
         var cluster = Cluster("reviews", 9080, null, Endpoint(backend)) with { HttpProtocol = UpstreamHttpProtocol.Http1 };
         await using var proxy = await ProxyTestHost.StartAsync(Snapshot(9080, "reviews", [RouteTo(cluster.Name)], [cluster]));
 
@@ -80,8 +80,28 @@ public sealed class RequestChecksTests
         });
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("payload", await response.Content.ReadAsStringAsync());
+        Assert.Equal("100-continue", Assert.Single(backend.Received).Headers["expect"]);
+    }
+
+    [Fact]
+    public async Task An_upgrade_other_than_websocket_is_refused_with_403_and_h2c_goes_on_as_http_1_1()
+    {
+        // Istio's connection managers configure the websocket upgrade only: Envoy refuses another (upgrade_failed);
+        // an HTTP/1.1 h2c upgrade is not performed, its headers are dropped and the request goes on.
+        await using var backend = await TestBackend.StartAsync("reviews");
+        var cluster = Cluster("reviews", 9080, null, Endpoint(backend));
+        await using var proxy = await ProxyTestHost.StartAsync(Snapshot(9080, "reviews", [RouteTo(cluster.Name)], [cluster]));
+
+        var foo = await RawHttp.SendAsync(proxy.Options.BindAddress, proxy.Options.OutboundPort, "reviews:9080", "/chat",
+            extraHead: "Upgrade: foo/2\r\nConnection: upgrade\r\n");
+        var h2c = await RawHttp.SendAsync(proxy.Options.BindAddress, proxy.Options.OutboundPort, "reviews:9080", "/plain",
+            extraHead: "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n");
+
+        Assert.Equal(403, foo.StatusCode);
+        Assert.Equal(200, h2c.StatusCode);
         var received = Assert.Single(backend.Received);
-        Assert.False(received.Headers.ContainsKey("expect"));
-        Assert.Equal("payload", System.Text.Encoding.UTF8.GetString(received.Body));
+        Assert.Equal("/plain", received.Path);
+        Assert.False(received.Headers.ContainsKey("upgrade") || received.Headers.ContainsKey("http2-settings"));
     }
 }

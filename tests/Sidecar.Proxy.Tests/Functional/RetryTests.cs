@@ -81,15 +81,17 @@ public sealed class RetryTests
     }
 
     [Fact]
-    public async Task An_apps_x_envoy_retry_headers_add_retries_to_a_route_without_them_and_are_consumed()
+    public async Task An_internal_callers_x_envoy_retry_headers_add_retries_to_a_route_without_them_and_are_consumed()
     {
-        // Envoy's router honours x-envoy-retry-on and x-envoy-max-retries on a sidecar's (non-edge) requests.
+        // Envoy's router honours x-envoy-retry-on and x-envoy-max-retries on an internal request (x-forwarded-for
+        // holds one internal address) and consumes them.
         await using var backend = await TestBackend.StartAsync("flaky", FailFirst(2));
         var cluster = Cluster("reviews", 9080, null, Endpoint(backend));
         await using var proxy = await ProxyTestHost.StartAsync(Snapshot(9080, "reviews", [RouteTo(cluster.Name)], [cluster]));
 
         using var response = await proxy.SendAsync("reviews:9080", configure: r =>
         {
+            r.Headers.Add("x-forwarded-for", "10.1.2.3");
             r.Headers.Add("x-envoy-retry-on", "5xx");
             r.Headers.Add("x-envoy-max-retries", "2");
         });
@@ -99,10 +101,42 @@ public sealed class RetryTests
         Assert.All(backend.Received, r => Assert.False(r.Headers.ContainsKey("x-envoy-retry-on") || r.Headers.ContainsKey("x-envoy-max-retries")));
     }
 
-    [Fact]
-    public async Task An_apps_x_envoy_upstream_rq_timeout_ms_replaces_the_route_timeout()
+    [Theory]
+    [InlineData(null)]
+    [InlineData("203.0.113.7")] // an external address
+    [InlineData("10.1.2.3, 10.1.2.4")] // more than one hop
+    public async Task An_apps_own_x_envoy_retry_headers_are_removed_and_do_not_add_retries(string? forwardedFor)
     {
-        // Istio's request-timeouts task: a timeout can be overridden per request with x-envoy-upstream-rq-timeout-ms.
+        // Envoy's cleanInternalHeaders: Istio's sidecars leave use_remote_address off, so an app's request (no
+        // x-forwarded-for) is not internal, and the headers only an internal caller may send are removed.
+        await using var backend = await TestBackend.StartAsync("flaky", FailFirst(2));
+        var cluster = Cluster("reviews", 9080, null, Endpoint(backend));
+        await using var proxy = await ProxyTestHost.StartAsync(Snapshot(9080, "reviews", [RouteTo(cluster.Name)], [cluster]));
+
+        using var response = await proxy.SendAsync("reviews:9080", configure: r =>
+        {
+            if (forwardedFor is not null)
+            {
+                r.Headers.Add("x-forwarded-for", forwardedFor);
+            }
+
+            r.Headers.Add("x-envoy-retry-on", "5xx");
+            r.Headers.Add("x-envoy-max-retries", "2");
+            r.Headers.Add("x-envoy-force-trace", "true");
+        });
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        var received = Assert.Single(backend.Received);
+        Assert.False(received.Headers.ContainsKey("x-envoy-retry-on") || received.Headers.ContainsKey("x-envoy-max-retries") || received.Headers.ContainsKey("x-envoy-force-trace"));
+    }
+
+    [Theory]
+    [InlineData(null, 300, "30000")] // the app's own header asks for 30 s: removed, the route's 300 ms applies
+    [InlineData("127.0.0.1", 30000, "300")] // an internal caller's 300 ms replaces the route's 30 s
+    public async Task Only_an_internal_callers_x_envoy_upstream_rq_timeout_ms_replaces_the_route_timeout(string? forwardedFor, int routeTimeoutMs, string headerMs)
+    {
+        // Istio's request-timeouts task: x-envoy-upstream-rq-timeout-ms overrides the route timeout, for the
+        // requests Envoy deems internal. Either way the answer is a 504 that must come long before the longer one.
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var backend = await TestBackend.StartAsync("slow", async (context, _) =>
         {
@@ -110,14 +144,28 @@ public sealed class RetryTests
             await context.Response.WriteAsync("late");
         });
         var cluster = Cluster("reviews", 9080, null, Endpoint(backend));
-        await using var proxy = await ProxyTestHost.StartAsync(Snapshot(9080, "reviews", [RouteWithRetry(cluster.Name, new RetryPolicyConfig(), TimeSpan.FromSeconds(30))], [cluster]));
+        await using var proxy = await ProxyTestHost.StartAsync(Snapshot(9080, "reviews", [RouteWithRetry(cluster.Name, new RetryPolicyConfig(), TimeSpan.FromMilliseconds(routeTimeoutMs))], [cluster]));
 
-        using var response = await proxy.SendAsync("reviews:9080", configure: r => r.Headers.Add("x-envoy-upstream-rq-timeout-ms", "200"));
-        release.SetResult();
+        try
+        {
+            using var response = await proxy.SendAsync("reviews:9080", configure: r =>
+            {
+                if (forwardedFor is not null)
+                {
+                    r.Headers.Add("x-forwarded-for", forwardedFor);
+                }
 
-        Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
-        Assert.Equal("UT", response.Headers.GetValues("x-envoy-response-flags").Single());
-        Assert.False(Assert.Single(backend.Received).Headers.ContainsKey("x-envoy-upstream-rq-timeout-ms"));
+                r.Headers.Add("x-envoy-upstream-rq-timeout-ms", headerMs);
+            }).WaitAsync(TimeSpan.FromSeconds(10));
+
+            Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
+            Assert.Equal("UT", response.Headers.GetValues("x-envoy-response-flags").Single());
+            Assert.False(Assert.Single(backend.Received).Headers.ContainsKey("x-envoy-upstream-rq-timeout-ms"));
+        }
+        finally
+        {
+            release.SetResult();
+        }
     }
 
     [Fact]

@@ -85,4 +85,14 @@ public sealed class ArrivalHeadersTests
         var arrival = ArrivalHeaders.Read(new HeaderDictionary { ["s-id"] = "1" });
         Assert.True(arrival.MayContain("\u017F-id"));
     }
+
+    [Fact]
+    public void The_pass_notes_x_forwarded_for_and_internal_only_envoy_headers()
+    {
+        var arrival = ArrivalHeaders.Read(new HeaderDictionary { ["X-Forwarded-For"] = "10.1.2.3", ["x-envoy-force-trace"] = "true" });
+
+        Assert.Equal("10.1.2.3", arrival.ForwardedFor.ToString());
+        Assert.True(arrival.EnvoyInternalOnly);
+        Assert.False(arrival.EnvoyOverrides); // force-trace changes no timeout or retry
+    }
 }

@@ -53,4 +53,16 @@ public sealed class ClusterRegistryTests
 
         Assert.NotSame(invoker, cluster.Invoker);
     }
+
+    [Fact]
+    public void A_request_has_no_stream_idle_timeout()
+    {
+        // Istio sets the connection managers' stream_idle_timeout to 0: a request without a route timeout waits, or
+        // streams with long gaps, as long as it takes (YARP's own default would cut it after 100 s).
+        using var registry = new ClusterRegistry(TimeProvider.System, NullLogger<ClusterState>.Instance);
+        var cluster = registry.Reconcile([Reviews("10.0.0.1")])["outbound|9080||reviews.default.svc.cluster.local"];
+
+        Assert.Equal(Timeout.InfiniteTimeSpan, cluster.RequestConfigFor("HTTP/1.1").ActivityTimeout);
+        Assert.Equal(Timeout.InfiniteTimeSpan, cluster.RequestConfigFor("HTTP/2").ActivityTimeout);
+    }
 }
