@@ -21,7 +21,7 @@ internal sealed class ProxyTelemetry : IAsyncDisposable
     private readonly TcpTelemetry _tcpTelemetry;
     private readonly ApplicationMetricsScraper? _application;
 
-    public ProxyTelemetry(DataPlane dataPlane, Router router, TcpProxy tcp, AdminHandler admin, ProxyOptions options, TimeProvider time, ILoggerFactory loggers, Security.UpstreamTlsOriginator tls)
+    public ProxyTelemetry(DataPlane dataPlane, Router router, TcpProxy tcp, AdminHandler admin, ProxyOptions options, TimeProvider time, ILoggerFactory loggers, Security.UpstreamTlsOriginator tls, ProxyReadiness readiness, Listeners.DownstreamConnections connections, Listeners.ListenerManager listeners)
     {
         ArgumentNullException.ThrowIfNull(router);
         ArgumentNullException.ThrowIfNull(admin);
@@ -32,6 +32,7 @@ internal sealed class ProxyTelemetry : IAsyncDisposable
         Registry = Prometheus.Metrics.NewCustomRegistry();
         Metrics = new IstioMetrics(Registry, WorkloadLabels.From(options.Workload));
         _ = new ProxyHealthMetrics(Registry, dataPlane);
+        _ = new ServerMetrics(Registry, dataPlane, readiness, connections, listeners, options.Concurrency, time);
         _exporter = new TraceExporterHost(options.Workload, loggers.CreateLogger("Sidecar.Proxy.Telemetry.Tracing"));
         Tracer = new ProxyTracer(options.Workload, Random.Shared, options.Workload.TrustDomain);
         Settings = new TelemetrySettings(options.Telemetry, _exporter);

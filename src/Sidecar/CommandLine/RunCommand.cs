@@ -131,7 +131,7 @@ internal static class RunCommand
                         "TEXT" => AccessLogEncoding.Text,
                         _ => null,
                     },
-                    ApplicationMetrics = parse.GetValue(appMetrics) is { } app ? new Uri(app) : ApplicationMetricsScraper.FromAnnotations(environment.PrometheusAnnotations),
+                    ApplicationMetrics = parse.GetValue(appMetrics) is { } app ? new Uri(app) : ApplicationMetricsScraper.FromAnnotations(environment.PrometheusAnnotations, parse.GetValue(statusPort)),
                 },
                 Identity = identity.Read(parse, environment),
             };

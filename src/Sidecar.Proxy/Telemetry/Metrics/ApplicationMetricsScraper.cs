@@ -33,10 +33,12 @@ internal sealed class ApplicationMetricsScraper : IDisposable
     public void Dispose() => _client.Dispose();
 
     /// <summary>
-    /// Reads <c>ISTIO_PROMETHEUS_ANNOTATIONS</c> (<c>{"scrape":"true","port":"8080","path":"/metrics"}</c>): the
-    /// application's metrics URL on <paramref name="host"/>, or null when scraping is off or the port is missing.
+    /// Reads <c>ISTIO_PROMETHEUS_ANNOTATIONS</c> (<c>{"scrape":"true","port":"8080","path":"/metrics"}</c>, the pod's
+    /// prometheus.io annotations as the injector passes them) as pilot-agent's status server does: the app is scraped
+    /// unless <c>scrape</c> says <c>false</c>, on port 80 and at <c>/metrics</c> when they are not given, and never on
+    /// the status port itself. Null when the variable is unset or scraping is off.
     /// </summary>
-    public static Uri? FromAnnotations(string? json, string host = "127.0.0.1")
+    public static Uri? FromAnnotations(string? json, int statusPort = 15020, string host = "127.0.0.1")
     {
         if (string.IsNullOrWhiteSpace(json))
         {
@@ -48,8 +50,13 @@ internal sealed class ApplicationMetricsScraper : IDisposable
             using var document = JsonDocument.Parse(json);
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object
-                || !root.TryGetProperty("scrape", out var scrape) || !string.Equals(scrape.ToString(), "true", StringComparison.OrdinalIgnoreCase)
-                || !root.TryGetProperty("port", out var portValue) || !int.TryParse(portValue.ToString(), out var port) || port is < 1 or > 65535)
+                || (root.TryGetProperty("scrape", out var scrape) && string.Equals(scrape.ToString(), "false", StringComparison.OrdinalIgnoreCase)))
+            {
+                return null;
+            }
+
+            var portText = root.TryGetProperty("port", out var portValue) && portValue.ToString() is { Length: > 0 } given ? given : "80";
+            if (!int.TryParse(portText, out var port) || port is < 1 or > 65535 || port == statusPort)
             {
                 return null;
             }

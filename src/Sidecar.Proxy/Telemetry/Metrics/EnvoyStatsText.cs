@@ -9,7 +9,8 @@ namespace Sidecar.Proxy.Telemetry.Metrics;
 /// </summary>
 internal static class EnvoyStatsText
 {
-    public static string Write(DataPlane dataPlane, long accessLogDropped)
+    /// <summary>The stats, by name.</summary>
+    public static SortedDictionary<string, long> Collect(DataPlane dataPlane, long accessLogDropped)
     {
         ArgumentNullException.ThrowIfNull(dataPlane);
         var stats = new SortedDictionary<string, long>(StringComparer.Ordinal)
@@ -42,6 +43,12 @@ internal static class EnvoyStatsText
             }
         }
 
+        return stats;
+    }
+
+    /// <summary>Envoy's text format: <c>name: value</c> lines.</summary>
+    public static string WriteText(IEnumerable<KeyValuePair<string, long>> stats)
+    {
         var text = new StringBuilder();
         foreach (var (name, value) in stats)
         {
@@ -49,6 +56,29 @@ internal static class EnvoyStatsText
         }
 
         return text.ToString();
+    }
+
+    /// <summary>Envoy's <c>?format=json</c>: <c>{"stats":[{"name":...,"value":...}]}</c>.</summary>
+    public static byte[] WriteJson(IEnumerable<KeyValuePair<string, long>> stats)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new System.Text.Json.Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteStartArray("stats");
+            foreach (var (name, value) in stats)
+            {
+                json.WriteStartObject();
+                json.WriteString("name", name);
+                json.WriteNumber("value", value);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+
+        return buffer.ToArray();
     }
 
     /// <summary>

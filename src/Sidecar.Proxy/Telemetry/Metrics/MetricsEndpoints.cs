@@ -36,6 +36,7 @@ internal sealed class MetricsEndpoints
         handlers[(options.AdminPort, "/stats/prometheus")] = PrometheusAsync;
         handlers[(options.AdminPort, "/stats")] = StatsTextAsync;
         handlers[(options.StatusPort, "/stats/prometheus")] = MergedAsync;
+        handlers[(options.StatusPort, "/metrics")] = MergedAsync;
     }
 
     private async Task PrometheusAsync(HttpContext context)
@@ -63,9 +64,49 @@ internal sealed class MetricsEndpoints
         }
     }
 
+    /// <summary>
+    /// Envoy's admin <c>/stats</c>: <c>?filter=</c> (a regex the names must contain a match of), <c>?usedonly</c>
+    /// (stats that moved from zero), <c>?format=json</c> or <c>?format=prometheus</c>; pilot-agent itself reads
+    /// <c>stats?usedonly&amp;filter=downstream_cx_active$</c>.
+    /// </summary>
     private Task StatsTextAsync(HttpContext context)
     {
+        var query = context.Request.Query;
+        if (query["format"] == "prometheus")
+        {
+            return PrometheusAsync(context);
+        }
+
+        IEnumerable<KeyValuePair<string, long>> stats = EnvoyStatsText.Collect(_dataPlane, _settings.AccessLog?.Dropped ?? 0);
+        if (query["filter"] is { Count: > 0 } filter && filter[0] is { Length: > 0 } pattern)
+        {
+            System.Text.RegularExpressions.Regex regex;
+            try
+            {
+                regex = new System.Text.RegularExpressions.Regex(Model.Re2Syntax.ToDotNetOrThrow(pattern), System.Text.RegularExpressions.RegexOptions.NonBacktracking | System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+            }
+            catch (ArgumentException ex)
+            {
+                context.Response.StatusCode = StatusCodes.Status400BadRequest;
+                return context.Response.WriteAsync($"Invalid re2 regex: {ex.Message}\n", context.RequestAborted);
+            }
+
+            stats = stats.Where(stat => regex.IsMatch(stat.Key));
+        }
+
+        if (query.ContainsKey("usedonly"))
+        {
+            stats = stats.Where(stat => stat.Value != 0);
+        }
+
+        if (query["format"] == "json")
+        {
+            var json = EnvoyStatsText.WriteJson(stats);
+            context.Response.ContentType = "application/json";
+            return context.Response.Body.WriteAsync(json, 0, json.Length, context.RequestAborted);
+        }
+
         context.Response.ContentType = "text/plain; charset=UTF-8";
-        return context.Response.WriteAsync(EnvoyStatsText.Write(_dataPlane, _settings.AccessLog?.Dropped ?? 0), context.RequestAborted);
+        return context.Response.WriteAsync(EnvoyStatsText.WriteText(stats), context.RequestAborted);
     }
 }
