@@ -4,10 +4,13 @@ using Sidecar.Hosting;
 
 RuntimeTuning.Apply();
 
-// The sidecar's command line: `sidecar run --config DIR [--bind IP] ...`, `sidecar version`.
+// The sidecar's command line: `sidecar run --config DIR [--bind IP] ...`; pilot-agent's `wait` and `request`;
+// `sidecar version`.
 var root = new RootCommand("Sidecar: a service-mesh sidecar proxy for Istio (Envoy and pilot-agent in one process).")
 {
     RunCommand.Create(),
+    WaitCommand.Create(),
+    RequestCommand.Create(),
     VersionCommand.Create(),
 };
 

@@ -25,6 +25,30 @@ public sealed class CommandLineTests
     }
 
     [Fact]
+    public async Task Wait_and_request_do_what_pilot_agents_commands_do()
+    {
+        // pilot-agent wait (holdApplicationUntilProxyStarts' postStart hook) and pilot-agent request (the admin API
+        // from inside the container, as Istio's docs and istioctl use it).
+        await using var backend = await TestBackend.StartAsync("reviews-v1");
+        using var config = new ConfigDirectory();
+        config.Write("services.yaml", MeshYaml.Service("reviews", 9080, (backend, "v1")));
+        await using var sidecar = await SidecarProcess.StartAsync(config.Path);
+
+        var (ready, waitOutput) = await RunAsync("wait", "--url", sidecar.HealthUrl, "--timeoutSeconds", "10");
+        Assert.Equal(0, ready);
+        Assert.Contains("ready", waitOutput, StringComparison.OrdinalIgnoreCase);
+
+        var (notReady, _) = await RunAsync("wait", "--url", $"http://127.0.0.1:{FreePort.Get()}/healthz/ready", "--timeoutSeconds", "1", "--periodMillis", "100");
+        Assert.Equal(1, notReady);
+
+        var (code, clusters) = await RunAsync("request", "GET", "clusters?format=json", "--admin-address", sidecar.Bind.ToString());
+        Assert.Equal(0, code);
+        Assert.Contains("outbound|9080||reviews.default.svc.cluster.local", clusters, StringComparison.Ordinal);
+        var (missing, _) = await RunAsync("request", "GET", "no-such-path", "--admin-address", sidecar.Bind.ToString());
+        Assert.Equal(1, missing);
+    }
+
+    [Fact]
     public async Task Help_lists_the_run_flags()
     {
         var (code, output) = await RunAsync("run", "--help");
