@@ -38,14 +38,7 @@ public sealed class MeshConfigTracingTests : IClassFixture<TelemetryMesh>
             """);
         await using var reviews = await SidecarProcess.StartAsync(config.Path, arguments: ["--labels", "app=reviews,version=v2", "--workload", "reviews-v2"]);
 
-        // A caller with no trace at all (the test's own HttpClient would otherwise send its activity's traceparent).
-        using var caller = new HttpClient(new SocketsHttpHandler { UseProxy = false, ActivityHeadersPropagator = null });
-        var requestId = Guid.NewGuid().ToString();
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"http://{reviews.Bind}:15001/from-reviews");
-        request.Headers.Host = "ratings:9080";
-        request.Headers.Add("x-request-id", requestId);
-        using var response = await caller.SendAsync(request);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var requestId = await SendAsync(reviews, "ratings:9080", "/from-reviews");
 
         ReceivedSpan? client = null;
         ReceivedSpan? server = null;
@@ -104,14 +97,7 @@ public sealed class MeshConfigTracingTests : IClassFixture<TelemetryMesh>
             arguments: ["--labels", "app=reviews,version=v2", "--workload", "reviews-v2"],
             environment: new Dictionary<string, string> { ["NODE_NAME"] = "worker-7" });
 
-        using var caller = new HttpClient(new SocketsHttpHandler { UseProxy = false, ActivityHeadersPropagator = null });
-        var requestId = Guid.NewGuid().ToString();
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"http://{reviews.Bind}:15001/tagged");
-        request.Headers.Host = "ratings:9080";
-        request.Headers.Add("x-request-id", requestId);
-        request.Headers.Add("end-user", "jason");
-        using var response = await caller.SendAsync(request);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var requestId = await SendAsync(reviews, "ratings:9080", "/tagged", ("end-user", "jason"));
 
         ReceivedSpan? span = null;
         await Wait.UntilAsync(() =>
@@ -176,8 +162,8 @@ public sealed class MeshConfigTracingTests : IClassFixture<TelemetryMesh>
             """);
         await using var sidecar = await SidecarProcess.StartAsync(config.Path, bind, ["--labels", "app=details,version=v1", "--workload", "details-v1"]);
 
-        var first = await SendAsync(sidecar);
-        var second = await SendAsync(sidecar);
+        var first = await SendAsync(sidecar, "details:9080", "/details/0");
+        var second = await SendAsync(sidecar, "details:9080", "/details/0");
 
         // Spans leave in the order they end: once the second request's SERVER span is in, the first request's
         // spans (both sides ended before the second request was sent) are in too.
@@ -189,13 +175,22 @@ public sealed class MeshConfigTracingTests : IClassFixture<TelemetryMesh>
 
     private const int ServerKind = 2;
 
-    private static async Task<string> SendAsync(SidecarProcess sidecar)
+    /// <summary>
+    /// A request through the sidecar's outbound listener from a caller with no trace at all (the test's own HttpClient
+    /// would otherwise send its activity's traceparent); returns its x-request-id.
+    /// </summary>
+    private static async Task<string> SendAsync(SidecarProcess sidecar, string authority, string path, params (string Name, string Value)[] headers)
     {
         using var caller = new HttpClient(new SocketsHttpHandler { UseProxy = false, ActivityHeadersPropagator = null });
         var requestId = Guid.NewGuid().ToString();
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"http://{sidecar.Bind}:15001/details/0");
-        request.Headers.Host = "details:9080";
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"http://{sidecar.Bind}:15001{path}");
+        request.Headers.Host = authority;
         request.Headers.Add("x-request-id", requestId);
+        foreach (var (name, value) in headers)
+        {
+            request.Headers.Add(name, value);
+        }
+
         using var response = await caller.SendAsync(request);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return requestId;
