@@ -169,21 +169,15 @@ internal sealed class AdminHandler
     }
 
     /// <summary>Envoy's <c>/quitquitquit</c>: exits at once, without the drain period.</summary>
-    private Task QuitAsync(HttpContext context)
+    private Task QuitAsync(HttpContext context) => PostAsync(context, () =>
     {
-        if (!HttpMethods.IsPost(context.Request.Method))
-        {
-            return TextAsync(context, 405, "Method GET not allowed, POST required.\n");
-        }
-
         _termination.Skip();
         context.Response.OnCompleted(() =>
         {
             _lifetime.StopApplication();
             return Task.CompletedTask;
         });
-        return TextAsync(context, 200, "OK\n");
-    }
+    });
 
     /// <summary>pilot-agent's <c>/quitquitquit</c> (localhost only): the SIGTERM path, inbound drain period included.</summary>
     private Task AgentQuitAsync(HttpContext context)
@@ -228,26 +222,22 @@ internal sealed class AdminHandler
     }
 
     /// <summary>Envoy's <c>/drain_listeners</c>: drains connections (<c>?inboundonly</c>: inbound ones); readiness is unchanged.</summary>
-    private Task DrainListenersAsync(HttpContext context)
-    {
-        if (!HttpMethods.IsPost(context.Request.Method))
-        {
-            return TextAsync(context, 405, "Method GET not allowed, POST required.\n");
-        }
-
-        _readiness.BeginDrain(inboundOnly: context.Request.Query.ContainsKey("inboundonly"));
-        return TextAsync(context, 200, "OK\n");
-    }
+    private Task DrainListenersAsync(HttpContext context) =>
+        PostAsync(context, () => _readiness.BeginDrain(inboundOnly: context.Request.Query.ContainsKey("inboundonly")));
 
     /// <summary>Envoy's <c>/healthcheck/fail</c> and <c>/healthcheck/ok</c>: the server state DRAINING (readiness 503) or LIVE again.</summary>
-    private Task HealthCheckAsync(HttpContext context, bool failed)
+    private Task HealthCheckAsync(HttpContext context, bool failed) =>
+        PostAsync(context, () => _readiness.SetHealthCheckFailed(failed));
+
+    /// <summary>An admin command Envoy runs on POST only: 405 otherwise, else the command and <c>OK</c>.</summary>
+    private static Task PostAsync(HttpContext context, Action command)
     {
         if (!HttpMethods.IsPost(context.Request.Method))
         {
             return TextAsync(context, 405, "Method GET not allowed, POST required.\n");
         }
 
-        _readiness.SetHealthCheckFailed(failed);
+        command();
         return TextAsync(context, 200, "OK\n");
     }
 
