@@ -130,7 +130,7 @@ internal sealed class ProxyRequestHandler
             }
 
             identity = outcome.Identity;
-            arrival = ArrivalHeaders.Read(context.Request.Headers);
+            arrival = ArrivalHeaders.Read(context.Request.Headers) with { HeaderBytes = arrival.HeaderBytes };
         }
 
         if (Security.InboundRequestSecurity.NeedsExternalCheck(context, connection, snapshot.Authorization, identity))
@@ -145,7 +145,7 @@ internal sealed class ProxyRequestHandler
             }
 
             Security.InboundRequestSecurity.ApplyExternalHeaders(context, decision);
-            arrival = ArrivalHeaders.Read(context.Request.Headers);
+            arrival = ArrivalHeaders.Read(context.Request.Headers) with { HeaderBytes = arrival.HeaderBytes };
         }
 
         var denied = !Security.InboundRequestSecurity.Apply(context, connection, snapshot.Authorization, identity);

@@ -8,7 +8,7 @@ namespace Sidecar.Proxy.Http;
 /// <c>x-request-id</c> and <c>x-forwarded-for</c>; whether it sent <c>x-forwarded-proto</c>, <c>x-envoy-attempt-count</c>,
 /// <c>x-forwarded-client-cert</c>, any of the router's <see cref="EnvoyRequestHeaders"/> or another header only an
 /// internal caller may send (<see cref="InternalRequests"/>); and a filter over the names it carries, which answers
-/// "absent" for most names a route or a metric tag asks for.
+/// "absent" for most names a route or a metric tag asks for; and the bytes the headers took on the wire.
 /// </summary>
 /// <remarks>
 /// Kestrel knows none of these names, so asking for each one by name compares it with every known header of the
@@ -24,7 +24,8 @@ internal readonly record struct ArrivalHeaders(
     bool EnvoyOverrides,
     ulong NameFilter,
     bool EnvoyInternalOnly = false,
-    StringValues ForwardedFor = default)
+    StringValues ForwardedFor = default,
+    long HeaderBytes = 0)
 {
     private const string EnvoyPrefix = "x-envoy-";
 
@@ -38,9 +39,11 @@ internal readonly record struct ArrivalHeaders(
         StringValues requestId = default, forwardedFor = default;
         bool forwardedProto = false, attemptCount = false, forwardedClientCert = false, envoyOverrides = false, envoyInternalOnly = false;
         var filter = 0UL;
+        var headerBytes = 0L;
         foreach (var (name, value) in headers)
         {
             filter |= FilterBit(name);
+            headerBytes += LineBytes(name, value);
 
             // Every name looked for starts with "x-" and has at least 12 characters: Host, Accept, User-Agent and
             // the rest are passed over at their first characters.
@@ -73,7 +76,31 @@ internal readonly record struct ArrivalHeaders(
             }
         }
 
-        return new ArrivalHeaders(requestId, forwardedProto, attemptCount, forwardedClientCert, envoyOverrides, filter, envoyInternalOnly, forwardedFor);
+        return new ArrivalHeaders(requestId, forwardedProto, attemptCount, forwardedClientCert, envoyOverrides, filter, envoyInternalOnly, forwardedFor, headerBytes);
+    }
+
+    /// <summary>
+    /// The request's bytes on an HTTP/1 connection: its line, these headers and the blank line, and the body
+    /// (<paramref name="bodyBytes"/>; a chunked body's framing is not counted).
+    /// </summary>
+    public long WireBytes(HttpRequest request, string? rawTarget, long bodyBytes) =>
+        request.Method.Length + 1 + (rawTarget?.Length ?? 1) + 1 + request.Protocol.Length + 2 + HeaderBytes + 2 + bodyBytes;
+
+    // "name: value\r\n" for each value (Kestrel joins repeated headers into one entry).
+    private static long LineBytes(string name, StringValues values)
+    {
+        if (values.Count == 1)
+        {
+            return name.Length + 4 + (values[0]?.Length ?? 0);
+        }
+
+        var bytes = 0L;
+        foreach (var value in values)
+        {
+            bytes += name.Length + 4 + (value?.Length ?? 0);
+        }
+
+        return bytes;
     }
 
     /// <summary>False when the request certainly does not carry <paramref name="name"/> (compared as header names are, ignoring case).</summary>

@@ -1,35 +1,32 @@
-using System.Buffers;
 using System.IO.Pipelines;
 
 namespace Sidecar.Proxy.Listeners;
 
 /// <summary>
-/// The bytes an HTTP/1 downstream connection carried each way, as its codec read and wrote them (request line,
-/// headers, body, chunk framing): what Envoy's downstream bytes meter reports and Istio's <c>istio_request_bytes</c>
-/// and <c>istio_response_bytes</c> record (wire bytes, not body bytes). A request's share is what the connection
-/// carried since the previous request on it ended; HTTP/1 requests on a connection take turns.
+/// The bytes an HTTP/1 downstream connection sent back, as its codec wrote them (status line, headers, body, chunk
+/// framing): with the request's own bytes (<see cref="Http.ArrivalHeaders.HeaderBytes"/>, its line and body) what
+/// Envoy's downstream bytes meter reports and Istio's <c>istio_request_bytes</c> and <c>istio_response_bytes</c>
+/// record (wire bytes, not body bytes). A response's share is what the connection sent since the previous request on
+/// it ended; HTTP/1 requests on a connection take turns.
 /// </summary>
+/// <remarks>Only the writer is wrapped: a wrapped reader would cost an async step on every read the codec waits on.</remarks>
 internal sealed class WireBytes
 {
-    private long _received;
     private long _sent;
-    private long _receivedMark;
     private long _sentMark;
 
-    /// <summary>Wraps a connection's transport so its reads and writes are counted here.</summary>
+    /// <summary>Wraps a connection's transport so what it writes is counted here.</summary>
     public IDuplexPipe Count(IDuplexPipe transport) => new CountingPipe(transport, this);
 
     /// <summary>
-    /// The bytes received and sent since the last call: the request that just ended. <paramref name="unsent"/> is
-    /// what the codec will still write for it (a chunked response's last chunk, written after the handler returns):
-    /// counted here rather than for the next request.
+    /// The bytes sent since the last call: the response that just ended. <paramref name="unsent"/> is what the codec
+    /// will still write for it (a chunked body's last chunk, written after the handler returns): counted here rather
+    /// than for the next response.
     /// </summary>
-    public (long Received, long Sent) TakeRequest(int unsent = 0)
+    public long TakeResponse(int unsent = 0)
     {
-        var received = Volatile.Read(ref _received);
         var sent = Volatile.Read(ref _sent) + unsent;
-        var result = (received - _receivedMark, sent - _sentMark);
-        _receivedMark = received;
+        var result = sent - _sentMark;
         _sentMark = sent;
         return result;
     }
@@ -39,50 +36,9 @@ internal sealed class WireBytes
 
     private sealed class CountingPipe(IDuplexPipe inner, WireBytes bytes) : IDuplexPipe
     {
-        public PipeReader Input { get; } = new CountingReader(inner.Input, bytes);
+        public PipeReader Input { get; } = inner.Input;
 
         public PipeWriter Output { get; } = new CountingWriter(inner.Output, bytes);
-    }
-
-    /// <summary>Counts what the reader's consumer consumes (the codec may examine more than it consumes).</summary>
-    private sealed class CountingReader(PipeReader inner, WireBytes bytes) : PipeReader
-    {
-        private ReadOnlySequence<byte> _last;
-
-        // Pooled: the codec's read waits for the next request on every keep-alive connection.
-        [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-        public override async ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
-        {
-            var result = await inner.ReadAsync(cancellationToken).ConfigureAwait(false);
-            _last = result.Buffer;
-            return result;
-        }
-
-        public override bool TryRead(out ReadResult result)
-        {
-            if (!inner.TryRead(out result))
-            {
-                return false;
-            }
-
-            _last = result.Buffer;
-            return true;
-        }
-
-        public override void AdvanceTo(SequencePosition consumed) => AdvanceTo(consumed, consumed);
-
-        public override void AdvanceTo(SequencePosition consumed, SequencePosition examined)
-        {
-            bytes._received += _last.Slice(_last.Start, consumed).Length;
-            _last = default;
-            inner.AdvanceTo(consumed, examined);
-        }
-
-        public override void CancelPendingRead() => inner.CancelPendingRead();
-
-        public override void Complete(Exception? exception = null) => inner.Complete(exception);
-
-        public override ValueTask CompleteAsync(Exception? exception = null) => inner.CompleteAsync(exception);
     }
 
     private sealed class CountingWriter(PipeWriter inner, WireBytes bytes) : PipeWriter

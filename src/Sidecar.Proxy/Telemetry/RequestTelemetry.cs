@@ -48,6 +48,13 @@ internal sealed class RequestTelemetry : IRequestTelemetry
 
     public void OnRequestStarted(HttpContext context, RequestState state)
     {
+        // A body of no stated length (chunked, or HTTP/2 without content-length) is counted as it is read.
+        if (context.Request.ContentLength is null && context.Features.Fetch<IHttpRequestBodyDetectionFeature>() is { CanHaveBody: true })
+        {
+            state.Telemetry.RequestBytes.Attach(context.Request.Body);
+            context.Request.Body = state.Telemetry.RequestBytes;
+        }
+
         if (state.Direction == RequestDirection.Inbound)
         {
             state.Telemetry.Peer = ReadCaller(context, state.Telemetry);
@@ -116,7 +123,7 @@ internal sealed class RequestTelemetry : IRequestTelemetry
         var request = context.Request;
         var service = ServiceOf(context, state);
         var elapsed = _time.GetElapsedTime(state.StartTimestamp);
-        var requestBytes = request.ContentLength ?? 0;
+        var requestBytes = state.Telemetry.RequestBytes.IsAttached ? state.Telemetry.RequestBytes.BytesRead : request.ContentLength ?? 0;
         var counter = state.Telemetry.ResponseBytes;
         var responseBytes = counter.IsAttached ? counter.BytesWritten : StatedBodyLength(context);
         if (counter.IsAttached)
@@ -132,8 +139,14 @@ internal sealed class RequestTelemetry : IRequestTelemetry
 
         // Istio's istio_request_bytes and istio_response_bytes are the downstream wire bytes (headers included), as
         // the connection carried them; on HTTP/2, where streams share a connection, the bodies.
-        var lastChunk = response.Headers.TransferEncoding.Count > 0 && !HttpMethods.IsHead(request.Method) ? WireBytes.LastChunkLength : 0;
-        var (wireReceived, wireSent) = connection?.WireBytes?.TakeRequest(lastChunk) ?? (requestBytes, responseBytes);
+        long wireReceived = requestBytes, wireSent = responseBytes;
+        if (connection?.WireBytes is { } wire)
+        {
+            var lastChunk = response.Headers.TransferEncoding.Count > 0 && !HttpMethods.IsHead(request.Method) ? WireBytes.LastChunkLength : 0;
+            wireSent = wire.TakeResponse(lastChunk);
+            wireReceived = state.Arrival.WireBytes(request, context.Features.Fetch<IHttpRequestFeature>()?.RawTarget, requestBytes);
+        }
+
         if (state.Direction == RequestDirection.Inbound && connection is not null)
         {
             policy = connection.IsMutualTls ? SecurityPolicy.MutualTls : SecurityPolicy.None;

@@ -41,6 +41,9 @@ internal sealed class RequestTelemetryState
     /// <summary>Counts the bytes sent downstream while attached (between the start and end hooks).</summary>
     public ResponseByteCounter ResponseBytes { get; } = new();
 
+    /// <summary>Counts the request body bytes read while attached (a body of no stated length).</summary>
+    public RequestByteCounter RequestBytes { get; } = new();
+
     public void Reset()
     {
         Span = null;
@@ -53,5 +56,6 @@ internal sealed class RequestTelemetryState
         Peer = WorkloadLabels.Unknown;
         CallerSentMetadata = false;
         ResponseBytes.Detach();
+        RequestBytes.Detach();
     }
 }
