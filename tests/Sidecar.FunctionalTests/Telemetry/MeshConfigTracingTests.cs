@@ -62,6 +62,7 @@ public sealed class MeshConfigTracingTests : IClassFixture<TelemetryMesh>
         Assert.Equal(server.SpanId, atApp.Headers["x-b3-spanid"]);
         await reviews.WaitForOutputAsync(requestId, TimeSpan.FromSeconds(15));
     }
+
     [Fact]
     public async Task Telemetry_custom_tags_reach_the_exported_span_from_a_literal_the_proxys_environment_and_a_request_header()
     {
