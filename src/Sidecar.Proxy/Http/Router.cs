@@ -295,7 +295,7 @@ internal sealed partial class Router
                 state.ExpectedTimeout = ExpectedTimeout.Texts(expected);
             }
 
-            if ((retry is not null || action.Mirrors.Length > 0) && MayHaveBody(context.Request))
+            if ((retry is not null || action.Mirrors.Length > 0) && RequestBodies.MayHaveBody(context.Request))
             {
                 state.ReusableBody.Attach(context.Request.Body, _replayBufferLimit);
                 state.Body = state.ReusableBody;
@@ -540,9 +540,6 @@ internal sealed partial class Router
             feature.ReasonPhrase = null;
         }
     }
-
-    private static bool MayHaveBody(HttpRequest request) =>
-        request.HttpContext.Features.Fetch<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? (request.ContentLength is > 0 || request.Headers.ContainsKey("transfer-encoding"));
 
     private static partial class Log
     {

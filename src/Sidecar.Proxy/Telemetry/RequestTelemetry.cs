@@ -49,10 +49,11 @@ internal sealed class RequestTelemetry : IRequestTelemetry
     public void OnRequestStarted(HttpContext context, RequestState state)
     {
         // A body of no stated length (chunked, or HTTP/2 without content-length) is counted as it is read.
-        if (context.Request.ContentLength is null && context.Features.Fetch<IHttpRequestBodyDetectionFeature>() is { CanHaveBody: true })
+        var request = context.Request;
+        if (request.ContentLength is null && RequestBodies.MayHaveBody(request))
         {
-            state.Telemetry.RequestBytes.Attach(context.Request.Body);
-            context.Request.Body = state.Telemetry.RequestBytes;
+            state.Telemetry.RequestBytes.Attach(request.Body);
+            request.Body = state.Telemetry.RequestBytes;
         }
 
         if (state.Direction == RequestDirection.Inbound)
