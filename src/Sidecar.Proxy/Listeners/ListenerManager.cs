@@ -67,7 +67,10 @@ internal sealed partial class ListenerManager : IHostedService, IAsyncDisposable
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         _dataPlane.Applied -= OnApplied;
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+
+        // Not cancelled by the host's shutdown timeout: the listeners are closed whatever time is left (the services
+        // stopped before this one may have spent it), and a reconcile holds the gate only while it binds sockets.
+        await _gate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
         try
         {
             _stopped = true;
