@@ -109,7 +109,7 @@ internal sealed class ProxyRequestHandler
         // logged and traced like any other, as Istio reports RBAC denials.
         var denied = connection.Direction == RequestDirection.Inbound && !Security.InboundRequestSecurity.Apply(context, connection, snapshot.Authorization, null);
         var table = SelectRouteTable(snapshot, connection, context.Request, out var host);
-        return _router.HandleAsync(context, arrival, table, connection.Direction, accessDenied: denied, matchedHost: host);
+        return _router.HandleAsync(context, arrival, table, connection, accessDenied: denied, matchedHost: host);
     }
 
     /// <summary>
@@ -125,7 +125,7 @@ internal sealed class ProxyRequestHandler
             var outcome = await jwt.AuthenticateAsync(context.Request).ConfigureAwait(false);
             if (outcome.Failure is { } failure)
             {
-                await _router.HandleAsync(context, arrival, SelectRouteTable(snapshot, connection, context.Request, out _), connection.Direction, jwtFailure: failure).ConfigureAwait(false);
+                await _router.HandleAsync(context, arrival, SelectRouteTable(snapshot, connection, context.Request, out _), connection, jwtFailure: failure).ConfigureAwait(false);
                 return;
             }
 
@@ -140,7 +140,7 @@ internal sealed class ProxyRequestHandler
                 : Security.Authorization.ExtAuthzDecision.Deny(StatusCodes.Status403Forbidden, [], [], error: true);
             if (!decision.Allowed)
             {
-                await _router.HandleAsync(context, arrival, SelectRouteTable(snapshot, connection, context.Request, out _), connection.Direction, extAuthzDenial: decision).ConfigureAwait(false);
+                await _router.HandleAsync(context, arrival, SelectRouteTable(snapshot, connection, context.Request, out _), connection, extAuthzDenial: decision).ConfigureAwait(false);
                 return;
             }
 
@@ -149,7 +149,7 @@ internal sealed class ProxyRequestHandler
         }
 
         var denied = !Security.InboundRequestSecurity.Apply(context, connection, snapshot.Authorization, identity);
-        await _router.HandleAsync(context, arrival, SelectRouteTable(snapshot, connection, context.Request, out _), connection.Direction, denied).ConfigureAwait(false);
+        await _router.HandleAsync(context, arrival, SelectRouteTable(snapshot, connection, context.Request, out _), connection, denied).ConfigureAwait(false);
     }
 
     /// <summary>

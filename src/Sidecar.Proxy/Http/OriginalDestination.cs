@@ -10,9 +10,9 @@ namespace Sidecar.Proxy.Http;
 /// </summary>
 internal static class OriginalDestination
 {
-    public static bool TryGetPrefix(HttpContext context, [NotNullWhen(true)] out string? prefix, [NotNullWhen(true)] out string? upstreamHost)
+    public static bool TryGetPrefix(HttpContext context, ProxyConnection? connection, [NotNullWhen(true)] out string? prefix, [NotNullWhen(true)] out string? upstreamHost)
     {
-        if (ProxyConnection.From(context)?.OriginalDestination is { } original)
+        if (connection?.OriginalDestination is { } original)
         {
             prefix = original.DestinationPrefix;
             upstreamHost = original.Authority;

@@ -24,7 +24,9 @@ internal static class RequestChecks
             return StatusCodes.Status400BadRequest;
         }
 
-        if (!acceptHttp10 && HttpProtocol.IsHttp10(request.Protocol))
+        // Kestrel's protocol strings are interned, so IsHttp11 answers by reference; IsHttp10 on "HTTP/1.1" would
+        // compare the text ignoring case (about 140 instructions).
+        if (!acceptHttp10 && !HttpProtocol.IsHttp11(request.Protocol) && HttpProtocol.IsHttp10(request.Protocol))
         {
             return StatusCodes.Status426UpgradeRequired;
         }

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.ObjectPool;
 using Sidecar.Model;
+using Sidecar.Proxy.Listeners;
 using Sidecar.Proxy.Routing;
 using Sidecar.Proxy.Upstream;
 using Yarp.ReverseProxy.Forwarder;
@@ -85,10 +86,10 @@ internal sealed partial class Router
     /// <paramref name="accessDenied"/>: AuthorizationPolicy denied it (403, Envoy's RBAC filter);
     /// <paramref name="extAuthzDenial"/>: the external authorization service of a CUSTOM policy refused it;
     /// <paramref name="matchedHost"/>: the request's virtual host in <paramref name="table"/> when the caller already matched it.</remarks>
-    public async Task HandleAsync(HttpContext context, ArrivalHeaders arrival, RouteTable? table, RequestDirection direction, bool accessDenied = false, string? jwtFailure = null, Security.Authorization.ExtAuthzDecision? extAuthzDenial = null, VirtualHost? matchedHost = null)
+    public async Task HandleAsync(HttpContext context, ArrivalHeaders arrival, RouteTable? table, ProxyConnection connection, bool accessDenied = false, string? jwtFailure = null, Security.Authorization.ExtAuthzDecision? extAuthzDenial = null, VirtualHost? matchedHost = null)
     {
         var state = _states.Get();
-        state.Begin(context, direction, _time);
+        state.Begin(context, connection.Direction, _time, connection);
         state.ProxyHeaders = Volatile.Read(ref _proxyHeaders);
         try
         {
@@ -367,7 +368,7 @@ internal sealed partial class Router
             state.Endpoint = endpoint;
             state.RememberTried(endpoint);
         }
-        else if (cluster.IsOriginalDestination && OriginalDestination.TryGetPrefix(context, out var original, out var originalHost))
+        else if (cluster.IsOriginalDestination && OriginalDestination.TryGetPrefix(context, state.Connection, out var original, out var originalHost))
         {
             destination = original;
             state.PassthroughHost = originalHost;

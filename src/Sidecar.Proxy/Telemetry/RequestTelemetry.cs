@@ -58,7 +58,7 @@ internal sealed class RequestTelemetry : IRequestTelemetry
 
         if (state.Direction == RequestDirection.Inbound)
         {
-            state.Telemetry.Peer = ReadCaller(context, state.Telemetry);
+            state.Telemetry.Peer = ReadCaller(context, state.Connection, state.Telemetry);
         }
 
         if (_settings.TracingFor(state.Direction) is { Enabled: true } tracing)
@@ -136,7 +136,7 @@ internal sealed class RequestTelemetry : IRequestTelemetry
 
         var policy = SecurityPolicy.Unknown;
         var principal = IstioLabelNames.Unknown;
-        var connection = ProxyConnection.From(context);
+        var connection = state.Connection;
 
         // Istio's istio_request_bytes and istio_response_bytes are the downstream wire bytes (headers included), as
         // the connection carried them; on HTTP/2, where streams share a connection, the bodies.
@@ -180,10 +180,9 @@ internal sealed class RequestTelemetry : IRequestTelemetry
         && _tls.SettingsFor(cluster, endpoint)?.Mode == UpstreamTlsMode.IstioMutual;
 
     /// <summary>The caller's workload on an inbound request: its metadata header (decoded once per connection and value, then stripped), else what a TCP exchange left on the connection.</summary>
-    private WorkloadLabels ReadCaller(HttpContext context, RequestTelemetryState telemetry)
+    private WorkloadLabels ReadCaller(HttpContext context, ProxyConnection? connection, RequestTelemetryState telemetry)
     {
         var headers = context.Request.Headers;
-        var connection = ProxyConnection.From(context);
         if (headers.TryGetValue(PeerMetadataCodec.MetadataHeader, out var value))
         {
             telemetry.CallerSentMetadata = true;
@@ -277,7 +276,7 @@ internal sealed class RequestTelemetry : IRequestTelemetry
         var request = context.Request;
         var headers = request.Headers;
         var connection = context.Connection;
-        var proxyConnection = ProxyConnection.From(context);
+        var proxyConnection = state.Connection;
         var original = proxyConnection?.OriginalDestination?.Endpoint;
         return new AccessLogEntry
         {

@@ -43,8 +43,8 @@ internal static class MetricTagEvaluator
             MetricTagSource.RequestReferer => Header(request, state, "referer"),
             MetricTagSource.RequestHeader => Header(request, state, expression.Argument),
             MetricTagSource.ResponseCode => context.Response.StatusCode.ToString(CultureInfo.InvariantCulture),
-            MetricTagSource.DestinationAddress => LocalEndpoint(context)?.ToString(),
-            MetricTagSource.DestinationPort => LocalEndpoint(context)?.Port.ToString(CultureInfo.InvariantCulture),
+            MetricTagSource.DestinationAddress => LocalEndpoint(context, state)?.ToString(),
+            MetricTagSource.DestinationPort => LocalEndpoint(context, state)?.Port.ToString(CultureInfo.InvariantCulture),
             MetricTagSource.SourceAddress => context.Connection.RemoteIpAddress is { } remote ? new IPEndPoint(remote, context.Connection.RemotePort).ToString() : null,
             MetricTagSource.SourcePort => context.Connection.RemotePort.ToString(CultureInfo.InvariantCulture),
             MetricTagSource.ClusterName => state.Cluster?.Name,
@@ -57,8 +57,8 @@ internal static class MetricTagEvaluator
         RequestIds.TryGetHeader(request, state, name, out var value) ? value.ToString() : null;
 
     /// <summary>The address the downstream connected to: the original destination of a captured connection, else the listener's.</summary>
-    private static IPEndPoint? LocalEndpoint(HttpContext context) =>
-        ProxyConnection.From(context)?.OriginalDestination?.Endpoint is { } original ? original
+    private static IPEndPoint? LocalEndpoint(HttpContext context, RequestState state) =>
+        state.Connection?.OriginalDestination?.Endpoint is { } original ? original
         : context.Connection.LocalIpAddress is { } local ? new IPEndPoint(local, context.Connection.LocalPort)
         : null;
 }
