@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Connections.Features;
 using Sidecar.Proxy.Admin;
 using Sidecar.Proxy.Http;
 using Sidecar.Proxy.Listeners;
@@ -67,12 +68,20 @@ internal sealed class ProxyRequestHandler
             return Task.CompletedTask;
         }
 
-        if ((!connection.StillAccepted(snapshot) || _readiness.IsDraining(connection.Direction)) && !HttpProtocol.IsHttp2(context.Request.Protocol))
+        if (!connection.StillAccepted(snapshot) || _readiness.IsDraining(connection.Direction))
         {
             // Envoy's drain: a push removed the plaintext chain this connection came in on (PERMISSIVE to STRICT), or
             // the sidecar is draining this side (SIGTERM drains inbound): an HTTP/1 connection closes after this
-            // response, and the client's next one goes elsewhere (or, after a switch to STRICT, uses mTLS).
-            context.Response.Headers.Connection = "close";
+            // response, an HTTP/2 one gets a GOAWAY and closes once its open streams end, and the client's next
+            // request goes on a new connection (or, after a switch to STRICT, uses mTLS).
+            if (HttpProtocol.IsHttp2(context.Request.Protocol))
+            {
+                context.Features.Fetch<IConnectionLifetimeNotificationFeature>()?.RequestClose();
+            }
+            else
+            {
+                context.Response.Headers.Connection = "close";
+            }
         }
 
         var arrival = ArrivalHeaders.Read(context.Request.Headers);

@@ -12,9 +12,13 @@ public sealed class PeerAuthenticationChangeTests
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(15);
 
-    [Fact]
-    public async Task A_plaintext_connection_opened_under_PERMISSIVE_is_closed_once_STRICT_applies()
+    /// <summary>HTTP/1.1 closes after a response carrying <c>Connection: close</c>; HTTP/2 after a GOAWAY.</summary>
+    [Theory]
+    [InlineData("1.1")]
+    [InlineData("2.0")]
+    public async Task A_plaintext_connection_opened_under_PERMISSIVE_is_closed_once_STRICT_applies(string httpVersion)
     {
+        var version = Version.Parse(httpVersion);
         await using var app = await TestBackend.StartAsync("httpbin");
         using var config = new ConfigDirectory();
         var ca = Directory.CreateTempSubdirectory("sidecar-ca-");
@@ -24,20 +28,25 @@ public sealed class PeerAuthenticationChangeTests
         try
         {
             await using var server = await SidecarProcess.StartAsync(config.Path, address, ["--labels", "app=httpbin", "--service-account", "httpbin", "--ca-dir", ca.FullName]);
-            using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false, MaxConnectionsPerServer = 1 });
+            using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false, MaxConnectionsPerServer = 1 })
+            {
+                DefaultRequestVersion = version,
+                DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            };
             var url = $"http://{address}:8000/";
 
             using var before = await client.GetAsync(url);
             Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+            Assert.Equal(version, before.Version);
             Assert.False(before.Headers.ConnectionClose ?? false);
 
             config.Write("peer-authentication.yaml", PeerAuthentication("STRICT"));
             await Wait.UntilAsync(() => CountOf(server.Output, "Applied config") >= 2, Deadline, "the STRICT PeerAuthentication to apply");
 
-            // The same connection: answered, with Connection: close (Envoy's drain), and plaintext is refused after it.
+            // The same connection: answered, then closed (Envoy's drain), and plaintext is refused after it.
             using var draining = await client.GetAsync(url);
             Assert.Equal(HttpStatusCode.OK, draining.StatusCode);
-            Assert.True(draining.Headers.ConnectionClose);
+            Assert.Equal(version == HttpVersion.Version11, draining.Headers.ConnectionClose ?? false);
             await Assert.ThrowsAsync<HttpRequestException>(() => client.GetAsync(url));
         }
         finally
