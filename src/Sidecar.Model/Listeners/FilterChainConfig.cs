@@ -16,6 +16,13 @@ public sealed record FilterChainConfig
     public HttpConnectionManagerConfig? Http { get; init; }
 
     public TcpProxyConfig? Tcp { get; init; }
+
+    /// <summary>
+    /// No chain: a connection that selects this one is closed as Envoy closes one no filter chain takes (response
+    /// flag NR, <c>filter_chain_not_found</c>). It stands where Envoy's match, narrowed by destination port first,
+    /// finds nothing, so that a less specific chain does not take the connection.
+    /// </summary>
+    public bool NotFound { get; init; }
 }
 
 /// <summary>Envoy's <c>FilterChainMatch</c>; an empty field matches anything.</summary>

@@ -45,9 +45,11 @@ public static class ProxyConfigValidator
 
             foreach (var chain in listener.FilterChains)
             {
-                if ((chain.Http is null) == (chain.Tcp is null))
+                if (chain.NotFound ? chain.Http is not null || chain.Tcp is not null : (chain.Http is null) == (chain.Tcp is null))
                 {
-                    errors.Add(new(null, $"listener {listener.Name}", $"filter_chains[{chain.Name}]", "a filter chain needs exactly one of an HTTP connection manager or a TCP proxy"));
+                    errors.Add(new(null, $"listener {listener.Name}", $"filter_chains[{chain.Name}]", chain.NotFound
+                        ? "a chain that stands for no chain has no HTTP connection manager or TCP proxy"
+                        : "a filter chain needs exactly one of an HTTP connection manager or a TCP proxy"));
                 }
             }
         }

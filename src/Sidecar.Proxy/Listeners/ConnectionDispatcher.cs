@@ -71,6 +71,10 @@ internal sealed partial class ConnectionDispatcher : IDisposable
 
                     await _tcp.RunAsync(socket, decision.Tcp!, snapshot!, original, Direction(listener), decision.Sniff.ClientHello?.ServerName).ConfigureAwait(false);
                     return;
+                case DecisionKind.NoFilterChain:
+                    Log.Refused(_logger, listener.Name, original?.ToString() ?? "-", decision.Sniff.Protocol.ToString());
+                    _tcp.CloseWithoutChain(socket, original, Direction(listener));
+                    return;
                 default:
                     Log.Refused(_logger, listener.Name, original?.ToString() ?? "-", decision.Sniff.Protocol.ToString());
                     socket.Dispose();
@@ -101,6 +105,9 @@ internal sealed partial class ConnectionDispatcher : IDisposable
     private enum DecisionKind
     {
         Refuse,
+
+        /// <summary>The listener has no chain for the connection: closed, and logged as Envoy's listener logs it.</summary>
+        NoFilterChain,
         Http,
         Tcp,
 
@@ -140,12 +147,16 @@ internal sealed partial class ConnectionDispatcher : IDisposable
 
         var chain = FilterChainSelector.Select(config, original, sniffed);
         var result = sniffed ?? new SniffResult(SniffedProtocol.Opaque);
-        if (chain?.Tls is { } tls)
+        if (chain is null || chain.NotFound)
+        {
+            return new Decision(DecisionKind.NoFilterChain, result);
+        }
+        if (chain.Tls is { } tls)
         {
             return new Decision(DecisionKind.Tls, result, chain.Http, chain.Tcp, tls);
         }
 
-        if (chain?.Http is { } http)
+        if (chain.Http is { } http)
         {
             // An HTTP-only chain (a port declared HTTP) hands every connection to the HTTP server, as Envoy's
             // connection manager takes it without inspection: what does not parse is answered 400 there, and a
@@ -153,7 +164,7 @@ internal sealed partial class ConnectionDispatcher : IDisposable
             return new Decision(DecisionKind.Http, result, Http: http);
         }
 
-        if (chain?.Tcp is { } tcp)
+        if (chain.Tcp is { } tcp)
         {
             return new Decision(DecisionKind.Tcp, result, Tcp: tcp);
         }

@@ -48,6 +48,25 @@ internal sealed partial class TcpProxy
     /// <summary>Raised when a proxied connection ends (also when it never reached upstream).</summary>
     public event Action<TcpConnectionStats>? ConnectionClosed;
 
+    /// <summary>Raised for a connection its listener has no filter chain for, as it is closed (no upstream, no bytes).</summary>
+    public event Action<TcpConnectionStats>? ConnectionWithoutChain;
+
+    /// <summary>Closes a connection no filter chain takes: Envoy's listener sets NR and <c>filter_chain_not_found</c>.</summary>
+    public void CloseWithoutChain(Socket downstream, IPEndPoint? originalDestination, RequestDirection direction)
+    {
+        if (ConnectionWithoutChain is { } handler)
+        {
+            handler(new TcpConnectionStats("-", null, direction, _time)
+            {
+                DownstreamRemote = downstream.RemoteEndPoint as IPEndPoint,
+                DownstreamLocal = originalDestination ?? downstream.LocalEndPoint as IPEndPoint,
+                Flags = ResponseFlags.NoRouteFound,
+            });
+        }
+
+        downstream.Dispose();
+    }
+
     /// <summary>Proxies <paramref name="downstream"/> per <paramref name="route"/>; returns when both directions are done.</summary>
     public Task RunAsync(Socket downstream, TcpProxyConfig route, DataPlaneSnapshot snapshot, IPEndPoint? originalDestination, RequestDirection direction, string? requestedServerName = null) =>
         RunAsync(new DownstreamStream(downstream), route, snapshot, originalDestination, direction, peer: null, requestedServerName: requestedServerName);

@@ -41,6 +41,7 @@ internal sealed class ProxyTelemetry : IAsyncDisposable
         _tcpTelemetry = new TcpTelemetry(Metrics, Settings);
         tcp.ConnectionOpened += _tcpTelemetry.OnOpened;
         tcp.ConnectionClosed += _tcpTelemetry.OnClosed;
+        tcp.ConnectionWithoutChain += _tcpTelemetry.OnWithoutChain;
         _application = options.Telemetry.ApplicationMetrics is { } app ? new ApplicationMetricsScraper(app) : null;
         new MetricsEndpoints(Registry, Metrics, dataPlane, Settings, _application).Register(admin.Extensions, options);
         dataPlane.Applied += OnApplied;
@@ -63,6 +64,7 @@ internal sealed class ProxyTelemetry : IAsyncDisposable
         _dataPlane.Applied -= OnApplied;
         _tcp.ConnectionOpened -= _tcpTelemetry.OnOpened;
         _tcp.ConnectionClosed -= _tcpTelemetry.OnClosed;
+        _tcp.ConnectionWithoutChain -= _tcpTelemetry.OnWithoutChain;
         _exporter.Dispose();
         _application?.Dispose();
         await Settings.DisposeAsync().ConfigureAwait(false);

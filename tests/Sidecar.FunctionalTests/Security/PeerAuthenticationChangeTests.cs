@@ -55,6 +55,44 @@ public sealed class PeerAuthenticationChangeTests
         }
     }
 
+    /// <summary>
+    /// STRICT leaves plaintext no filter chain: Envoy closes the connection, and the access log Istio puts on each
+    /// listener (kept to response flag NR) writes it as <c>NR filter_chain_not_found</c>, with no cluster.
+    /// </summary>
+    [Fact]
+    public async Task A_plaintext_connection_refused_by_STRICT_is_logged_as_no_filter_chain_found()
+    {
+        await using var app = await TestBackend.StartAsync("httpbin");
+        using var config = new ConfigDirectory();
+        var ca = Directory.CreateTempSubdirectory("sidecar-ca-");
+        var address = LoopbackAddresses.Next();
+        config.Write("mesh.yaml", MeshYaml.HttpbinIngress(address, app.Port));
+        config.Write("peer-authentication.yaml", PeerAuthentication("STRICT"));
+        config.Write("mesh-config.yaml", """
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: {name: istio, namespace: istio-system}
+            data:
+              mesh: |
+                accessLogFile: /dev/stdout
+            """);
+        try
+        {
+            await using var server = await SidecarProcess.StartAsync(config.Path, address, ["--labels", "app=httpbin", "--service-account", "httpbin", "--ca-dir", ca.FullName]);
+            using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false });
+            await Assert.ThrowsAsync<HttpRequestException>(() => client.GetAsync($"http://{address}:8000/"));
+
+            await server.WaitForOutputAsync("filter_chain_not_found", Deadline);
+            var line = server.Output.Split('\n').Single(l => l.Contains("filter_chain_not_found", StringComparison.Ordinal));
+            Assert.Contains("\"- - -\" 0 NR filter_chain_not_found - \"-\" 0 0 ", line, StringComparison.Ordinal);
+            Assert.Matches($" \"-\" - - {System.Text.RegularExpressions.Regex.Escape(address.ToString())}:8000 [0-9.]+:[0-9]+ - -$", line.TrimEnd());
+        }
+        finally
+        {
+            ca.Delete(recursive: true);
+        }
+    }
+
     private static int CountOf(string text, string value)
     {
         var count = 0;

@@ -20,6 +20,9 @@ internal static class FilterChains
         Http = new HttpConnectionManagerConfig { RouteTableName = routeTable, StatPrefix = statPrefix, ForwardClientCertDetails = inbound },
     };
 
+    /// <summary>Where Envoy's chain match would find nothing: the connection is closed, NR <c>filter_chain_not_found</c>.</summary>
+    public static FilterChainConfig NotFound(string name, FilterChainMatchConfig match) => new() { Name = name, Match = match, NotFound = true };
+
     public static FilterChainConfig Tcp(string name, string cluster, FilterChainMatchConfig match) => new()
     {
         Name = name,

@@ -62,7 +62,7 @@ internal sealed class InboundListenerBuilder(PushContext push)
             {
                 Tls = new DownstreamTlsConfig { PeerSanPrefix = $"spiffe://{push.Mesh.TrustDomain}/", Alpn = InboundTlsChains.PassthroughAlpn },
             },
-            FilterChains.Tcp("InboundPassthroughFilterChain-strict-refused", ClusterName.BlackHole, FilterChainMatchConfig.Any),
+            FilterChains.NotFound("InboundPassthroughFilterChain-strict-refused", FilterChainMatchConfig.Any),
         ];
     }
 
@@ -187,8 +187,8 @@ internal sealed class InboundListenerBuilder(PushContext push)
 
         if (mode == InboundMtlsMode.Strict)
         {
-            // STRICT: whatever is not Istio mTLS on this port goes nowhere (rather than to the listener's default chain).
-            chains.Add(FilterChains.Tcp($"inbound|{p}|strict-refused", ClusterName.BlackHole, FilterChainMatchConfig.Any));
+            // STRICT: whatever is not Istio mTLS on this port finds no chain (rather than the listener's default chain).
+            chains.Add(FilterChains.NotFound($"inbound|{p}|strict-refused", FilterChainMatchConfig.Any));
         }
 
         VirtualInboundChains.AddRange(chains.Select(c => c with { Match = c.Match with { DestinationPort = targetPort } }));

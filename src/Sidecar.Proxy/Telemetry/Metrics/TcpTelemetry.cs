@@ -48,6 +48,19 @@ internal sealed class TcpTelemetry
     }
 
     /// <summary>
+    /// A connection its listener had no filter chain for: Istio gives each listener an access log that keeps only
+    /// such lines (response flag NR); no TCP metric counts it, as no filter saw it.
+    /// </summary>
+    public void OnWithoutChain(TcpConnectionStats stats)
+    {
+        ArgumentNullException.ThrowIfNull(stats);
+        if (_settings?.AccessLog is { } accessLog && _settings.ShouldLogConnection(stats.Direction))
+        {
+            accessLog.Enqueue(Entry(stats) with { UpstreamCluster = null, ResponseCodeDetails = "filter_chain_not_found" });
+        }
+    }
+
+    /// <summary>
     /// The connection's access log line, as Envoy's tcp_proxy writes it with Istio's format: no request
     /// (<c>"- - -"</c>), response code 0, the bytes each way, the upstream host and cluster, the addresses.
     /// </summary>
