@@ -77,7 +77,9 @@ public sealed class RetryTests
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var serviceTime = int.Parse(Assert.Single(response.Headers.GetValues("x-envoy-upstream-service-time")), System.Globalization.CultureInfo.InvariantCulture);
-        Assert.True(serviceTime >= 300, $"x-envoy-upstream-service-time {serviceTime} ms leaves out the first attempt");
+        // The second attempt alone takes a few ms; the timer behind Task.Delay may fire a little before 300 ms as the
+        // proxy's clock measures, and the header is whole milliseconds, so the bound leaves that margin.
+        Assert.True(serviceTime >= 250, $"x-envoy-upstream-service-time {serviceTime} ms leaves out the first attempt");
     }
 
     [Fact]
