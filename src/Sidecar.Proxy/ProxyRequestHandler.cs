@@ -1,5 +1,5 @@
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Http;
 using Sidecar.Proxy.Admin;
 using Sidecar.Proxy.Http;
 using Sidecar.Proxy.Listeners;

@@ -151,6 +151,7 @@ internal sealed partial class ConnectionDispatcher : IDisposable
         {
             return new Decision(DecisionKind.NoFilterChain, result);
         }
+
         if (chain.Tls is { } tls)
         {
             return new Decision(DecisionKind.Tls, result, chain.Http, chain.Tcp, tls);
