@@ -10,7 +10,8 @@ namespace Sidecar.Istio.Parsing;
 
 /// <summary>
 /// Reads Istio resources from YAML: every <c>*.yaml</c>/<c>*.yml</c> file under a directory, several documents per
-/// file, strictly (unknown fields are errors naming the field path, as Istio's validation refuses them). Kinds the
+/// file, strictly (unknown fields are errors naming the field path, as Istio's validation refuses them). The Kubernetes
+/// objects istiod's registry watches (Service, EndpointSlice, Endpoints, Pod) are read leniently; other kinds the
 /// sidecar does not use are skipped, not refused.
 /// </summary>
 public static class IstioYamlParser
@@ -18,9 +19,11 @@ public static class IstioYamlParser
     private const string NetworkingGroup = "networking.istio.io";
     private const string SecurityGroup = "security.istio.io";
     private const string TelemetryGroup = "telemetry.istio.io";
+    private const string DiscoveryGroup = "discovery.k8s.io";
     private static readonly string[] NetworkingVersions = ["v1", "v1beta1", "v1alpha3"];
     private static readonly string[] SecurityVersions = ["v1", "v1beta1"];
     private static readonly string[] TelemetryVersions = ["v1", "v1alpha1"];
+    private static readonly string[] DiscoveryVersions = ["v1", "v1beta1"];
 
     /// <summary>Parses every YAML file under <paramref name="directory"/> (recursively, hidden entries skipped), in
     /// ordinal path order. Files are named relative to the directory in errors.</summary>
@@ -182,6 +185,16 @@ public static class IstioYamlParser
         {
             spec = ReadMeshConfigMap(document, diagnostics);
         }
+        else if (KubernetesKinds(resourceKind.Value))
+        {
+            spec = resourceKind switch
+            {
+                ResourceKind.Service => KubernetesReader.ReadService(document),
+                ResourceKind.EndpointSlice => KubernetesReader.ReadEndpointSlice(document),
+                ResourceKind.Endpoints => KubernetesReader.ReadEndpoints(document),
+                _ => KubernetesReader.ReadPod(document),
+            };
+        }
         else
         {
             document.Ignore("status");
@@ -326,6 +339,10 @@ public static class IstioYamlParser
             (SecurityGroup, "AuthorizationPolicy") => ResourceKind.AuthorizationPolicy,
             (TelemetryGroup, "Telemetry") => ResourceKind.Telemetry,
             ("", "ConfigMap") => ResourceKind.MeshConfig,
+            ("", "Service") => ResourceKind.Service,
+            ("", "Endpoints") => ResourceKind.Endpoints,
+            ("", "Pod") => ResourceKind.Pod,
+            (DiscoveryGroup, "EndpointSlice") => ResourceKind.EndpointSlice,
             _ => null,
         };
         if (result is null)
@@ -338,6 +355,7 @@ public static class IstioYamlParser
             NetworkingGroup => NetworkingVersions,
             SecurityGroup => SecurityVersions,
             TelemetryGroup => TelemetryVersions,
+            DiscoveryGroup => DiscoveryVersions,
             _ => ["v1"],
         };
         if (Array.IndexOf(versions, version) < 0)
@@ -348,6 +366,9 @@ public static class IstioYamlParser
 
         return result;
     }
+
+    private static bool KubernetesKinds(ResourceKind kind) =>
+        kind is ResourceKind.Service or ResourceKind.EndpointSlice or ResourceKind.Endpoints or ResourceKind.Pod;
 
     private static string? PeekName(YamlMappingNode mapping)
     {

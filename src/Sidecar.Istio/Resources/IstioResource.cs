@@ -1,6 +1,6 @@
 namespace Sidecar.Istio.Resources;
 
-/// <summary>The Istio kinds the standalone source reads.</summary>
+/// <summary>The Istio kinds the standalone source reads, and the Kubernetes kinds istiod's service registry watches.</summary>
 public enum ResourceKind
 {
     ServiceEntry,
@@ -19,6 +19,18 @@ public enum ResourceKind
 
     /// <summary>The <c>istio</c> ConfigMap whose <c>data.mesh</c> holds Istio's MeshConfig.</summary>
     MeshConfig,
+
+    /// <summary>core/v1 <c>Service</c>: a mesh service <c>name.namespace.svc.cluster.local</c>, as istiod's Kubernetes registry.</summary>
+    Service,
+
+    /// <summary>discovery.k8s.io <c>EndpointSlice</c>: a Service's endpoints.</summary>
+    EndpointSlice,
+
+    /// <summary>core/v1 <c>Endpoints</c>: a Service's endpoints, the older form.</summary>
+    Endpoints,
+
+    /// <summary>core/v1 <c>Pod</c>: an endpoint's labels and service account; a selector's endpoints when no slice lists them.</summary>
+    Pod,
 }
 
 /// <summary>Where a resource was read from: the file and the line its document starts on.</summary>

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Net;
 using Sidecar.Hosting;
+using Sidecar.Istio.Naming;
 using Sidecar.Istio.Resources;
 using Sidecar.Model;
 using Sidecar.Proxy.Telemetry;
@@ -168,28 +169,9 @@ internal static class RunCommand
             ServiceAccount = parse.GetValue(serviceAccount) ?? environment.ServiceAccount ?? "default",
             ClusterId = parse.GetValue(clusterId) ?? environment.ClusterId ?? "Kubernetes",
             InstanceIps = ip is null ? default : [ip],
-            Locality = parse.GetValue(locality) ?? LocalityFromLabels(workloadLabels),
+            Locality = parse.GetValue(locality) ?? PodLocality.FromLabels(workloadLabels),
             TrustDomain = parse.GetRequiredValue(trustDomain),
         };
-    }
-
-    /// <summary>Istio's locality labels on the pod: the whole locality (dots standing for slashes), else its parts.</summary>
-    private static string LocalityFromLabels(Labels labels)
-    {
-        if ((labels["topology.istio.io/locality"] ?? labels["istio-locality"]) is { Length: > 0 } dotted)
-        {
-            return dotted.Replace('.', '/');
-        }
-
-        var region = labels["topology.kubernetes.io/region"];
-        if (string.IsNullOrEmpty(region))
-        {
-            return "";
-        }
-
-        var zone = labels["topology.kubernetes.io/zone"] ?? "";
-        var subzone = labels["topology.istio.io/subzone"] ?? "";
-        return subzone.Length > 0 ? $"{region}/{zone}/{subzone}" : zone.Length > 0 ? $"{region}/{zone}" : region;
     }
 
     /// <summary>The collector from the flags: OTLP (gRPC, or HTTP with <c>/v1/traces</c> added to a bare address), else Zipkin, else none.</summary>

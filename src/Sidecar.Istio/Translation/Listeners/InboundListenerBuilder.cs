@@ -82,7 +82,8 @@ internal sealed class InboundListenerBuilder(PushContext push)
                     continue;
                 }
 
-                if (selected && targetPorts.Add(port.TargetPort ?? port.Number))
+                // A named target port is the pod's to resolve: found through an endpoint at this workload's IP.
+                if (selected && port.TargetPortName is null && targetPorts.Add(port.TargetPort ?? port.Number))
                 {
                     result.Add(new ServiceInstance(service, port, port.TargetPort ?? port.Number));
                 }

@@ -21,7 +21,11 @@ internal enum ServiceResolution
 }
 
 /// <summary>A service port with its protocol as Istio reads it.</summary>
-internal sealed record MeshServicePort(int Number, string Name, PortProtocol Protocol, int? TargetPort);
+internal sealed record MeshServicePort(int Number, string Name, PortProtocol Protocol, int? TargetPort)
+{
+    /// <summary>A Kubernetes Service's <c>targetPort</c> given as a container port name: each pod resolves it.</summary>
+    public string? TargetPortName { get; init; }
+}
 
 /// <summary>One endpoint of a service: an inline ServiceEntry endpoint or a selected WorkloadEntry.</summary>
 internal sealed record ServiceEndpoint
@@ -103,11 +107,12 @@ internal sealed class MeshService
     }
 
     /// <summary>
-    /// Istio's <c>canMergeServices</c> (1.21 on): another definition of this host from the same namespace, with the
+    /// Istio's <c>canMergeServices</c> (1.21 on): another ServiceEntry for this host from the same namespace, with the
     /// same resolution, labels, workload selector and exportTo, adds the ports this one lacks.
     /// </summary>
     public bool CanMergeWith(MeshService other) =>
-        other.Host == Host && other.Namespace == Namespace && other.Resolution == Resolution
+        Source.Kind == ResourceKind.ServiceEntry && other.Source.Kind == ResourceKind.ServiceEntry
+        && other.Host == Host && other.Namespace == Namespace && other.Resolution == Resolution
         && Labels.From(other.Source.Metadata.Labels).Equals(Labels.From(Source.Metadata.Labels))
         && Equals(other.WorkloadSelector, WorkloadSelector)
         && other.ExportTo.Order(StringComparer.Ordinal).SequenceEqual(ExportTo.Order(StringComparer.Ordinal));

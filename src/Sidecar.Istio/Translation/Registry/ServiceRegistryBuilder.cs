@@ -8,7 +8,7 @@ namespace Sidecar.Istio.Translation.Registry;
 /// <summary>
 /// Turns ServiceEntries into services, one per host, as Istio's ServiceEntry controller does: inline endpoints, or
 /// the WorkloadEntries of the entry's namespace its <c>workloadSelector</c> selects; SANs from <c>subjectAltNames</c>
-/// and the endpoints' service accounts.
+/// and the endpoints' service accounts. Kubernetes Services come first (<see cref="KubernetesServiceRegistry"/>).
 /// </summary>
 internal static class ServiceRegistryBuilder
 {
@@ -90,10 +90,11 @@ internal static class ServiceRegistryBuilder
             }
         }
 
-        return services;
+        // Istio's aggregate registry lists Kubernetes services before ServiceEntries: a Service wins a shared host.
+        return [.. KubernetesServiceRegistry.Build(resources, mesh, workloadEntries), .. services];
     }
 
-    private static ServiceEndpoint ToEndpoint(WorkloadEntrySpec entry, string ns, string? workloadName) => new()
+    public static ServiceEndpoint ToEndpoint(WorkloadEntrySpec entry, string ns, string? workloadName) => new()
     {
         Address = entry.Address,
         Ports = entry.Ports,

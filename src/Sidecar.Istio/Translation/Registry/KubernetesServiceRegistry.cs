@@ -1,0 +1,291 @@
+using Sidecar.Istio.Naming;
+using Sidecar.Istio.Resources;
+using Sidecar.Istio.Resources.Kubernetes;
+using Sidecar.Istio.Resources.Mesh;
+using Sidecar.Istio.Resources.Networking;
+using Sidecar.Model;
+
+namespace Sidecar.Istio.Translation.Registry;
+
+/// <summary>
+/// Kubernetes Services as istiod's Kubernetes registry turns them into services: the host
+/// <c>name.namespace.svc.cluster.local</c>, the cluster IPs as VIPs, each port's protocol from <c>appProtocol</c> or
+/// its name (<c>ConvertProtocol</c>), and endpoints from the service's EndpointSlices (else its Endpoints object),
+/// each with its pod's labels, service account and locality, plus the WorkloadEntries its selector selects
+/// (<c>PILOT_ENABLE_K8S_SELECT_WORKLOAD_ENTRIES</c>). Where the config lists neither slices nor an Endpoints object
+/// for a service with a selector, the ready pods it selects are its endpoints, as Kubernetes' endpoints controller
+/// would have listed them.
+/// </summary>
+internal static class KubernetesServiceRegistry
+{
+    /// <summary>The Service annotation that limits where it is visible (Istio's <c>exportTo</c> for Kubernetes services).</summary>
+    public const string ExportToAnnotation = "networking.istio.io/exportTo";
+
+    private const string ServiceAccountsAnnotation = "alpha.istio.io/kubernetes-service-accounts";
+    private const string CanonicalServiceAccountsAnnotation = "alpha.istio.io/canonical-serviceaccounts";
+
+    // ConvertProtocol: ports where an unnamed protocol means TCP rather than sniffing (SMTP, DNS, MySQL, MongoDB).
+    private static readonly int[] WellKnownTcpPorts = [25, 53, 3306, 27017];
+
+    public static IEnumerable<MeshService> Build(IReadOnlyList<IstioResource> resources, MeshConfigSpec mesh, IReadOnlyList<IstioResource> workloadEntries)
+    {
+        var index = new ObjectIndex(resources);
+        foreach (var resource in resources)
+        {
+            if (resource.Spec is not KubernetesServiceSpec service)
+            {
+                continue;
+            }
+
+            var ports = service.Ports
+                .Select(p => new MeshServicePort(p.Port, p.Name, Protocol(p), p.TargetPortNumber) { TargetPortName = p.TargetPortName })
+                .ToArray();
+            var endpoints = service.IsExternalName
+                ? ExternalNameEndpoints(resource, service, ports)
+                : Endpoints(resource, service, ports, index, workloadEntries);
+            yield return new MeshService
+            {
+                Host = $"{resource.Name}.{resource.Namespace}.svc.{HostNames.DomainSuffix}",
+                Namespace = resource.Namespace,
+                Ports = ports,
+                Vips = service.IsHeadless || service.IsExternalName ? [] : service.ClusterIps.Where(ip => ip.Length > 0 && HostNames.IsIpAddress(ip)).ToArray(),
+                Resolution = service.IsExternalName ? ServiceResolution.Dns : service.IsHeadless ? ServiceResolution.Passthrough : ServiceResolution.Static,
+                MeshExternal = service.IsExternalName,
+                Endpoints = endpoints,
+                ExportTo = resource.Metadata.Annotations.TryGetValue(ExportToAnnotation, out var exportTo)
+                    ? exportTo.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+                    : mesh.DefaultServiceExportTo,
+                ServiceAccounts = ServiceAccounts(resource, endpoints, mesh.TrustDomain),
+                WorkloadSelector = service.Selector is { Count: > 0 } selector && !service.IsExternalName ? Labels.From(selector) : null,
+                Source = resource,
+            };
+        }
+    }
+
+    /// <summary>Istio's <c>kube.ConvertProtocol</c>.</summary>
+    public static PortProtocol Protocol(KubernetesServicePort port)
+    {
+        if (string.Equals(port.Protocol, "UDP", StringComparison.OrdinalIgnoreCase))
+        {
+            return PortProtocol.Udp;
+        }
+
+        var name = port.Name;
+        if (port.AppProtocol is { } appProtocol)
+        {
+            switch (appProtocol)
+            {
+                case "kubernetes.io/h2c":
+                    return PortProtocol.Http2;
+                case "kubernetes.io/ws":
+                    return PortProtocol.Http;
+                case "kubernetes.io/wss":
+                    return PortProtocol.Https;
+            }
+
+            name = appProtocol;
+        }
+
+        var protocol = PortProtocols.FromPort(protocol: null, name);
+        return protocol == PortProtocol.Unsupported && WellKnownTcpPorts.Contains(port.Port) ? PortProtocol.Tcp : protocol;
+    }
+
+    private static List<ServiceEndpoint> Endpoints(IstioResource resource, KubernetesServiceSpec service, MeshServicePort[] ports, ObjectIndex index, IReadOnlyList<IstioResource> workloadEntries)
+    {
+        var endpoints = new List<ServiceEndpoint>();
+        // One endpoint per address and port list: slices may list one address for different target ports.
+        var seen = new HashSet<(string Address, string Ports)>();
+        var slices = index.SlicesOf(resource.Namespace, resource.Name);
+        if (slices.Count > 0)
+        {
+            foreach (var slice in slices)
+            {
+                if (slice.AddressType != "FQDN")
+                {
+                    AddListed(slice.Endpoints, slice.Ports);
+                }
+            }
+        }
+        else if (index.EndpointsOf(resource.Namespace, resource.Name) is { } listed)
+        {
+            foreach (var subset in listed.Subsets)
+            {
+                AddListed(subset.Addresses, subset.Ports);
+            }
+        }
+        else if (service.Selector is { Count: > 0 } selector)
+        {
+            var selectorLabels = Labels.From(selector);
+            foreach (var pod in index.PodsIn(resource.Namespace))
+            {
+                var spec = (PodSpec)pod.Spec;
+                if ((spec.Ready || service.PublishNotReadyAddresses) && Labels.From(pod.Metadata.Labels).IsSupersetOf(selectorLabels))
+                {
+                    var podPorts = new Dictionary<string, int>(StringComparer.Ordinal);
+                    foreach (var port in ports)
+                    {
+                        var target = port.TargetPortName is { } named ? spec.NamedPort(named) : port.TargetPort ?? port.Number;
+                        if (target is { } number)
+                        {
+                            podPorts[port.Name] = number;
+                        }
+                    }
+
+                    foreach (var ip in spec.Ips)
+                    {
+                        Add(ip, pod, podPorts);
+                    }
+                }
+            }
+        }
+
+        if (service.Selector is { Count: > 0 } weSelector)
+        {
+            var selectorLabels = Labels.From(weSelector);
+            foreach (var we in workloadEntries)
+            {
+                var entry = (WorkloadEntrySpec)we.Spec;
+                if (we.Namespace == resource.Namespace && entry.Address.Length > 0 && Labels.From(entry.Labels).IsSupersetOf(selectorLabels) && seen.Add((entry.Address, "")))
+                {
+                    endpoints.Add(ServiceRegistryBuilder.ToEndpoint(entry, we.Namespace, we.Name));
+                }
+            }
+        }
+
+        return endpoints;
+
+        void AddListed(IReadOnlyList<SliceEndpoint> addresses, IReadOnlyList<EndpointPort> listedPorts)
+        {
+            var byName = new Dictionary<string, int>(StringComparer.Ordinal);
+            foreach (var port in listedPorts)
+            {
+                byName.TryAdd(port.Name, port.Port);
+            }
+
+            foreach (var address in addresses)
+            {
+                if (address.Ready == false)
+                {
+                    continue;
+                }
+
+                foreach (var ip in address.Addresses)
+                {
+                    var pod = address.PodName is { } podName ? index.Pod(address.PodNamespace ?? resource.Namespace, podName) : index.PodAt(ip);
+                    Add(ip, pod, byName);
+                }
+            }
+        }
+
+        void Add(string ip, IstioResource? pod, IReadOnlyDictionary<string, int> endpointPorts)
+        {
+            if (!seen.Add((ip, string.Join(',', endpointPorts.OrderBy(p => p.Key, StringComparer.Ordinal)))))
+            {
+                return;
+            }
+
+            var labels = pod is null ? Labels.Empty : Labels.From(pod.Metadata.Labels);
+            var served = ports.Where(p => endpointPorts.ContainsKey(p.Name)).Select(p => p.Number).ToHashSet();
+            endpoints.Add(new ServiceEndpoint
+            {
+                Address = ip,
+                Ports = endpointPorts,
+                Labels = labels,
+                Locality = PodLocality.FromLabels(labels) is { Length: > 0 } locality ? locality : null,
+                ServiceAccount = (pod?.Spec as PodSpec)?.ServiceAccountName,
+                WorkloadName = pod is null ? null : ((PodSpec)pod.Spec).WorkloadName ?? pod.Name,
+                Namespace = pod?.Namespace ?? resource.Namespace,
+                ServicePorts = served.Count == ports.Length ? null : served,
+            });
+        }
+    }
+
+    // An ExternalName service resolves its external name by DNS, each port on its own number.
+    private static List<ServiceEndpoint> ExternalNameEndpoints(IstioResource resource, KubernetesServiceSpec service, MeshServicePort[] ports) =>
+        service.ExternalName is { Length: > 0 } name
+            ?
+            [
+                new ServiceEndpoint
+                {
+                    Address = name.TrimEnd('.'),
+                    Ports = ports.DistinctBy(p => p.Name).ToDictionary(p => p.Name, p => p.Number, StringComparer.Ordinal),
+                    Namespace = resource.Namespace,
+                },
+            ]
+            : [];
+
+    private static string[] ServiceAccounts(IstioResource resource, List<ServiceEndpoint> endpoints, string trustDomain)
+    {
+        var accounts = endpoints
+            .Where(e => !string.IsNullOrEmpty(e.ServiceAccount))
+            .Select(e => $"spiffe://{trustDomain}/ns/{e.Namespace}/sa/{e.ServiceAccount}");
+        if (resource.Metadata.Annotations.TryGetValue(ServiceAccountsAnnotation, out var kubernetes))
+        {
+            accounts = accounts.Concat(kubernetes.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+                .Select(sa => $"spiffe://{trustDomain}/ns/{resource.Namespace}/sa/{sa}"));
+        }
+
+        if (resource.Metadata.Annotations.TryGetValue(CanonicalServiceAccountsAnnotation, out var canonical))
+        {
+            accounts = accounts.Concat(canonical.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
+        }
+
+        return accounts.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+    }
+
+    /// <summary>The config's EndpointSlices by service, Endpoints by name and Pods by name and IP.</summary>
+    private sealed class ObjectIndex
+    {
+        private readonly Dictionary<(string Namespace, string Service), List<EndpointSliceSpec>> _slices = [];
+        private readonly Dictionary<(string Namespace, string Name), EndpointsSpec> _endpoints = [];
+        private readonly Dictionary<(string Namespace, string Name), IstioResource> _pods = [];
+        private readonly Dictionary<string, IstioResource> _podsByIp = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, List<IstioResource>> _podsByNamespace = new(StringComparer.Ordinal);
+
+        public ObjectIndex(IReadOnlyList<IstioResource> resources)
+        {
+            foreach (var resource in resources)
+            {
+                switch (resource.Spec)
+                {
+                    case EndpointSliceSpec slice when resource.Metadata.Labels.TryGetValue(EndpointSliceSpec.ServiceNameLabel, out var service):
+                        var key = (resource.Namespace, service);
+                        if (!_slices.TryGetValue(key, out var list))
+                        {
+                            _slices[key] = list = [];
+                        }
+
+                        list.Add(slice);
+                        break;
+                    case EndpointsSpec endpoints:
+                        _endpoints[(resource.Namespace, resource.Name)] = endpoints;
+                        break;
+                    case PodSpec pod:
+                        _pods[(resource.Namespace, resource.Name)] = resource;
+                        foreach (var ip in pod.Ips)
+                        {
+                            _podsByIp.TryAdd(ip, resource);
+                        }
+
+                        if (!_podsByNamespace.TryGetValue(resource.Namespace, out var pods))
+                        {
+                            _podsByNamespace[resource.Namespace] = pods = [];
+                        }
+
+                        pods.Add(resource);
+                        break;
+                }
+            }
+        }
+
+        public IReadOnlyList<EndpointSliceSpec> SlicesOf(string ns, string service) => _slices.TryGetValue((ns, service), out var list) ? list : [];
+
+        public EndpointsSpec? EndpointsOf(string ns, string name) => _endpoints.GetValueOrDefault((ns, name));
+
+        public IstioResource? Pod(string ns, string name) => _pods.GetValueOrDefault((ns, name));
+
+        public IstioResource? PodAt(string ip) => _podsByIp.GetValueOrDefault(ip);
+
+        public IReadOnlyList<IstioResource> PodsIn(string ns) => _podsByNamespace.TryGetValue(ns, out var pods) ? pods : [];
+    }
+}
