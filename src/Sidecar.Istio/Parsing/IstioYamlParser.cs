@@ -20,10 +20,12 @@ public static class IstioYamlParser
     private const string SecurityGroup = "security.istio.io";
     private const string TelemetryGroup = "telemetry.istio.io";
     private const string DiscoveryGroup = "discovery.k8s.io";
+    private const string GatewayApiGroup = "gateway.networking.k8s.io";
     private static readonly string[] NetworkingVersions = ["v1", "v1beta1", "v1alpha3"];
     private static readonly string[] SecurityVersions = ["v1", "v1beta1"];
     private static readonly string[] TelemetryVersions = ["v1", "v1alpha1"];
     private static readonly string[] DiscoveryVersions = ["v1", "v1beta1"];
+    private static readonly string[] GatewayApiVersions = ["v1", "v1beta1"];
 
     /// <summary>Parses every YAML file under <paramref name="directory"/> (recursively, hidden entries skipped), in
     /// ordinal path order. Files are named relative to the directory in errors.</summary>
@@ -210,6 +212,7 @@ public static class IstioYamlParser
                 ResourceKind.RequestAuthentication => SecurityReader.ReadRequestAuthentication(specObject),
                 ResourceKind.AuthorizationPolicy => SecurityReader.ReadAuthorizationPolicy(specObject),
                 ResourceKind.Telemetry => TelemetryReader.Read(specObject),
+                ResourceKind.HTTPRoute => HttpRouteReader.Read(specObject),
                 _ => throw new InvalidOperationException($"unhandled kind {resourceKind}"),
             };
             document.RejectUnknownFields();
@@ -343,6 +346,7 @@ public static class IstioYamlParser
             ("", "Endpoints") => ResourceKind.Endpoints,
             ("", "Pod") => ResourceKind.Pod,
             (DiscoveryGroup, "EndpointSlice") => ResourceKind.EndpointSlice,
+            (GatewayApiGroup, "HTTPRoute") => ResourceKind.HTTPRoute,
             _ => null,
         };
         if (result is null)
@@ -356,6 +360,7 @@ public static class IstioYamlParser
             SecurityGroup => SecurityVersions,
             TelemetryGroup => TelemetryVersions,
             DiscoveryGroup => DiscoveryVersions,
+            GatewayApiGroup => GatewayApiVersions,
             _ => ["v1"],
         };
         if (Array.IndexOf(versions, version) < 0)

@@ -20,6 +20,9 @@ public enum ResourceKind
     /// <summary>The <c>istio</c> ConfigMap whose <c>data.mesh</c> holds Istio's MeshConfig.</summary>
     MeshConfig,
 
+    /// <summary>gateway.networking.k8s.io <c>HTTPRoute</c>: Gateway API routes; those attached to a Service route it in the mesh.</summary>
+    HTTPRoute,
+
     /// <summary>core/v1 <c>Service</c>: a mesh service <c>name.namespace.svc.cluster.local</c>, as istiod's Kubernetes registry.</summary>
     Service,
 

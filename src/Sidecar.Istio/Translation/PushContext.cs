@@ -21,6 +21,13 @@ internal sealed class PushContext
         // Sidecars, PeerAuthentications), the oldest wins, then the first by name, then by namespace; never the
         // order the files happened to be read in.
         resources = [.. resources.OrderBy(r => r.Metadata.CreationTimestamp ?? DateTimeOffset.MinValue).ThenBy(r => r.Name, StringComparer.Ordinal).ThenBy(r => r.Namespace, StringComparer.Ordinal)];
+
+        // Gateway API routes attached to services become VirtualServices, as istiod converts them.
+        if (resources.Any(r => r.Kind == ResourceKind.HTTPRoute))
+        {
+            resources = [.. resources, .. GatewayApi.HttpRouteConverter.Convert(resources, Warn)];
+        }
+
         Resources = resources;
         Context = context;
         Mesh = resources.Select(r => r.Spec).OfType<MeshConfigSpec>().FirstOrDefault() ?? MeshConfigSpec.Default;

@@ -59,6 +59,9 @@ public static class IstioResourceValidator
                 case TelemetrySpec telemetry:
                     TelemetryValidator.Validate(telemetry, report);
                     break;
+                case Resources.GatewayApi.HttpRouteSpec httpRoute:
+                    HttpRouteValidator.Validate(httpRoute, report);
+                    break;
                 case MeshConfigSpec meshConfig:
                     if (mesh is not null)
                     {

@@ -30,6 +30,10 @@ public sealed record RouteActionConfig
     /// <summary>Shadow copies of the request (Istio's <c>mirror</c>/<c>mirrors</c>); responses are discarded.</summary>
     public EquatableArray<MirrorPolicyConfig> Mirrors { get; init; }
 
+    /// <summary>The status when the chosen cluster does not exist (Envoy's <c>cluster_not_found_response_code</c>):
+    /// 503, or 500 on routes converted from Gateway API, as the Gateway API requires for a missing backend.</summary>
+    public int ClusterNotFoundStatus { get; init; } = 503;
+
     /// <summary>Whether WebSocket upgrades are forwarded (Istio enables them on every route).</summary>
     public bool AllowUpgrades { get; init; } = true;
 }

@@ -258,7 +258,7 @@ internal sealed partial class Router
         state.Target = target;
         if (target.Cluster is not { } cluster)
         {
-            return new ValueTask(LocalReply.WriteAsync(context, state, StatusCodes.Status503ServiceUnavailable, ResponseFlags.NoClusterFound, null));
+            return new ValueTask(LocalReply.WriteAsync(context, state, action.Config.ClusterNotFoundStatus, ResponseFlags.NoClusterFound, null));
         }
 
         state.Cluster = cluster;

@@ -14,6 +14,15 @@ public sealed record VirtualServiceSpec : IstioSpec
     public IReadOnlyList<TcpRoute> Tcp { get; init; } = [];
 
     public IReadOnlyList<string> ExportTo { get; init; } = [];
+
+    /// <summary>
+    /// Converted from a Gateway API route (istiod's <c>internal.istio.io/route-semantics: gateway</c>): prefixes match
+    /// whole path segments, a missing backend answers 500, and a consumer route is preferred in its own namespace.
+    /// </summary>
+    public bool GatewaySemantics { get; init; }
+
+    /// <summary>The resources a converted VirtualService came from (<c>HTTPRoute default/reviews</c>); null: itself.</summary>
+    public string? Origin { get; init; }
 }
 
 /// <summary>One <c>http[]</c> rule: matches (ORed) and exactly one action, with its policies.</summary>

@@ -91,7 +91,7 @@ internal sealed class HttpRouteTranslator(PushContext push)
         var route = new RouteConfig
         {
             Name = string.IsNullOrEmpty(name) ? null : name,
-            Match = RouteMatchTranslator.Translate(match),
+            Match = RouteMatchTranslator.Translate(match, vs.Spec.GatewaySemantics),
             RequestHeaders = headers.Request,
             ResponseHeaders = headers.Response,
             Fault = Fault(http.Fault, vs),
@@ -101,7 +101,7 @@ internal sealed class HttpRouteTranslator(PushContext push)
 
         if (http.Redirect is { } redirect)
         {
-            return route with { Redirect = Redirect(redirect, listenPort) };
+            return route with { Redirect = Redirect(redirect, listenPort, vs.Spec.GatewaySemantics) };
         }
 
         if (http.DirectResponse is { } direct)
@@ -116,12 +116,21 @@ internal sealed class HttpRouteTranslator(PushContext push)
     /// <summary>Istio's <c>applyHTTPRouteDestination</c>.</summary>
     private RouteConfig ApplyDestinations(RouteConfig route, VirtualServiceEntry vs, HttpRoute http, string? authority, int listenPort)
     {
-        var action = new RouteActionConfig { Timeout = http.Timeout?.ToTimeSpan() };
+        var action = new RouteActionConfig
+        {
+            Timeout = http.Timeout?.ToTimeSpan(),
+            ClusterNotFoundStatus = vs.Spec.GatewaySemantics ? 500 : 503,
+        };
         if (http.Rewrite is { } rewrite)
         {
             if (rewrite.UriRegexRewrite is { } regex)
             {
                 action = action with { RegexRewrite = new RegexRewriteConfig(regex.Match, regex.Rewrite) };
+            }
+            else if (vs.Spec.GatewaySemantics && rewrite.Uri == "/" && route.Match.Path is { Kind: PathMatchKind.PathSeparatedPrefix, Value: var prefix })
+            {
+                // Gateway API's ReplacePrefixMatch "/" strips the prefix and the slash after it: /api/v1 -> /v1, not //v1.
+                action = action with { RegexRewrite = new RegexRewriteConfig($"^{GatewayApi.GatewaySemantics.QuoteMeta(prefix)}(/?)(.*)", @"/\2") };
             }
             else if (!string.IsNullOrEmpty(rewrite.Uri))
             {
@@ -288,7 +297,7 @@ internal sealed class HttpRouteTranslator(PushContext push)
 
     /// <summary>Istio's <c>ApplyRedirect</c> for sidecars: <c>uri</c> always replaces the whole path;
     /// <c>derivePort: FROM_REQUEST_PORT</c> is the route table's port; :80 for http and :443 for https are dropped.</summary>
-    private static RedirectConfig Redirect(HttpRedirect redirect, int listenPort)
+    private static RedirectConfig Redirect(HttpRedirect redirect, int listenPort, bool gatewaySemantics)
     {
         int? port = null;
         if (redirect.Port is { } explicitPort)
@@ -309,12 +318,17 @@ internal sealed class HttpRouteTranslator(PushContext push)
             }
         }
 
+        // A converted ReplacePrefixMatch redirect (istiod's %PREFIX()% marker) replaces only the matched prefix.
+        var prefixRewrite = gatewaySemantics && redirect.Uri is { } uri && uri.StartsWith(GatewayApi.GatewaySemantics.PrefixRedirectMarker, StringComparison.Ordinal)
+            ? uri[GatewayApi.GatewaySemantics.PrefixRedirectMarker.Length..]
+            : null;
         return new RedirectConfig
         {
             Scheme = string.IsNullOrEmpty(redirect.Scheme) ? null : redirect.Scheme,
             Host = string.IsNullOrEmpty(redirect.Authority) ? null : redirect.Authority,
             Port = port,
-            PathRedirect = string.IsNullOrEmpty(redirect.Uri) ? null : redirect.Uri,
+            PathRedirect = string.IsNullOrEmpty(redirect.Uri) || prefixRewrite is not null ? null : redirect.Uri,
+            PrefixRewrite = prefixRewrite,
             ResponseCode = redirect.RedirectCode == 0 ? 301 : redirect.RedirectCode,
         };
     }

@@ -6,7 +6,9 @@ namespace Sidecar.Istio.Translation.Routes;
 /// <summary>Istio's <c>TranslateRouteMatch</c>: an <c>http[].match[]</c> entry to an Envoy route match.</summary>
 internal static class RouteMatchTranslator
 {
-    public static RouteMatchConfig Translate(HttpMatchRequest? match)
+    /// <param name="gatewaySemantics">A route converted from Gateway API: a prefix other than <c>/</c> matches whole path
+    /// segments (Envoy's <c>path_separated_prefix</c>, the trailing <c>/</c> trimmed).</param>
+    public static RouteMatchConfig Translate(HttpMatchRequest? match, bool gatewaySemantics = false)
     {
         if (match is null)
         {
@@ -49,7 +51,7 @@ internal static class RouteMatchTranslator
 
         return new RouteMatchConfig
         {
-            Path = Path(match.Uri, match.IgnoreUriCase),
+            Path = Path(match.Uri, match.IgnoreUriCase, gatewaySemantics),
             Headers = headers.ToEquatableArray(),
             QueryParameters = query.ToEquatableArray(),
         };
@@ -60,8 +62,13 @@ internal static class RouteMatchTranslator
         match.Headers.IsEmpty && match.QueryParameters.IsEmpty &&
         match.Path is { Kind: PathMatchKind.Prefix, Value: "/" } or { Kind: PathMatchKind.Regex, Value: ".*" };
 
-    private static PathMatchConfig Path(StringMatch? uri, bool ignoreCase)
+    private static PathMatchConfig Path(StringMatch? uri, bool ignoreCase, bool gatewaySemantics)
     {
+        if (gatewaySemantics && uri is { Prefix: { } segments } && segments != "/")
+        {
+            return new PathMatchConfig(PathMatchKind.PathSeparatedPrefix, segments.TrimEnd('/'), ignoreCase);
+        }
+
         // Envoy's case_sensitive applies to prefix and path matches, not to safe_regex.
         return uri switch
         {

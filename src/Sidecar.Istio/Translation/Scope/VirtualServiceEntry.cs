@@ -24,7 +24,7 @@ internal sealed class VirtualServiceEntry
     public string Namespace => Resource.Namespace;
 
     /// <summary>How routes name their origin: <c>VirtualService default/reviews</c>.</summary>
-    public string Origin => Resource.Id;
+    public string Origin => Spec.Origin ?? Resource.Id;
 
     /// <summary>Resolves a destination host written in this VirtualService.</summary>
     public string ResolveHost(string host) => HostNames.Resolve(host, Resource.Namespace);
