@@ -213,6 +213,7 @@ public static class IstioYamlParser
                 ResourceKind.AuthorizationPolicy => SecurityReader.ReadAuthorizationPolicy(specObject),
                 ResourceKind.Telemetry => TelemetryReader.Read(specObject),
                 ResourceKind.HTTPRoute => HttpRouteReader.Read(specObject),
+                ResourceKind.GRPCRoute => HttpRouteReader.ReadGrpc(specObject),
                 _ => throw new InvalidOperationException($"unhandled kind {resourceKind}"),
             };
             document.RejectUnknownFields();
@@ -347,6 +348,7 @@ public static class IstioYamlParser
             ("", "Pod") => ResourceKind.Pod,
             (DiscoveryGroup, "EndpointSlice") => ResourceKind.EndpointSlice,
             (GatewayApiGroup, "HTTPRoute") => ResourceKind.HTTPRoute,
+            (GatewayApiGroup, "GRPCRoute") => ResourceKind.GRPCRoute,
             _ => null,
         };
         if (result is null)

@@ -23,6 +23,9 @@ public enum ResourceKind
     /// <summary>gateway.networking.k8s.io <c>HTTPRoute</c>: Gateway API routes; those attached to a Service route it in the mesh.</summary>
     HTTPRoute,
 
+    /// <summary>gateway.networking.k8s.io <c>GRPCRoute</c>: converted as an HTTPRoute on <c>/service/method</c> paths.</summary>
+    GRPCRoute,
+
     /// <summary>core/v1 <c>Service</c>: a mesh service <c>name.namespace.svc.cluster.local</c>, as istiod's Kubernetes registry.</summary>
     Service,
 

@@ -23,7 +23,7 @@ internal sealed class PushContext
         resources = [.. resources.OrderBy(r => r.Metadata.CreationTimestamp ?? DateTimeOffset.MinValue).ThenBy(r => r.Name, StringComparer.Ordinal).ThenBy(r => r.Namespace, StringComparer.Ordinal)];
 
         // Gateway API routes attached to services become VirtualServices, as istiod converts them.
-        if (resources.Any(r => r.Kind == ResourceKind.HTTPRoute))
+        if (resources.Any(r => r.Kind is ResourceKind.HTTPRoute or ResourceKind.GRPCRoute))
         {
             resources = [.. resources, .. GatewayApi.HttpRouteConverter.Convert(resources, Warn)];
         }

@@ -3,11 +3,25 @@ using Sidecar.Istio.Resources.GatewayApi;
 namespace Sidecar.Istio.Parsing.Readers;
 
 /// <summary>
-/// Reads a Gateway API <c>HTTPRoute</c> spec strictly, as the API server's schema admits it: enums checked, defaults
+/// Reads a Gateway API <c>HTTPRoute</c> (or <c>GRPCRoute</c>) spec strictly, as the API server's schema admits it: enums checked, defaults
 /// applied (a path match defaults to <c>PathPrefix</c>, a header match to <c>Exact</c>, a backend weight to 1).
 /// </summary>
 internal static class HttpRouteReader
 {
+    /// <summary>A <c>GRPCRoute</c>, read into the HTTPRoute shape istiod converts it through: each method match becomes
+    /// a path match on <c>/service/method</c> (<c>createGRPCURIMatch</c>).</summary>
+    public static HttpRouteSpec ReadGrpc(YamlObject spec)
+    {
+        var result = new HttpRouteSpec
+        {
+            ParentRefs = (spec.ObjectList("parentRefs") ?? []).Select(ParentRef).ToArray(),
+            Hostnames = spec.StringList("hostnames") ?? [],
+            Rules = (spec.ObjectList("rules") ?? []).Select(GrpcRule).ToArray(),
+        };
+        spec.RejectUnknownFields();
+        return result;
+    }
+
     public static HttpRouteSpec Read(YamlObject spec)
     {
         var result = new HttpRouteSpec
@@ -50,6 +64,51 @@ internal static class HttpRouteReader
         o.Ignore("sessionPersistence");
         o.RejectUnknownFields();
         return rule;
+    }
+
+    private static HttpRouteRule GrpcRule(YamlObject o)
+    {
+        var rule = new HttpRouteRule
+        {
+            Name = o.String("name"),
+            Matches = (o.ObjectList("matches") ?? []).Select(GrpcMatch).ToArray(),
+            Filters = (o.ObjectList("filters") ?? []).Select(Filter).ToArray(),
+            BackendRefs = (o.ObjectList("backendRefs") ?? []).Select(BackendRef).ToArray(),
+        };
+        o.Ignore("sessionPersistence");
+        o.RejectUnknownFields();
+        return rule;
+    }
+
+    private static HttpRouteMatch GrpcMatch(YamlObject o)
+    {
+        HttpPathMatch? path = null;
+        if (o.Object("method") is { } m)
+        {
+            var type = m.Enum("type", "Exact", "RegularExpression") ?? "Exact";
+            var service = m.String("service");
+            var method = m.String("method");
+            m.RejectUnknownFields();
+            path = (type, service, method) switch
+            {
+                (_, null, null) => Invalid(m),
+                ("Exact", { } s, null) => new HttpPathMatch("PathPrefix", $"/{s}/"),
+                ("Exact", { } s, { } name) => new HttpPathMatch("Exact", $"/{s}/{name}"),
+                (_, null, { } name) => new HttpPathMatch("RegularExpression", $"/[^/]+/{name}"),
+                (_, { } s, null) => new HttpPathMatch("RegularExpression", $"/{s}/.+"),
+                (_, { } s, { } name) => new HttpPathMatch("RegularExpression", $"/{s}/{name}"),
+            };
+        }
+
+        var match = new HttpRouteMatch { Path = path, Headers = (o.ObjectList("headers") ?? []).Select(ValueMatch).ToArray() };
+        o.RejectUnknownFields();
+        return match;
+
+        static HttpPathMatch? Invalid(YamlObject method)
+        {
+            method.Diagnostics.Error(method.Path, "a gRPC method match needs a service or a method", method.Line);
+            return null;
+        }
     }
 
     private static HttpRouteMatch Match(YamlObject o)

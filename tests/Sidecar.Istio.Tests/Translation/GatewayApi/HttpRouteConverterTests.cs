@@ -314,4 +314,46 @@ public sealed class HttpRouteConverterTests
         Assert.Equal("HTTPRoute default/reviews", error.Resource);
         Assert.Equal("spec.rules[0].matches[0].headers[0].value", error.Field);
     }
+
+    [Fact]
+    public void A_grpc_route_matches_service_and_method_as_paths()
+    {
+        var config = Config("""
+            apiVersion: v1
+            kind: Service
+            metadata: {name: greeter}
+            spec:
+              clusterIP: 10.96.0.20
+              ports: [{name: grpc, port: 50051}]
+            ---
+            apiVersion: v1
+            kind: Service
+            metadata: {name: greeter-v2}
+            spec:
+              clusterIP: 10.96.0.21
+              ports: [{name: grpc, port: 50051}]
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: GRPCRoute
+            metadata: {name: greeter}
+            spec:
+              parentRefs: [{group: "", kind: Service, name: greeter, port: 50051}]
+              rules:
+              - matches:
+                - method: {service: helloworld.Greeter, method: SayHello}
+                  headers: [{name: x-canary, value: "true"}]
+                backendRefs: [{name: greeter-v2, port: 50051}]
+              - matches:
+                - method: {service: helloworld.Greeter}
+                - method: {type: RegularExpression, method: "Say.*"}
+                backendRefs: [{name: greeter, port: 50051}]
+            """);
+
+        var routes = config.Table("50051").VirtualHost("greeter.default.svc.cluster.local:50051").Routes;
+        Assert.Equal(
+            [(PathMatchKind.Exact, "/helloworld.Greeter/SayHello"), (PathMatchKind.PathSeparatedPrefix, "/helloworld.Greeter"), (PathMatchKind.Regex, "/[^/]+/Say.*")],
+            routes.Select(r => (r.Match.Path.Kind, r.Match.Path.Value)));
+        Assert.Equal("outbound|50051||greeter-v2.default.svc.cluster.local", Assert.Single(routes[0].Route!.Clusters).Cluster);
+        Assert.Equal("GRPCRoute default/greeter", routes[0].Origin);
+    }
 }
