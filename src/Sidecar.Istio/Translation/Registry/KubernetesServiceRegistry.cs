@@ -184,20 +184,30 @@ internal static class KubernetesServiceRegistry
                 return;
             }
 
-            var labels = pod is null ? Labels.Empty : Labels.From(pod.Metadata.Labels);
             var served = ports.Where(p => endpointPorts.ContainsKey(p.Name)).Select(p => p.Number).ToHashSet();
-            endpoints.Add(new ServiceEndpoint
-            {
-                Address = ip,
-                Ports = endpointPorts,
-                Labels = labels,
-                Locality = PodLocality.FromLabels(labels) is { Length: > 0 } locality ? locality : null,
-                ServiceAccount = (pod?.Spec as PodSpec)?.ServiceAccountName,
-                WorkloadName = pod is null ? null : ((PodSpec)pod.Spec).WorkloadName ?? pod.Name,
-                Namespace = pod?.Namespace ?? resource.Namespace,
-                ServicePorts = served.Count == ports.Length ? null : served,
-            });
+            endpoints.Add(PodEndpoint(ip, pod, endpointPorts, resource.Namespace) with { ServicePorts = served.Count == ports.Length ? null : served });
         }
+    }
+
+    /// <summary>The ready pods of <paramref name="ns"/> whose labels <paramref name="selector"/> selects.</summary>
+    public static IEnumerable<IstioResource> SelectedPods(IReadOnlyList<IstioResource> resources, string ns, Labels selector, bool includeNotReady = false) =>
+        resources.Where(r => r.Spec is PodSpec pod && r.Namespace == ns && (pod.Ready || includeNotReady) && Labels.From(r.Metadata.Labels).IsSupersetOf(selector));
+
+    /// <summary>An endpoint at <paramref name="ip"/> with what istiod takes from its pod: labels, service account,
+    /// locality and workload.</summary>
+    public static ServiceEndpoint PodEndpoint(string ip, IstioResource? pod, IReadOnlyDictionary<string, int> ports, string serviceNamespace)
+    {
+        var labels = pod is null ? Labels.Empty : Labels.From(pod.Metadata.Labels);
+        return new ServiceEndpoint
+        {
+            Address = ip,
+            Ports = ports,
+            Labels = labels,
+            Locality = PodLocality.FromLabels(labels) is { Length: > 0 } locality ? locality : null,
+            ServiceAccount = (pod?.Spec as PodSpec)?.ServiceAccountName,
+            WorkloadName = pod is null ? null : ((PodSpec)pod.Spec).WorkloadName ?? pod.Name,
+            Namespace = pod?.Namespace ?? serviceNamespace,
+        };
     }
 
     // An ExternalName service resolves its external name by DNS, each port on its own number.

@@ -7,7 +7,7 @@ namespace Sidecar.Istio.Translation.Registry;
 
 /// <summary>
 /// Turns ServiceEntries into services, one per host, as Istio's ServiceEntry controller does: inline endpoints, or
-/// the WorkloadEntries of the entry's namespace its <c>workloadSelector</c> selects; SANs from <c>subjectAltNames</c>
+/// the WorkloadEntries and ready pods of the entry's namespace its <c>workloadSelector</c> selects; SANs from <c>subjectAltNames</c>
 /// and the endpoints' service accounts. Kubernetes Services come first (<see cref="KubernetesServiceRegistry"/>).
 /// </summary>
 internal static class ServiceRegistryBuilder
@@ -53,6 +53,16 @@ internal static class ServiceRegistryBuilder
                         !entry.Address.StartsWith("unix://", StringComparison.Ordinal))
                     {
                         endpoints.Add(ToEndpoint(entry, we.Namespace, we.Name));
+                    }
+                }
+
+                // A ServiceEntry's workloadSelector selects pods too, each serving the entry's ports on their target ports.
+                var podPorts = se.Ports.ToDictionary(p => p.Name, p => p.TargetPort ?? p.Number, StringComparer.Ordinal);
+                foreach (var pod in KubernetesServiceRegistry.SelectedPods(resources, resource.Namespace, selectorLabels))
+                {
+                    foreach (var ip in ((Resources.Kubernetes.PodSpec)pod.Spec).Ips)
+                    {
+                        endpoints.Add(KubernetesServiceRegistry.PodEndpoint(ip, pod, podPorts, resource.Namespace));
                     }
                 }
             }

@@ -361,4 +361,35 @@ public sealed class KubernetesServiceRegistryTests
         Assert.Equal("Service default/broken", error.Resource);
         Assert.Equal("spec.ports[0].port", error.Field);
     }
+
+    [Fact]
+    public void A_service_entry_workload_selector_selects_ready_pods_on_the_entrys_target_ports()
+    {
+        var config = Config("""
+            apiVersion: networking.istio.io/v1
+            kind: ServiceEntry
+            metadata: {name: legacy-api}
+            spec:
+              hosts: [api.legacy.internal]
+              location: MESH_INTERNAL
+              resolution: STATIC
+              ports: [{number: 80, name: http, protocol: HTTP, targetPort: 8080}]
+              workloadSelector: {labels: {app: legacy-api}}
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: legacy-api-0, labels: {app: legacy-api, version: v1}}
+            spec: {serviceAccountName: legacy, containers: [{name: api}]}
+            status: {phase: Running, podIP: 10.244.3.1}
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: legacy-api-1, labels: {app: legacy-api, version: v1}}
+            spec: {containers: [{name: api}]}
+            status: {phase: Running, podIP: 10.244.3.2, conditions: [{type: Ready, status: "False"}]}
+            """);
+
+        var endpoint = Assert.Single(config.Cluster("outbound|80||api.legacy.internal").Endpoints);
+        Assert.Equal(("10.244.3.1:8080", "legacy", "v1"), (endpoint.ToString(), endpoint.ServiceAccount, endpoint.Labels["version"]));
+    }
 }
