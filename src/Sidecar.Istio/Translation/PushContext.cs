@@ -28,9 +28,10 @@ internal sealed class PushContext
             resources = [.. resources, .. GatewayApi.HttpRouteConverter.Convert(resources, Warn)];
         }
 
+        Mesh = resources.Select(r => r.Spec).OfType<MeshConfigSpec>().FirstOrDefault() ?? MeshConfigSpec.Default;
+        resources = VirtualServiceDelegation.Merge(resources, Mesh, Warn);
         Resources = resources;
         Context = context;
-        Mesh = resources.Select(r => r.Spec).OfType<MeshConfigSpec>().FirstOrDefault() ?? MeshConfigSpec.Default;
         Workload = context.Workload;
         AllServices = ServiceRegistryBuilder.Build(resources, Mesh, Errors);
         Scope = SidecarScope.Build(resources, AllServices, Workload, Mesh);

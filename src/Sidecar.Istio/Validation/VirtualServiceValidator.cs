@@ -24,9 +24,14 @@ internal static class VirtualServiceValidator
     public static void Validate(VirtualServiceSpec vs, ValidationReport report)
     {
         var ns = report.Resource.Namespace;
-        if (vs.Hosts.Count == 0)
+
+        // A VirtualService without hosts is a delegate: only a root's http[].delegate uses its routes.
+        var isDelegate = vs.Hosts.Count == 0;
+        if (isDelegate)
         {
-            report.Error("spec.hosts", "at least one host is required (delegate VirtualServices without hosts are not supported by the standalone source)");
+            report.Error("spec.gateways", "delegate virtual service must have no gateways specified", vs.Gateways.Count > 0);
+            report.Error("spec.tls", "delegate virtual service must have no tls route specified", vs.Tls.Count > 0);
+            report.Error("spec.tcp", "delegate virtual service must have no tcp route specified", vs.Tcp.Count > 0);
         }
 
         var appliesToMesh = vs.Gateways.Count == 0 || vs.Gateways.Contains("mesh");
@@ -73,6 +78,7 @@ internal static class VirtualServiceValidator
 
         for (var i = 0; i < vs.Http.Count; i++)
         {
+            report.Error($"spec.http[{i}].delegate", "delegate virtual service cannot have delegate", isDelegate && vs.Http[i].Delegate is not null);
             ValidateHttpRoute(vs.Http[i], $"spec.http[{i}]", report);
         }
 
@@ -108,9 +114,12 @@ internal static class VirtualServiceValidator
     /// <summary>Istio's <c>validateHTTPRoute</c>.</summary>
     private static void ValidateHttpRoute(HttpRoute http, string path, ValidationReport report)
     {
-        if (http.Delegate is not null)
+        if (http.Delegate is { } delegation)
         {
-            report.Error($"{path}.delegate", "VirtualService delegation is not supported by the standalone source; inline the delegate's routes");
+            report.Error($"{path}.delegate.name", "delegate name is required", string.IsNullOrEmpty(delegation.Name));
+            report.Error(path, "HTTP route cannot contain both route and delegate", http.Route.Count > 0);
+            report.Error(path, "HTTP route cannot contain both redirect and delegate", http.Redirect is not null);
+            report.Error(path, "HTTP route cannot contain both direct_response and delegate", http.DirectResponse is not null);
         }
 
         // Conflicts between actions.

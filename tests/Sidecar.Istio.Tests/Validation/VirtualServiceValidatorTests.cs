@@ -87,14 +87,15 @@ public sealed class VirtualServiceValidatorTests
     }
 
     [Fact]
-    public void Hosts_are_required() =>
-        SingleError("""
+    public void A_virtual_service_without_hosts_is_a_valid_delegate() =>
+        // PILOT_ENABLE_VIRTUAL_SERVICE_DELEGATE (on by default): no hosts marks a delegate, not an error.
+        Assert.True(Validate("""
             apiVersion: networking.istio.io/v1
             kind: VirtualService
             metadata: {name: reviews}
             spec:
               http: [{route: [{destination: {host: reviews}}]}]
-            """, "spec.hosts", "at least one host is required");
+            """).IsValid);
 
     [Fact]
     public void Wildcard_star_host_is_not_allowed_for_the_mesh() =>
@@ -222,8 +223,25 @@ public sealed class VirtualServiceValidatorTests
         SingleError(VirtualService("- directResponse: {status: 99}"), "spec.http[0].directResponse.status", "HTTP status 99");
 
     [Fact]
-    public void Delegation_is_refused_clearly() =>
-        SingleError(VirtualService("- delegate: {name: reviews-delegate, namespace: default}"), "spec.http[0].delegate", "VirtualService delegation is not supported");
+    public void A_delegating_route_may_not_also_route() =>
+        SingleError(VirtualService("""
+            - delegate: {name: reviews-delegate, namespace: default}
+              route: [{destination: {host: reviews}}]
+            """), "spec.http[0]", "HTTP route cannot contain both route and delegate");
+
+    [Fact]
+    public void A_delegate_may_not_name_gateways_or_delegate_again() =>
+        Assert.Equal(
+            ["spec.gateways", "spec.http[0].delegate"],
+            Validate("""
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: reviews-delegate}
+                spec:
+                  gateways: [mesh]
+                  http:
+                  - delegate: {name: other}
+                """).Errors.Select(e => e.Field));
 
     [Fact]
     public void Mirror_percentage_is_bounded() =>

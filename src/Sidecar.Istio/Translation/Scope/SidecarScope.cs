@@ -102,7 +102,7 @@ internal sealed class SidecarScope
         }
 
         var virtualServices = resources
-            .Where(r => r.Spec is VirtualServiceSpec vs && VirtualServiceEntry.AppliesToMesh(vs) &&
+            .Where(r => r.Spec is VirtualServiceSpec { Hosts.Count: > 0 } vs && VirtualServiceEntry.AppliesToMesh(vs) &&
                 Visibility.IsVisible(vs.ExportTo.Count > 0 ? vs.ExportTo : mesh.DefaultVirtualServiceExportTo, r.Namespace, workload.Namespace))
             // istiod's "consumer override": a Gateway API route in the proxy's own namespace comes before the others.
             .OrderBy(r => ((VirtualServiceSpec)r.Spec).GatewaySemantics && r.Namespace == workload.Namespace ? 0 : 1)
