@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The standalone demo: bookinfo's workloads on this machine with one sidecar in front of them, configured by the
-# Istio YAML in ./config. Builds everything, starts the workloads and the sidecar, shows weighted routing, header
+# Istio YAML in ./config (or the directory SIDECAR_CONFIG names, e.g. ./kubernetes: the same services as Kubernetes
+# Services and pods, reviews routed by a Gateway API HTTPRoute). Builds everything, starts the workloads and the sidecar, shows weighted routing, header
 # routing and fault injection through the sidecar, then keeps running until Ctrl-C.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 bind="${SIDECAR_BIND:-127.0.0.10}"
+config="$(cd "${SIDECAR_CONFIG:-$here/config}" && pwd)"
 out="$root/artifacts/demo"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
@@ -40,7 +42,7 @@ workload reviews v3 19084
 workload details v1 19085
 
 echo "==> starting the sidecar on $bind (outbound 15001, admin 15000, health 15021)"
-dotnet "$out/sidecar/Sidecar.dll" run --config "$here/config" --bind "$bind" >"$out/sidecar.log" 2>&1 &
+dotnet "$out/sidecar/Sidecar.dll" run --config "$config" --bind "$bind" >"$out/sidecar.log" 2>&1 &
 pids+=($!)
 
 for _ in $(seq 1 100); do
@@ -52,7 +54,7 @@ curl -sf "http://$bind:15021/healthz/ready" >/dev/null || { echo "the sidecar di
 through_sidecar() { curl -s -H "Host: $1" "${@:3}" "http://$bind:15001$2"; }
 
 echo
-echo "==> weighted routing: 50 requests to reviews (VirtualService: 80% v1, 20% v3)"
+echo "==> weighted routing: 50 requests to reviews (80% v1, 20% v3)"
 for _ in $(seq 1 50); do
   through_sidecar reviews:9080 /reviews/0 -D - -o /dev/null | tr -d '\r' | awk -F': ' 'tolower($1)=="x-bookinfo-workload"{print $2}'
 done | sort | uniq -c
@@ -87,7 +89,7 @@ The sidecar keeps running. Try:
   curl http://$bind:15000/config_dump        (the snapshot being served)
   curl http://$bind:15000/clusters           (endpoints, health, counters)
   curl http://$bind:15090/stats/prometheus   (Istio standard metrics)
-Edit $here/config/*.yaml and the sidecar reloads within a second or two.
+Edit $config/*.yaml and the sidecar reloads within a second or two.
 Press Ctrl-C to stop.
 MSG
 wait
