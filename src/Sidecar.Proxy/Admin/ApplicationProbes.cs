@@ -147,7 +147,7 @@ internal sealed class ApplicationProbes
         {
             if (address.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(address))
             {
-                socket.Bind(new IPEndPoint(ProbeSource, 0));
+                Upstream.SourceAddress.Bind(socket, ProbeSource);
             }
 
             await socket.ConnectAsync(new IPEndPoint(address, endpoint.Port), cancellationToken).ConfigureAwait(false);

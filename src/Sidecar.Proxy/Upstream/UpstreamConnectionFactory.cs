@@ -115,7 +115,7 @@ internal static class UpstreamConnectionFactory
         {
             if (bind is not null && bind.AddressFamily == family)
             {
-                socket.Bind(new IPEndPoint(bind, 0));
+                SourceAddress.Bind(socket, bind);
             }
 
             if (keepalive is not null)
