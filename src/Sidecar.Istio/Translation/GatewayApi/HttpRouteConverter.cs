@@ -83,7 +83,7 @@ internal static class HttpRouteConverter
                     var key = parent.Port is { } p ? $"{resource.Namespace}/{p}/{host}" : $"{resource.Namespace}/{host}";
                     if (!merged.TryGetValue(key, out var entryForHost))
                     {
-                        merged[key] = entryForHost = new Merged(key, host, resource, Producer: parentNamespace == resource.Namespace);
+                        merged[key] = entryForHost = new Merged(key, host, resource, producer: parentNamespace == resource.Namespace);
                     }
 
                     entryForHost.Add(resource, parentHttp);
@@ -111,14 +111,13 @@ internal static class HttpRouteConverter
             {
                 var filter = rule.Filters[f];
                 var filterPath = $"{path}.filters[{f}]";
+                if (TryHeaderModifier(filter, ref request, ref response))
+                {
+                    continue;
+                }
+
                 switch (filter.Type)
                 {
-                    case "RequestHeaderModifier" when filter.RequestHeaderModifier is { } modifier:
-                        request = HeaderOperations(modifier);
-                        break;
-                    case "ResponseHeaderModifier" when filter.ResponseHeaderModifier is { } modifier:
-                        response = HeaderOperations(modifier);
-                        break;
                     case "RequestRedirect" when filter.RequestRedirect is { } redirect:
                         http = http with { Redirect = Redirect(redirect, filterPath) };
                         break;
@@ -164,17 +163,11 @@ internal static class HttpRouteConverter
                 HeaderOperations? backendRequest = null, backendResponse = null;
                 for (var f = 0; f < backend.Filters.Count; f++)
                 {
+                    // A backend takes header modifiers only.
                     var filter = backend.Filters[f];
-                    switch (filter.Type)
+                    if (!TryHeaderModifier(filter, ref backendRequest, ref backendResponse))
                     {
-                        case "RequestHeaderModifier" when filter.RequestHeaderModifier is { } modifier:
-                            backendRequest = HeaderOperations(modifier);
-                            break;
-                        case "ResponseHeaderModifier" when filter.ResponseHeaderModifier is { } modifier:
-                            backendResponse = HeaderOperations(modifier);
-                            break;
-                        default:
-                            throw new UnconvertibleRouteException($"{backendPath}.filters[{f}].type", $"unsupported backend filter type \"{filter.Type}\"");
+                        throw new UnconvertibleRouteException($"{backendPath}.filters[{f}].type", $"unsupported backend filter type \"{filter.Type}\"");
                     }
                 }
 
@@ -227,6 +220,21 @@ internal static class HttpRouteConverter
         }
 
         return result;
+    }
+
+    private static bool TryHeaderModifier(HttpRouteFilter filter, ref HeaderOperations? request, ref HeaderOperations? response)
+    {
+        switch (filter.Type)
+        {
+            case "RequestHeaderModifier" when filter.RequestHeaderModifier is { } modifier:
+                request = HeaderOperations(modifier);
+                return true;
+            case "ResponseHeaderModifier" when filter.ResponseHeaderModifier is { } modifier:
+                response = HeaderOperations(modifier);
+                return true;
+            default:
+                return false;
+        }
     }
 
     private static HttpMatchRequest Match(HttpRouteMatch match)
@@ -347,7 +355,7 @@ internal static class HttpRouteConverter
     }
 
     /// <summary>The routes one VirtualService collects: every HTTPRoute for one namespace, parent port and host.</summary>
-    private sealed record Merged(string Key, string Host, IstioResource First, bool Producer)
+    private sealed class Merged(string key, string host, IstioResource first, bool producer)
     {
         private readonly List<(IstioResource Route, IReadOnlyList<HttpRoute> Http)> _parts = [];
 
@@ -364,17 +372,17 @@ internal static class HttpRouteConverter
                 Kind = ResourceKind.VirtualService,
                 Metadata = new ResourceMetadata
                 {
-                    Name = Key.Replace('/', '~'),
-                    Namespace = First.Namespace,
-                    CreationTimestamp = First.Metadata.CreationTimestamp,
+                    Name = key.Replace('/', '~'),
+                    Namespace = first.Namespace,
+                    CreationTimestamp = first.Metadata.CreationTimestamp,
                 },
-                Source = First.Source,
+                Source = first.Source,
                 Spec = new VirtualServiceSpec
                 {
-                    Hosts = [Host],
+                    Hosts = [host],
                     Gateways = ["mesh"],
                     Http = sorted,
-                    ExportTo = Producer ? [] : ["."],
+                    ExportTo = producer ? [] : ["."],
                     GatewaySemantics = true,
                     Origin = string.Join(", ", _parts.Select(p => p.Route.Id).Distinct()),
                 },
