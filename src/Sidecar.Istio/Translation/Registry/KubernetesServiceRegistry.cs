@@ -115,26 +115,22 @@ internal static class KubernetesServiceRegistry
         }
         else if (service.Selector is { Count: > 0 } selector)
         {
-            var selectorLabels = Labels.From(selector);
-            foreach (var pod in index.PodsIn(resource.Namespace))
+            foreach (var pod in SelectedPods(index.PodsIn(resource.Namespace), Labels.From(selector), includeNotReady: service.PublishNotReadyAddresses))
             {
                 var spec = (PodSpec)pod.Spec;
-                if ((spec.Ready || service.PublishNotReadyAddresses) && Labels.From(pod.Metadata.Labels).IsSupersetOf(selectorLabels))
+                var podPorts = new Dictionary<string, int>(StringComparer.Ordinal);
+                foreach (var port in ports)
                 {
-                    var podPorts = new Dictionary<string, int>(StringComparer.Ordinal);
-                    foreach (var port in ports)
+                    var target = port.TargetPortName is { } named ? spec.NamedPort(named) : port.TargetPort ?? port.Number;
+                    if (target is { } number)
                     {
-                        var target = port.TargetPortName is { } named ? spec.NamedPort(named) : port.TargetPort ?? port.Number;
-                        if (target is { } number)
-                        {
-                            podPorts[port.Name] = number;
-                        }
+                        podPorts[port.Name] = number;
                     }
+                }
 
-                    foreach (var ip in spec.Ips)
-                    {
-                        Add(ip, pod, podPorts);
-                    }
+                foreach (var ip in spec.Ips)
+                {
+                    Add(ip, pod, podPorts);
                 }
             }
         }
@@ -189,9 +185,9 @@ internal static class KubernetesServiceRegistry
         }
     }
 
-    /// <summary>The ready pods of <paramref name="ns"/> whose labels <paramref name="selector"/> selects.</summary>
-    public static IEnumerable<IstioResource> SelectedPods(IReadOnlyList<IstioResource> resources, string ns, Labels selector, bool includeNotReady = false) =>
-        resources.Where(r => r.Spec is PodSpec pod && r.Namespace == ns && (pod.Ready || includeNotReady) && Labels.From(r.Metadata.Labels).IsSupersetOf(selector));
+    /// <summary>The ready pods (all of them with <paramref name="includeNotReady"/>) whose labels <paramref name="selector"/> selects.</summary>
+    public static IEnumerable<IstioResource> SelectedPods(IEnumerable<IstioResource> pods, Labels selector, bool includeNotReady = false) =>
+        pods.Where(r => r.Spec is PodSpec pod && (pod.Ready || includeNotReady) && Labels.From(r.Metadata.Labels).IsSupersetOf(selector));
 
     /// <summary>An endpoint at <paramref name="ip"/> with what istiod takes from its pod: labels, service account,
     /// locality and workload.</summary>

@@ -58,7 +58,7 @@ internal static class ServiceRegistryBuilder
 
                 // A ServiceEntry's workloadSelector selects pods too, each serving the entry's ports on their target ports.
                 var podPorts = se.Ports.ToDictionary(p => p.Name, p => p.TargetPort ?? p.Number, StringComparer.Ordinal);
-                foreach (var pod in KubernetesServiceRegistry.SelectedPods(resources, resource.Namespace, selectorLabels))
+                foreach (var pod in KubernetesServiceRegistry.SelectedPods(resources.Where(r => r.Namespace == resource.Namespace), selectorLabels))
                 {
                     foreach (var ip in ((Resources.Kubernetes.PodSpec)pod.Spec).Ips)
                     {
