@@ -3,13 +3,20 @@ using Sidecar.Istio.Resources.GatewayApi;
 namespace Sidecar.Istio.Validation;
 
 /// <summary>
-/// What the Gateway API's schema and istiod require of an <c>HTTPRoute</c> before it could be programmed: regular
-/// expressions the proxy can run (RE2), and at most 16 rules, 64 matches per rule, as the CRD limits them.
+/// What the Gateway API's schema and istiod require of an <c>HTTPRoute</c> attached to a service before it could be
+/// programmed: regular expressions the proxy can run (RE2), absolute paths, and at most 16 rules and 64 matches per
+/// rule, as the CRD limits them.
 /// </summary>
 internal static class HttpRouteValidator
 {
     public static void Validate(HttpRouteSpec spec, ValidationReport report)
     {
+        // A route only for gateways never reaches a sidecar: what it holds is the gateway's to judge.
+        if (!spec.ParentRefs.Any(p => p.IsService || p.IsServiceEntry))
+        {
+            return;
+        }
+
         if (spec.Rules.Count > 16)
         {
             report.Error("spec.rules", $"at most 16 rules are allowed, got {spec.Rules.Count}");

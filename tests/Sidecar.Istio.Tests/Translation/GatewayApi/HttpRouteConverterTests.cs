@@ -356,4 +356,23 @@ public sealed class HttpRouteConverterTests
         Assert.Equal("outbound|50051||greeter-v2.default.svc.cluster.local", Assert.Single(routes[0].Route!.Clusters).Cluster);
         Assert.Equal("GRPCRoute default/greeter", routes[0].Origin);
     }
+
+    [Fact]
+    public void A_route_attached_only_to_a_gateway_is_passed_over_whatever_it_holds()
+    {
+        var result = Translate(Services + """
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: ingress}
+            spec:
+              parentRefs: [{name: bookinfo-gateway}]
+              rules:
+              - matches: [{path: {type: RegularExpression, value: "a++"}}]
+                backendRefs: [{name: reviews-v2, port: 9080}]
+            """);
+
+        Assert.True(result.IsValid, string.Join("\n", result.Errors));
+        Assert.Equal("outbound|9080||reviews.default.svc.cluster.local", Assert.Single(Assert.Single(Reviews(result.Config!).Routes).Route!.Clusters).Cluster);
+    }
 }
