@@ -20,6 +20,11 @@ internal sealed record EgressHost(string Namespace, string Host)
     public bool MatchesNamespace(string ns) => Namespace != "~" && (Namespace == "*" || Namespace == ns);
 
     public bool MatchesHost(string host) => Host == "*" || HostNames.Matches(host, Host);
+
+    /// <summary>Whether a VirtualService host is imported: a converted Gateway API route's host must lie within this
+    /// entry (istiod's <c>VSMatches</c> uses <c>SubsetOf</c> for gateway semantics), any other overlap it.</summary>
+    public bool ImportsVirtualServiceHost(string host, bool gatewaySemantics) =>
+        gatewaySemantics ? Host == "*" || HostNames.SubsetOf(host, Host) : MatchesHost(host);
 }
 
 /// <summary>An egress listener of the Sidecar scope: the services and VirtualServices visible through it.</summary>
@@ -115,7 +120,9 @@ internal sealed class SidecarScope
             .Select(listener =>
             {
                 var hosts = listener.Hosts.Select(h => EgressHost.Parse(h, workload.Namespace)).ToArray();
-                var listenerVirtualServices = virtualServices.Where(vs => hosts.Any(h => h.MatchesNamespace(vs.Namespace) && vs.Hosts.Any(h.MatchesHost))).ToArray();
+                var listenerVirtualServices = virtualServices
+                    .Where(vs => hosts.Any(h => h.MatchesNamespace(vs.Namespace) && vs.Hosts.Any(host => h.ImportsVirtualServiceHost(host, vs.Spec.GatewaySemantics))))
+                    .ToArray();
                 var listenerServices = visibleServices.Where(s => hosts.Any(h => h.MatchesNamespace(s.Namespace) && h.MatchesHost(s.Host))).ToList();
                 ImportDestinations(listenerServices, listenerVirtualServices, visibleServices);
                 return new EgressScope

@@ -375,4 +375,53 @@ public sealed class HttpRouteConverterTests
         Assert.True(result.IsValid, string.Join("\n", result.Errors));
         Assert.Equal("outbound|9080||reviews.default.svc.cluster.local", Assert.Single(Assert.Single(Reviews(result.Config!).Routes).Route!.Clusters).Cluster);
     }
+
+    [Fact]
+    public void A_sidecar_imports_a_converted_route_only_when_its_host_lies_within_an_egress_host()
+    {
+        // istiod's VSMatches: SubsetOf for gateway semantics, the two-way Matches for other VirtualServices.
+        const string entry = """
+            apiVersion: networking.istio.io/v1
+            kind: ServiceEntry
+            metadata: {name: example}
+            spec:
+              hosts: ["*.example.com"]
+              location: MESH_EXTERNAL
+              resolution: NONE
+              ports: [{number: 80, name: http, protocol: HTTP}]
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: Sidecar
+            metadata: {name: default}
+            spec:
+              egress: [{hosts: [./api.example.com]}]
+            ---
+            """;
+        const string route = """
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: example}
+            spec:
+              parentRefs: [{group: networking.istio.io, kind: ServiceEntry, name: example}]
+              rules:
+              - filters: [{type: RequestHeaderModifier, requestHeaderModifier: {set: [{name: x-route, value: gateway-api}]}}]
+                backendRefs: [{group: networking.istio.io, kind: Hostname, name: api.example.com, port: 80}]
+            """;
+        const string virtualService = """
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: {name: example}
+            spec:
+              hosts: ["*.example.com"]
+              http:
+              - headers: {request: {set: {x-route: virtual-service}}}
+                route: [{destination: {host: api.example.com}}]
+            """;
+
+        static IEnumerable<string> RouteHeaders(ProxyConfig config) =>
+            config.Table("80").VirtualHosts.SelectMany(v => v.Routes).SelectMany(r => r.RequestHeaders.Set).Select(h => h.Value);
+
+        Assert.DoesNotContain("gateway-api", RouteHeaders(Config(entry + "\n" + route)));
+        Assert.Contains("virtual-service", RouteHeaders(Config(entry + "\n" + virtualService)));
+    }
 }
