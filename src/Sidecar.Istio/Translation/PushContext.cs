@@ -34,6 +34,7 @@ internal sealed class PushContext
         Context = context;
         Workload = context.Workload;
         AllServices = ServiceRegistryBuilder.Build(resources, Mesh, Errors);
+        WarnShadowedServices();
         Scope = SidecarScope.Build(resources, AllServices, Workload, Mesh);
         _servicesByHost = Scope.Services.ToDictionary(s => s.Host, StringComparer.Ordinal);
         DestinationRules = new DestinationRuleIndex(resources, Workload, Mesh.RootNamespace, Mesh.DefaultDestinationRuleExportTo);
@@ -95,6 +96,23 @@ internal sealed class PushContext
         }
 
         return ClusterName.Outbound(port.Value, proxy.Subset, host);
+    }
+
+    // One definition per host and namespace is used (a Service before a ServiceEntry, else the oldest); say which
+    // definitions are ignored, since a Service listed without endpoints then hides a ServiceEntry that has them.
+    private void WarnShadowedServices()
+    {
+        foreach (var group in AllServices.GroupBy(s => (s.Host, s.Namespace)))
+        {
+            var first = group.First();
+            foreach (var other in group.Skip(1))
+            {
+                if (!first.CanMergeWith(other))
+                {
+                    Warn(other.Source, $"host {other.Host} is also defined by {first.Source.Id} ({first.Endpoints.Count} endpoints), which is used");
+                }
+            }
+        }
     }
 
     public void Warn(IstioResource? resource, string message) =>

@@ -319,7 +319,7 @@ public sealed class KubernetesServiceRegistryTests
     [Fact]
     public void A_service_wins_a_host_a_service_entry_also_defines()
     {
-        var config = Config("""
+        var result = Translate("""
             apiVersion: networking.istio.io/v1
             kind: ServiceEntry
             metadata: {name: reviews-se}
@@ -343,7 +343,8 @@ public sealed class KubernetesServiceRegistryTests
             subsets: [{addresses: [{ip: 10.244.0.11}], ports: [{name: http, port: 9080}]}]
             """);
 
-        Assert.Equal(["10.244.0.11:9080"], config.Cluster("outbound|9080||reviews.default.svc.cluster.local").Endpoints.Select(e => e.ToString()));
+        Assert.Equal(["10.244.0.11:9080"], result.Config!.Cluster("outbound|9080||reviews.default.svc.cluster.local").Endpoints.Select(e => e.ToString()));
+        Assert.Contains(result.Warnings, w => w.Contains("ServiceEntry default/reviews-se: host reviews.default.svc.cluster.local is also defined by Service default/reviews (1 endpoints), which is used", StringComparison.Ordinal));
     }
 
     [Fact]
