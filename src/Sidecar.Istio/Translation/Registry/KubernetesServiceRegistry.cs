@@ -8,8 +8,8 @@ using Sidecar.Model;
 namespace Sidecar.Istio.Translation.Registry;
 
 /// <summary>
-/// Kubernetes Services as istiod's Kubernetes registry turns them into services: the host
-/// <c>name.namespace.svc.cluster.local</c>, the cluster IPs as VIPs, each port's protocol from <c>appProtocol</c> or
+/// Kubernetes Services as istiod's Kubernetes registry turns them into services (ExternalName ones into aliases,
+/// <see cref="Aliases"/>): the host <c>name.namespace.svc.cluster.local</c>, the cluster IPs as VIPs, each port's protocol from <c>appProtocol</c> or
 /// its name (<c>ConvertProtocol</c>), and endpoints from the service's EndpointSlices (else its Endpoints object),
 /// each with its pod's labels, service account and locality, plus the WorkloadEntries its selector selects
 /// (<c>PILOT_ENABLE_K8S_SELECT_WORKLOAD_ENTRIES</c>). Where the config lists neither slices nor an Endpoints object
@@ -37,30 +37,46 @@ internal static class KubernetesServiceRegistry
                 continue;
             }
 
+            if (service.IsExternalName)
+            {
+                // An alias of another service (istiod's ENABLE_EXTERNAL_NAME_ALIAS, on since 1.21): no service of its
+                // own; see Aliases.
+                continue;
+            }
+
             var ports = service.Ports
                 .Select(p => new MeshServicePort(p.Port, p.Name, Protocol(p), p.TargetPortNumber) { TargetPortName = p.TargetPortName })
                 .ToArray();
-            var endpoints = service.IsExternalName
-                ? ExternalNameEndpoints(resource, service, ports)
-                : Endpoints(resource, service, ports, index, workloadEntries);
+            var endpoints = Endpoints(resource, service, ports, index, workloadEntries);
             yield return new MeshService
             {
-                Host = $"{resource.Name}.{resource.Namespace}.svc.{HostNames.DomainSuffix}",
+                Host = HostOf(resource),
                 Namespace = resource.Namespace,
                 Ports = ports,
-                Vips = service.IsHeadless || service.IsExternalName ? [] : service.ClusterIps.Where(ip => ip.Length > 0 && HostNames.IsIpAddress(ip)).ToArray(),
-                Resolution = service.IsExternalName ? ServiceResolution.Dns : service.IsHeadless ? ServiceResolution.Passthrough : ServiceResolution.Static,
-                MeshExternal = service.IsExternalName,
+                Vips = service.IsHeadless ? [] : service.ClusterIps.Where(ip => ip.Length > 0 && HostNames.IsIpAddress(ip)).ToArray(),
+                Resolution = service.IsHeadless ? ServiceResolution.Passthrough : ServiceResolution.Static,
                 Endpoints = endpoints,
                 ExportTo = resource.Metadata.Annotations.TryGetValue(ExportToAnnotation, out var exportTo)
                     ? exportTo.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
                     : mesh.DefaultServiceExportTo,
                 ServiceAccounts = ServiceAccounts(resource, endpoints, mesh.TrustDomain),
-                WorkloadSelector = service.Selector is { Count: > 0 } selector && !service.IsExternalName ? Labels.From(selector) : null,
+                WorkloadSelector = service.Selector is { Count: > 0 } selector ? Labels.From(selector) : null,
                 Source = resource,
             };
         }
     }
+
+    /// <summary>
+    /// ExternalName Services as istiod treats them since 1.21: an alias host (<c>name.namespace.svc.cluster.local</c>)
+    /// for the service named by <c>externalName</c>, matched wherever that service's host is; its ports are ignored,
+    /// and it does nothing when no service has that name (Kubernetes' DNS CNAME still answers for it).
+    /// </summary>
+    public static IEnumerable<(string Alias, string Target)> Aliases(IReadOnlyList<IstioResource> resources) =>
+        resources
+            .Where(r => r.Spec is KubernetesServiceSpec { IsExternalName: true, ExternalName.Length: > 0 })
+            .Select(r => (HostOf(r), ((KubernetesServiceSpec)r.Spec).ExternalName!.TrimEnd('.').ToLowerInvariant()));
+
+    private static string HostOf(IstioResource service) => $"{service.Name}.{service.Namespace}.svc.{HostNames.DomainSuffix}";
 
     /// <summary>Istio's <c>kube.ConvertProtocol</c>.</summary>
     public static PortProtocol Protocol(KubernetesServicePort port)
@@ -205,20 +221,6 @@ internal static class KubernetesServiceRegistry
             Namespace = pod?.Namespace ?? serviceNamespace,
         };
     }
-
-    // An ExternalName service resolves its external name by DNS, each port on its own number.
-    private static List<ServiceEndpoint> ExternalNameEndpoints(IstioResource resource, KubernetesServiceSpec service, MeshServicePort[] ports) =>
-        service.ExternalName is { Length: > 0 } name
-            ?
-            [
-                new ServiceEndpoint
-                {
-                    Address = name.TrimEnd('.'),
-                    Ports = ports.DistinctBy(p => p.Name).ToDictionary(p => p.Name, p => p.Number, StringComparer.Ordinal),
-                    Namespace = resource.Namespace,
-                },
-            ]
-            : [];
 
     private static string[] ServiceAccounts(IstioResource resource, List<ServiceEndpoint> endpoints, string trustDomain)
     {

@@ -85,6 +85,9 @@ internal sealed class MeshService
     /// <summary>SANs expected of the service's workloads: the entry's <c>subjectAltNames</c> and the endpoints' SPIFFE ids.</summary>
     public IReadOnlyList<string> ServiceAccounts { get; init; } = [];
 
+    /// <summary>Other hosts that name this service: ExternalName Services pointing at it.</summary>
+    public IReadOnlyList<string> Aliases { get; init; } = [];
+
     /// <summary>The ServiceEntry's <c>workloadSelector</c>, or null.</summary>
     public Labels? WorkloadSelector { get; init; }
 
@@ -143,8 +146,27 @@ internal sealed class MeshService
             ServiceAccounts = [.. ServiceAccounts.Union(other.ServiceAccounts, StringComparer.Ordinal)],
             WorkloadSelector = WorkloadSelector,
             Source = Source,
+            Aliases = Aliases,
         };
     }
+
+    /// <summary>This service with <paramref name="aliases"/> added.</summary>
+    public MeshService WithAliases(IEnumerable<string> aliases) => new()
+    {
+        Host = Host,
+        Namespace = Namespace,
+        Ports = Ports,
+        Vips = Vips,
+        Cidrs = Cidrs,
+        Resolution = Resolution,
+        MeshExternal = MeshExternal,
+        Endpoints = Endpoints,
+        ExportTo = ExportTo,
+        ServiceAccounts = ServiceAccounts,
+        WorkloadSelector = WorkloadSelector,
+        Source = Source,
+        Aliases = [.. Aliases, .. aliases],
+    };
 
     public override string ToString() => $"{Host} ({Source.Id})";
 }

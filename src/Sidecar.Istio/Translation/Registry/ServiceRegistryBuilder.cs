@@ -101,7 +101,9 @@ internal static class ServiceRegistryBuilder
         }
 
         // Istio's aggregate registry lists Kubernetes services before ServiceEntries: a Service wins a shared host.
-        return [.. KubernetesServiceRegistry.Build(resources, mesh, workloadEntries), .. services];
+        IReadOnlyList<MeshService> all = [.. KubernetesServiceRegistry.Build(resources, mesh, workloadEntries), .. services];
+        var aliases = KubernetesServiceRegistry.Aliases(resources).ToLookup(a => a.Target, a => a.Alias, StringComparer.Ordinal);
+        return aliases.Count == 0 ? all : all.Select(s => aliases[s.Host] is var named && named.Any() ? s.WithAliases(named) : s).ToArray();
     }
 
     public static ServiceEndpoint ToEndpoint(WorkloadEntrySpec entry, string ns, string? workloadName) => new()

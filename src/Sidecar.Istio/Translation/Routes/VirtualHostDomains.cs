@@ -7,7 +7,8 @@ namespace Sidecar.Istio.Translation.Routes;
 /// <summary>
 /// Istio's <c>generateVirtualHostDomains</c>: the FQDN, the short forms a client in the proxy's namespace may use
 /// (<c>reviews</c>, <c>reviews.default</c>, <c>reviews.default.svc</c>; only <c>.default</c> forms from another
-/// namespace), the absolute FQDN with its trailing dot, and the VIPs, each also with <c>:port</c>.
+/// namespace), the absolute FQDN with its trailing dot, the hosts of ExternalName Services aliasing it (with their
+/// short forms), and the VIPs, each also with <c>:port</c>.
 /// </summary>
 internal static class VirtualHostDomains
 {
@@ -22,6 +23,12 @@ internal static class VirtualHostDomains
         }
 
         domains.AddRange(AltHosts(service.Host, port, proxyNamespace));
+        foreach (var alias in service.Aliases)
+        {
+            AddWithPort(domains, alias, port);
+            domains.AddRange(AltHosts(alias, port, proxyNamespace));
+        }
+
         foreach (var vip in service.Vips)
         {
             AddWithPort(domains, vip.Contains(':', StringComparison.Ordinal) ? $"[{vip}]" : vip, port);

@@ -245,7 +245,7 @@ public sealed class KubernetesServiceRegistryTests
     }
 
     [Fact]
-    public void Headless_and_external_name_services_become_original_destination_and_dns_clusters()
+    public void A_headless_service_passes_through_to_the_original_destination()
     {
         var config = Config("""
             apiVersion: v1
@@ -255,21 +255,45 @@ public sealed class KubernetesServiceRegistryTests
               clusterIP: None
               ports: [{name: tcp, port: 5432}]
               selector: {app: db}
+            """);
+
+        Assert.Equal(ClusterDiscoveryType.OriginalDst, config.Cluster("outbound|5432||db.default.svc.cluster.local").Type);
+    }
+
+    [Fact]
+    public void An_external_name_service_is_an_alias_of_the_service_it_names()
+    {
+        // Istio 1.21 on (ENABLE_EXTERNAL_NAME_ALIAS): the alias host is matched wherever the target's is; its ports are
+        // ignored; an alias of a name no service has does nothing.
+        var config = Config("""
+            apiVersion: v1
+            kind: Service
+            metadata: {name: payments-v2, namespace: billing}
+            spec:
+              clusterIP: 10.96.0.80
+              ports: [{name: http, port: 8080}]
             ---
             apiVersion: v1
             kind: Service
             metadata: {name: payments}
             spec:
               type: ExternalName
-              externalName: api.payments.example.com
-              ports: [{name: https, port: 443}]
+              externalName: payments-v2.billing.svc.cluster.local
+              ports: [{name: http, port: 80}]
+            ---
+            apiVersion: v1
+            kind: Service
+            metadata: {name: search}
+            spec:
+              type: ExternalName
+              externalName: www.example.com
             """);
 
-        Assert.Equal(ClusterDiscoveryType.OriginalDst, config.Cluster("outbound|5432||db.default.svc.cluster.local").Type);
-        var external = config.Cluster("outbound|443||payments.default.svc.cluster.local");
-        Assert.Equal(ClusterDiscoveryType.StrictDns, external.Type);
-        Assert.Equal(["api.payments.example.com:443"], external.Endpoints.Select(e => e.ToString()));
-        Assert.False(external.AutoMtls); // MeshExternal, as istiod marks ExternalName services
+        var vhost = config.Table("8080").VirtualHost("payments-v2.billing.svc.cluster.local:8080");
+        Assert.Contains("payments.default.svc.cluster.local", vhost.Domains);
+        Assert.Contains("payments:8080", vhost.Domains);
+        Assert.Null(config.FindCluster("outbound|80||payments.default.svc.cluster.local"));
+        Assert.DoesNotContain(config.Clusters, c => c.Name.Contains("search.default", StringComparison.Ordinal));
     }
 
     [Fact]
