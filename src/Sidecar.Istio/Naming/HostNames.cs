@@ -58,8 +58,11 @@ public static class HostNames
             return h;
         }
 
-        return $"{h}.{ns}.svc.{DomainSuffix}";
+        return ServiceHost(h, ns);
     }
+
+    /// <summary>The host of Kubernetes Service <paramref name="name"/> in <paramref name="ns"/>: <c>name.ns.svc.cluster.local</c>.</summary>
+    public static string ServiceHost(string name, string ns) => $"{name}.{ns}.svc.{DomainSuffix}";
 
     /// <summary>Istio's <c>host.Name.Matches</c>: whether two hosts, either possibly a wildcard, overlap.</summary>
     public static bool Matches(string a, string b)

@@ -11,6 +11,7 @@ internal static class SourceAddress
     // 127.0.0.6, TIME_WAIT ones included) can run out of ports and fail connects with EADDRINUSE.
     private const int SolIp = 0;
     private const int IpBindAddressNoPort = 24;
+    private static readonly byte[] Enabled = BitConverter.GetBytes(1);
 
     public static void Bind(Socket socket, IPAddress address)
     {
@@ -18,7 +19,7 @@ internal static class SourceAddress
         {
             try
             {
-                socket.SetRawSocketOption(SolIp, IpBindAddressNoPort, BitConverter.GetBytes(1));
+                socket.SetRawSocketOption(SolIp, IpBindAddressNoPort, Enabled);
             }
             catch (SocketException)
             {

@@ -1,4 +1,3 @@
-using Sidecar.Istio.Resources;
 using Sidecar.Istio.Resources.Kubernetes;
 
 namespace Sidecar.Istio.Parsing.Readers;

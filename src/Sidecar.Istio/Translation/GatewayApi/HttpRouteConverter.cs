@@ -65,7 +65,7 @@ internal static class HttpRouteConverter
                         continue;
                     }
 
-                    hosts = [$"{parent.Name}.{parentNamespace}.svc.{HostNames.DomainSuffix}"];
+                    hosts = [HostNames.ServiceHost(parent.Name, parentNamespace)];
                 }
                 else if (serviceEntries.TryGetValue((parentNamespace, parent.Name), out var entry))
                 {
@@ -338,7 +338,7 @@ internal static class HttpRouteConverter
                     warn(route, $"{path}: backend service \"{ns}/{backend.Name}\" not found; requests for it are answered 500");
                 }
 
-                return new Destination { Host = $"{backend.Name}.{ns}.svc.{HostNames.DomainSuffix}", Port = port };
+                return new Destination { Host = HostNames.ServiceHost(backend.Name, ns), Port = port };
             case ("networking.istio.io", "Hostname"):
                 if (backend.Namespace is not null)
                 {

@@ -19,7 +19,7 @@ namespace Sidecar.Istio.Translation.Registry;
 internal static class KubernetesServiceRegistry
 {
     /// <summary>The Service annotation that limits where it is visible (Istio's <c>exportTo</c> for Kubernetes services).</summary>
-    public const string ExportToAnnotation = "networking.istio.io/exportTo";
+    private const string ExportToAnnotation = "networking.istio.io/exportTo";
 
     private const string ServiceAccountsAnnotation = "alpha.istio.io/kubernetes-service-accounts";
     private const string CanonicalServiceAccountsAnnotation = "alpha.istio.io/canonical-serviceaccounts";
@@ -76,7 +76,7 @@ internal static class KubernetesServiceRegistry
             .Where(r => r.Spec is KubernetesServiceSpec { IsExternalName: true, ExternalName.Length: > 0 })
             .Select(r => (HostOf(r), ((KubernetesServiceSpec)r.Spec).ExternalName!.TrimEnd('.').ToLowerInvariant()));
 
-    private static string HostOf(IstioResource service) => $"{service.Name}.{service.Namespace}.svc.{HostNames.DomainSuffix}";
+    private static string HostOf(IstioResource service) => HostNames.ServiceHost(service.Name, service.Namespace);
 
     /// <summary>Istio's <c>kube.ConvertProtocol</c>.</summary>
     public static PortProtocol Protocol(KubernetesServicePort port)
@@ -153,13 +153,11 @@ internal static class KubernetesServiceRegistry
 
         if (service.Selector is { Count: > 0 } weSelector)
         {
-            var selectorLabels = Labels.From(weSelector);
-            foreach (var we in workloadEntries)
+            foreach (var endpoint in ServiceRegistryBuilder.SelectedWorkloadEntries(workloadEntries, resource.Namespace, Labels.From(weSelector)))
             {
-                var entry = (WorkloadEntrySpec)we.Spec;
-                if (we.Namespace == resource.Namespace && entry.Address.Length > 0 && Labels.From(entry.Labels).IsSupersetOf(selectorLabels) && seen.Add((entry.Address, "")))
+                if (seen.Add((endpoint.Address, "")))
                 {
-                    endpoints.Add(ServiceRegistryBuilder.ToEndpoint(entry, we.Namespace, we.Name));
+                    endpoints.Add(endpoint);
                 }
             }
         }

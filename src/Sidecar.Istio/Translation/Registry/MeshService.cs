@@ -60,7 +60,7 @@ internal sealed record ServiceEndpoint
 }
 
 /// <summary>A service in the registry: one host of a ServiceEntry, with its ports, addresses and endpoints.</summary>
-internal sealed class MeshService
+internal sealed record MeshService
 {
     public required string Host { get; init; }
 
@@ -132,41 +132,16 @@ internal sealed class MeshService
 
         var own = Ports.Select(p => p.Number).ToHashSet();
         var theirs = added.Select(p => p.Number).ToHashSet();
-        return new MeshService
+        return this with
         {
-            Host = Host,
-            Namespace = Namespace,
             Ports = [.. Ports, .. added],
-            Vips = Vips,
-            Cidrs = Cidrs,
-            Resolution = Resolution,
-            MeshExternal = MeshExternal,
             Endpoints = [.. Endpoints.Select(e => e with { ServicePorts = e.ServicePorts ?? own }), .. other.Endpoints.Select(e => e with { ServicePorts = theirs })],
-            ExportTo = ExportTo,
             ServiceAccounts = [.. ServiceAccounts.Union(other.ServiceAccounts, StringComparer.Ordinal)],
-            WorkloadSelector = WorkloadSelector,
-            Source = Source,
-            Aliases = Aliases,
         };
     }
 
     /// <summary>This service with <paramref name="aliases"/> added.</summary>
-    public MeshService WithAliases(IEnumerable<string> aliases) => new()
-    {
-        Host = Host,
-        Namespace = Namespace,
-        Ports = Ports,
-        Vips = Vips,
-        Cidrs = Cidrs,
-        Resolution = Resolution,
-        MeshExternal = MeshExternal,
-        Endpoints = Endpoints,
-        ExportTo = ExportTo,
-        ServiceAccounts = ServiceAccounts,
-        WorkloadSelector = WorkloadSelector,
-        Source = Source,
-        Aliases = [.. Aliases, .. aliases],
-    };
+    public MeshService WithAliases(IEnumerable<string> aliases) => this with { Aliases = [.. Aliases, .. aliases] };
 
     public override string ToString() => $"{Host} ({Source.Id})";
 }

@@ -46,15 +46,7 @@ internal static class ServiceRegistryBuilder
             else if (se.WorkloadSelector is { } selector)
             {
                 var selectorLabels = Labels.From(selector);
-                foreach (var we in workloadEntries)
-                {
-                    var entry = (WorkloadEntrySpec)we.Spec;
-                    if (we.Namespace == resource.Namespace && Labels.From(entry.Labels).IsSupersetOf(selectorLabels) && entry.Address.Length > 0 &&
-                        !entry.Address.StartsWith("unix://", StringComparison.Ordinal))
-                    {
-                        endpoints.Add(ToEndpoint(entry, we.Namespace, we.Name));
-                    }
-                }
+                endpoints.AddRange(SelectedWorkloadEntries(workloadEntries, resource.Namespace, selectorLabels));
 
                 // A ServiceEntry's workloadSelector selects pods too, each serving the entry's ports on their target ports.
                 var podPorts = se.Ports.ToDictionary(p => p.Name, p => p.TargetPort ?? p.Number, StringComparer.Ordinal);
@@ -106,7 +98,22 @@ internal static class ServiceRegistryBuilder
         return aliases.Count == 0 ? all : all.Select(s => aliases[s.Host] is var named && named.Any() ? s.WithAliases(named) : s).ToArray();
     }
 
-    public static ServiceEndpoint ToEndpoint(WorkloadEntrySpec entry, string ns, string? workloadName) => new()
+    /// <summary>The endpoints of the WorkloadEntries in <paramref name="ns"/> that <paramref name="selector"/> selects
+    /// (those with an address this sidecar can reach: not empty, not a unix socket).</summary>
+    public static IEnumerable<ServiceEndpoint> SelectedWorkloadEntries(IEnumerable<IstioResource> workloadEntries, string ns, Labels selector)
+    {
+        foreach (var we in workloadEntries)
+        {
+            var entry = (WorkloadEntrySpec)we.Spec;
+            if (we.Namespace == ns && Labels.From(entry.Labels).IsSupersetOf(selector) && entry.Address.Length > 0 &&
+                !entry.Address.StartsWith("unix://", StringComparison.Ordinal))
+            {
+                yield return ToEndpoint(entry, we.Namespace, we.Name);
+            }
+        }
+    }
+
+    private static ServiceEndpoint ToEndpoint(WorkloadEntrySpec entry, string ns, string? workloadName) => new()
     {
         Address = entry.Address,
         Ports = entry.Ports,

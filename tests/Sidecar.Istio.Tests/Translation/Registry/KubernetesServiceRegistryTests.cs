@@ -417,4 +417,37 @@ public sealed class KubernetesServiceRegistryTests
         var endpoint = Assert.Single(config.Cluster("outbound|80||api.legacy.internal").Endpoints);
         Assert.Equal(("10.244.3.1:8080", "legacy", "v1"), (endpoint.ToString(), endpoint.ServiceAccount, endpoint.Labels["version"]));
     }
+
+    [Fact]
+    public void A_service_selector_selects_workload_entries_too()
+    {
+        // PILOT_ENABLE_K8S_SELECT_WORKLOAD_ENTRIES: a VM's WorkloadEntry joins the Service its labels match.
+        var config = Config("""
+            apiVersion: v1
+            kind: Service
+            metadata: {name: ratings}
+            spec:
+              clusterIP: 10.96.0.90
+              ports: [{name: http, port: 9080}]
+              selector: {app: ratings}
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: WorkloadEntry
+            metadata: {name: ratings-vm}
+            spec:
+              address: 10.0.9.1
+              labels: {app: ratings, version: vm}
+              serviceAccount: ratings-vm
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: WorkloadEntry
+            metadata: {name: details-vm}
+            spec:
+              address: 10.0.9.2
+              labels: {app: details}
+            """);
+
+        var endpoint = Assert.Single(config.Cluster("outbound|9080||ratings.default.svc.cluster.local").Endpoints);
+        Assert.Equal(("10.0.9.1:9080", "vm", "ratings-vm"), (endpoint.ToString(), endpoint.Labels["version"], endpoint.ServiceAccount));
+    }
 }
