@@ -86,7 +86,7 @@ cat <<MSG
 The sidecar keeps running. Try:
   curl -H 'Host: reviews:9080' http://$bind:15001/reviews/0
   curl -x http://$bind:15001 http://reviews:9080/reviews/0 -H 'end-user: jason'
-  curl http://$bind:15000/config_dump        (the snapshot being served)
+  curl http://$bind:15000/config_dump        (the config being served, in Envoy's shape)
   curl http://$bind:15000/clusters           (endpoints, health, counters)
   curl http://$bind:15090/stats/prometheus   (Istio standard metrics)
 Edit $config/*.yaml and the sidecar reloads within a second or two.

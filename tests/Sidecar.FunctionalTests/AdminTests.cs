@@ -40,7 +40,7 @@ public sealed class AdminTests : IClassFixture<BookinfoMesh>
     [Fact]
     public async Task Config_dump_shows_the_snapshot_its_version_and_source()
     {
-        using var dump = JsonDocument.Parse(await _mesh.Sidecar.Client.GetStringAsync($"{_mesh.Sidecar.AdminUrl}/config_dump"));
+        using var dump = JsonDocument.Parse(await _mesh.Sidecar.Client.GetStringAsync($"{_mesh.Sidecar.AdminUrl}/config_dump?include_model"));
         var root = dump.RootElement;
 
         Assert.False(string.IsNullOrEmpty(root.GetProperty("version").GetString()));

@@ -98,6 +98,9 @@ public sealed record ClusterConfig
     /// transport socket match: SNI, the service's SPIFFE SANs, Istio's ALPN); null without auto mTLS.</summary>
     public UpstreamTlsConfig? AutoMtlsSettings { get; init; }
 
+    /// <summary>The DestinationRule(s) that shaped the cluster (e.g. <c>DestinationRule default/reviews</c>), for dumps; null without one.</summary>
+    public string? Origin { get; init; }
+
     /// <summary>The service behind the cluster, for routing decisions, metrics and dumps; null for internal clusters.</summary>
     public ServiceMetadata? Service { get; init; }
 

@@ -28,8 +28,11 @@ internal sealed class AdminHandler
 
     private readonly TerminationDrain _termination;
 
-    public AdminHandler(DataPlane dataPlane, ListenerManager listeners, ProxyReadiness readiness, ProxyOptions options, IHostApplicationLifetime lifetime, TimeProvider time, ApplicationProbes probes, TerminationDrain termination)
+    private readonly Security.WorkloadIdentity _identity;
+
+    public AdminHandler(DataPlane dataPlane, ListenerManager listeners, ProxyReadiness readiness, ProxyOptions options, IHostApplicationLifetime lifetime, TimeProvider time, ApplicationProbes probes, TerminationDrain termination, Security.WorkloadIdentity identity)
     {
+        _identity = identity;
         _probes = probes;
         _termination = termination;
         _dataPlane = dataPlane;
@@ -98,7 +101,7 @@ internal sealed class AdminHandler
         "admin commands are:\n" +
         "  /: print this help\n" +
         "  /clusters: upstream cluster status (?format=json)\n" +
-        "  /config_dump: dump the current configuration snapshot as JSON\n" +
+        "  /config_dump: dump the current Envoy configuration (?include_eds, ?resource=, ?name_regex=; ?include_model: the snapshot as this sidecar holds it)\n" +
         "  /drain_listeners (POST): drain listeners (?inboundonly: the inbound ones)\n" +
         "  /healthcheck/fail (POST): cause the server to fail health checks\n" +
         "  /healthcheck/ok (POST): cause the server to pass health checks\n" +
@@ -138,7 +141,15 @@ internal sealed class AdminHandler
 
     private Task ConfigDumpAsync(HttpContext context)
     {
-        return JsonAsync(context, ConfigDumpWriter.Write(_dataPlane.Current?.Config, _dataPlane.Store));
+        var query = context.Request.Query;
+        var request = new ConfigDumpRequest(_dataPlane.Current?.Config, _dataPlane.Store, _options.Workload, _identity.Current, _identity.Store?.Generation ?? 0, _options.AdminPort, Version)
+        {
+            IncludeEndpoints = query.ContainsKey("include_eds"),
+            IncludeModel = query.ContainsKey("include_model"),
+            Resource = query["resource"],
+            NameRegex = query["name_regex"],
+        };
+        return ConfigDumpWriter.Write(request, out var status, out var error) is { } body ? JsonAsync(context, body) : TextAsync(context, status, error + "\n");
     }
 
     private Task ClustersAsync(HttpContext context)

@@ -28,6 +28,36 @@ public sealed class MutualTlsTests(MtlsMesh mesh)
     }
 
     [Fact]
+    public async Task The_config_dump_shows_the_workload_certificate_as_SDS_secrets_and_the_inbound_mtls_chains()
+    {
+        using var dump = System.Text.Json.JsonDocument.Parse(await mesh.Server.Client.GetStringAsync($"{mesh.Server.AdminUrl}/config_dump"));
+        var configs = dump.RootElement.GetProperty("configs").EnumerateArray().ToList();
+
+        // istioctl proxy-config secret: "default" is the workload chain (key redacted), "ROOTCA" the trust roots.
+        var secrets = configs.Single(c => c.GetProperty("@type").GetString()!.EndsWith(".SecretsConfigDump", StringComparison.Ordinal))
+            .GetProperty("dynamic_active_secrets").EnumerateArray().ToDictionary(s => s.GetProperty("name").GetString()!, s => s.GetProperty("secret"));
+        var tlsCertificate = secrets["default"].GetProperty("tls_certificate");
+        using var leaf = X509Certificate2.CreateFromPem(Encoding.ASCII.GetString(tlsCertificate.GetProperty("certificate_chain").GetProperty("inline_bytes").GetBytesFromBase64()));
+        Assert.Equal([ServerId], SpiffeIds.Read(leaf));
+        Assert.Equal("[redacted]", tlsCertificate.GetProperty("private_key").GetProperty("inline_string").GetString());
+        Assert.Contains("BEGIN CERTIFICATE", Encoding.ASCII.GetString(secrets["ROOTCA"].GetProperty("validation_context").GetProperty("trusted_ca").GetProperty("inline_bytes").GetBytesFromBase64()), StringComparison.Ordinal);
+
+        // The inbound side terminates mTLS (client certificate required) and routes by a table inlined in its chain.
+        var inbound = configs.Single(c => c.GetProperty("@type").GetString()!.EndsWith(".ListenersConfigDump", StringComparison.Ordinal))
+            .GetProperty("dynamic_listeners").EnumerateArray()
+            .Single(l => l.GetProperty("name").GetString() == "virtualInbound").GetProperty("active_state").GetProperty("listener");
+        var mtlsChain = inbound.GetProperty("filter_chains").EnumerateArray().First(c =>
+            c.TryGetProperty("transport_socket", out var socket)
+            && c.GetProperty("filter_chain_match").TryGetProperty("destination_port", out var port) && port.GetInt32() == 9080);
+        var tls = mtlsChain.GetProperty("transport_socket").GetProperty("typed_config");
+        Assert.Equal("type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext", tls.GetProperty("@type").GetString());
+        Assert.True(tls.GetProperty("require_client_certificate").GetBoolean());
+        var manager = mtlsChain.GetProperty("filters")[0].GetProperty("typed_config");
+        Assert.StartsWith("inbound|9080", manager.GetProperty("route_config").GetProperty("name").GetString(), StringComparison.Ordinal);
+        Assert.Equal("APPEND_FORWARD", manager.GetProperty("forward_client_cert_details").GetString());
+    }
+
+    [Fact]
     public async Task An_app_cannot_claim_another_identity_with_its_own_xfcc_header()
     {
         // The outbound sidecar keeps Envoy's default forward_client_cert_details (SANITIZE): the app's header never

@@ -1,6 +1,7 @@
 using Sidecar.Istio.Resources;
 using Sidecar.Istio.Resources.Networking;
 using Sidecar.Istio.Translation.Registry;
+using Sidecar.Istio.Translation.Scope;
 using Sidecar.Istio.Translation.Security;
 using Sidecar.Model;
 
@@ -29,7 +30,7 @@ internal sealed class OutboundClusterBuilder(PushContext push)
             }
 
             var policy = EffectiveTrafficPolicy.ForPort(rule?.TrafficPolicy, port.Number);
-            if (BuildCluster(service, port, null, Labels.Empty, policy) is { } parent)
+            if (BuildCluster(service, port, null, Labels.Empty, policy, rule) is { } parent)
             {
                 yield return parent;
             }
@@ -37,7 +38,7 @@ internal sealed class OutboundClusterBuilder(PushContext push)
             foreach (var subset in rule?.Subsets ?? [])
             {
                 var subsetPolicy = policy.Merge(subset.TrafficPolicy, port.Number);
-                if (BuildCluster(service, port, subset.Name, Labels.From(subset.Labels), subsetPolicy) is { } cluster)
+                if (BuildCluster(service, port, subset.Name, Labels.From(subset.Labels), subsetPolicy, rule) is { } cluster)
                 {
                     yield return cluster;
                 }
@@ -45,7 +46,7 @@ internal sealed class OutboundClusterBuilder(PushContext push)
         }
     }
 
-    private ClusterConfig? BuildCluster(MeshService service, MeshServicePort port, string? subset, Labels subsetLabels, EffectiveTrafficPolicy policy)
+    private ClusterConfig? BuildCluster(MeshService service, MeshServicePort port, string? subset, Labels subsetLabels, EffectiveTrafficPolicy policy, ConsolidatedDestinationRule? rule)
     {
         var name = ClusterName.Outbound(port.Number, subset, service.Host);
         var type = policy.LoadBalancer?.Simple == "PASSTHROUGH"
@@ -73,6 +74,7 @@ internal sealed class OutboundClusterBuilder(PushContext push)
             Service = new ServiceMetadata(service.Host, service.ShortName, service.Namespace, port.Number, subset, port.Protocol.IstioName()),
             DnsRefreshRate = push.Mesh.DnsRefreshRate.ToTimeSpan(),
             HttpProtocol = UpstreamProtocol(port.Protocol, policy.ConnectionPool),
+            Origin = rule is null ? null : string.Join(", ", rule.Sources.Select(r => r.Id)),
         };
         cluster = ConnectionPoolMapping.Apply(cluster, policy.ConnectionPool, push.Mesh.TcpKeepalive, push.Mesh.ConnectTimeout.ToTimeSpan());
         cluster = ApplyOutlierDetection(cluster, policy.OutlierDetection);
