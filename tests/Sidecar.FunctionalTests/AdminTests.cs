@@ -54,6 +54,40 @@ public sealed class AdminTests : IClassFixture<BookinfoMesh>
     }
 
     [Fact]
+    public async Task Logging_changes_a_loggers_level_at_run_time_as_istioctl_proxy_config_log_does()
+    {
+        var admin = $"{_mesh.Sidecar.AdminUrl}/logging";
+        Assert.Contains("  router: ", await _mesh.Sidecar.Client.GetStringAsync(admin), StringComparison.Ordinal);
+        using (var refused = await _mesh.Sidecar.Client.GetAsync($"{admin}?router=debug"))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.MethodNotAllowed, refused.StatusCode);
+        }
+
+        using (var unknown = await _mesh.Sidecar.Client.PostAsync($"{admin}?no_such_logger=debug", null))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.NotFound, unknown.StatusCode);
+        }
+
+        try
+        {
+            using var changed = await _mesh.Sidecar.Client.PostAsync($"{admin}?router=debug", null);
+            Assert.Contains("  router: debug\n", await changed.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+            // The forwarder's per-request log ("Proxying to <url> <version> <policy>", a router-level message, unlike
+            // the access log line) now reaches the sidecar's output.
+            const string ForwarderLine = "/reviews/logging-probe HTTP/1.1 RequestVersion";
+            Assert.DoesNotContain(ForwarderLine, _mesh.Sidecar.Output, StringComparison.Ordinal);
+            using var response = await _mesh.Sidecar.SendAsync("reviews:9080", "/reviews/logging-probe");
+            await _mesh.Sidecar.WaitForOutputAsync(ForwarderLine, TimeSpan.FromSeconds(10));
+        }
+        finally
+        {
+            using var reset = await _mesh.Sidecar.Client.PostAsync($"{admin}?level=warning", null);
+            Assert.Contains("  router: warning\n", await reset.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task Clusters_lists_endpoints_with_health_and_counters()
     {
         using var response = await _mesh.Sidecar.SendAsync("reviews:9080", "/reviews/0", configure: r => r.Headers.Add("end-user", "jason"));

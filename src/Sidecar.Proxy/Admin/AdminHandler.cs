@@ -30,9 +30,12 @@ internal sealed class AdminHandler
 
     private readonly Security.WorkloadIdentity _identity;
 
-    public AdminHandler(DataPlane dataPlane, ListenerManager listeners, ProxyReadiness readiness, ProxyOptions options, IHostApplicationLifetime lifetime, TimeProvider time, ApplicationProbes probes, TerminationDrain termination, Security.WorkloadIdentity identity)
+    private readonly RuntimeLogLevels _logLevels;
+
+    public AdminHandler(DataPlane dataPlane, ListenerManager listeners, ProxyReadiness readiness, ProxyOptions options, IHostApplicationLifetime lifetime, TimeProvider time, ApplicationProbes probes, TerminationDrain termination, Security.WorkloadIdentity identity, RuntimeLogLevels logLevels)
     {
         _identity = identity;
+        _logLevels = logLevels;
         _probes = probes;
         _termination = termination;
         _dataPlane = dataPlane;
@@ -87,6 +90,8 @@ internal sealed class AdminHandler
         "/healthz/ready" => ReadyAsync(context, envoyStyle: false),
         "/server_info" => ServerInfoAsync(context),
         "/config_dump" => ConfigDumpAsync(context),
+        "/logging" => LoggingAsync(context),
+        "/certs" => JsonAsync(context, CertificatesWriter.Write(_identity.Current, _time.GetUtcNow())),
         "/clusters" => ClustersAsync(context),
         "/listeners" => ListenersAsync(context),
         "/memory" => JsonAsync(context, MemoryWriter.Write()),
@@ -100,12 +105,14 @@ internal sealed class AdminHandler
     private const string HelpText =
         "admin commands are:\n" +
         "  /: print this help\n" +
+        "  /certs: print certs on machine\n" +
         "  /clusters: upstream cluster status (?format=json)\n" +
         "  /config_dump: dump the current Envoy configuration (?include_eds, ?resource=, ?name_regex=; ?include_model: the snapshot as this sidecar holds it)\n" +
         "  /drain_listeners (POST): drain listeners (?inboundonly: the inbound ones)\n" +
         "  /healthcheck/fail (POST): cause the server to fail health checks\n" +
         "  /healthcheck/ok (POST): cause the server to pass health checks\n" +
         "  /listeners: print listener info\n" +
+        "  /logging (POST to change): list the loggers' levels; ?level=<level> sets all, ?<logger>=<level> one\n" +
         "  /memory: print current allocation/heap usage\n" +
         "  /quitquitquit (POST): exit the server\n" +
         "  /ready: print server state, return 200 if LIVE, otherwise return 503\n" +
@@ -150,6 +157,26 @@ internal sealed class AdminHandler
             NameRegex = query["name_regex"],
         };
         return ConfigDumpWriter.Write(request, out var status, out var error) is { } body ? JsonAsync(context, body) : TextAsync(context, status, error + "\n");
+    }
+
+    /// <summary>Envoy's <c>/logging</c>: lists the loggers' levels; a POST with <c>level=</c> or <c>logger=</c> changes them first.</summary>
+    private Task LoggingAsync(HttpContext context)
+    {
+        var changes = context.Request.Query.Select(q => new KeyValuePair<string, string>(q.Key, q.Value.ToString())).ToList();
+        if (changes.Count > 0)
+        {
+            if (!HttpMethods.IsPost(context.Request.Method))
+            {
+                return TextAsync(context, 405, "Method GET not allowed, POST required.\n");
+            }
+
+            if (_logLevels.Apply(changes) is { } error)
+            {
+                return TextAsync(context, 404, error + "\n");
+            }
+        }
+
+        return TextAsync(context, 200, _logLevels.Describe());
     }
 
     private Task ClustersAsync(HttpContext context)

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Sidecar.Model;
 using Sidecar.Proxy.Admin;
 using Sidecar.Proxy.Http;
@@ -52,6 +53,10 @@ public static class SidecarProxyExtensions
             options.ReplayBufferLimit));
         services.AddSingleton<ApplicationProbes>();
         services.AddSingleton<AdminHandler>();
+        // Log levels the admin API's /logging changes: filter rules applied after the host's own.
+        services.AddSingleton<RuntimeLogLevels>();
+        services.AddSingleton<IConfigureOptions<LoggerFilterOptions>>(sp => sp.GetRequiredService<RuntimeLogLevels>());
+        services.AddSingleton<IOptionsChangeTokenSource<LoggerFilterOptions>>(sp => sp.GetRequiredService<RuntimeLogLevels>());
         services.AddSingleton<Telemetry.ProxyTelemetry>();
         services.AddSingleton<ProxyRequestHandler>();
         services.AddSingleton<DownstreamConnections>();

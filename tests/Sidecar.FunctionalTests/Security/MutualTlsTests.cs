@@ -58,6 +58,19 @@ public sealed class MutualTlsTests(MtlsMesh mesh)
     }
 
     [Fact]
+    public async Task Certs_lists_the_workload_chain_and_roots_with_their_SANs_and_validity_as_Envoy_does()
+    {
+        using var certs = System.Text.Json.JsonDocument.Parse(await mesh.Client.Client.GetStringAsync($"{mesh.Client.AdminUrl}/certs"));
+        var entry = Assert.Single(certs.RootElement.GetProperty("certificates").EnumerateArray());
+        var leaf = entry.GetProperty("cert_chain")[0];
+        Assert.Equal(ClientId, leaf.GetProperty("subject_alt_names")[0].GetProperty("uri").GetString());
+        Assert.Matches("^[0-9a-f]+$", leaf.GetProperty("serial_number").GetString());
+        Assert.True(DateTimeOffset.Parse(leaf.GetProperty("expiration_time").GetString()!, System.Globalization.CultureInfo.InvariantCulture) > DateTimeOffset.UtcNow);
+        var root = Assert.Single(entry.GetProperty("ca_cert").EnumerateArray());
+        Assert.True(long.Parse(root.GetProperty("days_until_expiration").GetString()!, System.Globalization.CultureInfo.InvariantCulture) > 300, "the local CA's root lasts years");
+    }
+
+    [Fact]
     public async Task An_app_cannot_claim_another_identity_with_its_own_xfcc_header()
     {
         // The outbound sidecar keeps Envoy's default forward_client_cert_details (SANITIZE): the app's header never
