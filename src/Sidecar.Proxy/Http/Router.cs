@@ -310,10 +310,35 @@ internal sealed partial class Router
                 await resolving.WaitAsync(cluster.Config.ConnectTimeout, _time, context.RequestAborted).ConfigureAwait(false);
             }
 
+            // One state machine for every attempt: starting and finishing one are synchronous, only the forward awaits.
             while (true)
             {
-                var outcome = await AttemptAsync(context, state, cluster, retry, hash, protocol).ConfigureAwait(false);
-                if (outcome == AttemptResult.Done)
+                if (StartAttempt(context, state, cluster, retry, hash, out var token) is not { } destination)
+                {
+                    var flags = state.Retries > 0 ? ResponseFlags.NoHealthyUpstream | ResponseFlags.UpstreamRetryLimitExceeded : ResponseFlags.NoHealthyUpstream;
+                    await LocalReply.WriteAsync(context, state, StatusCodes.Status503ServiceUnavailable, flags, LocalReply.NoHealthyUpstream).ConfigureAwait(false);
+                    return;
+                }
+
+                ForwarderError error;
+                try
+                {
+                    error = await _forwarder.SendAsync(context, destination, cluster.Invoker, cluster.RequestConfigFor(protocol), state.TransformerFor(_policies), token).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    Log.ForwardFailed(_logger, cluster.Name, ex);
+                    error = ForwarderError.Request;
+                }
+
+                var outcome = FinishAttempt(context, state, cluster, retry, error, out var failure);
+                if (outcome is AttemptOutcome.Failed or AttemptOutcome.RetriesExhausted)
+                {
+                    await WriteFailureAsync(context, state, failure, outcome == AttemptOutcome.RetriesExhausted).ConfigureAwait(false);
+                    return;
+                }
+
+                if (outcome == AttemptOutcome.Done)
                 {
                     return;
                 }
@@ -342,21 +367,34 @@ internal sealed partial class Router
         }
     }
 
-    private enum AttemptResult
+    /// <summary>How an attempt ended, for the retry loop.</summary>
+    private enum AttemptOutcome
     {
+        /// <summary>The response (or a downstream failure) is final.</summary>
         Done,
+
+        /// <summary>Another attempt follows (a retry budget was taken).</summary>
         Retry,
+
+        /// <summary>An upstream failure to answer with a local reply.</summary>
+        Failed,
+
+        /// <summary>As <see cref="Failed"/>, after the retries ran out on a retriable failure (URX).</summary>
+        RetriesExhausted,
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<AttemptResult> AttemptAsync(HttpContext context, RequestState state, ClusterState cluster, RetryPolicy? retry, ulong? hash, string protocol)
+    /// <summary>
+    /// Picks the attempt's endpoint (or the original destination) and its per-try token; null when no endpoint is
+    /// healthy (503 UH).
+    /// </summary>
+    private string? StartAttempt(HttpContext context, RequestState state, ClusterState cluster, RetryPolicy? retry, ulong? hash, out CancellationToken token)
     {
-        var canRetry = retry is not null
+        state.AttemptIsRetriable = retry is not null
             && state.Retries < retry.NumRetries
             && (state.Body is null || state.Body.CanReplay)
             && !state.RouteDeadlinePassed;
-        state.AttemptIsRetriable = canRetry;
         state.RetryPending = false;
+        token = default;
 
         string destination;
         var endpoint = cluster.IsOriginalDestination
@@ -375,29 +413,24 @@ internal sealed partial class Router
         }
         else
         {
-            var flags = state.Retries > 0 ? ResponseFlags.NoHealthyUpstream | ResponseFlags.UpstreamRetryLimitExceeded : ResponseFlags.NoHealthyUpstream;
-            await LocalReply.WriteAsync(context, state, StatusCodes.Status503ServiceUnavailable, flags, LocalReply.NoHealthyUpstream).ConfigureAwait(false);
-            return AttemptResult.Done;
+            return null;
         }
 
-        var token = state.AttemptToken(retry?.PerTryTimeout);
+        token = state.AttemptToken(retry?.PerTryTimeout);
         endpoint?.BeginRequest();
         if (state.Retries == 0)
         {
             state.UpstreamStartTimestamp = _time.GetTimestamp();
         }
 
-        ForwarderError error;
-        try
-        {
-            error = await _forwarder.SendAsync(context, destination, cluster.Invoker, cluster.RequestConfigFor(protocol), state.TransformerFor(_policies), token).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            Log.ForwardFailed(_logger, cluster.Name, ex);
-            error = ForwarderError.Request;
-        }
+        return destination;
+    }
 
+    /// <summary>Records the attempt's outcome on its endpoint and decides what follows; <paramref name="failure"/> is the upstream failure to answer.</summary>
+    private static AttemptOutcome FinishAttempt(HttpContext context, RequestState state, ClusterState cluster, RetryPolicy? retry, ForwarderError error, out UpstreamFailure failure)
+    {
+        failure = default;
+        var endpoint = state.Endpoint;
         if (state.RetryPending)
         {
             endpoint?.EndRequest(error: true, connectFailure: false);
@@ -406,7 +439,7 @@ internal sealed partial class Router
                 cluster.RecordOutcome(endpoint, state.LastRetriedStatus, localOriginFailure: false);
             }
 
-            return AttemptResult.Retry;
+            return AttemptOutcome.Retry;
         }
 
         if (error == ForwarderError.None)
@@ -418,7 +451,7 @@ internal sealed partial class Router
                 cluster.RecordOutcome(endpoint, status, localOriginFailure: false);
             }
 
-            return AttemptResult.Done;
+            return AttemptOutcome.Done;
         }
 
         if (UpstreamOutcome.IsDownstreamFailure(error, context))
@@ -440,15 +473,11 @@ internal sealed partial class Router
                 }
             }
 
-            return AttemptResult.Done;
+            return AttemptOutcome.Done;
         }
 
-        var failure = UpstreamOutcome.Classify(error, context, state);
-        if (failure == UpstreamFailure.PerTryTimeout && state.RouteDeadlinePassed)
-        {
-            canRetry = false;
-        }
-
+        failure = UpstreamOutcome.Classify(error, context, state);
+        var canRetry = state.AttemptIsRetriable && !(failure == UpstreamFailure.PerTryTimeout && state.RouteDeadlinePassed);
         endpoint?.EndRequest(error: true, connectFailure: failure == UpstreamFailure.ConnectFailure);
         if (endpoint is not null)
         {
@@ -461,17 +490,16 @@ internal sealed partial class Router
             state.Flags |= failure == UpstreamFailure.PerTryTimeout ? ResponseFlags.UpstreamRequestTimeout : ResponseFlags.UpstreamConnectionTermination;
             state.UpstreamResetAfterResponseStarted = true;
             context.Abort();
-            return AttemptResult.Done;
+            return AttemptOutcome.Done;
         }
 
         if (canRetry && state.Body is not { CanReplay: false } && retry!.IsRetriableFailure(failure) && cluster.TryAcquireRetry())
         {
-            return AttemptResult.Retry;
+            return AttemptOutcome.Retry;
         }
 
         var exhausted = retry is not null && retry.IsRetriableFailure(failure) && state.Retries >= retry.NumRetries && state.Retries > 0;
-        await WriteFailureAsync(context, state, failure, exhausted).ConfigureAwait(false);
-        return AttemptResult.Done;
+        return exhausted ? AttemptOutcome.RetriesExhausted : AttemptOutcome.Failed;
     }
 
     /// <summary>The one table from an upstream failure to Envoy's local reply.</summary>
