@@ -1,4 +1,3 @@
-using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -80,36 +79,9 @@ public sealed class IstioCaCertificateProvider : ICertificateProvider, IDisposab
         return new WorkloadCertificate(leaf, intermediates, [chain[^1]]);
     }
 
-    private async Task<string?> ReadTokenAsync(CancellationToken cancellationToken)
-    {
-        if (_options.Token is { Length: > 0 } token)
-        {
-            return token;
-        }
+    private Task<string?> ReadTokenAsync(CancellationToken cancellationToken) =>
+        IstiodConnection.ReadTokenAsync(_options.Token, _options.TokenPath, cancellationToken);
 
-        // The projected token is refreshed by the kubelet: read it for every request.
-        return _options.TokenPath is { } path && File.Exists(path)
-            ? (await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false)).Trim()
-            : null;
-    }
-
-    private static SocketsHttpHandler CreateHandler(IstioCaOptions options)
-    {
-        var handler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true };
-        if (options.RootCertificatePath is { } rootPath)
-        {
-            var roots = new X509Certificate2Collection();
-            roots.ImportFromPemFile(rootPath);
-            handler.SslOptions = new SslClientAuthenticationOptions
-            {
-                TargetHost = options.ServerName,
-                RemoteCertificateValidationCallback = (_, certificate, chain, errors) =>
-                    certificate is X509Certificate2 peer
-                    && (errors & SslPolicyErrors.RemoteCertificateNameMismatch) == 0
-                    && TrustBundle.Verify(peer, chain, roots),
-            };
-        }
-
-        return handler;
-    }
+    private static SocketsHttpHandler CreateHandler(IstioCaOptions options) =>
+        IstiodConnection.CreateHandler(options.RootCertificatePath, options.ServerName);
 }

@@ -61,6 +61,7 @@ public sealed class CommandLineTests
 
     [Theory]
     [InlineData(new[] { "run" }, "--config")]
+    [InlineData(new[] { "run" }, "--xds-address")]
     [InlineData(new[] { "run", "--config", "/nonexistent-dir" }, "/nonexistent-dir")]
     [InlineData(new[] { "run", "--config", "/tmp", "--outbound-port", "70000" }, "--outbound-port")]
     [InlineData(new[] { "run", "--config", "/tmp", "--bind", "not-an-ip" }, "--bind")]

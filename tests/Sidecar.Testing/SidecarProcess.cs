@@ -71,6 +71,13 @@ public sealed class SidecarProcess : IAsyncDisposable
         return LaunchAsync(["dotnet", SidecarAssembly, "run", "--config", configDirectory, "--bind", bind.ToString(), .. arguments ?? []], bind, null, waitUntilReady, environment);
     }
 
+    /// <summary>Starts <c>sidecar run --xds-address URL --bind ADDRESS</c> plus <paramref name="arguments"/>: mesh mode, configured by a control plane.</summary>
+    public static Task<SidecarProcess> StartWithXdsAsync(Uri xdsAddress, IPAddress? bind = null, IEnumerable<string>? arguments = null, bool waitUntilReady = true)
+    {
+        bind ??= LoopbackAddresses.Next();
+        return LaunchAsync(["dotnet", SidecarAssembly, "run", "--xds-address", xdsAddress.ToString(), "--bind", bind.ToString(), .. arguments ?? []], bind, null, waitUntilReady, null);
+    }
+
     /// <summary>
     /// Starts the sidecar inside a pod's network namespace as the proxy user (uid/gid 1337), bound to 0.0.0.0 with
     /// the pod's address as its instance IP, as the injected container runs. The test reaches it from inside the pod.

@@ -25,6 +25,39 @@ internal sealed class IstioEnvironment
 
     public string? PodName => Get("POD_NAME");
 
+    /// <summary>
+    /// istiod's discovery address: <c>DISCOVERY_ADDRESS</c>, else the <c>discoveryAddress</c> of the injector's
+    /// <c>PROXY_CONFIG</c> JSON.
+    /// </summary>
+    public string? DiscoveryAddress
+    {
+        get
+        {
+            if (Get("DISCOVERY_ADDRESS") is { } address)
+            {
+                return address;
+            }
+
+            if (Get("PROXY_CONFIG") is not { } proxyConfig)
+            {
+                return null;
+            }
+
+            try
+            {
+                using var json = System.Text.Json.JsonDocument.Parse(proxyConfig);
+                return json.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object
+                    && json.RootElement.TryGetProperty("discoveryAddress", out var value) && value.GetString() is { Length: > 0 } text
+                    ? text
+                    : null;
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                return null;
+            }
+        }
+    }
+
     public string? Namespace => Get("POD_NAMESPACE");
 
     public string? InstanceIp => Get("INSTANCE_IP");

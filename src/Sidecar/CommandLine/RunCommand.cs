@@ -17,9 +17,12 @@ internal static class RunCommand
     {
         var config = new Option<DirectoryInfo>("--config", "-c")
         {
-            Description = "Directory of Istio YAML (ServiceEntry, VirtualService, DestinationRule, Sidecar, ...); watched for changes.",
-            Required = true,
+            Description = "Standalone: a directory of Istio YAML (ServiceEntry, VirtualService, DestinationRule, Sidecar, ...); watched for changes.",
         }.AcceptExistingOnly();
+        var xdsAddress = new Option<string?>("--xds-address")
+        {
+            Description = "Mesh mode: istiod's discovery address, e.g. istiod.istio-system.svc:15012 (TLS) or http://istiod:15010 [env DISCOVERY_ADDRESS, or PROXY_CONFIG's discoveryAddress].",
+        };
         var bind = AddressOption("--bind", "Address every listener binds (0.0.0.0 in a pod; a distinct 127.x.y.z lets sidecars share a machine).", "127.0.0.1");
         var outboundPort = PortOption("--outbound-port", "Outbound listener: captured traffic, Host-routed requests and HTTP-proxy requests.", 15001);
         var inboundPort = PortOption("--inbound-port", "Inbound capture listener.", 15006);
@@ -82,21 +85,31 @@ internal static class RunCommand
         var logLevel = new Option<string>("--log-level") { Description = "Log level.", DefaultValueFactory = _ => "info" }
             .AcceptOnlyFromAmong("trace", "debug", "info", "warning", "error", "off");
 
-        var command = new Command("run", "Run the sidecar in front of a workload, configured from a directory of Istio YAML.")
+        var command = new Command("run", "Run the sidecar in front of a workload, configured from a directory of Istio YAML (standalone) or by istiod over xDS (mesh mode).")
         {
-            config, bind, outboundPort, inboundPort, adminPort, statusPort, healthPort, statsPort,
+            config, xdsAddress, bind, outboundPort, inboundPort, adminPort, statusPort, healthPort, statsPort,
             ns, podName, workload, labels, serviceAccount, instanceIp, locality, clusterId, trustDomain,
             trafficPolicy, drain, detection, otlpEndpoint, otlpProtocol, zipkinEndpoint, sampling, accessLog, accessLogEncoding, appMetrics, concurrency, logLevel,
         };
         var identity = new IdentityOptions();
         identity.AddTo(command);
+        command.Validators.Add(result =>
+        {
+            var standalone = result.GetValue(config) is not null;
+            var mesh = result.GetValue(xdsAddress) is not null || new IstioEnvironment().DiscoveryAddress is not null;
+            if (!standalone && !mesh)
+            {
+                result.AddError("Give --config DIR (standalone: Istio YAML) or --xds-address ADDRESS (mesh mode: istiod; env DISCOVERY_ADDRESS).");
+            }
+        });
 
         command.SetAction(async (parse, cancellationToken) =>
         {
             var environment = new IstioEnvironment();
             var settings = new SidecarSettings
             {
-                ConfigDirectory = parse.GetRequiredValue(config).FullName,
+                ConfigDirectory = parse.GetValue(config)?.FullName,
+                XdsAddress = parse.GetValue(config) is null ? XdsAddress(parse.GetValue(xdsAddress) ?? environment.DiscoveryAddress) : null,
                 BindAddress = IPAddress.Parse(parse.GetValue(bind) ?? "127.0.0.1"),
                 OutboundPort = parse.GetValue(outboundPort),
                 InboundPort = parse.GetValue(inboundPort),
@@ -142,6 +155,10 @@ internal static class RunCommand
 
         return command;
     }
+
+    /// <summary>istiod's address as pilot-agent takes it: <c>host:port</c> means TLS (istiod's 15012), a URL is used as given.</summary>
+    private static Uri? XdsAddress(string? address) =>
+        address is null ? null : new Uri(address.Contains("://", StringComparison.Ordinal) ? address : $"https://{address}");
 
     private static WorkloadInfo BuildWorkload(
         ParseResult parse,

@@ -20,12 +20,14 @@ internal static class SidecarHost
     {
         var concurrency = RuntimeTuning.ApplyConcurrency(settings.Concurrency);
         // The config directory is read and translated on another core while the host builds itself.
-        var configSource = FileConfigSource.WithEarlyRead(new FileConfigSourceOptions
-        {
-            Directory = settings.ConfigDirectory,
-            Workload = settings.Workload,
-            OutboundTrafficPolicy = settings.OutboundTrafficPolicy,
-        }, TimeProvider.System);
+        var configSource = settings.ConfigDirectory is { } directory
+            ? FileConfigSource.WithEarlyRead(new FileConfigSourceOptions
+            {
+                Directory = directory,
+                Workload = settings.Workload,
+                OutboundTrafficPolicy = settings.OutboundTrafficPolicy,
+            }, TimeProvider.System)
+            : null;
         var options = new ProxyOptions
         {
             BindAddress = settings.BindAddress,
@@ -57,9 +59,16 @@ internal static class SidecarHost
         ConfigureLogging(builder.Logging, settings.LogLevel);
         IdentitySetup.Register(settings.Identity, settings.Workload, builder.Services);
         builder.Services.AddSidecarProxy(options);
-        builder.Services.AddSingleton(configSource);
-        builder.Services.AddSingleton<FileConfigSource>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<FileConfigSource>());
+        if (configSource is not null)
+        {
+            builder.Services.AddSingleton(configSource);
+            builder.Services.AddSingleton<FileConfigSource>();
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<FileConfigSource>());
+        }
+        else
+        {
+            XdsSetup.Register(settings, builder.Services);
+        }
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureSidecarEndpoints(options));
 
         await using var app = builder.Build();

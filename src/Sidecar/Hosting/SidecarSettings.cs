@@ -6,7 +6,11 @@ namespace Sidecar.Hosting;
 /// <summary>Everything <c>sidecar run</c> was told, after flags and Istio's env vars are resolved.</summary>
 internal sealed record SidecarSettings
 {
-    public required string ConfigDirectory { get; init; }
+    /// <summary>The standalone source's directory of Istio YAML; null in mesh mode.</summary>
+    public string? ConfigDirectory { get; init; }
+
+    /// <summary>istiod's discovery address (mesh mode: config over xDS); null when standalone.</summary>
+    public Uri? XdsAddress { get; init; }
 
     public IPAddress BindAddress { get; init; } = IPAddress.Loopback;
 

@@ -1,0 +1,10 @@
+namespace Sidecar.Xds.Client;
+
+/// <summary>The resource types this proxy subscribes to over ADS, in istiod's push order.</summary>
+internal static class XdsTypeUrls
+{
+    public const string Cluster = "type.googleapis.com/envoy.config.cluster.v3.Cluster";
+    public const string Endpoints = "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment";
+    public const string Listener = "type.googleapis.com/envoy.config.listener.v3.Listener";
+    public const string Route = "type.googleapis.com/envoy.config.route.v3.RouteConfiguration";
+}

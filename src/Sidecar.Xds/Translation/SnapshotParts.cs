@@ -1,0 +1,21 @@
+using Sidecar.Model;
+
+namespace Sidecar.Xds.Translation;
+
+/// <summary>What the listeners carry beside themselves: inlined route tables, authorization policies, connection manager settings.</summary>
+internal sealed class SnapshotParts
+{
+    public List<RouteTableConfig> InlineRouteTables { get; } = [];
+
+    /// <summary>Policies of the inbound HTTP RBAC filters (by name: istiod repeats them on every inbound chain).</summary>
+    public Dictionary<string, AuthorizationPolicyConfig> HttpPolicies { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Policies of the inbound network RBAC filters (TCP chains), used when no HTTP chain carries any.</summary>
+    public Dictionary<string, AuthorizationPolicyConfig> TcpPolicies { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The path normalization the outbound connection managers ask for (one mesh-wide setting in Istio).</summary>
+    public PathNormalization? PathNormalization { get; set; }
+
+    /// <summary>False when a connection manager turns request ids off (Istio's proxyHeaders.requestId disabled).</summary>
+    public bool GenerateRequestId { get; set; } = true;
+}

@@ -1,0 +1,180 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Envoy.Service.Discovery.V3;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Sidecar.FunctionalTests.Xds;
+
+/// <summary>
+/// A control plane speaking Envoy's real ADS API (state of the world) over plaintext HTTP/2, as istiod serves it on
+/// 15010: every type's current resources go to each stream on subscription, when the requested names change and on
+/// every <see cref="Push"/>; each response has a new version and nonce. Every request (ACK, NACK, subscription) is
+/// recorded.
+/// </summary>
+internal sealed class FakeIstiod : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly Lock _lock = new();
+    private readonly List<StreamState> _streams = [];
+    private Dictionary<string, IMessage[]> _resources = new(StringComparer.Ordinal);
+    private int _version;
+
+    private FakeIstiod(WebApplication app) => _app = app;
+
+    public ConcurrentQueue<DiscoveryRequest> Requests { get; } = new();
+
+    public Uri Address { get; private set; } = null!;
+
+    public static async Task<FakeIstiod> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddGrpc();
+        builder.Services.AddSingleton<Holder>();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2));
+        var app = builder.Build();
+        var server = new FakeIstiod(app);
+        app.Services.GetRequiredService<Holder>().Server = server;
+        app.MapGrpcService<Service>();
+        await app.StartAsync();
+        server.Address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        return server;
+    }
+
+    /// <summary>Replaces every resource and sends the new set to every open stream.</summary>
+    public void Push(params IMessage[] resources)
+    {
+        List<StreamState> streams;
+        lock (_lock)
+        {
+            _resources = resources.GroupBy(r => "type.googleapis.com/" + r.Descriptor.FullName).ToDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
+            streams = [.. _streams];
+        }
+
+        foreach (var stream in streams)
+        {
+            stream.Changed.Release();
+        }
+    }
+
+    /// <summary>The NACKs received so far (requests carrying an error).</summary>
+    public IReadOnlyList<DiscoveryRequest> Nacks => Requests.Where(r => r.ErrorDetail is not null).ToList();
+
+    public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+
+    private DiscoveryResponse Response(string typeUrl, IReadOnlyCollection<string> names)
+    {
+        lock (_lock)
+        {
+            var version = Interlocked.Increment(ref _version).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var response = new DiscoveryResponse { TypeUrl = typeUrl, VersionInfo = version, Nonce = "n" + version };
+            foreach (var resource in _resources.GetValueOrDefault(typeUrl) ?? [])
+            {
+                if (names.Count == 0 || names.Contains(NameOf(resource)))
+                {
+                    response.Resources.Add(Any.Pack(resource));
+                }
+            }
+
+            return response;
+        }
+    }
+
+    private static string NameOf(IMessage resource) =>
+        resource.Descriptor.FindFieldByName("name") is { } name ? (string)name.Accessor.GetValue(resource)
+        : (string)resource.Descriptor.FindFieldByName("cluster_name").Accessor.GetValue(resource);
+
+    private sealed class StreamState
+    {
+        public SemaphoreSlim Changed { get; } = new(0);
+
+        /// <summary>Names subscribed, by type (empty: every resource).</summary>
+        public ConcurrentDictionary<string, string[]> Subscribed { get; } = new(StringComparer.Ordinal);
+    }
+
+    private sealed class Holder
+    {
+        public FakeIstiod Server { get; set; } = null!;
+    }
+
+    private sealed class Service(Holder holder) : AggregatedDiscoveryService.AggregatedDiscoveryServiceBase
+    {
+        public override async Task StreamAggregatedResources(IAsyncStreamReader<DiscoveryRequest> requestStream, IServerStreamWriter<DiscoveryResponse> responseStream, ServerCallContext context)
+        {
+            var server = holder.Server;
+            var state = new StreamState();
+            var writes = new SemaphoreSlim(1);
+            lock (server._lock)
+            {
+                server._streams.Add(state);
+            }
+
+            async Task SendAsync(string typeUrl)
+            {
+                await writes.WaitAsync();
+                try
+                {
+                    await responseStream.WriteAsync(server.Response(typeUrl, state.Subscribed.GetValueOrDefault(typeUrl) ?? []));
+                }
+                finally
+                {
+                    writes.Release();
+                }
+            }
+
+            using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
+            var pushes = Task.Run(async () =>
+            {
+                while (!ended.IsCancellationRequested)
+                {
+                    await state.Changed.WaitAsync(ended.Token);
+                    foreach (var type in state.Subscribed.Keys.ToList())
+                    {
+                        await SendAsync(type);
+                    }
+                }
+            });
+
+            try
+            {
+                await foreach (var request in requestStream.ReadAllAsync(context.CancellationToken))
+                {
+                    server.Requests.Enqueue(request);
+                    var names = request.ResourceNames.Order(StringComparer.Ordinal).ToArray();
+                    var known = state.Subscribed.TryGetValue(request.TypeUrl, out var previous);
+                    state.Subscribed[request.TypeUrl] = names;
+                    // A new subscription, or new names: answer with the current resources; an ACK or NACK needs none.
+                    if (!known || !previous!.SequenceEqual(names))
+                    {
+                        await SendAsync(request.TypeUrl);
+                    }
+                }
+            }
+            finally
+            {
+                lock (server._lock)
+                {
+                    server._streams.Remove(state);
+                }
+
+                await ended.CancelAsync();
+                try
+                {
+                    await pushes;
+                }
+                catch (OperationCanceledException)
+                {
+                }
+            }
+        }
+    }
+}

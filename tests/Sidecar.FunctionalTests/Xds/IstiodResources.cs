@@ -1,0 +1,179 @@
+using Envoy.Config.Cluster.V3;
+using Envoy.Config.Core.V3;
+using Envoy.Config.Endpoint.V3;
+using Envoy.Config.Listener.V3;
+using Envoy.Config.Route.V3;
+using Envoy.Extensions.Filters.Http.Fault.V3;
+using Envoy.Extensions.Filters.Network.HttpConnectionManager.V3;
+using Envoy.Extensions.Filters.Network.TcpProxy.V3;
+using Google.Protobuf.WellKnownTypes;
+using Sidecar.Testing;
+
+namespace Sidecar.FunctionalTests.Xds;
+
+/// <summary>Resources shaped as istiod generates them for a sidecar (names, metadata, defaults), for the fake control plane.</summary>
+internal static class IstiodResources
+{
+    public const string Reviews = "reviews.default.svc.cluster.local";
+
+    /// <summary>An EDS cluster <c>outbound|9080|subset|host</c> with istiod's metadata and unlimited circuit breakers.</summary>
+    public static Cluster EdsCluster(string name, string host, int port, string? subset = null)
+    {
+        var istio = new Struct();
+        istio.Fields["default_original_port"] = Value.ForNumber(port);
+        istio.Fields["services"] = Value.ForList(Value.ForStruct(new Struct
+        {
+            Fields = { ["host"] = Value.ForString(host), ["name"] = Value.ForString(host.Split('.')[0]), ["namespace"] = Value.ForString("default") },
+        }));
+        if (subset is not null)
+        {
+            istio.Fields["config"] = Value.ForString($"/apis/networking.istio.io/v1/namespaces/default/destination-rule/{host.Split('.')[0]}");
+        }
+
+        return new Cluster
+        {
+            Name = name,
+            Type = Cluster.Types.DiscoveryType.Eds,
+            EdsClusterConfig = new Cluster.Types.EdsClusterConfig { ServiceName = name },
+            ConnectTimeout = Duration.FromTimeSpan(TimeSpan.FromSeconds(10)),
+            LbPolicy = Cluster.Types.LbPolicy.LeastRequest,
+            CircuitBreakers = new CircuitBreakers
+            {
+                Thresholds = { new CircuitBreakers.Types.Thresholds { MaxConnections = uint.MaxValue, MaxPendingRequests = uint.MaxValue, MaxRequests = uint.MaxValue, MaxRetries = uint.MaxValue, TrackRemaining = true } },
+            },
+            Metadata = new Metadata { FilterMetadata = { ["istio"] = istio } },
+        };
+    }
+
+    public static ClusterLoadAssignment Endpoints(string cluster, params TestBackend[] backends) => new()
+    {
+        ClusterName = cluster,
+        Endpoints =
+        {
+            new LocalityLbEndpoints
+            {
+                LbEndpoints =
+                {
+                    backends.Select(b => new LbEndpoint
+                    {
+                        Endpoint = new Endpoint { Address = new Address { SocketAddress = new SocketAddress { Address = b.Address.ToString(), PortValue = (uint)b.Port } } },
+                        HealthStatus = HealthStatus.Healthy,
+                        LoadBalancingWeight = 1,
+                    }),
+                },
+            },
+        },
+    };
+
+    public static Cluster Passthrough() => new()
+    {
+        Name = "PassthroughCluster",
+        Type = Cluster.Types.DiscoveryType.OriginalDst,
+        LbPolicy = Cluster.Types.LbPolicy.ClusterProvided,
+        ConnectTimeout = Duration.FromTimeSpan(TimeSpan.FromSeconds(10)),
+    };
+
+    /// <summary>istiod's <c>virtualOutbound</c>: original destination hand-off, unknown destinations passed through.</summary>
+    public static Listener VirtualOutbound() => new()
+    {
+        Name = "virtualOutbound",
+        Address = new Address { SocketAddress = new SocketAddress { Address = "0.0.0.0", PortValue = 15001 } },
+        UseOriginalDst = true,
+        TrafficDirection = TrafficDirection.Outbound,
+        DefaultFilterChain = new FilterChain
+        {
+            Name = "PassthroughFilterChain",
+            Filters = { new Filter { Name = "envoy.filters.network.tcp_proxy", TypedConfig = Any.Pack(new TcpProxy { StatPrefix = "PassthroughCluster", Cluster = "PassthroughCluster" }) } },
+        },
+    };
+
+    /// <summary>istiod's per-port listener <c>0.0.0.0_9080</c>: HTTP (sniffed) to RDS table "9080", the rest passed through.</summary>
+    public static Listener HttpPort(int port) => new()
+    {
+        Name = $"0.0.0.0_{port}",
+        Address = new Address { SocketAddress = new SocketAddress { Address = "0.0.0.0", PortValue = (uint)port } },
+        BindToPort = false,
+        TrafficDirection = TrafficDirection.Outbound,
+        FilterChains =
+        {
+            new FilterChain
+            {
+                FilterChainMatch = new FilterChainMatch { ApplicationProtocols = { "http/1.1", "h2c" } },
+                Filters =
+                {
+                    new Filter
+                    {
+                        Name = "envoy.filters.network.http_connection_manager",
+                        TypedConfig = Any.Pack(new HttpConnectionManager
+                        {
+                            StatPrefix = $"outbound_0.0.0.0_{port}",
+                            Rds = new Rds { RouteConfigName = port.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+                            HttpFilters =
+                            {
+                                new HttpFilter { Name = "istio.metadata_exchange" },
+                                new HttpFilter { Name = "envoy.filters.http.fault", TypedConfig = Any.Pack(new HTTPFault()) },
+                                new HttpFilter { Name = "envoy.filters.http.router" },
+                            },
+                            StreamIdleTimeout = Duration.FromTimeSpan(TimeSpan.Zero),
+                            UseRemoteAddress = false,
+                            NormalizePath = true,
+                            PathWithEscapedSlashesAction = HttpConnectionManager.Types.PathWithEscapedSlashesAction.KeepUnchanged,
+                        }),
+                    },
+                },
+            },
+        },
+        DefaultFilterChain = new FilterChain
+        {
+            Name = "PassthroughFilterChain",
+            Filters = { new Filter { Name = "envoy.filters.network.tcp_proxy", TypedConfig = Any.Pack(new TcpProxy { StatPrefix = "PassthroughCluster", Cluster = "PassthroughCluster" }) } },
+        },
+    };
+
+    /// <summary>Route table "9080" with reviews' virtual host (istiod's domains) and the given routes.</summary>
+    public static RouteConfiguration Table(string name, params Route[] routes) => new()
+    {
+        Name = name,
+        VirtualHosts =
+        {
+            new VirtualHost
+            {
+                Name = $"{Reviews}:9080",
+                Domains = { Reviews, "reviews", "reviews.default", "reviews.default.svc" },
+                Routes = { routes },
+                IncludeRequestAttemptCount = true,
+            },
+        },
+        ValidateClusters = false,
+        IgnorePortInHostMatching = true,
+    };
+
+    /// <summary>A route as istiod writes one VirtualService http[] entry: istio.config metadata, 0s timeout, its retry policy.</summary>
+    public static Route To(string cluster, RouteMatch? match = null, string? name = null) => new()
+    {
+        Name = name ?? "default",
+        Match = match ?? new RouteMatch { Prefix = "/" },
+        Route_ = new RouteAction
+        {
+            Cluster = cluster,
+            Timeout = Duration.FromTimeSpan(TimeSpan.Zero),
+            RetryPolicy = new RetryPolicy
+            {
+                RetryOn = "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes",
+                NumRetries = 2,
+                RetriableStatusCodes = { 503 },
+                HostSelectionRetryMaxAttempts = 5,
+                RetryHostPredicate = { new RetryPolicy.Types.RetryHostPredicate { Name = "envoy.retry_host_predicates.previous_hosts" } },
+            },
+            MaxStreamDuration = new RouteAction.Types.MaxStreamDuration { MaxStreamDuration_ = Duration.FromTimeSpan(TimeSpan.Zero), GrpcTimeoutHeaderMax = Duration.FromTimeSpan(TimeSpan.Zero) },
+        },
+        Metadata = new Metadata { FilterMetadata = { ["istio"] = new Struct { Fields = { ["config"] = Value.ForString("/apis/networking.istio.io/v1/namespaces/default/virtual-service/reviews") } } } },
+        Decorator = new Decorator { Operation = $"{Reviews}:9080/*" },
+    };
+
+    public static RouteMatch Header(string name, string exact) => new()
+    {
+        Prefix = "/",
+        Headers = { new HeaderMatcher { Name = name, StringMatch = new Envoy.Type.Matcher.V3.StringMatcher { Exact = exact } } },
+    };
+}

@@ -1,0 +1,122 @@
+using System.Net;
+using System.Text.Json;
+using Envoy.Config.Route.V3;
+using Envoy.Extensions.Filters.Http.Fault.V3;
+using Google.Protobuf.WellKnownTypes;
+using Sidecar.Testing;
+using static Sidecar.FunctionalTests.Xds.IstiodResources;
+
+namespace Sidecar.FunctionalTests.Xds;
+
+/// <summary>
+/// Mesh mode: a real sidecar process configured over ADS by a control plane speaking Envoy's xDS API with
+/// istiod-shaped resources (CDS, EDS, LDS, RDS): it routes by them, ACKs each push, follows new pushes without a
+/// restart, and NACKs a push it cannot apply while the last good config keeps serving.
+/// </summary>
+public sealed class XdsConfigTests : IAsyncLifetime
+{
+    private const string V1 = $"outbound|9080|v1|{Reviews}";
+    private const string V2 = $"outbound|9080|v2|{Reviews}";
+    private TestBackend _v1 = null!;
+    private TestBackend _v2 = null!;
+    private FakeIstiod _istiod = null!;
+
+    public async Task InitializeAsync()
+    {
+        _v1 = await TestBackend.StartAsync("reviews-v1", ScriptedBackend.Handler("reviews-v1"));
+        _v2 = await TestBackend.StartAsync("reviews-v2", ScriptedBackend.Handler("reviews-v2"));
+        _istiod = await FakeIstiod.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _istiod.DisposeAsync();
+        await _v1.DisposeAsync();
+        await _v2.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Routes_as_istiod_configures_it_ACKs_every_type_and_follows_a_new_push()
+    {
+        _istiod.Push(Mesh(Table("9080", To(V2, Header("end-user", "jason"), "jason"), To(V1))));
+        await using var sidecar = await SidecarProcess.StartWithXdsAsync(_istiod.Address, arguments: ["--namespace", "default", "--pod-name", "productpage-v1-abc", "--labels", "app=productpage,version=v1"]);
+
+        Assert.Equal("reviews-v1", await BodyAsync(sidecar, "/reviews/0"));
+        Assert.Equal("reviews-v2", await BodyAsync(sidecar, "/reviews/0", jason: true));
+
+        // The first request names the node as pilot-agent does; every type is ACKed (version and nonce echoed, no error).
+        var first = _istiod.Requests.First();
+        Assert.Equal("sidecar~127.0.0.1~productpage-v1-abc.default~default.svc.cluster.local", first.Node.Id);
+        Assert.Equal("productpage.default", first.Node.Cluster);
+        Assert.Equal("default", first.Node.Metadata.Fields["NAMESPACE"].StringValue);
+        Assert.Equal("productpage", first.Node.Metadata.Fields["LABELS"].StructValue.Fields["app"].StringValue);
+        var acked = _istiod.Requests.Where(r => r.ResponseNonce.Length > 0 && r.ErrorDetail is null).Select(r => r.TypeUrl).ToHashSet();
+        Assert.Equal(4, acked.Count);
+        Assert.Empty(_istiod.Nacks);
+        Assert.Equal([V1, V2], _istiod.Requests.Last(r => r.TypeUrl.EndsWith("ClusterLoadAssignment", StringComparison.Ordinal)).ResourceNames.Order(StringComparer.Ordinal));
+
+        using (var dump = JsonDocument.Parse(await sidecar.Client.GetStringAsync($"{sidecar.AdminUrl}/config_dump")))
+        {
+            Assert.Equal("xds", dump.RootElement.GetProperty("source").GetProperty("kind").GetString());
+        }
+
+        // A new push: everything to v2, and a fault (Envoy's per-route HTTPFault) on /fault.
+        var fault = To(V2, new RouteMatch { Prefix = "/fault" }, "fault");
+        fault.TypedPerFilterConfig["envoy.filters.http.fault"] = Any.Pack(new HTTPFault
+        {
+            Abort = new FaultAbort { HttpStatus = 503, Percentage = new Envoy.Type.V3.FractionalPercent { Numerator = 100 } },
+        });
+        _istiod.Push(Mesh(Table("9080", fault, To(V2))));
+        await Wait.UntilAsync(async () => await BodyAsync(sidecar, "/reviews/0") == "reviews-v2", TimeSpan.FromSeconds(10), "the pushed routes to be served");
+        using var aborted = await sidecar.SendAsync("reviews:9080", "/fault");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, aborted.StatusCode);
+        Assert.Equal("FI", string.Join(",", aborted.Headers.GetValues("x-envoy-response-flags")));
+        Assert.Empty(_istiod.Nacks);
+    }
+
+    [Fact]
+    public async Task A_push_it_cannot_apply_is_NACKed_with_the_cause_and_the_last_good_config_keeps_serving()
+    {
+        _istiod.Push(Mesh(Table("9080", To(V1))));
+        await using var sidecar = await SidecarProcess.StartWithXdsAsync(_istiod.Address);
+        Assert.Equal("reviews-v1", await BodyAsync(sidecar, "/reviews/0"));
+
+        // An invalid RE2 pattern: Envoy refuses the RouteConfiguration, and so does this proxy.
+        var broken = To(V2, new RouteMatch { SafeRegex = new Envoy.Type.Matcher.V3.RegexMatcher { Regex = "/reviews/(" } }, "broken");
+        _istiod.Push(Mesh(Table("9080", broken, To(V2))));
+        await Wait.UntilAsync(() => Task.FromResult(_istiod.Nacks.Count > 0), TimeSpan.FromSeconds(10), "the push to be NACKed");
+
+        var nack = _istiod.Nacks[0];
+        Assert.EndsWith("RouteConfiguration", nack.TypeUrl, StringComparison.Ordinal);
+        Assert.Contains("RouteConfiguration 9080", nack.ErrorDetail.Message, StringComparison.Ordinal);
+        Assert.Equal(3, nack.ErrorDetail.Code);
+        Assert.Equal("reviews-v1", await BodyAsync(sidecar, "/reviews/0"));
+        using var dump = JsonDocument.Parse(await sidecar.Client.GetStringAsync($"{sidecar.AdminUrl}/config_dump"));
+        Assert.True(dump.RootElement.GetProperty("rejected_count").GetInt64() >= 1);
+    }
+
+    /// <summary>The mesh for reviews v1 and v2 with <paramref name="table"/> as route table "9080".</summary>
+    private Google.Protobuf.IMessage[] Mesh(RouteConfiguration table) =>
+    [
+        EdsCluster(V1, Reviews, 9080, "v1"),
+        EdsCluster(V2, Reviews, 9080, "v2"),
+        Passthrough(),
+        Endpoints(V1, _v1),
+        Endpoints(V2, _v2),
+        VirtualOutbound(),
+        HttpPort(9080),
+        table,
+    ];
+
+    private static async Task<string> BodyAsync(SidecarProcess sidecar, string path, bool jason = false)
+    {
+        using var response = await sidecar.SendAsync("reviews:9080", path, configure: r =>
+        {
+            if (jason)
+            {
+                r.Headers.Add("end-user", "jason");
+            }
+        });
+        return await response.Content.ReadAsStringAsync();
+    }
+}

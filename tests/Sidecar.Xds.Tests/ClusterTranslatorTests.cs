@@ -1,0 +1,170 @@
+using Envoy.Config.Cluster.V3;
+using Envoy.Config.Core.V3;
+using Envoy.Config.Endpoint.V3;
+using Envoy.Extensions.TransportSockets.Tls.V3;
+using Google.Protobuf.WellKnownTypes;
+using Sidecar.Model;
+using Sidecar.Xds.Translation;
+using EnvoyHttpProtocolOptions = Envoy.Extensions.Upstreams.Http.V3.HttpProtocolOptions;
+
+namespace Sidecar.Xds.Tests;
+
+/// <summary>istiod's clusters (and EDS assignments) read into the model: discovery, balancing, breakers, TLS, service.</summary>
+public sealed class ClusterTranslatorTests
+{
+    private const string Name = "outbound|9080|v1|reviews.default.svc.cluster.local";
+
+    [Fact]
+    public void Auto_mtls_is_istiods_tlsMode_istio_socket_match_with_the_workload_certificate_and_the_services_sans()
+    {
+        var cluster = Eds();
+        var istioMutual = new UpstreamTlsContext
+        {
+            Sni = "outbound_.9080_.v1_.reviews.default.svc.cluster.local",
+            CommonTlsContext = new CommonTlsContext
+            {
+                AlpnProtocols = { "istio-peer-exchange", "istio" },
+                TlsCertificateSdsSecretConfigs = { new SdsSecretConfig { Name = "default" } },
+                CombinedValidationContext = new CommonTlsContext.Types.CombinedCertificateValidationContext
+                {
+                    DefaultValidationContext = new CertificateValidationContext
+                    {
+                        MatchTypedSubjectAltNames =
+                        {
+                            new SubjectAltNameMatcher { SanType = SubjectAltNameMatcher.Types.SanType.Uri, Matcher = new Envoy.Type.Matcher.V3.StringMatcher { Exact = "spiffe://cluster.local/ns/default/sa/bookinfo-reviews" } },
+                        },
+                    },
+                    ValidationContextSdsSecretConfig = new SdsSecretConfig { Name = "ROOTCA" },
+                },
+            },
+        };
+        cluster.TransportSocketMatches.Add(new Cluster.Types.TransportSocketMatch
+        {
+            Name = "tlsMode-istio",
+            Match = new Struct { Fields = { ["tlsMode"] = Value.ForString("istio") } },
+            TransportSocket = new TransportSocket { Name = "envoy.transport_sockets.tls", TypedConfig = Any.Pack(istioMutual) },
+        });
+        cluster.TransportSocketMatches.Add(new Cluster.Types.TransportSocketMatch { Name = "tlsMode-disabled", Match = new Struct(), TransportSocket = new TransportSocket { Name = "envoy.transport_sockets.raw_buffer" } });
+
+        var config = Translate(cluster, Assignment("10.0.0.7", tlsMode: true), out var errors);
+
+        Assert.False(errors.Any);
+        Assert.Null(config.Tls);
+        Assert.True(config.AutoMtls);
+        var tls = config.AutoMtlsSettings!;
+        Assert.Equal(UpstreamTlsMode.IstioMutual, tls.Mode);
+        Assert.Equal(["spiffe://cluster.local/ns/default/sa/bookinfo-reviews"], tls.SubjectAltNames);
+        Assert.Equal("outbound_.9080_.v1_.reviews.default.svc.cluster.local", tls.Sni);
+        // The endpoint's tlsMode metadata is the label auto mTLS reads.
+        Assert.True(Assert.Single(config.Endpoints).IsIstioMtlsCapable);
+    }
+
+    [Fact]
+    public void Envoy_defaults_apply_where_istiod_leaves_a_field_unset()
+    {
+        var cluster = new Cluster { Name = "outbound|80||example.com", Type = Cluster.Types.DiscoveryType.StrictDns, LoadAssignment = Assignment("example.com") };
+
+        var config = Translate(cluster, null, out _);
+
+        // Envoy's circuit breaker defaults (1024 connections, pending, requests; 3 retries), 5 s connect timeout, HTTP/1.1 upstream.
+        Assert.Equal(1024, config.CircuitBreakers.MaxConnections);
+        Assert.Equal(3, config.CircuitBreakers.MaxRetries);
+        Assert.Equal(TimeSpan.FromSeconds(5), config.ConnectTimeout);
+        Assert.Equal(UpstreamHttpProtocol.Http1, config.HttpProtocol);
+        Assert.Equal(ClusterDiscoveryType.StrictDns, config.Type);
+        Assert.Equal("example.com", Assert.Single(config.Endpoints).Address);
+        // No istio metadata: the service is read from the cluster's Istio name.
+        Assert.Equal(new ServiceMetadata("example.com", "example", "com", 80), config.Service);
+    }
+
+    [Fact]
+    public void Outlier_detection_counts_only_the_checks_istiod_enforces()
+    {
+        var cluster = Eds();
+        cluster.OutlierDetection = new OutlierDetection
+        {
+            Consecutive5Xx = 0,
+            EnforcingConsecutive5Xx = 0,
+            ConsecutiveGatewayFailure = 3,
+            EnforcingConsecutiveGatewayFailure = 100,
+            Interval = Duration.FromTimeSpan(TimeSpan.FromSeconds(1)),
+            BaseEjectionTime = Duration.FromTimeSpan(TimeSpan.FromMinutes(3)),
+            MaxEjectionPercent = 100,
+        };
+
+        var outlier = Translate(cluster, Assignment("10.0.0.7"), out _).OutlierDetection!;
+
+        Assert.Null(outlier.Consecutive5xx);
+        Assert.Equal(3, outlier.ConsecutiveGatewayErrors);
+        Assert.Equal(TimeSpan.FromMinutes(3), outlier.BaseEjectionTime);
+        Assert.Equal(100, outlier.MaxEjectionPercent);
+    }
+
+    [Fact]
+    public void Protocol_options_give_the_upstream_protocol_and_connection_limits()
+    {
+        var cluster = Eds();
+        cluster.TypedExtensionProtocolOptions["envoy.extensions.upstreams.http.v3.HttpProtocolOptions"] = Any.Pack(new EnvoyHttpProtocolOptions
+        {
+            CommonHttpProtocolOptions = new HttpProtocolOptions { IdleTimeout = Duration.FromTimeSpan(TimeSpan.FromSeconds(30)), MaxRequestsPerConnection = 1 },
+            ExplicitHttpConfig = new EnvoyHttpProtocolOptions.Types.ExplicitHttpConfig { Http2ProtocolOptions = new Http2ProtocolOptions() },
+        });
+        cluster.UpstreamBindConfig = new BindConfig { SourceAddress = new SocketAddress { Address = "127.0.0.6" } };
+
+        var config = Translate(cluster, Assignment("10.0.0.7"), out _);
+
+        Assert.Equal(UpstreamHttpProtocol.Http2, config.HttpProtocol);
+        Assert.Equal(TimeSpan.FromSeconds(30), config.IdleTimeout);
+        Assert.Equal(1, config.MaxRequestsPerConnection);
+        Assert.Equal("127.0.0.6", config.UpstreamBindAddress);
+    }
+
+    [Fact]
+    public void The_service_and_DestinationRule_come_from_istiods_metadata()
+    {
+        var config = Translate(Eds(), Assignment("10.0.0.7"), out _);
+
+        Assert.Equal(new ServiceMetadata("reviews.default.svc.cluster.local", "reviews", "default", 9080, "v1"), config.Service);
+        Assert.Equal("DestinationRule default/reviews", config.Origin);
+        Assert.Equal(ClusterDiscoveryType.Eds, config.Type);
+    }
+
+    private static ClusterConfig Translate(Cluster cluster, ClusterLoadAssignment? assignment, out TranslationErrors errors)
+    {
+        errors = new TranslationErrors();
+        return ClusterTranslator.Translate(cluster, assignment, errors);
+    }
+
+    private static Cluster Eds() => new()
+    {
+        Name = Name,
+        Type = Cluster.Types.DiscoveryType.Eds,
+        EdsClusterConfig = new Cluster.Types.EdsClusterConfig { ServiceName = Name },
+        Metadata = new Metadata
+        {
+            FilterMetadata =
+            {
+                ["istio"] = new Struct
+                {
+                    Fields =
+                    {
+                        ["config"] = Value.ForString("/apis/networking.istio.io/v1/namespaces/default/destination-rule/reviews"),
+                        ["default_original_port"] = Value.ForNumber(9080),
+                        ["services"] = Value.ForList(Value.ForStruct(new Struct { Fields = { ["host"] = Value.ForString("reviews.default.svc.cluster.local"), ["name"] = Value.ForString("reviews"), ["namespace"] = Value.ForString("default") } })),
+                    },
+                },
+            },
+        },
+    };
+
+    private static ClusterLoadAssignment Assignment(string address, bool tlsMode = false)
+    {
+        var endpoint = new LbEndpoint { Endpoint = new Endpoint { Address = new Address { SocketAddress = new SocketAddress { Address = address, PortValue = 9080 } } } };
+        if (tlsMode)
+        {
+            endpoint.Metadata = new Metadata { FilterMetadata = { ["envoy.transport_socket_match"] = new Struct { Fields = { ["tlsMode"] = Value.ForString("istio") } } } };
+        }
+
+        return new ClusterLoadAssignment { ClusterName = Name, Endpoints = { new LocalityLbEndpoints { LbEndpoints = { endpoint } } } };
+    }
+}
