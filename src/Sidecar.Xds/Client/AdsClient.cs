@@ -35,6 +35,7 @@ public sealed partial class AdsClient : BackgroundService
     private readonly AggregatedDiscoveryService.AggregatedDiscoveryServiceClient _client;
     private readonly Dictionary<string, Subscription> _subscriptions = SubscriptionOrder.ToDictionary(t => t, _ => new Subscription(), StringComparer.Ordinal);
     private XdsResources _accepted = XdsResources.Empty;
+    private string _loggedWarnings = "";
 
     public AdsClient(XdsOptions options, ProxyConfigStore store, ILogger<AdsClient> logger, TimeProvider time, HttpMessageHandler? handler = null)
     {
@@ -165,9 +166,15 @@ public sealed partial class AdsClient : BackgroundService
 
         Acks++;
         subscription.Version = response.VersionInfo;
-        foreach (var warning in errors.Warnings)
+        // Every push is translated whole: log what is lost only when it changes, not on every endpoint update.
+        var warnings = string.Join("\n", errors.Warnings);
+        if (warnings != _loggedWarnings)
         {
-            Log.Warning(_logger, warning.ToString());
+            _loggedWarnings = warnings;
+            foreach (var warning in errors.Warnings)
+            {
+                Log.Warning(_logger, warning.ToString());
+            }
         }
 
         var requests = new List<DiscoveryRequest> { Request(response.TypeUrl) };

@@ -20,6 +20,14 @@ internal static class ListenerTranslator
     private const string HttpConnectionManagerFilter = "envoy.filters.network.http_connection_manager";
     private const string TcpProxyFilter = "envoy.filters.network.tcp_proxy";
 
+    /// <summary>Filters istiod adds whose work this proxy does itself (routing, faults, CORS, metadata exchange, stats).</summary>
+    private static readonly HashSet<string> NativeFilters = new(StringComparer.Ordinal)
+    {
+        "envoy.filters.http.router", "envoy.router", "envoy.filters.http.fault", "envoy.fault", "envoy.filters.http.cors", "envoy.cors",
+        "istio.metadata_exchange", "istio.stats", "istio.alpn", "istio_authn", "envoy.filters.http.grpc_stats", "envoy.filters.http.peer_metadata",
+        "envoy.filters.network.metadata_exchange", "envoy.filters.network.peer_metadata", "envoy.filters.network.upstream_metadata",
+    };
+
     public static ListenerConfig Translate(Listener listener, SnapshotParts parts, TranslationErrors errors)
     {
         var resource = $"Listener {listener.Name}";
@@ -111,14 +119,21 @@ internal static class ListenerTranslator
                 return config with { Tcp = TcpProxy(tcp) };
             }
 
-            if (typed?.TryUnpack<NetworkRbac>(out var rbac) == true && inbound)
+            if (typed?.TryUnpack<NetworkRbac>(out var rbac) == true)
             {
-                RbacTranslator.Add(rbac.Rules, rbac.StatPrefix, parts.TcpPolicies, errors, resource, at);
+                if (inbound)
+                {
+                    RbacTranslator.Add(rbac.Rules, rbac.StatPrefix, parts.TcpPolicies, errors, resource, at);
+                }
             }
             else if (filter.Name is HttpConnectionManagerFilter or TcpProxyFilter)
             {
                 errors.Add(resource, at, $"{filter.Name} without its typed config");
                 return null;
+            }
+            else if (!NativeFilters.Contains(filter.Name))
+            {
+                errors.Warn(resource, at, $"network filter {filter.Name} is not run by this sidecar");
             }
         }
 
@@ -165,6 +180,11 @@ internal static class ListenerTranslator
             {
                 // RequestAuthentication and CUSTOM policies: refused rather than run without them.
                 errors.Add(resource, at, $"{filter.Name} is not supported over xDS by this sidecar");
+            }
+            else if (!NativeFilters.Contains(filter.Name))
+            {
+                // An EnvoyFilter's Lua or Wasm, say: logged, as the request goes on without it.
+                errors.Warn(resource, at, $"HTTP filter {filter.Name} is not run by this sidecar");
             }
         }
 
