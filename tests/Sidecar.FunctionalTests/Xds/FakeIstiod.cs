@@ -66,6 +66,18 @@ internal sealed class FakeIstiod : IAsyncDisposable
         }
     }
 
+    /// <summary>Breaks every open stream, as an istiod restart or a dropped connection would.</summary>
+    public void DropStreams()
+    {
+        lock (_lock)
+        {
+            foreach (var stream in _streams)
+            {
+                stream.Abort.Cancel();
+            }
+        }
+    }
+
     /// <summary>The NACKs received so far (requests carrying an error).</summary>
     public IReadOnlyList<DiscoveryRequest> Nacks => Requests.Where(r => r.ErrorDetail is not null).ToList();
 
@@ -96,6 +108,8 @@ internal sealed class FakeIstiod : IAsyncDisposable
     private sealed class StreamState
     {
         public SemaphoreSlim Changed { get; } = new(0);
+
+        public CancellationTokenSource Abort { get; } = new();
 
         /// <summary>Names subscribed, by type (empty: every resource).</summary>
         public ConcurrentDictionary<string, string[]> Subscribed { get; } = new(StringComparer.Ordinal);
@@ -131,7 +145,7 @@ internal sealed class FakeIstiod : IAsyncDisposable
                 }
             }
 
-            using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
+            using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, state.Abort.Token);
             var pushes = Task.Run(async () =>
             {
                 while (!ended.IsCancellationRequested)
@@ -146,7 +160,7 @@ internal sealed class FakeIstiod : IAsyncDisposable
 
             try
             {
-                await foreach (var request in requestStream.ReadAllAsync(context.CancellationToken))
+                await foreach (var request in requestStream.ReadAllAsync(ended.Token))
                 {
                     server.Requests.Enqueue(request);
                     var names = request.ResourceNames.Order(StringComparer.Ordinal).ToArray();

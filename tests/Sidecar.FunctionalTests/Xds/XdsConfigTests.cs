@@ -95,6 +95,29 @@ public sealed class XdsConfigTests : IAsyncLifetime
         Assert.True(dump.RootElement.GetProperty("rejected_count").GetInt64() >= 1);
     }
 
+    [Fact]
+    public async Task A_broken_stream_is_opened_again_resuming_with_the_versions_held_while_the_config_keeps_serving()
+    {
+        _istiod.Push(Mesh(Table("9080", To(V1))));
+        await using var sidecar = await SidecarProcess.StartWithXdsAsync(_istiod.Address);
+        Assert.Equal("reviews-v1", await BodyAsync(sidecar, "/reviews/0"));
+        var heldClusters = _istiod.Requests.Last(r => r.TypeUrl.EndsWith(".Cluster", StringComparison.Ordinal)).VersionInfo;
+
+        _istiod.DropStreams();
+        Assert.Equal("reviews-v1", await BodyAsync(sidecar, "/reviews/0"));
+        await Wait.UntilAsync(() => Task.FromResult(_istiod.Requests.Count(r => r.Node is not null) >= 2), TimeSpan.FromSeconds(10), "a second stream");
+
+        // The new stream names the node again and tells istiod the cluster version it holds (no nonce: a new stream).
+        var resumed = _istiod.Requests.Where(r => r.Node is not null).ElementAt(1);
+        Assert.EndsWith(".Cluster", resumed.TypeUrl, StringComparison.Ordinal);
+        Assert.Equal(heldClusters, resumed.VersionInfo);
+        Assert.Equal("", resumed.ResponseNonce);
+
+        // Pushes reach the sidecar on the new stream.
+        _istiod.Push(Mesh(Table("9080", To(V2))));
+        await Wait.UntilAsync(async () => await BodyAsync(sidecar, "/reviews/0") == "reviews-v2", TimeSpan.FromSeconds(10), "the push on the new stream");
+    }
+
     /// <summary>The mesh for reviews v1 and v2 with <paramref name="table"/> as route table "9080".</summary>
     private Google.Protobuf.IMessage[] Mesh(RouteConfiguration table) =>
     [
