@@ -1,13 +1,6 @@
 using System.Collections.Concurrent;
-using System.Net;
 using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Sidecar.Proxy.Security.Authorization.ExtAuthzGrpc;
 
 namespace Sidecar.FunctionalTests.Security;
@@ -19,9 +12,7 @@ namespace Sidecar.FunctionalTests.Security;
 /// </summary>
 internal sealed class GrpcExtAuthzServer : IAsyncDisposable
 {
-    private readonly WebApplication _app;
-
-    private GrpcExtAuthzServer(WebApplication app) => _app = app;
+    private WebApplication _app = null!;
 
     public ConcurrentQueue<CheckRequest> Checks { get; } = new();
 
@@ -32,17 +23,9 @@ internal sealed class GrpcExtAuthzServer : IAsyncDisposable
 
     public static async Task<GrpcExtAuthzServer> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.Services.AddGrpc();
-        builder.Services.AddSingleton<Holder>();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2));
-        var app = builder.Build();
-        var server = new GrpcExtAuthzServer(app);
-        app.Services.GetRequiredService<Holder>().Server = server;
-        app.MapGrpcService<Service>();
-        await app.StartAsync();
-        server.Port = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()).Port;
+        var server = new GrpcExtAuthzServer();
+        (server._app, var address) = await Infrastructure.GrpcTestHost.StartAsync<Service, GrpcExtAuthzServer>(server);
+        server.Port = address.Port;
         return server;
     }
 
@@ -50,20 +33,15 @@ internal sealed class GrpcExtAuthzServer : IAsyncDisposable
 
     private static HeaderValueOption Header(string key, string value) => new() { Header = new HeaderValue { Key = key, Value = value } };
 
-    private sealed class Holder
-    {
-        public GrpcExtAuthzServer Server { get; set; } = null!;
-    }
-
-    private sealed class Service(Holder holder) : Sidecar.Proxy.Security.Authorization.ExtAuthzGrpc.Authorization.AuthorizationBase
+    private sealed class Service(GrpcExtAuthzServer server) : Sidecar.Proxy.Security.Authorization.ExtAuthzGrpc.Authorization.AuthorizationBase
     {
         public override Task<CheckResponse> Check(CheckRequest request, ServerCallContext context)
         {
-            holder.Server.Checks.Enqueue(request);
+            server.Checks.Enqueue(request);
             if (request.Attributes.Request is null)
             {
                 // A TCP connection (Envoy's network ext_authz): only the peers are known.
-                var code = holder.Server.AllowConnections ? StatusCode.OK : StatusCode.PermissionDenied;
+                var code = server.AllowConnections ? StatusCode.OK : StatusCode.PermissionDenied;
                 return Task.FromResult(new CheckResponse { Status = new RpcStatus { Code = (int)code } });
             }
 

@@ -1,16 +1,11 @@
 using System.Collections.Concurrent;
-using System.Net;
 using Envoy.Service.Discovery.V3;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
+
+using Sidecar.FunctionalTests.Infrastructure;
 
 namespace Sidecar.FunctionalTests.Xds;
 
@@ -22,13 +17,11 @@ namespace Sidecar.FunctionalTests.Xds;
 /// </summary>
 internal sealed class FakeIstiod : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private WebApplication _app = null!;
     private readonly Lock _lock = new();
     private readonly List<StreamState> _streams = [];
     private Dictionary<string, IMessage[]> _resources = new(StringComparer.Ordinal);
     private int _version;
-
-    private FakeIstiod(WebApplication app) => _app = app;
 
     public ConcurrentQueue<DiscoveryRequest> Requests { get; } = new();
 
@@ -36,17 +29,8 @@ internal sealed class FakeIstiod : IAsyncDisposable
 
     public static async Task<FakeIstiod> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.Services.AddGrpc();
-        builder.Services.AddSingleton<Holder>();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2));
-        var app = builder.Build();
-        var server = new FakeIstiod(app);
-        app.Services.GetRequiredService<Holder>().Server = server;
-        app.MapGrpcService<Service>();
-        await app.StartAsync();
-        server.Address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        var server = new FakeIstiod();
+        (server._app, server.Address) = await GrpcTestHost.StartAsync<Service, FakeIstiod>(server);
         return server;
     }
 
@@ -115,16 +99,10 @@ internal sealed class FakeIstiod : IAsyncDisposable
         public ConcurrentDictionary<string, string[]> Subscribed { get; } = new(StringComparer.Ordinal);
     }
 
-    private sealed class Holder
-    {
-        public FakeIstiod Server { get; set; } = null!;
-    }
-
-    private sealed class Service(Holder holder) : AggregatedDiscoveryService.AggregatedDiscoveryServiceBase
+    private sealed class Service(FakeIstiod server) : AggregatedDiscoveryService.AggregatedDiscoveryServiceBase
     {
         public override async Task StreamAggregatedResources(IAsyncStreamReader<DiscoveryRequest> requestStream, IServerStreamWriter<DiscoveryResponse> responseStream, ServerCallContext context)
         {
-            var server = holder.Server;
             var state = new StreamState();
             var writes = new SemaphoreSlim(1);
             lock (server._lock)
