@@ -23,7 +23,7 @@ public sealed record XdsOptions
     public required WorkloadInfo Workload { get; init; }
 
     /// <summary>Node metadata from the environment (Istio's <c>ISTIO_META_*</c> and <c>ISTIO_METAJSON_*</c> variables), by key.</summary>
-    public IReadOnlyDictionary<string, string> EnvironmentMetadata { get; init; } = new Dictionary<string, string>();
+    public IReadOnlyDictionary<string, Google.Protobuf.WellKnownTypes.Value> EnvironmentMetadata { get; init; } = new Dictionary<string, Google.Protobuf.WellKnownTypes.Value>();
 
     /// <summary>The interception mode the init program installed (Istio's <c>INTERCEPTION_MODE</c>).</summary>
     public string InterceptionMode { get; init; } = "REDIRECT";

@@ -75,7 +75,7 @@ public sealed class ListenerTranslatorTests
 
         var parts = new SnapshotParts();
         var errors = new TranslationErrors();
-        var config = ListenerTranslator.Translate(listener, parts, errors);
+        var config = ListenerTranslator.Translate(listener, parts, errors)!;
 
         Assert.False(errors.Any);
         Assert.Equal(TrafficDirection.Inbound, config.Direction);
@@ -98,6 +98,7 @@ public sealed class ListenerTranslatorTests
         var listener = new Listener
         {
             Name = "virtualInbound",
+            Address = new Address { SocketAddress = new SocketAddress { Address = "0.0.0.0", PortValue = 15006 } },
             TrafficDirection = EnvoyDirection.Inbound,
             FilterChains = { new FilterChain { Filters = { new Filter { Name = "envoy.filters.network.http_connection_manager", TypedConfig = Any.Pack(manager) } } } },
         };
@@ -148,7 +149,7 @@ public sealed class ListenerTranslatorTests
         };
 
         var errors = new TranslationErrors();
-        var config = ListenerTranslator.Translate(listener, new SnapshotParts(), errors);
+        var config = ListenerTranslator.Translate(listener, new SnapshotParts(), errors)!;
 
         Assert.False(errors.Any);
         Assert.Single(errors.Warnings);

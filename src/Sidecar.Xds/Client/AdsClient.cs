@@ -53,11 +53,6 @@ public sealed partial class AdsClient : BackgroundService
         _client = new AggregatedDiscoveryService.AggregatedDiscoveryServiceClient(_channel);
     }
 
-    /// <summary>Responses accepted and refused since start (for tests and the admin API).</summary>
-    public int Acks { get; private set; }
-
-    public int Nacks { get; private set; }
-
     public override void Dispose()
     {
         _channel.Dispose();
@@ -156,7 +151,6 @@ public sealed partial class AdsClient : BackgroundService
 
         if (errors.Any)
         {
-            Nacks++;
             Log.Refused(_logger, ShortType(response.TypeUrl), response.VersionInfo, string.Join("; ", errors.All));
             _store.Reject(new ConfigRejection(now, _options.Address.ToString(), errors.All.ToEquatableArray()));
             var nack = Request(response.TypeUrl);
@@ -164,7 +158,6 @@ public sealed partial class AdsClient : BackgroundService
             return [nack];
         }
 
-        Acks++;
         subscription.Version = response.VersionInfo;
         // Every push is translated whole: log what is lost only when it changes, not on every endpoint update.
         var warnings = string.Join("\n", errors.Warnings);

@@ -22,7 +22,7 @@ internal static class NodeBuilder
         var metadata = new Struct();
         foreach (var (key, value) in options.EnvironmentMetadata)
         {
-            metadata.Fields[key] = Value.ForString(value);
+            metadata.Fields[key] = value;
         }
 
         metadata.Fields["NAME"] = Value.ForString(workload.PodName);
@@ -66,42 +66,68 @@ internal static class NodeBuilder
 
     /// <summary>
     /// Node metadata from environment variables, as pilot-agent reads them: <c>ISTIO_META_X=v</c> is <c>X: "v"</c>,
-    /// <c>ISTIO_METAJSON_X={...}</c> is <c>X</c> holding the JSON's string form (labels and annotations are flattened
-    /// to their JSON text here; the typed ones this proxy sets itself).
+    /// <c>ISTIO_METAJSON_X={...}</c> is <c>X</c> holding the JSON's value (istiod parses ANNOTATIONS and the like as
+    /// maps, so they go as structs, not as text); JSON that does not parse is left out.
     /// </summary>
-    public static Dictionary<string, string> FromEnvironment(System.Collections.IDictionary variables)
+    public static Dictionary<string, Value> FromEnvironment(System.Collections.IDictionary variables)
     {
-        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        var result = new Dictionary<string, Value>(StringComparer.Ordinal);
         foreach (System.Collections.DictionaryEntry entry in variables)
         {
-            if (entry.Key is not string name || entry.Value is not string value)
+            if (entry.Key is not string name || entry.Value is not string text)
             {
                 continue;
             }
 
             if (name.StartsWith("ISTIO_META_", StringComparison.Ordinal))
             {
-                result[name["ISTIO_META_".Length..]] = value;
+                result[name["ISTIO_META_".Length..]] = Value.ForString(text);
             }
-            else if (name.StartsWith("ISTIO_METAJSON_", StringComparison.Ordinal) && IsJson(value))
+            else if (name.StartsWith("ISTIO_METAJSON_", StringComparison.Ordinal) && Json(text) is { } json)
             {
-                result[name["ISTIO_METAJSON_".Length..]] = value;
+                result[name["ISTIO_METAJSON_".Length..]] = json;
             }
         }
 
         return result;
     }
 
-    private static bool IsJson(string text)
+    private static Value? Json(string text)
     {
         try
         {
             using var document = JsonDocument.Parse(text);
-            return true;
+            return ToValue(document.RootElement);
         }
         catch (JsonException)
         {
-            return false;
+            return null;
+        }
+    }
+
+    /// <summary>A JSON value as a <c>google.protobuf.Value</c>.</summary>
+    private static Value ToValue(JsonElement element)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                var fields = new Struct();
+                foreach (var property in element.EnumerateObject())
+                {
+                    fields.Fields[property.Name] = ToValue(property.Value);
+                }
+
+                return Value.ForStruct(fields);
+            case JsonValueKind.Array:
+                return Value.ForList([.. element.EnumerateArray().Select(ToValue)]);
+            case JsonValueKind.String:
+                return Value.ForString(element.GetString()!);
+            case JsonValueKind.Number:
+                return Value.ForNumber(element.GetDouble());
+            case JsonValueKind.True or JsonValueKind.False:
+                return Value.ForBool(element.GetBoolean());
+            default:
+                return Value.ForNull();
         }
     }
 }

@@ -28,10 +28,16 @@ internal static class ListenerTranslator
         "envoy.filters.network.metadata_exchange", "envoy.filters.network.peer_metadata", "envoy.filters.network.upstream_metadata",
     };
 
-    public static ListenerConfig Translate(Listener listener, SnapshotParts parts, TranslationErrors errors)
+    /// <summary>The listener, or null (with a warning) for one without a socket address (an internal listener).</summary>
+    public static ListenerConfig? Translate(Listener listener, SnapshotParts parts, TranslationErrors errors)
     {
         var resource = $"Listener {listener.Name}";
-        var socket = listener.Address?.SocketAddress;
+        if (listener.Address?.SocketAddress is not { } socket)
+        {
+            errors.Warn(resource, "address", "a listener without a socket address is not supported: left out");
+            return null;
+        }
+
         var inbound = listener.TrafficDirection == Envoy.Config.Core.V3.TrafficDirection.Inbound || listener.Name == ListenerNames.VirtualInbound;
         var capture = listener.UseOriginalDst == true || listener.Name is ListenerNames.VirtualOutbound or ListenerNames.VirtualInbound;
         var chains = new List<FilterChainConfig>();
@@ -47,8 +53,8 @@ internal static class ListenerTranslator
         {
             Name = listener.Name,
             Direction = inbound ? TrafficDirection.Inbound : TrafficDirection.Outbound,
-            Address = socket?.Address ?? "0.0.0.0",
-            Port = (int)(socket?.PortValue ?? 0),
+            Address = socket.Address,
+            Port = (int)socket.PortValue,
             BindToPort = !capture && listener.BindToPort != false,
             FilterChains = chains.ToEquatableArray(),
             DefaultFilterChain = listener.DefaultFilterChain is { } fallback ? Chain(fallback, inbound, parts, errors, resource, "default_filter_chain") : null,

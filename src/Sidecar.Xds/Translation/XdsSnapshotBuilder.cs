@@ -17,7 +17,7 @@ internal static class XdsSnapshotBuilder
         var clusters = resources.Clusters.Values
             .Select(c => ClusterTranslator.Translate(c, ClusterTranslator.EdsName(c) is { } eds ? resources.Endpoints.GetValueOrDefault(eds) : null, errors))
             .ToEquatableArray();
-        var listeners = resources.Listeners.Values.Select(l => ListenerTranslator.Translate(l, parts, errors)).ToEquatableArray();
+        var listeners = resources.Listeners.Values.Select(l => ListenerTranslator.Translate(l, parts, errors)).OfType<ListenerConfig>().ToEquatableArray();
         var tables = new Dictionary<string, RouteTableConfig>(StringComparer.Ordinal);
         foreach (var route in resources.Routes.Values)
         {
