@@ -94,7 +94,8 @@ public sealed class ListenerTranslatorTests
     [Fact]
     public void A_filter_this_sidecar_cannot_run_refuses_the_listener_rather_than_skipping_the_check()
     {
-        var manager = new HttpConnectionManager { Rds = new Rds { RouteConfigName = "9080" }, HttpFilters = { new HttpFilter { Name = "envoy.filters.http.jwt_authn", TypedConfig = Any.Pack(new Empty()) } } };
+        // A CUSTOM AuthorizationPolicy's external authorization check.
+        var manager = new HttpConnectionManager { Rds = new Rds { RouteConfigName = "9080" }, HttpFilters = { new HttpFilter { Name = "envoy.filters.http.ext_authz", TypedConfig = Any.Pack(new Empty()) } } };
         var listener = new Listener
         {
             Name = "virtualInbound",

@@ -103,13 +103,33 @@ public sealed class RbacTranslatorTests
     }
 
     [Fact]
-    public void A_rule_this_sidecar_cannot_enforce_refuses_the_push()
+    public void Request_principals_and_claims_are_the_JWT_filters_metadata()
     {
-        // Request principals are metadata matchers (field 7): not in this sidecar's subset, so the principal is empty.
+        // istiod: requestPrincipals and when request.auth.claims[groups] as istio_authn metadata matchers.
+        var principal = Metadata(new Envoy.Type.Matcher.V3.ValueMatcher { StringMatch = new EnvoyStringMatcher { Exact = "https://issuer.example.com/user-1" } }, "request.auth.principal");
+        var group = Metadata(new Envoy.Type.Matcher.V3.ValueMatcher { ListMatch = new Envoy.Type.Matcher.V3.ListMatcher { OneOf = new Envoy.Type.Matcher.V3.ValueMatcher { StringMatch = new EnvoyStringMatcher { Prefix = "admin" } } } }, "request.auth.claims", "groups");
         var rbac = new RBAC
         {
             Action = RBAC.Types.Action.Allow,
-            Policies = { ["ns[default]-policy[jwt]-rule[0]"] = new Policy { Principals = { new Principal() }, Permissions = { new Permission { Any = true } } } },
+            Policies = { ["ns[default]-policy[require-jwt]-rule[0]"] = new Policy { Principals = { And(Or(principal), Or(group)) }, Permissions = { new Permission { Any = true } } } },
+        };
+
+        var policy = Assert.Single(Translate(rbac, out var errors).Values);
+
+        Assert.False(errors.Any);
+        var from = Assert.Single(Assert.Single(policy.Rules).From).Matches;
+        Assert.Equal(new AttributeMatchConfig("request.auth.principal", ["https://issuer.example.com/user-1"], []), from[0]);
+        Assert.Equal(new AttributeMatchConfig("request.auth.claims[groups]", ["admin*"], []), from[1]);
+    }
+
+    [Fact]
+    public void A_rule_this_sidecar_cannot_enforce_refuses_the_push()
+    {
+        // Metadata of another filter than the JWT one: nothing this sidecar records.
+        var rbac = new RBAC
+        {
+            Action = RBAC.Types.Action.Allow,
+            Policies = { ["ns[default]-policy[other]-rule[0]"] = new Policy { Principals = { new Principal { Metadata = new Envoy.Type.Matcher.V3.MetadataMatcher { Filter = "envoy.lb", Path = { new Envoy.Type.Matcher.V3.MetadataMatcher.Types.PathSegment { Key = "x" } } } } }, Permissions = { new Permission { Any = true } } } },
         };
 
         var policies = Translate(rbac, out var errors);
@@ -126,6 +146,13 @@ public sealed class RbacTranslatorTests
         var policies = new Dictionary<string, AuthorizationPolicyConfig>();
         RbacTranslator.Add(rbac, "", policies, errors, "Listener virtualInbound", "filter_chains[0].filters[0]");
         return policies;
+    }
+
+    private static Principal Metadata(Envoy.Type.Matcher.V3.ValueMatcher value, params string[] path)
+    {
+        var matcher = new Envoy.Type.Matcher.V3.MetadataMatcher { Filter = "istio_authn", Value = value };
+        matcher.Path.AddRange(path.Select(key => new Envoy.Type.Matcher.V3.MetadataMatcher.Types.PathSegment { Key = key }));
+        return new Principal { Metadata = matcher };
     }
 
     private static EnvoyStringMatcher Regex(string regex) => new() { SafeRegex = new Envoy.Type.Matcher.V3.RegexMatcher { Regex = regex } };

@@ -182,9 +182,16 @@ internal static class ListenerTranslator
                     RbacTranslator.Add(rbac.Rules, rbac.RulesStatPrefix, parts.HttpPolicies, errors, resource, at);
                 }
             }
+            else if (filter.TypedConfig?.TryUnpack<Envoy.Extensions.Filters.Http.JwtAuthn.V3.JwtAuthentication>(out var jwt) == true)
+            {
+                if (inbound)
+                {
+                    JwtTranslator.Add(jwt, parts.JwtRules, errors, resource, at);
+                }
+            }
             else if (filter.Name is "envoy.filters.http.jwt_authn" or "envoy.filters.http.ext_authz" && !filter.IsOptional)
             {
-                // RequestAuthentication and CUSTOM policies: refused rather than run without them.
+                // A CUSTOM policy's external authorization (and a jwt_authn without its config): refused rather than run without it.
                 errors.Add(resource, at, $"{filter.Name} is not supported over xDS by this sidecar");
             }
             else if (!NativeFilters.Contains(filter.Name))

@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Envoy.Config.Rbac.V3;
 using Sidecar.Model;
 using EnvoyHeaderMatcher = Envoy.Config.Route.V3.HeaderMatcher;
+using Envoy.Type.Matcher.V3;
 using EnvoyStringMatcher = Envoy.Type.Matcher.V3.StringMatcher;
 
 namespace Sidecar.Xds.Translation;
@@ -12,8 +13,8 @@ namespace Sidecar.Xds.Translation;
 /// policy (one Istio rule) is a rule whose principals are its <c>from</c> clauses and permissions its <c>to</c>
 /// clauses; inside a clause, istiod's <c>and</c> of <c>or</c>s of one attribute (and <c>not</c>s of them) are
 /// attribute tests with values and notValues in Istio's forms (exact, <c>prefix*</c>, <c>*suffix</c>, <c>*</c>,
-/// CIDRs). A shape istiod does not write for sidecars (JWT metadata, regex paths) refuses the push: a policy is
-/// enforced as written or not at all.
+/// CIDRs); request principals and claims come from the JWT filter's metadata. A shape istiod does not write for
+/// sidecars (regex paths, other metadata) refuses the push: a policy is enforced as written or not at all.
 /// </summary>
 internal static partial class RbacTranslator
 {
@@ -130,7 +131,7 @@ internal static partial class RbacTranslator
     {
         if (leaves.Count == 0 || leaves.Contains(null) || leaves.Select(l => l!.Value.Attribute).Distinct().Count() != 1)
         {
-            errors.Add(resource, field, "an RBAC rule this sidecar cannot enforce (request principals, metadata, regex paths or mixed attributes): the push is refused");
+            errors.Add(resource, field, "an RBAC rule this sidecar cannot enforce (metadata other than the JWT filter's, regex paths or mixed attributes): the push is refused");
             return null;
         }
 
@@ -146,6 +147,7 @@ internal static partial class RbacTranslator
         Principal.IdentifierOneofCase.SourceIp => ("source.ip", XdsValues.Cidr(principal.SourceIp)),
         Principal.IdentifierOneofCase.RemoteIp => ("remote.ip", XdsValues.Cidr(principal.RemoteIp)),
         Principal.IdentifierOneofCase.Header => Header(principal.Header),
+        Principal.IdentifierOneofCase.Metadata => RequestAuth(principal.Metadata),
         _ => null,
     };
 
@@ -178,6 +180,43 @@ internal static partial class RbacTranslator
         }
 
         return Pattern(matcher) is { } value ? ("source.principal", value.StartsWith(Scheme, StringComparison.Ordinal) ? value[Scheme.Length..] : value) : null;
+    }
+
+    /// <summary>
+    /// istiod's request-principal, audience, presenter and claim matchers: the JWT authentication filter's metadata at
+    /// <c>request.auth.*</c> (a claim's nested keys following <c>request.auth.claims</c>; a list claim matched by one_of).
+    /// </summary>
+    private static (string Attribute, string Value)? RequestAuth(MetadataMatcher metadata)
+    {
+        if (metadata.Invert || metadata.Filter is not ("istio_authn" or "envoy.filters.http.jwt_authn"))
+        {
+            return null;
+        }
+
+        var keys = metadata.Path.Select(p => p.Key).ToList();
+        var attribute = keys switch
+        {
+            ["request.auth.principal"] => "request.auth.principal",
+            ["request.auth.audiences"] => "request.auth.audiences",
+            ["request.auth.presenter"] => "request.auth.presenter",
+            ["request.auth.claims", .. var claim] when claim.Count > 0 => $"request.auth.claims[{string.Join("][", claim)}]",
+            _ => null,
+        };
+        var value = metadata.Value;
+        if (value?.MatchPatternCase == ValueMatcher.MatchPatternOneofCase.ListMatch)
+        {
+            value = value.ListMatch.OneOf;
+        }
+
+        var pattern = value?.MatchPatternCase switch
+        {
+            ValueMatcher.MatchPatternOneofCase.PresentMatch when value.PresentMatch => "*",
+            ValueMatcher.MatchPatternOneofCase.StringMatch when value.StringMatch is { MatchPatternCase: EnvoyStringMatcher.MatchPatternOneofCase.SafeRegex } regex
+                => regex.SafeRegex.Regex is ".+" or ".*" ? "*" : null,
+            ValueMatcher.MatchPatternOneofCase.StringMatch => Pattern(value.StringMatch),
+            _ => null,
+        };
+        return attribute is null || pattern is null ? null : (attribute, pattern);
     }
 
     private static (string Attribute, string Value)? Header(EnvoyHeaderMatcher header)

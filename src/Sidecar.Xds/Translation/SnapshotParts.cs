@@ -13,6 +13,9 @@ internal sealed class SnapshotParts
     /// <summary>Policies of the inbound network RBAC filters (TCP chains), used when no HTTP chain carries any.</summary>
     public Dictionary<string, AuthorizationPolicyConfig> TcpPolicies { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>The JWT providers of the inbound <c>jwt_authn</c> filters (by issuer and keys: istiod repeats them per chain).</summary>
+    public Dictionary<string, JwtRuleConfig> JwtRules { get; } = new(StringComparer.Ordinal);
+
     /// <summary>The path normalization the outbound connection managers ask for (one mesh-wide setting in Istio).</summary>
     public PathNormalization? PathNormalization { get; set; }
 

@@ -46,6 +46,7 @@ internal static class XdsSnapshotBuilder
             Listeners = listeners,
             RouteTables = tables.Values.ToEquatableArray(),
             AuthorizationPolicies = policies.ToEquatableArray(),
+            JwtRules = parts.JwtRules.Values.ToEquatableArray(),
             Mesh = mesh,
         };
 
