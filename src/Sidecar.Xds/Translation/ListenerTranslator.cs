@@ -201,6 +201,7 @@ internal static class ListenerTranslator
             }
         }
 
+        parts.AccessLog ??= AccessLogTranslator.Read(manager.AccessLog, errors, resource, field + ".access_log");
         if (!inbound)
         {
             parts.PathNormalization ??= manager.NormalizePath == false ? PathNormalization.None

@@ -16,6 +16,9 @@ internal sealed class SnapshotParts
     /// <summary>The JWT providers of the inbound <c>jwt_authn</c> filters (by issuer and keys: istiod repeats them per chain).</summary>
     public Dictionary<string, JwtRuleConfig> JwtRules { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>The file access log the connection managers write (one mesh-wide setting in Istio); null: none.</summary>
+    public (string Path, AccessLogEncoding Encoding, string Format)? AccessLog { get; set; }
+
     /// <summary>The path normalization the outbound connection managers ask for (one mesh-wide setting in Istio).</summary>
     public PathNormalization? PathNormalization { get; set; }
 

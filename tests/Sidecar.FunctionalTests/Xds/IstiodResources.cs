@@ -88,7 +88,8 @@ internal static class IstiodResources
     };
 
     /// <summary>istiod's per-port listener <c>0.0.0.0_9080</c>: HTTP (sniffed) to RDS table "9080", the rest passed through.</summary>
-    public static Listener HttpPort(int port) => new()
+    /// <param name="accessLogFormat">The file access log's text format (istiod's from the mesh's accessLogFile and accessLogFormat); null: none.</param>
+    public static Listener HttpPort(int port, string? accessLogFormat = null) => new()
     {
         Name = $"0.0.0.0_{port}",
         Address = new Address { SocketAddress = new SocketAddress { Address = "0.0.0.0", PortValue = (uint)port } },
@@ -113,6 +114,18 @@ internal static class IstiodResources
                                 new HttpFilter { Name = "istio.metadata_exchange" },
                                 new HttpFilter { Name = "envoy.filters.http.fault", TypedConfig = Any.Pack(new HTTPFault()) },
                                 new HttpFilter { Name = "envoy.filters.http.router" },
+                            },
+                            AccessLog =
+                            {
+                                accessLogFormat is null ? [] : [new Envoy.Config.Accesslog.V3.AccessLog
+                                {
+                                    Name = "envoy.access_loggers.file",
+                                    TypedConfig = Any.Pack(new Envoy.Extensions.AccessLoggers.File.V3.FileAccessLog
+                                    {
+                                        Path = "/dev/stdout",
+                                        LogFormat = new SubstitutionFormatString { TextFormatSource = new DataSource { InlineString = accessLogFormat + "\n" } },
+                                    }),
+                                }],
                             },
                             StreamIdleTimeout = Duration.FromTimeSpan(TimeSpan.Zero),
                             UseRemoteAddress = false,

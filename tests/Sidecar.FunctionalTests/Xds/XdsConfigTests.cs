@@ -38,11 +38,13 @@ public sealed class XdsConfigTests : IAsyncLifetime
     [Fact]
     public async Task Routes_as_istiod_configures_it_ACKs_every_type_and_follows_a_new_push()
     {
-        _istiod.Push(Mesh(Table("9080", To(V2, Header("end-user", "jason"), "jason"), To(V1))));
+        _istiod.Push(Mesh(Table("9080", To(V2, Header("end-user", "jason"), "jason"), To(V1)), accessLogFormat: "%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %RESPONSE_CODE% %UPSTREAM_CLUSTER% xds-access-log"));
         await using var sidecar = await SidecarProcess.StartWithXdsAsync(_istiod.Address, arguments: ["--namespace", "default", "--pod-name", "productpage-v1-abc", "--labels", "app=productpage,version=v1"]);
 
         Assert.Equal("reviews-v1", await BodyAsync(sidecar, "/reviews/0"));
         Assert.Equal("reviews-v2", await BodyAsync(sidecar, "/reviews/0", jason: true));
+        // The connection manager's file access log (istiod's accessLogFile and accessLogFormat) is written.
+        await sidecar.WaitForOutputAsync($"GET /reviews/0 200 {V2} xds-access-log", TimeSpan.FromSeconds(10));
 
         // The first request names the node as pilot-agent does; every type is ACKed (version and nonce echoed, no error).
         var first = _istiod.Requests.First();
@@ -119,7 +121,7 @@ public sealed class XdsConfigTests : IAsyncLifetime
     }
 
     /// <summary>The mesh for reviews v1 and v2 with <paramref name="table"/> as route table "9080".</summary>
-    private Google.Protobuf.IMessage[] Mesh(RouteConfiguration table) =>
+    private Google.Protobuf.IMessage[] Mesh(RouteConfiguration table, string? accessLogFormat = null) =>
     [
         EdsCluster(V1, Reviews, 9080, "v1"),
         EdsCluster(V2, Reviews, 9080, "v2"),
@@ -127,7 +129,7 @@ public sealed class XdsConfigTests : IAsyncLifetime
         Endpoints(V1, _v1),
         Endpoints(V2, _v2),
         VirtualOutbound(),
-        HttpPort(9080),
+        HttpPort(9080, accessLogFormat),
         table,
     ];
 
