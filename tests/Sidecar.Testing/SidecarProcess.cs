@@ -89,6 +89,16 @@ public sealed class SidecarProcess : IAsyncDisposable
         return LaunchAsync(command, pod.Address, () => Netns.NamespaceHttp.CreateHandler(pod.Namespace), waitUntilReady, new Dictionary<string, string> { ["HOME"] = "/tmp" }, inPod: true);
     }
 
+    /// <summary>As <see cref="StartInPodAsync"/>, configured over xDS by the control plane at <paramref name="xdsAddress"/> (mesh mode).</summary>
+    public static Task<SidecarProcess> StartInPodWithXdsAsync(Netns.Pod pod, Uri xdsAddress, IEnumerable<string>? arguments = null, bool waitUntilReady = true)
+    {
+        ArgumentNullException.ThrowIfNull(pod);
+        ArgumentNullException.ThrowIfNull(xdsAddress);
+        string[] sidecar = ["dotnet", SidecarAssembly, "run", "--xds-address", xdsAddress.ToString(), "--bind", "0.0.0.0", "--instance-ip", pod.Address.ToString(), "--pod-name", pod.Name, .. arguments ?? []];
+        var command = new[] { "ip", "netns", "exec", pod.Namespace.Name }.Concat(Netns.NetworkNamespace.AsUser(1337, 1337, sidecar)).ToArray();
+        return LaunchAsync(command, pod.Address, () => Netns.NamespaceHttp.CreateHandler(pod.Namespace), waitUntilReady, new Dictionary<string, string> { ["HOME"] = "/tmp" }, inPod: true);
+    }
+
     private static async Task<SidecarProcess> LaunchAsync(string[] command, IPAddress bind, Func<HttpMessageHandler>? handlers, bool waitUntilReady, IDictionary<string, string>? environment, bool inPod = false)
     {
         var start = new ProcessStartInfo(command[0])

@@ -45,7 +45,10 @@ internal static class IstiodResources
         };
     }
 
-    public static ClusterLoadAssignment Endpoints(string cluster, params TestBackend[] backends) => new()
+    public static ClusterLoadAssignment Endpoints(string cluster, params TestBackend[] backends) =>
+        Endpoints(cluster, backends.Select(b => b.EndPoint).ToArray());
+
+    public static ClusterLoadAssignment Endpoints(string cluster, params System.Net.IPEndPoint[] endpoints) => new()
     {
         ClusterName = cluster,
         Endpoints =
@@ -54,9 +57,9 @@ internal static class IstiodResources
             {
                 LbEndpoints =
                 {
-                    backends.Select(b => new LbEndpoint
+                    endpoints.Select(e => new LbEndpoint
                     {
-                        Endpoint = new Endpoint { Address = new Address { SocketAddress = new SocketAddress { Address = b.Address.ToString(), PortValue = (uint)b.Port } } },
+                        Endpoint = new Endpoint { Address = new Address { SocketAddress = new SocketAddress { Address = e.Address.ToString(), PortValue = (uint)e.Port } } },
                         HealthStatus = HealthStatus.Healthy,
                         LoadBalancingWeight = 1,
                     }),
@@ -142,6 +145,134 @@ internal static class IstiodResources
             Filters = { new Filter { Name = "envoy.filters.network.tcp_proxy", TypedConfig = Any.Pack(new TcpProxy { StatPrefix = "PassthroughCluster", Cluster = "PassthroughCluster" }) } },
         },
     };
+
+    /// <summary>Istio's inbound cluster <c>inbound|port||</c>: the connection's original destination, from 127.0.0.6 (Istio 1.10+).</summary>
+    public static Cluster InboundCluster(int port) => new()
+    {
+        Name = $"inbound|{port}||",
+        Type = Cluster.Types.DiscoveryType.OriginalDst,
+        LbPolicy = Cluster.Types.LbPolicy.ClusterProvided,
+        ConnectTimeout = Duration.FromTimeSpan(TimeSpan.FromSeconds(10)),
+        UpstreamBindConfig = new BindConfig { SourceAddress = new SocketAddress { Address = "127.0.0.6", PortValue = 0 } },
+    };
+
+    /// <summary>
+    /// istiod's <c>virtualInbound</c> for one plaintext HTTP port: the port's chain (HTTP sniffed on raw_buffer) to an inline
+    /// <c>inbound|port||</c> table, and the catch-all passthrough for other ports.
+    /// </summary>
+    public static Listener VirtualInbound(int port) => new()
+    {
+        Name = "virtualInbound",
+        Address = new Address { SocketAddress = new SocketAddress { Address = "0.0.0.0", PortValue = 15006 } },
+        TrafficDirection = TrafficDirection.Inbound,
+        FilterChains =
+        {
+            // PERMISSIVE: Istio mTLS (client certificate required, peers of the trust domain), and plaintext.
+            new FilterChain
+            {
+                Name = $"0.0.0.0_{port}",
+                FilterChainMatch = new FilterChainMatch { DestinationPort = (uint)port, TransportProtocol = "tls", ApplicationProtocols = { "istio-peer-exchange", "istio", "istio-http/1.0", "istio-http/1.1", "istio-h2" } },
+                TransportSocket = new TransportSocket { Name = "envoy.transport_sockets.tls", TypedConfig = Any.Pack(InboundTls()) },
+                Filters = { InboundManager(port) },
+            },
+            new FilterChain
+            {
+                Name = $"0.0.0.0_{port}",
+                FilterChainMatch = new FilterChainMatch { DestinationPort = (uint)port, TransportProtocol = "raw_buffer", ApplicationProtocols = { "http/1.1", "h2c" } },
+                Filters = { InboundManager(port) },
+            },
+            new FilterChain
+            {
+                Name = "virtualInbound",
+                FilterChainMatch = new FilterChainMatch { PrefixRanges = { new CidrRange { AddressPrefix = "0.0.0.0", PrefixLen = 0 } } },
+                Filters = { new Filter { Name = "envoy.filters.network.tcp_proxy", TypedConfig = Any.Pack(new TcpProxy { StatPrefix = "InboundPassthroughCluster", Cluster = "InboundPassthroughCluster" }) } },
+            },
+        },
+    };
+
+    /// <summary>istiod's inbound connection manager for an HTTP port: an inline table to <c>inbound|port||</c>, XFCC appended.</summary>
+    private static Filter InboundManager(int port) => new()
+    {
+        Name = "envoy.filters.network.http_connection_manager",
+        TypedConfig = Any.Pack(new HttpConnectionManager
+        {
+            StatPrefix = $"inbound_0.0.0.0_{port}",
+            RouteConfig = new RouteConfiguration
+            {
+                Name = $"inbound|{port}||",
+                VirtualHosts =
+                {
+                    new VirtualHost { Name = $"inbound|http|{port}", Domains = { "*" }, Routes = { new Route { Name = "default", Match = new RouteMatch { Prefix = "/" }, Route_ = new RouteAction { Cluster = $"inbound|{port}||", Timeout = Duration.FromTimeSpan(TimeSpan.Zero) } } } },
+                },
+                ValidateClusters = false,
+            },
+            HttpFilters = { new HttpFilter { Name = "envoy.filters.http.router" } },
+            ForwardClientCertDetails = HttpConnectionManager.Types.ForwardClientCertDetails.AppendForward,
+        }),
+    };
+
+    /// <summary>istiod's inbound DownstreamTlsContext: the workload certificate (SDS default), clients of the trust domain.</summary>
+    private static Envoy.Extensions.TransportSockets.Tls.V3.DownstreamTlsContext InboundTls() => new()
+    {
+        RequireClientCertificate = true,
+        CommonTlsContext = new Envoy.Extensions.TransportSockets.Tls.V3.CommonTlsContext
+        {
+            AlpnProtocols = { "h2", "http/1.1" },
+            TlsCertificateSdsSecretConfigs = { new Envoy.Extensions.TransportSockets.Tls.V3.SdsSecretConfig { Name = "default" } },
+            CombinedValidationContext = new Envoy.Extensions.TransportSockets.Tls.V3.CommonTlsContext.Types.CombinedCertificateValidationContext
+            {
+                DefaultValidationContext = new Envoy.Extensions.TransportSockets.Tls.V3.CertificateValidationContext { MatchSubjectAltNames = { new Envoy.Type.Matcher.V3.StringMatcher { Prefix = "spiffe://cluster.local/" } } },
+                ValidationContextSdsSecretConfig = new Envoy.Extensions.TransportSockets.Tls.V3.SdsSecretConfig { Name = "ROOTCA" },
+            },
+        },
+    };
+
+    /// <summary>Auto mTLS as istiod writes it: ISTIO_MUTUAL for endpoints labelled tlsMode istio, plaintext for the rest.</summary>
+    public static void AutoMtls(Cluster cluster, string sni, string peerSpiffeId)
+    {
+        var tls = new Envoy.Extensions.TransportSockets.Tls.V3.UpstreamTlsContext
+        {
+            Sni = sni,
+            CommonTlsContext = new Envoy.Extensions.TransportSockets.Tls.V3.CommonTlsContext
+            {
+                AlpnProtocols = { "istio-peer-exchange", "istio" },
+                TlsCertificateSdsSecretConfigs = { new Envoy.Extensions.TransportSockets.Tls.V3.SdsSecretConfig { Name = "default" } },
+                CombinedValidationContext = new Envoy.Extensions.TransportSockets.Tls.V3.CommonTlsContext.Types.CombinedCertificateValidationContext
+                {
+                    DefaultValidationContext = new Envoy.Extensions.TransportSockets.Tls.V3.CertificateValidationContext
+                    {
+                        MatchTypedSubjectAltNames =
+                        {
+                            new Envoy.Extensions.TransportSockets.Tls.V3.SubjectAltNameMatcher
+                            {
+                                SanType = Envoy.Extensions.TransportSockets.Tls.V3.SubjectAltNameMatcher.Types.SanType.Uri,
+                                Matcher = new Envoy.Type.Matcher.V3.StringMatcher { Exact = peerSpiffeId },
+                            },
+                        },
+                    },
+                    ValidationContextSdsSecretConfig = new Envoy.Extensions.TransportSockets.Tls.V3.SdsSecretConfig { Name = "ROOTCA" },
+                },
+            },
+        };
+        cluster.TransportSocketMatches.Add(new Cluster.Types.TransportSocketMatch
+        {
+            Name = "tlsMode-istio",
+            Match = new Struct { Fields = { ["tlsMode"] = Value.ForString("istio") } },
+            TransportSocket = new TransportSocket { Name = "envoy.transport_sockets.tls", TypedConfig = Any.Pack(tls) },
+        });
+        cluster.TransportSocketMatches.Add(new Cluster.Types.TransportSocketMatch { Name = "tlsMode-disabled", Match = new Struct(), TransportSocket = new TransportSocket { Name = "envoy.transport_sockets.raw_buffer" } });
+    }
+
+    /// <summary>Marks every endpoint of <paramref name="assignment"/> as running an Istio sidecar (auto mTLS's tlsMode metadata).</summary>
+    public static ClusterLoadAssignment WithTlsMode(ClusterLoadAssignment assignment)
+    {
+        foreach (var endpoint in assignment.Endpoints.SelectMany(l => l.LbEndpoints))
+        {
+            endpoint.Metadata = new Metadata { FilterMetadata = { ["envoy.transport_socket_match"] = new Struct { Fields = { ["tlsMode"] = Value.ForString("istio") } } } };
+        }
+
+        return assignment;
+    }
 
     /// <summary>Route table "9080" with reviews' virtual host (istiod's domains) and the given routes.</summary>
     public static RouteConfiguration Table(string name, params Route[] routes) => new()

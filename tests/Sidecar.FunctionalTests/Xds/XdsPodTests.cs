@@ -1,0 +1,158 @@
+using System.Globalization;
+using System.Net;
+using Envoy.Config.Cluster.V3;
+using Envoy.Config.Route.V3;
+using Sidecar.FunctionalTests.Interception;
+using Sidecar.Testing;
+using Sidecar.Testing.Netns;
+using static Sidecar.FunctionalTests.Xds.IstiodResources;
+
+namespace Sidecar.FunctionalTests.Xds;
+
+/// <summary>
+/// Mesh mode in pods: network namespaces with the init program's iptables rules, each sidecar (uid 1337) configured
+/// over xDS by the control plane, which the pods reach through the node, with certificates from a shared local CA. An
+/// app's plain request to a pod address is captured by its sidecar, routed by istiod-shaped listeners and routes,
+/// carried over auto mTLS, captured again on the server pod's 15006, terminated by the virtualInbound mTLS chain and
+/// handed to the app through the inbound cluster (original destination, from 127.0.0.6); a plaintext client outside
+/// the mesh takes the PERMISSIVE plaintext chain.
+/// </summary>
+public sealed class XdsPodTests : IAsyncLifetime
+{
+    private const int AppPort = 8080;
+    private const string Service = "server.default.svc.cluster.local";
+    private const string Outbound = $"outbound|8080||{Service}";
+    private const string Sni = $"outbound_.8080_._.{Service}";
+    private PodNetwork _network = null!;
+    private FakeIstiod _istiod = null!;
+    private NamespaceRelay _relay = null!;
+    private TestBackend _app = null!;
+    private SidecarProcess _client = null!;
+    private SidecarProcess _server = null!;
+    private string _caDirectory = null!;
+
+    public async Task InitializeAsync()
+    {
+        if (CapturedMesh.SkipReason is not null)
+        {
+            return;
+        }
+
+        var subnet = 200 + (Environment.ProcessId % 50);
+        _network = PodNetwork.Create(["client", "server"], subnet);
+        var node = IPAddress.Parse(string.Create(CultureInfo.InvariantCulture, $"10.77.{subnet}.254"));
+        _istiod = await FakeIstiod.StartAsync();
+        _relay = NamespaceRelay.Start(_network.Node, new IPEndPoint(node, 15010), new IPEndPoint(IPAddress.Loopback, _istiod.Address.Port));
+        _app = await PodApps.StartHttpAsync(_network["server"].Namespace, "server-v1", AppPort);
+        _istiod.Push(Resources(_network["server"].Address));
+        foreach (var pod in _network.Pods)
+        {
+            CapturedMesh.Init(pod, CapturedMesh.InjectedInitFlags);
+        }
+
+        // One local CA for both sidecars (they run as uid 1337: the directory is theirs to write).
+        _caDirectory = Directory.CreateTempSubdirectory("sidecar-xds-ca-").FullName;
+        if (OperatingSystem.IsLinux())
+        {
+            File.SetUnixFileMode(_caDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute);
+        }
+
+        var xds = new Uri($"http://{node}:15010");
+        _client = await SidecarProcess.StartInPodWithXdsAsync(_network["client"], xds, ["--labels", "app=client", "--service-account", "client", "--ca-dir", _caDirectory, "--access-log", "/dev/stdout"]);
+        _server = await SidecarProcess.StartInPodWithXdsAsync(_network["server"], xds, ["--labels", "app=server", "--service-account", "server", "--ca-dir", _caDirectory, "--access-log", "/dev/stdout"]);
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var sidecar in new[] { _client, _server })
+        {
+            if (sidecar is not null)
+            {
+                await sidecar.DisposeAsync();
+            }
+        }
+
+        if (_app is not null)
+        {
+            await _app.DisposeAsync();
+        }
+
+        if (_relay is not null)
+        {
+            await _relay.DisposeAsync();
+        }
+
+        if (_istiod is not null)
+        {
+            await _istiod.DisposeAsync();
+        }
+
+        _network?.Dispose();
+        if (_caDirectory is not null)
+        {
+            Directory.Delete(_caDirectory, recursive: true);
+        }
+    }
+
+    [NetnsFact]
+    public async Task A_captured_request_crosses_both_sidecars_as_istiod_configured_them()
+    {
+        using var app = NamespaceHttp.CreateClient(_network["client"].Namespace);
+        using var response = await app.GetAsync($"http://{_network["server"].Address}:{AppPort}/over-xds");
+
+        Assert.Equal("server-v1", await response.Content.ReadAsStringAsync());
+        // The client's sidecar answered (outbound) and routed by the RDS table to the EDS cluster...
+        Assert.Equal("envoy", response.Headers.Server.ToString());
+        await _client.WaitForOutputAsync(Outbound, TimeSpan.FromSeconds(10));
+        // ...and the server's sidecar took it on 15006 over mTLS (the access log's requested server name is the client's
+        // SNI, outbound_.port_.subset_.host), through the virtualInbound chain and the inbound cluster.
+        await _server.WaitForOutputAsync("inbound|8080||", TimeSpan.FromSeconds(10));
+        Assert.Contains(Sni, _server.Output, StringComparison.Ordinal);
+    }
+
+    [NetnsFact]
+    public async Task A_connection_from_outside_the_mesh_reaches_the_app_through_the_inbound_chain()
+    {
+        using var node = NamespaceHttp.CreateClient(_network.Node);
+        using var response = await node.GetAsync($"http://{_network["server"].Address}:{AppPort}/from-node");
+
+        Assert.Equal("server-v1", await response.Content.ReadAsStringAsync());
+        Assert.Equal("istio-envoy", response.Headers.Server.ToString());
+    }
+
+    /// <summary>What istiod would send both pods for one HTTP service on the server pod (its address as the VIP).</summary>
+    private static Google.Protobuf.IMessage[] Resources(IPAddress server)
+    {
+        var cluster = EdsCluster(Outbound, Service, AppPort);
+        AutoMtls(cluster, Sni, "spiffe://cluster.local/ns/default/sa/server");
+        var passthroughInbound = Passthrough();
+        passthroughInbound.Name = "InboundPassthroughCluster";
+        passthroughInbound.UpstreamBindConfig = new Envoy.Config.Core.V3.BindConfig { SourceAddress = new Envoy.Config.Core.V3.SocketAddress { Address = "127.0.0.6" } };
+        var table = new RouteConfiguration
+        {
+            Name = "8080",
+            VirtualHosts =
+            {
+                new VirtualHost
+                {
+                    Name = $"{Service}:8080",
+                    Domains = { Service, $"{Service}:8080", "server", "server:8080", server.ToString(), $"{server}:8080" },
+                    Routes = { To(Outbound) },
+                },
+            },
+            ValidateClusters = false,
+        };
+        return
+        [
+            cluster,
+            WithTlsMode(Endpoints(Outbound, new IPEndPoint(server, AppPort))),
+            Passthrough(),
+            passthroughInbound,
+            InboundCluster(AppPort),
+            VirtualOutbound(),
+            HttpPort(AppPort),
+            VirtualInbound(AppPort),
+            table,
+        ];
+    }
+}
