@@ -180,6 +180,17 @@ internal static class ListenerTranslator
                 if (inbound)
                 {
                     RbacTranslator.Add(rbac.Rules, rbac.RulesStatPrefix, parts.HttpPolicies, errors, resource, at);
+                    if (rbac.ShadowRulesStatPrefix == ExtAuthzTranslator.CustomPoliciesStatPrefix)
+                    {
+                        RbacTranslator.Add(rbac.ShadowRules, rbac.ShadowRulesStatPrefix, parts.HttpPolicies, errors, resource, at + ".shadow_rules", custom: true);
+                    }
+                }
+            }
+            else if (filter.TypedConfig?.TryUnpack<Envoy.Extensions.Filters.Http.ExtAuthz.V3.ExtAuthz>(out var extAuthz) == true)
+            {
+                if (inbound)
+                {
+                    parts.ExtAuthz ??= ExtAuthzTranslator.Translate(extAuthz, errors, resource, at);
                 }
             }
             else if (filter.TypedConfig?.TryUnpack<Envoy.Extensions.Filters.Http.JwtAuthn.V3.JwtAuthentication>(out var jwt) == true)
@@ -191,8 +202,8 @@ internal static class ListenerTranslator
             }
             else if (filter.Name is "envoy.filters.http.jwt_authn" or "envoy.filters.http.ext_authz" && !filter.IsOptional)
             {
-                // A CUSTOM policy's external authorization (and a jwt_authn without its config): refused rather than run without it.
-                errors.Add(resource, at, $"{filter.Name} is not supported over xDS by this sidecar");
+                // A policy filter without the config this sidecar reads: refused rather than run without it.
+                errors.Add(resource, at, $"{filter.Name} without its typed config (or of a type this sidecar does not read)");
             }
             else if (!NativeFilters.Contains(filter.Name))
             {

@@ -18,7 +18,8 @@ namespace Sidecar.Xds.Translation;
 /// </summary>
 internal static partial class RbacTranslator
 {
-    public static void Add(RBAC? rules, string statPrefix, Dictionary<string, AuthorizationPolicyConfig> policies, TranslationErrors errors, string resource, string field)
+    /// <param name="custom">The rules are istiod's CUSTOM policies (the shadow rules that select what ext_authz checks).</param>
+    public static void Add(RBAC? rules, string statPrefix, Dictionary<string, AuthorizationPolicyConfig> policies, TranslationErrors errors, string resource, string field, bool custom = false)
     {
         if (rules is null)
         {
@@ -26,7 +27,7 @@ internal static partial class RbacTranslator
             return;
         }
 
-        var action = rules.Action switch
+        var action = custom ? AuthorizationAction.Custom : rules.Action switch
         {
             RBAC.Types.Action.Deny => AuthorizationAction.Deny,
             RBAC.Types.Action.Log => AuthorizationAction.Audit,
@@ -64,7 +65,7 @@ internal static partial class RbacTranslator
         }
     }
 
-    /// <summary>istiod's policy name <c>ns[NS]-policy[NAME]-rule[N]</c> as the model's <c>NS/NAME</c>.</summary>
+    /// <summary>istiod's policy name <c>ns[NS]-policy[NAME]-rule[N]</c> (CUSTOM ones prefixed <c>istio-ext-authz-</c>) as the model's <c>NS/NAME</c>.</summary>
     private static string IstioName(string policyName) =>
         IstiodPolicyName().Match(policyName) is { Success: true } match ? $"{match.Groups[1].Value}/{match.Groups[2].Value}" : policyName;
 
@@ -249,7 +250,7 @@ internal static partial class RbacTranslator
         _ => null,
     };
 
-    [GeneratedRegex(@"^ns\[(.+)\]-policy\[(.+)\]-rule\[\d+\]$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^(?:istio-ext-authz-)?ns\[(.+)\]-policy\[(.+)\]-rule\[\d+\]$", RegexOptions.CultureInvariant)]
     private static partial Regex IstiodPolicyName();
 
     [GeneratedRegex(@"^\.\*/ns/([^/]+)/\.\*$", RegexOptions.CultureInvariant)]

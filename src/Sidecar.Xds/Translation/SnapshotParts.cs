@@ -19,6 +19,9 @@ internal sealed class SnapshotParts
     /// <summary>The file access log the connection managers write (one mesh-wide setting in Istio); null: none.</summary>
     public (string Path, AccessLogEncoding Encoding, string Format)? AccessLog { get; set; }
 
+    /// <summary>The external authorization service the inbound ext_authz filter names (CUSTOM policies); null: none.</summary>
+    public ExtAuthzConfig? ExtAuthz { get; set; }
+
     /// <summary>The path normalization the outbound connection managers ask for (one mesh-wide setting in Istio).</summary>
     public PathNormalization? PathNormalization { get; set; }
 

@@ -50,6 +50,7 @@ internal static class XdsSnapshotBuilder
             RouteTables = tables.Values.ToEquatableArray(),
             AuthorizationPolicies = policies.ToEquatableArray(),
             JwtRules = parts.JwtRules.Values.ToEquatableArray(),
+            ExtAuthz = parts.ExtAuthz,
             Mesh = mesh,
         };
 
