@@ -160,7 +160,8 @@ internal static class IstiodResources
     /// istiod's <c>virtualInbound</c> for one plaintext HTTP port: the port's chain (HTTP sniffed on raw_buffer) to an inline
     /// <c>inbound|port||</c> table, and the catch-all passthrough for other ports.
     /// </summary>
-    public static Listener VirtualInbound(int port) => new()
+    /// <param name="httpFilters">Policy filters istiod puts before the router on the inbound connection manager (RBAC, ...).</param>
+    public static Listener VirtualInbound(int port, params HttpFilter[] httpFilters) => new()
     {
         Name = "virtualInbound",
         Address = new Address { SocketAddress = new SocketAddress { Address = "0.0.0.0", PortValue = 15006 } },
@@ -173,13 +174,13 @@ internal static class IstiodResources
                 Name = $"0.0.0.0_{port}",
                 FilterChainMatch = new FilterChainMatch { DestinationPort = (uint)port, TransportProtocol = "tls", ApplicationProtocols = { "istio-peer-exchange", "istio", "istio-http/1.0", "istio-http/1.1", "istio-h2" } },
                 TransportSocket = new TransportSocket { Name = "envoy.transport_sockets.tls", TypedConfig = Any.Pack(InboundTls()) },
-                Filters = { InboundManager(port) },
+                Filters = { InboundManager(port, httpFilters) },
             },
             new FilterChain
             {
                 Name = $"0.0.0.0_{port}",
                 FilterChainMatch = new FilterChainMatch { DestinationPort = (uint)port, TransportProtocol = "raw_buffer", ApplicationProtocols = { "http/1.1", "h2c" } },
-                Filters = { InboundManager(port) },
+                Filters = { InboundManager(port, httpFilters) },
             },
             new FilterChain
             {
@@ -191,7 +192,7 @@ internal static class IstiodResources
     };
 
     /// <summary>istiod's inbound connection manager for an HTTP port: an inline table to <c>inbound|port||</c>, XFCC appended.</summary>
-    private static Filter InboundManager(int port) => new()
+    private static Filter InboundManager(int port, HttpFilter[] httpFilters) => new()
     {
         Name = "envoy.filters.network.http_connection_manager",
         TypedConfig = Any.Pack(new HttpConnectionManager
@@ -206,7 +207,7 @@ internal static class IstiodResources
                 },
                 ValidateClusters = false,
             },
-            HttpFilters = { new HttpFilter { Name = "envoy.filters.http.router" } },
+            HttpFilters = { httpFilters, new HttpFilter { Name = "envoy.filters.http.router" } },
             ForwardClientCertDetails = HttpConnectionManager.Types.ForwardClientCertDetails.AppendForward,
         }),
     };

@@ -120,8 +120,55 @@ public sealed class XdsPodTests : IAsyncLifetime
         Assert.Equal("istio-envoy", response.Headers.Server.ToString());
     }
 
+    [NetnsFact]
+    public async Task An_AuthorizationPolicy_pushed_as_RBAC_is_enforced_on_the_server_side_and_lifted_by_the_next_push()
+    {
+        // istiod's DENY for "to: paths /admin/*, from: principals client": the client's identity comes from its mTLS certificate.
+        var deny = new Envoy.Config.Rbac.V3.RBAC
+        {
+            Action = Envoy.Config.Rbac.V3.RBAC.Types.Action.Deny,
+            Policies =
+            {
+                ["ns[default]-policy[deny-admin]-rule[0]"] = new Envoy.Config.Rbac.V3.Policy
+                {
+                    Principals = { new Envoy.Config.Rbac.V3.Principal { Authenticated = new Envoy.Config.Rbac.V3.Principal.Types.Authenticated { PrincipalName = new Envoy.Type.Matcher.V3.StringMatcher { Exact = "spiffe://cluster.local/ns/default/sa/client" } } } },
+                    Permissions = { new Envoy.Config.Rbac.V3.Permission { UrlPath = new Envoy.Type.Matcher.V3.PathMatcher { Path = new Envoy.Type.Matcher.V3.StringMatcher { Prefix = "/admin/" } } } },
+                },
+            },
+        };
+        var rbac = new Envoy.Extensions.Filters.Network.HttpConnectionManager.V3.HttpFilter
+        {
+            Name = "envoy.filters.http.rbac",
+            TypedConfig = Google.Protobuf.WellKnownTypes.Any.Pack(new Envoy.Extensions.Filters.Http.Rbac.V3.RBAC { Rules = deny }),
+        };
+        using var app = NamespaceHttp.CreateClient(_network["client"].Namespace);
+        var admin = $"http://{_network["server"].Address}:{AppPort}/admin/settings";
+        try
+        {
+            _istiod.Push(Resources(_network["server"].Address, rbac));
+            await Wait.UntilAsync(async () => await StatusAsync(app, admin) == HttpStatusCode.Forbidden, TimeSpan.FromSeconds(10), "the policy to be enforced");
+
+            using var denied = await app.GetAsync(admin);
+            Assert.Equal("RBAC: access denied", await denied.Content.ReadAsStringAsync());
+            using var allowed = await app.GetAsync($"http://{_network["server"].Address}:{AppPort}/public");
+            Assert.Equal("server-v1", await allowed.Content.ReadAsStringAsync());
+        }
+        finally
+        {
+            _istiod.Push(Resources(_network["server"].Address));
+        }
+
+        await Wait.UntilAsync(async () => await StatusAsync(app, admin) == HttpStatusCode.OK, TimeSpan.FromSeconds(10), "the policy to be lifted");
+    }
+
+    private static async Task<HttpStatusCode> StatusAsync(HttpClient client, string url)
+    {
+        using var response = await client.GetAsync(url);
+        return response.StatusCode;
+    }
+
     /// <summary>What istiod would send both pods for one HTTP service on the server pod (its address as the VIP).</summary>
-    private static Google.Protobuf.IMessage[] Resources(IPAddress server)
+    private static Google.Protobuf.IMessage[] Resources(IPAddress server, params Envoy.Extensions.Filters.Network.HttpConnectionManager.V3.HttpFilter[] inboundFilters)
     {
         var cluster = EdsCluster(Outbound, Service, AppPort);
         AutoMtls(cluster, Sni, "spiffe://cluster.local/ns/default/sa/server");
@@ -151,7 +198,7 @@ public sealed class XdsPodTests : IAsyncLifetime
             InboundCluster(AppPort),
             VirtualOutbound(),
             HttpPort(AppPort),
-            VirtualInbound(AppPort),
+            VirtualInbound(AppPort, inboundFilters),
             table,
         ];
     }
