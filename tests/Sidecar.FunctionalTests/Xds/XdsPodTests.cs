@@ -161,9 +161,77 @@ public sealed class XdsPodTests : IAsyncLifetime
         await Wait.UntilAsync(async () => await StatusAsync(app, admin) == HttpStatusCode.OK, TimeSpan.FromSeconds(10), "the policy to be lifted");
     }
 
-    private static async Task<HttpStatusCode> StatusAsync(HttpClient client, string url)
+    [NetnsFact]
+    public async Task A_RequestAuthentication_pushed_as_jwt_authn_verifies_tokens_and_RBAC_matches_the_request_principal()
     {
-        using var response = await client.GetAsync(url);
+        using var issuer = new TestJwtIssuer("https://issuer.example.com");
+        // istiod: jwt_authn with the provider (inline JWKS; any provider or no token), then an RBAC DENY of /secure/*
+        // for requests without a request principal (notRequestPrincipals: ["*"]), matched on the JWT filter's metadata.
+        var jwt = new Envoy.Extensions.Filters.Http.JwtAuthn.V3.JwtAuthentication
+        {
+            Providers = { ["origins-0"] = new Envoy.Extensions.Filters.Http.JwtAuthn.V3.JwtProvider { Issuer = issuer.Issuer, LocalJwks = new Envoy.Config.Core.V3.DataSource { InlineString = issuer.Jwks }, PayloadInMetadata = issuer.Issuer } },
+            Rules =
+            {
+                new Envoy.Extensions.Filters.Http.JwtAuthn.V3.RequirementRule
+                {
+                    Match = new RouteMatch { Prefix = "/" },
+                    Requires = new Envoy.Extensions.Filters.Http.JwtAuthn.V3.JwtRequirement
+                    {
+                        RequiresAny = new Envoy.Extensions.Filters.Http.JwtAuthn.V3.JwtRequirementOrList
+                        {
+                            Requirements = { new Envoy.Extensions.Filters.Http.JwtAuthn.V3.JwtRequirement { ProviderName = "origins-0" }, new Envoy.Extensions.Filters.Http.JwtAuthn.V3.JwtRequirement { AllowMissing = new Google.Protobuf.WellKnownTypes.Empty() } },
+                        },
+                    },
+                },
+            },
+        };
+        var principal = new Envoy.Type.Matcher.V3.MetadataMatcher { Filter = "istio_authn", Value = new Envoy.Type.Matcher.V3.ValueMatcher { StringMatch = new Envoy.Type.Matcher.V3.StringMatcher { SafeRegex = new Envoy.Type.Matcher.V3.RegexMatcher { Regex = ".+" } } } };
+        principal.Path.Add(new Envoy.Type.Matcher.V3.MetadataMatcher.Types.PathSegment { Key = "request.auth.principal" });
+        var deny = new Envoy.Config.Rbac.V3.RBAC
+        {
+            Action = Envoy.Config.Rbac.V3.RBAC.Types.Action.Deny,
+            Policies =
+            {
+                ["ns[default]-policy[require-jwt]-rule[0]"] = new Envoy.Config.Rbac.V3.Policy
+                {
+                    Principals = { new Envoy.Config.Rbac.V3.Principal { NotId = new Envoy.Config.Rbac.V3.Principal { Metadata = principal } } },
+                    Permissions = { new Envoy.Config.Rbac.V3.Permission { UrlPath = new Envoy.Type.Matcher.V3.PathMatcher { Path = new Envoy.Type.Matcher.V3.StringMatcher { Prefix = "/secure/" } } } },
+                },
+            },
+        };
+        var filters = new[]
+        {
+            new Envoy.Extensions.Filters.Network.HttpConnectionManager.V3.HttpFilter { Name = "envoy.filters.http.jwt_authn", TypedConfig = Google.Protobuf.WellKnownTypes.Any.Pack(jwt) },
+            new Envoy.Extensions.Filters.Network.HttpConnectionManager.V3.HttpFilter { Name = "envoy.filters.http.rbac", TypedConfig = Google.Protobuf.WellKnownTypes.Any.Pack(new Envoy.Extensions.Filters.Http.Rbac.V3.RBAC { Rules = deny }) },
+        };
+        using var app = NamespaceHttp.CreateClient(_network["client"].Namespace);
+        var secure = $"http://{_network["server"].Address}:{AppPort}/secure/data";
+        try
+        {
+            _istiod.Push(Resources(_network["server"].Address, filters));
+            await Wait.UntilAsync(async () => await StatusAsync(app, secure) == HttpStatusCode.Forbidden, TimeSpan.FromSeconds(10), "the policy to be enforced");
+
+            Assert.Equal(HttpStatusCode.OK, await StatusAsync(app, secure, $"Bearer {issuer.Token("user-1")}"));
+            Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(app, secure, "Bearer not-a-valid-token"));
+            Assert.Equal(HttpStatusCode.OK, await StatusAsync(app, $"http://{_network["server"].Address}:{AppPort}/public"));
+        }
+        finally
+        {
+            _istiod.Push(Resources(_network["server"].Address));
+        }
+
+        await Wait.UntilAsync(async () => await StatusAsync(app, secure) == HttpStatusCode.OK, TimeSpan.FromSeconds(10), "the policy to be lifted");
+    }
+
+    private static async Task<HttpStatusCode> StatusAsync(HttpClient client, string url, string? authorization = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        if (authorization is not null)
+        {
+            request.Headers.TryAddWithoutValidation("authorization", authorization);
+        }
+
+        using var response = await client.SendAsync(request);
         return response.StatusCode;
     }
 
