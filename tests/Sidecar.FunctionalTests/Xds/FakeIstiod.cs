@@ -85,6 +85,14 @@ internal sealed class FakeIstiod : IAsyncDisposable
         }
     }
 
+    private static int PushOrder(string typeUrl) => typeUrl switch
+    {
+        _ when typeUrl.EndsWith(".Cluster", StringComparison.Ordinal) => 0,
+        _ when typeUrl.EndsWith(".ClusterLoadAssignment", StringComparison.Ordinal) => 1,
+        _ when typeUrl.EndsWith(".Listener", StringComparison.Ordinal) => 2,
+        _ => 3,
+    };
+
     private static string NameOf(IMessage resource) =>
         resource.Descriptor.FindFieldByName("name") is { } name ? (string)name.Accessor.GetValue(resource)
         : (string)resource.Descriptor.FindFieldByName("cluster_name").Accessor.GetValue(resource);
@@ -129,7 +137,8 @@ internal sealed class FakeIstiod : IAsyncDisposable
                 while (!ended.IsCancellationRequested)
                 {
                     await state.Changed.WaitAsync(ended.Token);
-                    foreach (var type in state.Subscribed.Keys.ToList())
+                    // istiod's push order: clusters, endpoints, listeners, routes (a listener may name a cluster it just added).
+                    foreach (var type in state.Subscribed.Keys.OrderBy(PushOrder).ToList())
                     {
                         await SendAsync(type);
                     }

@@ -30,6 +30,7 @@ public sealed class XdsPodTests : IAsyncLifetime
     private SidecarProcess _client = null!;
     private SidecarProcess _server = null!;
     private string _caDirectory = null!;
+    private IPAddress _node = null!;
 
     public async Task InitializeAsync()
     {
@@ -40,7 +41,7 @@ public sealed class XdsPodTests : IAsyncLifetime
 
         var subnet = 200 + (Environment.ProcessId % 50);
         _network = PodNetwork.Create(["client", "server"], subnet);
-        var node = IPAddress.Parse(string.Create(CultureInfo.InvariantCulture, $"10.77.{subnet}.254"));
+        var node = _node = IPAddress.Parse(string.Create(CultureInfo.InvariantCulture, $"10.77.{subnet}.254"));
         _istiod = await FakeIstiod.StartAsync();
         _relay = NamespaceRelay.Start(_network.Node, new IPEndPoint(node, 15010), new IPEndPoint(IPAddress.Loopback, _istiod.Address.Port));
         _app = await PodApps.StartHttpAsync(_network["server"].Namespace, "server-v1", AppPort);
@@ -221,6 +222,78 @@ public sealed class XdsPodTests : IAsyncLifetime
         }
 
         await Wait.UntilAsync(async () => await StatusAsync(app, secure) == HttpStatusCode.OK, TimeSpan.FromSeconds(10), "the policy to be lifted");
+    }
+
+    [NetnsFact]
+    public async Task A_CUSTOM_policy_pushed_as_ext_authz_and_its_shadow_rules_checks_only_the_requests_it_selects()
+    {
+        // The authorization service on the test's loopback, reached from the server pod through the node.
+        await using var authz = await Security.GrpcExtAuthzServer.StartAsync();
+        await using var relay = NamespaceRelay.Start(_network.Node, new IPEndPoint(_node, 9191), new IPEndPoint(IPAddress.Loopback, authz.Port));
+        const string AuthzCluster = "outbound|9191||ext-authz.default.svc.cluster.local";
+        var authzCluster = new Cluster
+        {
+            Name = AuthzCluster,
+            Type = Cluster.Types.DiscoveryType.Static,
+            ConnectTimeout = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromSeconds(5)),
+            LoadAssignment = Endpoints(AuthzCluster, new IPEndPoint(_node, 9191)),
+        };
+        authzCluster.TypedExtensionProtocolOptions["envoy.extensions.upstreams.http.v3.HttpProtocolOptions"] = Google.Protobuf.WellKnownTypes.Any.Pack(new Envoy.Extensions.Upstreams.Http.V3.HttpProtocolOptions
+        {
+            ExplicitHttpConfig = new Envoy.Extensions.Upstreams.Http.V3.HttpProtocolOptions.Types.ExplicitHttpConfig { Http2ProtocolOptions = new Envoy.Config.Core.V3.Http2ProtocolOptions() },
+        });
+        // istiod's CUSTOM: RBAC shadow rules selecting /custom/*, and the ext_authz filter of the provider.
+        var rbac = new Envoy.Extensions.Filters.Http.Rbac.V3.RBAC
+        {
+            ShadowRulesStatPrefix = "istio_ext_authz_",
+            ShadowRules = new Envoy.Config.Rbac.V3.RBAC
+            {
+                Policies =
+                {
+                    ["istio-ext-authz-ns[default]-policy[ext-authz]-rule[0]"] = new Envoy.Config.Rbac.V3.Policy
+                    {
+                        Principals = { new Envoy.Config.Rbac.V3.Principal { Any = true } },
+                        Permissions = { new Envoy.Config.Rbac.V3.Permission { UrlPath = new Envoy.Type.Matcher.V3.PathMatcher { Path = new Envoy.Type.Matcher.V3.StringMatcher { Prefix = "/custom/" } } } },
+                    },
+                },
+            },
+        };
+        var extAuthz = new Envoy.Extensions.Filters.Http.ExtAuthz.V3.ExtAuthz
+        {
+            GrpcService = new Envoy.Config.Core.V3.GrpcService
+            {
+                EnvoyGrpc = new Envoy.Config.Core.V3.GrpcService.Types.EnvoyGrpc { ClusterName = AuthzCluster },
+                Timeout = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromSeconds(10)),
+            },
+        };
+        var filters = new[]
+        {
+            new Envoy.Extensions.Filters.Network.HttpConnectionManager.V3.HttpFilter { Name = "envoy.filters.http.rbac", TypedConfig = Google.Protobuf.WellKnownTypes.Any.Pack(rbac) },
+            new Envoy.Extensions.Filters.Network.HttpConnectionManager.V3.HttpFilter { Name = "envoy.filters.http.ext_authz", TypedConfig = Google.Protobuf.WellKnownTypes.Any.Pack(extAuthz) },
+        };
+        using var app = NamespaceHttp.CreateClient(_network["client"].Namespace);
+        var custom = $"http://{_network["server"].Address}:{AppPort}/custom/report";
+        try
+        {
+            _istiod.Push([.. Resources(_network["server"].Address, filters), authzCluster]);
+            await Wait.UntilAsync(async () => await StatusAsync(app, custom) == HttpStatusCode.Unauthorized, TimeSpan.FromSeconds(10), "the CUSTOM policy to be enforced");
+
+            using var allowed = new HttpRequestMessage(HttpMethod.Get, custom);
+            allowed.Headers.Add("x-ext-authz", "allow");
+            using var response = await app.SendAsync(allowed);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var checks = authz.Checks.Count;
+            Assert.Equal(HttpStatusCode.OK, await StatusAsync(app, $"http://{_network["server"].Address}:{AppPort}/public"));
+            Assert.Equal(checks, authz.Checks.Count);
+        }
+        finally
+        {
+            _istiod.Push(Resources(_network["server"].Address));
+        }
+
+        await Wait.UntilAsync(async () => await StatusAsync(app, custom) == HttpStatusCode.OK, TimeSpan.FromSeconds(10), "the policy to be lifted");
+        // Lifting it removed the provider's cluster before the listener that named it (istiod's order): accepted, as Envoy does.
+        Assert.Empty(_istiod.Nacks);
     }
 
     private static async Task<HttpStatusCode> StatusAsync(HttpClient client, string url, string? authorization = null)
