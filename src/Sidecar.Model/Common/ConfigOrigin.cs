@@ -5,8 +5,4 @@ namespace Sidecar.Model;
 /// <param name="Location">The config directory, or the control plane's address.</param>
 /// <param name="LoadedAt">When the source built the snapshot.</param>
 /// <param name="Resources">The source resources the snapshot was built from (e.g. <c>VirtualService default/reviews</c>).</param>
-public sealed record ConfigOrigin(string Kind, string Location, DateTimeOffset LoadedAt, EquatableArray<string> Resources = default)
-{
-    /// <summary>The kind of snapshots istiod's xDS pushes build.</summary>
-    public const string XdsKind = "xds";
-}
+public sealed record ConfigOrigin(string Kind, string Location, DateTimeOffset LoadedAt, EquatableArray<string> Resources = default);

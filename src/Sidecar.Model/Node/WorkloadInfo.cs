@@ -47,4 +47,7 @@ public sealed record WorkloadInfo
 
     /// <summary>Istio's node id: <c>sidecar~IP~POD.NS~NS.svc.cluster.local</c>.</summary>
     public string NodeId => $"sidecar~{(InstanceIps.IsEmpty ? "127.0.0.1" : InstanceIps[0])}~{PodName}.{Namespace}~{Namespace}.svc.cluster.local";
+
+    /// <summary>The node's cluster as pilot-agent names it by default: the <c>app</c> label, else the workload, then <c>.NS</c>.</summary>
+    public string NodeCluster => $"{Labels["app"] ?? WorkloadName}.{Namespace}";
 }

@@ -54,14 +54,6 @@ public static class ProxyConfigValidator
             }
         }
 
-        // The standalone source builds the provider's cluster with it, so a missing one is a mistake; over xDS a
-        // cluster may be removed before the listener naming it is updated, which Envoy accepts (its checks fail with
-        // status_on_error meanwhile).
-        if (config.ExtAuthz is { } extAuthz && config.Origin.Kind != ConfigOrigin.XdsKind && config.FindCluster(extAuthz.Cluster) is null)
-        {
-            errors.Add(new(null, $"ext_authz {extAuthz.Provider}", "http_service.server_uri.cluster", $"cluster {extAuthz.Cluster} does not exist"));
-        }
-
         if (config.AuthorizationPolicies.Any(p => p.Action == AuthorizationAction.Custom) && config.ExtAuthz is null)
         {
             errors.Add(new(null, "authorization", "policies", "CUSTOM policies need an external authorization service (ext_authz)"));

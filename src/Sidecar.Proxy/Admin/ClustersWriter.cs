@@ -32,7 +32,7 @@ internal static class ClustersWriter
                 text.Append(prefix).Append("::hostname::").Append(endpoint.Config.Address == endpoint.Address ? "" : endpoint.Config.Address).Append('\n');
                 text.Append(prefix).Append("::health_flags::").Append(HealthFlags(endpoint, now)).Append('\n');
                 Line(text, prefix, "weight", endpoint.Weight);
-                var (region, zone, subzone) = SplitLocality(endpoint.Config.Locality);
+                var (region, zone, subzone) = LocalityParts.Parse(endpoint.Config.Locality);
                 text.Append(prefix).Append("::region::").Append(region).Append('\n');
                 text.Append(prefix).Append("::zone::").Append(zone).Append('\n');
                 text.Append(prefix).Append("::sub_zone::").Append(subzone).Append('\n');
@@ -89,7 +89,7 @@ internal static class ClustersWriter
                     json.WriteNumber("priority", endpoint.Config.Priority);
                     if (endpoint.Config.Locality is { } locality)
                     {
-                        var (region, zone, subzone) = SplitLocality(locality);
+                        var (region, zone, subzone) = LocalityParts.Parse(locality);
                         json.WriteStartObject("locality");
                         json.WriteString("region", region);
                         json.WriteString("zone", zone);
@@ -141,12 +141,6 @@ internal static class ClustersWriter
         }
 
         return flags.Count == 0 ? "healthy" : string.Join("", flags);
-    }
-
-    private static (string Region, string Zone, string SubZone) SplitLocality(string? locality)
-    {
-        var parts = (locality ?? "").Split('/');
-        return (parts.ElementAtOrDefault(0) ?? "", parts.ElementAtOrDefault(1) ?? "", parts.ElementAtOrDefault(2) ?? "");
     }
 
     private static void Line(StringBuilder text, string prefix, string stat, long value) =>

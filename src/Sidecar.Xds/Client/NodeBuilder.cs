@@ -51,14 +51,14 @@ internal static class NodeBuilder
         var node = new Node
         {
             Id = workload.NodeId,
-            Cluster = $"{workload.Labels["app"] ?? workload.WorkloadName}.{workload.Namespace}",
+            Cluster = workload.NodeCluster,
             Metadata = metadata,
             UserAgentName = "sidecar",
             UserAgentVersion = IstioVersion,
         };
-        if (workload.Locality.Split('/') is [var region, .. var rest] && region.Length > 0)
+        if (LocalityParts.Parse(workload.Locality) is { Region.Length: > 0 } locality)
         {
-            node.Locality = new Locality { Region = region, Zone = rest.Length > 0 ? rest[0] : "", SubZone = rest.Length > 1 ? rest[1] : "" };
+            node.Locality = new Locality { Region = locality.Region, Zone = locality.Zone, SubZone = locality.SubZone };
         }
 
         return node;

@@ -16,9 +16,7 @@ internal static class EndpointTranslator
         var result = new List<EndpointConfig>();
         foreach (var group in assignment.Endpoints)
         {
-            var locality = group.Locality is { } l && (l.Region.Length > 0 || l.Zone.Length > 0 || l.SubZone.Length > 0)
-                ? $"{l.Region}/{l.Zone}/{l.SubZone}".TrimEnd('/')
-                : null;
+            var locality = group.Locality is { } l ? new LocalityParts(l.Region, l.Zone, l.SubZone).ToText() : null;
             foreach (var lb in group.LbEndpoints)
             {
                 if (lb.Endpoint?.Address?.SocketAddress is not { } socket)

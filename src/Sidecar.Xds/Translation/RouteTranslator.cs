@@ -204,7 +204,7 @@ internal static class RouteTranslator
     private static RetryPolicyConfig Retry(RetryPolicy retry) => new()
     {
         NumRetries = (int)(retry.NumRetries ?? 1),
-        RetryOn = RetryOnNames.ParseList(retry.RetryOn) | (retry.RetriableStatusCodes.Count > 0 && retry.RetryOn.Contains("retriable-status-codes", StringComparison.Ordinal) ? RetryOn.RetriableStatusCodes : RetryOn.None),
+        RetryOn = RetryOnNames.ParseList(retry.RetryOn),
         RetriableStatusCodes = retry.RetriableStatusCodes.Select(c => (int)c).ToEquatableArray(),
         PerTryTimeout = XdsValues.Duration(retry.PerTryTimeout) is { } perTry && perTry > TimeSpan.Zero ? perTry : null,
         BackoffBaseInterval = XdsValues.Duration(retry.RetryBackOff?.BaseInterval) ?? RetryPolicyConfig.DefaultBackoffBase,

@@ -43,7 +43,7 @@ internal static class XdsSnapshotBuilder
         var config = new ProxyConfig
         {
             Version = version,
-            Origin = new ConfigOrigin(ConfigOrigin.XdsKind, options.Address.ToString(), now,
+            Origin = new ConfigOrigin("xds", options.Address.ToString(), now,
                 resources.Clusters.Keys.Select(n => $"Cluster {n}").Concat(resources.Listeners.Keys.Select(n => $"Listener {n}")).Concat(resources.Routes.Keys.Select(n => $"RouteConfiguration {n}")).ToEquatableArray()),
             Clusters = clusters,
             Listeners = listeners,

@@ -97,34 +97,8 @@ internal static class XdsValues
             ? value.StringValue
             : null;
 
-    /// <summary>
-    /// The model's origin (<c>VirtualService default/reviews</c>) from istiod's <c>istio.config</c> metadata
-    /// (<c>/apis/networking.istio.io/v1/namespaces/default/virtual-service/reviews</c>).
-    /// </summary>
-    public static string? Origin(Metadata? metadata)
-    {
-        if (MetadataString(metadata, "istio", "config") is not { } path)
-        {
-            return null;
-        }
-
-        var parts = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
-        // apis / group / version / namespaces / ns / kind / name
-        if (parts.Length < 7 || parts[3] != "namespaces")
-        {
-            return null;
-        }
-
-        var kind = parts[5] switch
-        {
-            "virtual-service" => "VirtualService",
-            "destination-rule" => "DestinationRule",
-            "httproute" => "HTTPRoute",
-            "grpcroute" => "GRPCRoute",
-            var other => other,
-        };
-        return $"{kind} {parts[4]}/{parts[6]}";
-    }
+    /// <summary>The model's origin (<c>VirtualService default/reviews</c>) from istiod's <c>istio.config</c> metadata.</summary>
+    public static string? Origin(Metadata? metadata) => IstioConfigPath.ToOrigin(MetadataString(metadata, "istio", "config"));
 
     /// <summary>An RE2 pattern, checked as Envoy compiles it when the resource arrives (an error names the field).</summary>
     public static string Regex(string pattern, TranslationErrors errors, string resource, string field)

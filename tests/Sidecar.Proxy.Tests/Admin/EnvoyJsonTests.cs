@@ -3,7 +3,7 @@ using Sidecar.Proxy.Admin.EnvoyDump;
 
 namespace Sidecar.Proxy.Tests.Admin;
 
-/// <summary>The proto3 JSON pieces of the Envoy config dump: durations as protojson prints them, istiod's config paths.</summary>
+/// <summary>The proto3 JSON pieces of the Envoy config dump: durations as protojson prints them, retry conditions by Envoy's names.</summary>
 public sealed class EnvoyJsonTests
 {
     [Theory]
@@ -22,16 +22,6 @@ public sealed class EnvoyJsonTests
         Assert.Equal("0.000250s", EnvoyJson.Duration(TimeSpan.FromMicroseconds(250)));
         Assert.Equal("0.000000100s", EnvoyJson.Duration(TimeSpan.FromTicks(1)));
     }
-
-    [Theory]
-    [InlineData("VirtualService default/reviews", "/apis/networking.istio.io/v1/namespaces/default/virtual-service/reviews")]
-    [InlineData("DestinationRule bookinfo/ratings, DestinationRule bookinfo/ratings-extra", "/apis/networking.istio.io/v1/namespaces/bookinfo/destination-rule/ratings")]
-    [InlineData("HTTPRoute default/reviews", "/apis/gateway.networking.k8s.io/v1/namespaces/default/httproute/reviews")]
-    [InlineData("ServiceEntry default/x", null)]
-    [InlineData("", null)]
-    [InlineData(null, null)]
-    public void The_istio_config_metadata_names_the_resource_as_istiod_does(string? origin, string? expected) =>
-        Assert.Equal(expected, EnvoyJson.IstioConfigPath(origin));
 
     [Fact]
     public void Retry_conditions_format_back_to_Envoys_names_and_parse_again()

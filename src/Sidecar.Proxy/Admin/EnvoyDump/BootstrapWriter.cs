@@ -17,7 +17,7 @@ internal static class BootstrapWriter
         writer.WriteStartObject("bootstrap");
         writer.WriteStartObject("node");
         writer.WriteString("id", workload.NodeId);
-        writer.WriteString("cluster", $"{workload.Labels["app"] ?? workload.WorkloadName}.{workload.Namespace}");
+        writer.WriteString("cluster", workload.NodeCluster);
         writer.WriteStartObject("metadata");
         writer.WriteString("NAME", workload.PodName);
         writer.WriteString("NAMESPACE", workload.Namespace);

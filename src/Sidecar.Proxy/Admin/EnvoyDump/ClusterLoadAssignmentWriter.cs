@@ -50,17 +50,17 @@ internal static class ClusterLoadAssignmentWriter
     /// <summary>A <c>config.core.v3.Locality</c> from <c>region/zone/subzone</c>.</summary>
     public static void WriteLocality(Utf8JsonWriter writer, string locality)
     {
-        var parts = locality.Split('/');
+        var (region, zone, subzone) = LocalityParts.Parse(locality);
         writer.WriteStartObject("locality");
-        writer.WriteString("region", parts[0]);
-        if (parts.Length > 1)
+        writer.WriteString("region", region);
+        if (zone.Length > 0)
         {
-            writer.WriteString("zone", parts[1]);
+            writer.WriteString("zone", zone);
         }
 
-        if (parts.Length > 2)
+        if (subzone.Length > 0)
         {
-            writer.WriteString("sub_zone", parts[2]);
+            writer.WriteString("sub_zone", subzone);
         }
 
         writer.WriteEndObject();

@@ -286,7 +286,7 @@ internal static class ClusterWriter
         writer.WriteStartObject("metadata");
         writer.WriteStartObject("filter_metadata");
         writer.WriteStartObject("istio");
-        if (EnvoyJson.IstioConfigPath(cluster.Origin) is { } rule)
+        if (IstioConfigPath.FromOrigin(cluster.Origin) is { } rule)
         {
             writer.WriteString("config", rule);
         }

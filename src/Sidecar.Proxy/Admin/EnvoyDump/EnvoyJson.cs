@@ -129,42 +129,10 @@ internal static class EnvoyJson
         writer.WriteEndObject();
     }
 
-    /// <summary>
-    /// The <c>istio.config</c> metadata istiod puts on routes and clusters, naming the resource they came from
-    /// (<c>/apis/networking.istio.io/v1/namespaces/default/virtual-service/reviews</c>); istioctl shows it as the
-    /// VirtualService or DestinationRule column. <paramref name="origin"/> is the model's <c>Kind namespace/name</c>
-    /// (the first of a comma-separated list); null when it names nothing istiod would.
-    /// </summary>
-    public static string? IstioConfigPath(string? origin)
-    {
-        if (string.IsNullOrEmpty(origin))
-        {
-            return null;
-        }
-
-        var first = origin.Split(", ", 2)[0];
-        var space = first.IndexOf(' ', StringComparison.Ordinal);
-        var slash = first.IndexOf('/', StringComparison.Ordinal);
-        if (space <= 0 || slash < space)
-        {
-            return null;
-        }
-
-        var (group, resource) = first[..space] switch
-        {
-            "VirtualService" => ("networking.istio.io/v1", "virtual-service"),
-            "DestinationRule" => ("networking.istio.io/v1", "destination-rule"),
-            "HTTPRoute" => ("gateway.networking.k8s.io/v1", "httproute"),
-            "GRPCRoute" => ("gateway.networking.k8s.io/v1", "grpcroute"),
-            _ => (null, null),
-        };
-        return group is null ? null : $"/apis/{group}/namespaces/{first[(space + 1)..slash]}/{resource}/{first[(slash + 1)..]}";
-    }
-
     /// <summary>Writes <c>metadata.filter_metadata.istio.config</c> when the origin names a resource.</summary>
     public static void WriteIstioConfigMetadata(Utf8JsonWriter writer, string? origin)
     {
-        if (IstioConfigPath(origin) is not { } path)
+        if (IstioConfigPath.FromOrigin(origin) is not { } path)
         {
             return;
         }
