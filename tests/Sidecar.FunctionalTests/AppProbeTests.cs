@@ -31,15 +31,17 @@ public sealed class AppProbeTests
         });
         await using var grpc = await StartGrpcHealthAsync();
         var closedPort = FreePort.Get();
+        // Probes that must succeed get a 10 s timeoutSeconds rather than the kubelet's default 1 s: a probe's first
+        // HTTP or gRPC call in the JIT-compiled test build can take longer than a second on a busy machine.
         var probers = $$$"""
             {
-              "/app-health/app/livez": {"httpGet": {"path": "/healthz", "port": {{{app.Port}}}, "scheme": "HTTP"}, "timeoutSeconds": 1},
-              "/app-health/app/readyz": {"tcpSocket": {"port": {{{app.Port}}}}, "timeoutSeconds": 1},
-              "/app-health/app/startupz": {"httpGet": {"path": "/broken", "port": "{{{app.Port}}}"}},
-              "/app-health/moved/livez": {"httpGet": {"path": "moved", "port": {{{app.Port}}}}},
+              "/app-health/app/livez": {"httpGet": {"path": "/healthz", "port": {{{app.Port}}}, "scheme": "HTTP"}, "timeoutSeconds": 10},
+              "/app-health/app/readyz": {"tcpSocket": {"port": {{{app.Port}}}}, "timeoutSeconds": 10},
+              "/app-health/app/startupz": {"httpGet": {"path": "/broken", "port": "{{{app.Port}}}"}, "timeoutSeconds": 10},
+              "/app-health/moved/livez": {"httpGet": {"path": "moved", "port": {{{app.Port}}}}, "timeoutSeconds": 10},
               "/app-health/db/readyz": {"tcpSocket": {"port": {{{closedPort}}}}},
-              "/app-health/rpc/livez": {"grpc": {"port": {{{grpc.Port}}}}},
-              "/app-health/rpc/readyz": {"grpc": {"port": {{{grpc.Port}}}, "service": "orders"}}
+              "/app-health/rpc/livez": {"grpc": {"port": {{{grpc.Port}}}}, "timeoutSeconds": 10},
+              "/app-health/rpc/readyz": {"grpc": {"port": {{{grpc.Port}}}, "service": "orders"}, "timeoutSeconds": 10}
             }
             """;
         using var config = new ConfigDirectory();
