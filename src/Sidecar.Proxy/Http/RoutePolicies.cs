@@ -12,6 +12,7 @@ namespace Sidecar.Proxy.Http;
 internal sealed class RoutePolicies
 {
     private readonly TimeProvider _time;
+    private readonly UpstreamUriCache _uris = new();
 
     public RoutePolicies(TimeProvider time) => _time = time;
 
@@ -22,7 +23,8 @@ internal sealed class RoutePolicies
     public void TransformRequest(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, RequestState state)
     {
         var request = httpContext.Request;
-        proxyRequest.RequestUri ??= UpstreamUri.ForEncoded(destinationPrefix, request.Path.Value ?? "/", request.QueryString);
+        // Set here, YARP does not build it again (it only fills in a RequestUri the transformer left null).
+        proxyRequest.RequestUri ??= _uris.Get(destinationPrefix, request.Path.Value ?? "/", request.QueryString);
 
         // Envoy forwards the original authority unless the route rewrites it: the base copy already carries the Host
         // header (HTTP/2's :authority included, which Kestrel presents as Host). It is left unparsed: setting it again
@@ -53,7 +55,7 @@ internal sealed class RoutePolicies
         var path = RewritePath(route, action, request.Path.Value ?? "/");
         if (path is not null)
         {
-            proxyRequest.RequestUri = UpstreamUri.For(destinationPrefix, path, request.QueryString);
+            proxyRequest.RequestUri = _uris.Get(destinationPrefix, path, request.QueryString);
             proxyRequest.Headers.Remove(ProxyHeaders.OriginalPath);
             proxyRequest.Headers.TryAddWithoutValidation(ProxyHeaders.OriginalPath, request.Path.Value + request.QueryString.Value);
             state.RewrittenPath = path;
