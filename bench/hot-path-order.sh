@@ -13,33 +13,9 @@
 # the compiler, so a stale file costs locality, never correctness.
 #   bash bench/hot-path-order.sh            (needs valgrind, readelf and objcopy: apt-get install valgrind binutils)
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$root"
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-for tool in valgrind callgrind_control callgrind_annotate readelf objcopy nm curl; do
-  command -v "$tool" >/dev/null || { echo "hot-path-order: needs $tool (apt-get install valgrind binutils curl)" >&2; exit 1; }
-done
-
-work="$(mktemp -d "${TMPDIR:-/tmp}/hot-path-order.XXXXXX")"
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-echo "==> publishing the sidecar (NativeAOT) and building the echo backend and the load generator" >&2
-dotnet publish src/Sidecar/Sidecar.csproj -c Release -r linux-x64 -o "$work/sidecar" -v quiet -nologo >&2
-dotnet build bench/Sidecar.Bookinfo/Sidecar.Bookinfo.csproj -c Release -o "$work/bookinfo" -v quiet -nologo >&2
-dotnet build bench/Sidecar.LoadHarness/Sidecar.LoadHarness.csproj -c Release -o "$work/loadgen" -v quiet -nologo >&2
-
-# valgrind cannot read the DWARF NativeAOT writes: point the executable's debug link at a copy of its symbol table
-# without the DWARF (the code is not touched, so the layout recorded is the layout built).
-sidecar="$work/sidecar/Sidecar"
-symbols="$work/sidecar/Sidecar.symbols"
-objcopy --strip-debug "$sidecar.dbg" "$symbols"
-objcopy --remove-section=.gnu_debuglink --add-gnu-debuglink="$symbols" "$sidecar"
+script=hot-path-order
+tools=(readelf nm)
+source "$(dirname "${BASH_SOURCE[0]}")/callgrind-setup.sh"
 
 mkdir -p "$work/config" "$work/ca" "$work/profiles"
 cat > "$work/config/mesh.yaml" <<'YAML'
@@ -96,13 +72,7 @@ start_recorded() { # name bind labels service-account
 }
 start_recorded server 127.0.0.82 app=echo,version=v1 echo
 start_recorded client 127.0.0.81 app=loadgen,version=v1 loadgen
-for i in $(seq 1 240); do
-  ready="$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.81:15021/healthz/ready || true)"
-  ready+="$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.82:15021/healthz/ready || true)"
-  [ "$ready" = 200200 ] && break
-  [ "$i" = 240 ] && { echo "hot-path-order: the sidecars did not become ready" >&2; cat "$work"/client.log "$work"/server.log >&2; exit 1; }
-  sleep 0.5
-done
+wait_ready 127.0.0.81 127.0.0.82
 
 load() { # seconds rate connections host [loadgen options...]
   local seconds=$1 rate=$2 connections=$3 host=$4

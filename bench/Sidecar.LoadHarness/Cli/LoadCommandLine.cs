@@ -31,6 +31,7 @@ internal static class LoadCommandLine
             openLoop: false));
         root.Subcommands.Add(Comparison.ComparisonCommand.Create());
         root.Subcommands.Add(Comparison.ComparisonRoutesCommand.Create());
+        root.Subcommands.Add(Comparison.ComparisonClientConfigCommand.Create());
         return root;
     }
 

@@ -19,9 +19,10 @@ internal static class ComparisonMesh
 
     /// <summary>
     /// Writes the client sidecar's config: the echo service with one endpoint at
-    /// <paramref name="endpointAddress"/>:<paramref name="endpointPort"/>, among <paramref name="otherServices"/> others.
+    /// <paramref name="endpointAddress"/>:<paramref name="endpointPort"/>, among <paramref name="otherServices"/> others,
+    /// routed by <see cref="EchoRoutes"/> with the timeouts given.
     /// </summary>
-    public static string WriteClient(string directory, string endpointAddress, int endpointPort, int otherServices = OtherServices)
+    public static string WriteClient(string directory, string endpointAddress, int endpointPort, int otherServices = OtherServices, string perTryTimeout = "2s", string timeout = "10s")
     {
         Directory.CreateDirectory(directory);
         File.WriteAllText(Path.Combine(directory, "echo.yaml"), string.Create(CultureInfo.InvariantCulture, $$$"""
@@ -39,7 +40,7 @@ internal static class ComparisonMesh
                 ports: {http: {{{endpointPort}}}}
                 labels: {app: echo, version: v1}
             ---
-            {{{EchoRoutes()}}}
+            {{{EchoRoutes(perTryTimeout, timeout)}}}
             """));
         File.WriteAllText(Path.Combine(directory, "others.yaml"), Sidecar.Bench.MeshYaml.Services(otherServices));
         return directory;
@@ -48,7 +49,8 @@ internal static class ComparisonMesh
     /// <summary>
     /// The echo service's DestinationRule and VirtualService: a fault-injected match (header or regex), then the
     /// default route with a header set, retries and a timeout. bench/hot-path-order.sh records the hot path over the
-    /// same routing (<c>loadgen compare-routes</c>), with callgrind-sized timeouts.
+    /// same routing (<c>loadgen compare-routes</c>) and bench/instruction-count.sh counts it on the client's whole
+    /// config (<c>loadgen compare-client-config</c>), both with callgrind-sized timeouts.
     /// </summary>
     public static string EchoRoutes(string perTryTimeout = "2s", string timeout = "10s") => string.Create(CultureInfo.InvariantCulture, $$$"""
         apiVersion: networking.istio.io/v1

@@ -23,8 +23,10 @@ internal sealed class RoutePolicies
     public void TransformRequest(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, RequestState state)
     {
         var request = httpContext.Request;
-        // Set here, YARP does not build it again (it only fills in a RequestUri the transformer left null).
-        proxyRequest.RequestUri ??= _uris.Get(destinationPrefix, request.Path.Value ?? "/", request.QueryString);
+        var path = request.Path.Value ?? "/";
+        var rewritten = state.Route is { Action: { } routeAction } routed ? RewritePath(routed, routeAction, path) : null;
+        // One URI per attempt, for the path sent (rewritten or not); YARP builds none when the transformer set it.
+        proxyRequest.RequestUri = _uris.Get(destinationPrefix, rewritten ?? path, request.QueryString);
 
         // Envoy forwards the original authority unless the route rewrites it: the base copy already carries the Host
         // header (HTTP/2's :authority included, which Kestrel presents as Host). It is left unparsed: setting it again
@@ -52,13 +54,11 @@ internal sealed class RoutePolicies
             proxyRequest.Headers.Host = host;
         }
 
-        var path = RewritePath(route, action, request.Path.Value ?? "/");
-        if (path is not null)
+        if (rewritten is not null)
         {
-            proxyRequest.RequestUri = _uris.Get(destinationPrefix, path, request.QueryString);
             proxyRequest.Headers.Remove(ProxyHeaders.OriginalPath);
             proxyRequest.Headers.TryAddWithoutValidation(ProxyHeaders.OriginalPath, request.Path.Value + request.QueryString.Value);
-            state.RewrittenPath = path;
+            state.RewrittenPath = rewritten;
         }
     }
 
