@@ -116,9 +116,14 @@ internal sealed class ProxyRequestHandler
 
         // A request AuthorizationPolicy denies is still a request: the router answers it (403) so it is counted,
         // logged and traced like any other, as Istio reports RBAC denials.
-        var denied = connection.Direction == RequestDirection.Inbound && !Security.InboundRequestSecurity.Apply(context, connection, snapshot.Authorization, null);
+        string? deniedBy = null;
+        if (connection.Direction == RequestDirection.Inbound)
+        {
+            Security.InboundRequestSecurity.Apply(context, connection, snapshot.Authorization, null, out deniedBy);
+        }
+
         var table = SelectRouteTable(snapshot, connection, context.Request, out var host);
-        return _router.HandleAsync(context, arrival, table, connection, accessDenied: denied, matchedHost: host);
+        return _router.HandleAsync(context, arrival, table, connection, accessDeniedBy: deniedBy, matchedHost: host);
     }
 
     /// <summary>
@@ -157,8 +162,8 @@ internal sealed class ProxyRequestHandler
             arrival = ArrivalHeaders.Read(context.Request.Headers) with { HeaderBytes = arrival.HeaderBytes };
         }
 
-        var denied = !Security.InboundRequestSecurity.Apply(context, connection, snapshot.Authorization, identity);
-        await _router.HandleAsync(context, arrival, SelectRouteTable(snapshot, connection, context.Request, out _), connection, denied).ConfigureAwait(false);
+        Security.InboundRequestSecurity.Apply(context, connection, snapshot.Authorization, identity, out var deniedBy);
+        await _router.HandleAsync(context, arrival, SelectRouteTable(snapshot, connection, context.Request, out _), connection, deniedBy).ConfigureAwait(false);
     }
 
     /// <summary>

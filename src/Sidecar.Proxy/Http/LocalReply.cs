@@ -40,6 +40,7 @@ internal static class LocalReply
         var headers = response.Headers;
         state.WriteServerHeader(headers);
         state.WriteResponseFlagsHeader(headers);
+        state.Telemetry.MetadataReply?.WriteTo(headers);
         if ((flags & ResponseFlags.UpstreamOverflow) != 0 && !state.ProxyHeaders.EnvoyDebugHeadersDisabled)
         {
             headers[ProxyHeaders.Overloaded] = "true";

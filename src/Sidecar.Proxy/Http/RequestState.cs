@@ -81,8 +81,11 @@ internal sealed class RequestState : IResettable
 
     public ReplayableRequestBody ReusableBody { get; } = new();
 
-    /// <summary>AuthorizationPolicy denied the request (Envoy's RBAC filter answered it).</summary>
-    public bool AccessDenied { get; set; }
+    /// <summary>
+    /// AuthorizationPolicy denied the request (Envoy's RBAC filter answered it): the id of the DENY rule that matched,
+    /// or <c>none</c> when no ALLOW policy did; null when not denied.
+    /// </summary>
+    public string? AccessDeniedBy { get; set; }
 
     /// <summary>Why RequestAuthentication refused the request's JWT (Envoy's <c>jwt_authn</c> answered it), or null.</summary>
     public string? JwtFailure { get; set; }
@@ -98,6 +101,9 @@ internal sealed class RequestState : IResettable
 
     /// <summary>The upstream failed after the response had started streaming downstream (Envoy's <c>upstream_reset_after_response_started</c>).</summary>
     public bool UpstreamResetAfterResponseStarted { get; set; }
+
+    /// <summary>The 504 answers an attempt's per-try timeout, not the route's (Envoy's details differ: <c>upstream_per_try_timeout</c>).</summary>
+    public bool PerTryTimedOut { get; set; }
 
     /// <summary>The external authorization service's refusal being answered (CUSTOM policy), or null.</summary>
     public Security.Authorization.ExtAuthzDecision? ExtAuthzDenial { get; set; }
@@ -250,12 +256,13 @@ internal sealed class RequestState : IResettable
         SetCookie = null;
         RewrittenPath = null;
         ExtAuthzDenial = null;
-        AccessDenied = false;
+        AccessDeniedBy = null;
         JwtFailure = null;
         Cors = null;
         CorsOrigin = null;
         CorsPreflight = false;
         UpstreamResetAfterResponseStarted = false;
+        PerTryTimedOut = false;
         ReusableBody.Detach();
         Telemetry.Reset();
         Array.Clear(_tried);

@@ -83,10 +83,10 @@ internal sealed partial class Router
     /// <summary>Routes <paramref name="context"/> through <paramref name="table"/> (null: nothing configured for it);
     /// <paramref name="arrival"/>: the pass over its headers made after the last filter that may add one.</summary>
     /// <remarks><paramref name="jwtFailure"/>: RequestAuthentication refused the request's token (401, Envoy's <c>jwt_authn</c>);
-    /// <paramref name="accessDenied"/>: AuthorizationPolicy denied it (403, Envoy's RBAC filter);
+    /// <paramref name="accessDeniedBy"/>: AuthorizationPolicy denied it (403, Envoy's RBAC filter), by this matched rule (or <c>none</c>);
     /// <paramref name="extAuthzDenial"/>: the external authorization service of a CUSTOM policy refused it;
     /// <paramref name="matchedHost"/>: the request's virtual host in <paramref name="table"/> when the caller already matched it.</remarks>
-    public async Task HandleAsync(HttpContext context, ArrivalHeaders arrival, RouteTable? table, ProxyConnection connection, bool accessDenied = false, string? jwtFailure = null, Security.Authorization.ExtAuthzDecision? extAuthzDenial = null, VirtualHost? matchedHost = null)
+    public async Task HandleAsync(HttpContext context, ArrivalHeaders arrival, RouteTable? table, ProxyConnection connection, string? accessDeniedBy = null, string? jwtFailure = null, Security.Authorization.ExtAuthzDecision? extAuthzDenial = null, VirtualHost? matchedHost = null)
     {
         var state = _states.Get();
         state.Begin(context, connection.Direction, _time, connection);
@@ -96,7 +96,7 @@ internal sealed partial class Router
             state.Arrival = arrival;
             RequestIds.Assign(state);
             _telemetry?.OnRequestStarted(context, state);
-            if (jwtFailure is not null || extAuthzDenial is not null || accessDenied)
+            if (jwtFailure is not null || extAuthzDenial is not null || accessDeniedBy is not null)
             {
                 // Envoy resolves the route before its filters run: a filter's own reply is still logged and counted
                 // under the route's cluster and service.
@@ -114,10 +114,10 @@ internal sealed partial class Router
                 state.ExtAuthzDenial = extAuthzDenial;
                 await LocalReply.WriteAsync(context, state, extAuthzDenial.Status, ResponseFlags.UnauthorizedExternalService, extAuthzDenial.Body).ConfigureAwait(false);
             }
-            else if (accessDenied)
+            else if (accessDeniedBy is not null)
             {
                 // Envoy's RBAC filter: 403 (gRPC: PERMISSION_DENIED), no response flag.
-                state.AccessDenied = true;
+                state.AccessDeniedBy = accessDeniedBy;
                 await LocalReply.WriteAsync(context, state, StatusCodes.Status403Forbidden, ResponseFlags.None, LocalReply.RbacAccessDenied, grpcStatus: 7).ConfigureAwait(false);
             }
             else
@@ -507,6 +507,8 @@ internal sealed partial class Router
     {
         var retried = state.Retries > 0;
         var extra = retriesExhausted ? ResponseFlags.UpstreamRetryLimitExceeded : ResponseFlags.None;
+        // An attempt's timer fires first unless the route's deadline has passed (Envoy's onPerTryTimeout vs onResponseTimeout).
+        state.PerTryTimedOut = failure == UpstreamFailure.PerTryTimeout && !state.RouteDeadlinePassed;
         return failure switch
         {
             UpstreamFailure.ConnectFailure => LocalReply.WriteAsync(context, state, StatusCodes.Status503ServiceUnavailable,

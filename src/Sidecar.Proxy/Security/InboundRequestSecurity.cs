@@ -56,14 +56,21 @@ internal static class InboundRequestSecurity
         }
     }
 
-    /// <summary>Applies the filters; false when the request is denied (the router answers it, as Envoy's RBAC filter does, with 403).</summary>
-    public static bool Apply(HttpContext context, ProxyConnection connection, AuthorizationEngine authorization, Jwt.JwtIdentity? jwt)
+    /// <summary>
+    /// Applies the filters; false when the request is denied (the router answers it, as Envoy's RBAC filter does, with
+    /// 403), with <paramref name="deniedBy"/> the id of the DENY rule that matched, or <c>none</c> when no ALLOW
+    /// policy did (what Envoy's <c>rbac_access_denied_matched_policy[...]</c> detail names).
+    /// </summary>
+    public static bool Apply(HttpContext context, ProxyConnection connection, AuthorizationEngine authorization, Jwt.JwtIdentity? jwt, out string? deniedBy)
     {
+        deniedBy = null;
         var peer = context.Features.Fetch<IConnectionItemsFeature>()?.Items.TryGetValue(MutualTlsPeer.Key, out var item) == true ? item as MutualTlsPeer : null;
         if (authorization.HasPolicies)
         {
-            if (!authorization.Evaluate(Request(context, connection, jwt)).Allowed)
+            var decision = authorization.Evaluate(Request(context, connection, jwt));
+            if (!decision.Allowed)
             {
+                deniedBy = decision.MatchedPolicyId ?? "none";
                 return false;
             }
         }

@@ -30,6 +30,7 @@ internal sealed class RequestTelemetry : IRequestTelemetry
     private readonly ConditionalWeakTable<PeerMetadata, WorkloadLabels> _exchangedPeers = new();
     private readonly string _metadataHeader;
     private readonly string _metadataId;
+    private readonly PeerMetadataReply _metadataReply;
 
     // How upstream connections are secured, for destination_principal on the source reporter; null: never mTLS.
     private readonly Security.UpstreamTlsOriginator? _tls;
@@ -44,6 +45,7 @@ internal sealed class RequestTelemetry : IRequestTelemetry
         _time = time;
         _metadataHeader = PeerMetadataCodec.ToHeaderValue(PeerMetadata.From(workload));
         _metadataId = workload.NodeId;
+        _metadataReply = new PeerMetadataReply(_metadataHeader, _metadataId);
     }
 
     public void OnRequestStarted(HttpContext context, RequestState state)
@@ -109,13 +111,7 @@ internal sealed class RequestTelemetry : IRequestTelemetry
             return;
         }
 
-        // Istio's metadata exchange answers only a caller that sent its own: a client outside the mesh never
-        // receives the workload's name, labels and identity.
-        if (state.Telemetry.CallerSentMetadata)
-        {
-            headers[PeerMetadataCodec.MetadataHeader] = _metadataHeader;
-            headers[PeerMetadataCodec.MetadataIdHeader] = _metadataId;
-        }
+        state.Telemetry.MetadataReply?.WriteTo(headers);
     }
 
     public void OnRequestCompleted(HttpContext context, RequestState state)
@@ -185,7 +181,9 @@ internal sealed class RequestTelemetry : IRequestTelemetry
         var headers = context.Request.Headers;
         if (headers.TryGetValue(PeerMetadataCodec.MetadataHeader, out var value))
         {
-            telemetry.CallerSentMetadata = true;
+            // Istio's metadata exchange answers only a caller that sent its own: a client outside the mesh never
+            // receives the workload's name, labels and identity.
+            telemetry.MetadataReply = _metadataReply;
             var text = value.ToString();
             headers.Remove(PeerMetadataCodec.MetadataHeader);
             headers.Remove(PeerMetadataCodec.MetadataIdHeader);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Sidecar.Proxy.MetadataExchange;
 using Sidecar.Proxy.Telemetry.Metrics;
 
 namespace Sidecar.Proxy.Telemetry;
@@ -35,8 +36,11 @@ internal sealed class RequestTelemetryState
     /// <summary>The other side's workload: the caller (inbound, from the request) or the callee (outbound, from the response).</summary>
     public WorkloadLabels Peer { get; set; } = WorkloadLabels.Unknown;
 
-    /// <summary>Inbound: the caller sent its metadata exchange headers, so it is a mesh peer that gets this workload's back.</summary>
-    public bool CallerSentMetadata { get; set; }
+    /// <summary>
+    /// Inbound: this workload's metadata exchange headers for the response, every response including the sidecar's own
+    /// replies; set when the caller sent its own (a mesh peer), null otherwise.
+    /// </summary>
+    public PeerMetadataReply? MetadataReply { get; set; }
 
     /// <summary>Counts the bytes sent downstream while attached (between the start and end hooks).</summary>
     public ResponseByteCounter ResponseBytes { get; } = new();
@@ -54,7 +58,7 @@ internal sealed class RequestTelemetryState
         SpanIdHex = null;
         TraceParent = null;
         Peer = WorkloadLabels.Unknown;
-        CallerSentMetadata = false;
+        MetadataReply = null;
         ResponseBytes.Detach();
         RequestBytes.Detach();
     }

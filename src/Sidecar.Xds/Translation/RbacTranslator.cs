@@ -41,7 +41,8 @@ internal static partial class RbacTranslator
             return;
         }
 
-        foreach (var (policyName, policy) in rules.Policies.OrderBy(p => p.Key, StringComparer.Ordinal))
+        // By policy, then by rule number: a rule's place in its policy is the number Envoy reports when it matches.
+        foreach (var (policyName, policy) in rules.Policies.OrderBy(p => IstioName(p.Key), StringComparer.Ordinal).ThenBy(p => RuleNumber(p.Key)))
         {
             var at = $"{field}.rules.policies[{policyName}]";
             var from = policy.Principals.Select((p, i) => Clause(p, errors, resource, $"{at}.principals[{i}]")).ToList();
@@ -68,6 +69,10 @@ internal static partial class RbacTranslator
     /// <summary>istiod's policy name <c>ns[NS]-policy[NAME]-rule[N]</c> (CUSTOM ones prefixed <c>istio-ext-authz-</c>) as the model's <c>NS/NAME</c>.</summary>
     private static string IstioName(string policyName) =>
         IstiodPolicyName().Match(policyName) is { Success: true } match ? $"{match.Groups[1].Value}/{match.Groups[2].Value}" : policyName;
+
+    /// <summary>The N of istiod's <c>-rule[N]</c>; 0 for a policy named otherwise.</summary>
+    private static int RuleNumber(string policyName) =>
+        IstiodPolicyName().Match(policyName) is { Success: true } match ? int.Parse(match.Groups[3].ValueSpan, CultureInfo.InvariantCulture) : 0;
 
     private static AttributeClauseConfig? Clause(Principal principal, TranslationErrors errors, string resource, string field)
     {
@@ -250,7 +255,7 @@ internal static partial class RbacTranslator
         _ => null,
     };
 
-    [GeneratedRegex(@"^(?:istio-ext-authz-)?ns\[(.+)\]-policy\[(.+)\]-rule\[\d+\]$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^(?:istio-ext-authz-)?ns\[(.+)\]-policy\[(.+)\]-rule\[(\d+)\]$", RegexOptions.CultureInvariant)]
     private static partial Regex IstiodPolicyName();
 
     [GeneratedRegex(@"^\.\*/ns/([^/]+)/\.\*$", RegexOptions.CultureInvariant)]

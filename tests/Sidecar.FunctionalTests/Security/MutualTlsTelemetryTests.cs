@@ -44,13 +44,20 @@ public sealed class MutualTlsTelemetryTests(MtlsMesh mesh)
         // Envoy's RBAC filter sets no response flag; Istio still counts the request.
         var denied = new Series(mesh.Server, "istio_requests_total",
             ("reporter", "destination"), ("response_code", "403"), ("response_flags", "-"), ("source_principal", IntruderId), ("connection_security_policy", "mutual_tls"));
-        var before = await denied.ValueAsync();
+        // The caller's sidecar reports the destination of a denied request as of a served one: Istio's peer metadata
+        // filter, first in the inbound chain, puts the callee's metadata on the RBAC filter's reply too.
+        var atCaller = new Series(mesh.Intruder, "istio_requests_total",
+            ("reporter", "source"), ("response_code", "403"), ("destination_app", "server"),
+            ("destination_principal", ServerId), ("source_principal", IntruderId));
+        var before = (Server: await denied.ValueAsync(), Caller: await atCaller.ValueAsync());
 
         using var response = await mesh.Intruder.SendAsync(MtlsMesh.Echo, "/allowed/denied-telemetry");
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         Assert.Equal("RBAC: access denied", await response.Content.ReadAsStringAsync());
+        Assert.False(response.Headers.Contains("x-envoy-peer-metadata"), "the caller's sidecar strips the callee's metadata");
 
-        await denied.WaitForAsync(before + 1);
+        await denied.WaitForAsync(before.Server + 1);
+        await atCaller.WaitForAsync(before.Caller + 1);
     }
 
     [Fact]

@@ -56,6 +56,34 @@ public sealed class AccessLogTests : IClassFixture<TelemetryMesh>
     }
 
     [Fact]
+    public async Task A_per_try_timeout_is_logged_with_Envoys_detail_upstream_per_try_timeout()
+    {
+        // retries: {attempts: 1, perTryTimeout: 300ms, retryOn: 5xx}: both attempts stall, each attempt's timer fires
+        // (Envoy's router onPerTryTimeout: UpstreamPerTryTimeout, not the route's response_timeout).
+        var requestId = Guid.NewGuid().ToString();
+        using var response = await _mesh.CallRatingsAsync("/per-try", ("x-request-id", requestId), ("x-test-id", requestId), ("x-stall-first", "2"));
+        Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
+
+        await _mesh.Client.WaitForOutputAsync(requestId, Deadline);
+        var line = _mesh.Client.Output.Split('\n').Single(l => l.Contains(requestId, StringComparison.Ordinal));
+        Assert.Contains("\"GET /per-try HTTP/1.1\" 504 UT,URX upstream_per_try_timeout ", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_AuthorizationPolicy_denial_is_logged_with_the_rule_that_matched()
+    {
+        // Envoy's RBAC filter: rbac_access_denied_matched_policy[<istiod's id for the rule>].
+        var requestId = Guid.NewGuid().ToString();
+        using var response = await _mesh.CallRatingsAsync("/denied", ("x-request-id", requestId), ("x-deny", "yes"));
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+
+        await _mesh.Server.WaitForOutputAsync(requestId, Deadline);
+        var line = _mesh.Server.Output.Split('\n').Single(l => l.Contains(requestId, StringComparison.Ordinal));
+        using var json = JsonDocument.Parse(line);
+        Assert.Equal("rbac_access_denied_matched_policy[ns[default]-policy[deny-flagged]-rule[0]]", json.RootElement.GetProperty("response_code_details").GetString());
+    }
+
+    [Fact]
     public async Task Inbound_request_is_logged_as_JSON()
     {
         var requestId = Guid.NewGuid().ToString();

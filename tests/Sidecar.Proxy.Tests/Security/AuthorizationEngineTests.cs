@@ -99,6 +99,38 @@ public sealed class AuthorizationEngineTests
         Assert.False(Allowed(engine, Http(null))); // "*" principal means authenticated
     }
 
+
+    /// <summary>
+    /// Envoy's RBAC filter reports the matched policy in <c>rbac_access_denied_matched_policy[...]</c> under istiod's
+    /// id for the rule, <c>ns[NS]-policy[NAME]-rule[N]</c>; a denial because no ALLOW policy matched names none.
+    /// </summary>
+    [Fact]
+    public void A_decision_names_the_matched_rule_as_istiod_names_it_for_Envoys_RBAC_filter()
+    {
+        var deny = new AuthorizationPolicyConfig
+        {
+            Name = "foo/deny-method-get",
+            Action = AuthorizationAction.Deny,
+            Rules =
+            [
+                new AuthorizationRuleConfig { To = [new AttributeClauseConfig([Match("request.method", ["POST"])])] },
+                new AuthorizationRuleConfig { To = [new AttributeClauseConfig([Match("request.method", ["GET"])])] },
+            ],
+        };
+        var engine = new AuthorizationEngine([deny, Policy(AuthorizationAction.Allow, to: [Match("request.path", ["/ip"])])]);
+
+        var byRule = engine.Evaluate(Http(Client, method: "GET", path: "/ip"));
+        Assert.False(byRule.Allowed);
+        Assert.Equal("ns[foo]-policy[deny-method-get]-rule[1]", byRule.MatchedPolicyId);
+
+        var allowed = engine.Evaluate(Http(Client, method: "PUT", path: "/ip"));
+        Assert.True(allowed.Allowed);
+        Assert.Equal("ns[default]-policy[Allow]-rule[0]", allowed.MatchedPolicyId);
+
+        var noAllowMatched = engine.Evaluate(Http(Client, method: "PUT", path: "/headers"));
+        Assert.False(noAllowMatched.Allowed);
+        Assert.Null(noAllowMatched.MatchedPolicyId);
+    }
     [Fact]
     public void NotPrincipals_ipBlocks_methods_hosts_ports_and_header_conditions()
     {

@@ -160,6 +160,91 @@ public sealed class JwtAuthenticatorTests : IDisposable
         Assert.Equal($"{_issuer.Issuer}/hank", outcome.Identity!.Principal);
     }
 
+    /// <summary>Envoy's Jwt::parseFromString checks, in its order; the first failed one is the 401 body (jwt_verify status texts).</summary>
+    [Theory]
+    [InlineData("a.b", "Jwt is not in the form of Header.Payload.Signature with two dots and 3 sections")]
+    [InlineData("a.b.c.d", "Jwt is not in the form of Header.Payload.Signature with two dots and 3 sections")]
+    [InlineData("a!.b.c", "Jwt header is an invalid Base64url encoded")]
+    [InlineData("HEADER:abc|PAYLOAD:{}", "Jwt header is an invalid JSON")]
+    [InlineData("HEADER:{\"typ\":\"JWT\"}|PAYLOAD:{}", "Jwt header [alg] field is required and must be a string")]
+    [InlineData("HEADER:{\"alg\":5}|PAYLOAD:{}", "Jwt header [alg] field is required and must be a string")]
+    [InlineData("HEADER:{\"alg\":\"none\"}|PAYLOAD:{}", "Jwt header [alg] is not supported")]
+    [InlineData("HEADER:{\"alg\":\"RS256\",\"kid\":7}|PAYLOAD:{}", "Jwt header [kid] field is not a string")]
+    [InlineData("HEADER:{\"alg\":\"RS256\"}|PAYLOAD:not json", "Jwt payload is an invalid JSON")]
+    [InlineData("HEADER:{\"alg\":\"RS256\"}|PAYLOAD:{\"iss\":5}", "Jwt payload [iss] field is not a string")]
+    [InlineData("HEADER:{\"alg\":\"RS256\"}|PAYLOAD:{\"sub\":[]}", "Jwt payload [sub] field is not a string")]
+    [InlineData("HEADER:{\"alg\":\"RS256\"}|PAYLOAD:{\"exp\":\"soon\"}", "Jwt payload [exp] field is not an integer")]
+    [InlineData("HEADER:{\"alg\":\"RS256\"}|PAYLOAD:{\"nbf\":-1}", "Jwt payload [nbf] field is not a positive 64 bit integer")]
+    [InlineData("HEADER:{\"alg\":\"RS256\"}|PAYLOAD:{\"aud\":[1]}", "Jwt payload [aud] field is not a string or string list")]
+    [InlineData("HEADER:{\"alg\":\"RS256\"}|PAYLOAD:{}|SIGNATURE:s!g", "Jwt signature is an invalid Base64url encoded")]
+    public async Task A_malformed_token_is_refused_with_the_check_Envoy_makes_first(string token, string failure)
+    {
+        var outcome = await AuthenticateAsync([Rule()], r => r.Headers.Authorization = $"Bearer {Compose(token)}");
+
+        Assert.Null(outcome.Identity);
+        Assert.Equal(failure, outcome.Failure);
+    }
+
+    /// <summary>Envoy's authenticator checks the lifetime and the audiences before it looks for a key, and tries only
+    /// the keys the token's kid and alg select.</summary>
+    [Fact]
+    public async Task Lifetime_then_audiences_then_the_key_then_the_signature()
+    {
+        var rule = Rule() with { Audiences = ["https://bookinfo/"] };
+        var issuer = _issuer.Issuer;
+        var expiredUnsigned = Compose($$"""HEADER:{"alg":"RS256","kid":"unknown"}|PAYLOAD:{"iss":"{{issuer}}","exp":1000}""");
+        var wrongAudience = Compose($$"""HEADER:{"alg":"RS256","kid":"unknown"}|PAYLOAD:{"iss":"{{issuer}}","aud":"other"}""");
+        var unknownKey = Compose($$"""HEADER:{"alg":"RS256","kid":"unknown"}|PAYLOAD:{"iss":"{{issuer}}","aud":"bookinfo"}""");
+        var badSignature = Compose($$"""HEADER:{"alg":"RS256","kid":"{{_issuer.KeyId}}"}|PAYLOAD:{"iss":"{{issuer}}","aud":"http://bookinfo"}""");
+
+        Assert.Equal("Jwt is expired", (await AuthenticateAsync([rule], r => r.Headers.Authorization = $"Bearer {expiredUnsigned}")).Failure);
+        Assert.Equal("Audiences in Jwt are not allowed", (await AuthenticateAsync([rule], r => r.Headers.Authorization = $"Bearer {wrongAudience}")).Failure);
+        Assert.Equal("Jwks doesn't have key to match kid or alg from Jwt", (await AuthenticateAsync([rule], r => r.Headers.Authorization = $"Bearer {unknownKey}")).Failure);
+        Assert.Equal("Jwt verification fails", (await AuthenticateAsync([rule], r => r.Headers.Authorization = $"Bearer {badSignature}")).Failure);
+    }
+
+    [Fact]
+    public async Task outputClaimToHeaders_copies_strings_numbers_and_booleans_but_not_lists()
+    {
+        // Envoy's addJWTClaimToHeader: only a primitive claim becomes a header.
+        var rule = Rule() with
+        {
+            OutputClaimToHeaders =
+            [
+                new JwtClaimToHeaderConfig("x-jwt-groups", "groups"), new JwtClaimToHeaderConfig("x-jwt-level", "level"),
+                new JwtClaimToHeaderConfig("x-jwt-admin", "admin"), new JwtClaimToHeaderConfig("x-jwt-team", "org.team"),
+            ],
+        };
+        var context = new DefaultHttpContext();
+        context.Request.Headers.Authorization = $"Bearer {_issuer.Token("ivan", claims: new Dictionary<string, object>
+        {
+            ["groups"] = new[] { "group1", "group2" },
+            ["level"] = 3,
+            ["admin"] = true,
+            ["org"] = new Dictionary<string, object> { ["team"] = "mesh" },
+        })}";
+
+        var outcome = await new JwtAuthenticator([rule], _jwks).AuthenticateAsync(context.Request);
+
+        Assert.NotNull(outcome.Identity);
+        Assert.False(context.Request.Headers.ContainsKey("x-jwt-groups"));
+        Assert.Equal("3", context.Request.Headers["x-jwt-level"].ToString());
+        Assert.Equal("true", context.Request.Headers["x-jwt-admin"].ToString());
+        Assert.Equal("mesh", context.Request.Headers["x-jwt-team"].ToString());
+    }
+
+    /// <summary>"HEADER:json|PAYLOAD:json|SIGNATURE:text" as a token of base64url sections (signature "c2ln" unless given); other text as it is.</summary>
+    private static string Compose(string spec)
+    {
+        if (!spec.StartsWith("HEADER:", StringComparison.Ordinal))
+        {
+            return spec;
+        }
+
+        var parts = spec.Split('|').Select(p => p.Split(':', 2)).ToDictionary(p => p[0], p => p[1]);
+        return $"{Base64Url(Encoding.UTF8.GetBytes(parts["HEADER"]))}.{Base64Url(Encoding.UTF8.GetBytes(parts["PAYLOAD"]))}.{parts.GetValueOrDefault("SIGNATURE", "c2ln")}";
+    }
+
     private JwtRuleConfig Rule() => new() { Issuer = _issuer.Issuer, Jwks = _issuer.Jwks };
 
     private async Task<JwtOutcome> AuthenticateAsync(JwtRuleConfig[] rules, Action<HttpRequest> configure)

@@ -25,7 +25,7 @@ internal sealed class AuthorizationEngine
         var custom = new List<Policy>();
         foreach (var policy in policies)
         {
-            var compiled = new Policy(policy.Name, [.. policy.Rules.Select(r => new CompiledRule(r))]);
+            var compiled = new Policy(policy.Name, [.. policy.Rules.Select(r => new CompiledRule(r))], [.. policy.Rules.Select((_, i) => EnvoyPolicyId(policy.Name, i))]);
             (policy.Action switch
             {
                 AuthorizationAction.Deny => deny,
@@ -49,7 +49,7 @@ internal sealed class AuthorizationEngine
     {
         foreach (var policy in _custom)
         {
-            if (policy.Matches(request, ignoreHttpOnlyFields: false))
+            if (policy.Match(request, ignoreHttpOnlyFields: false) is not null)
             {
                 return true;
             }
@@ -65,9 +65,9 @@ internal sealed class AuthorizationEngine
     {
         foreach (var policy in _deny)
         {
-            if (policy.Matches(request, ignoreHttpOnlyFields: true))
+            if (policy.Match(request, ignoreHttpOnlyFields: true) is { } rule)
             {
-                return new AuthorizationDecision(false, policy.Name);
+                return new AuthorizationDecision(false, policy.Name, rule);
             }
         }
 
@@ -78,9 +78,9 @@ internal sealed class AuthorizationEngine
 
         foreach (var policy in _allow)
         {
-            if (policy.Matches(request, ignoreHttpOnlyFields: false))
+            if (policy.Match(request, ignoreHttpOnlyFields: false) is { } rule)
             {
-                return new AuthorizationDecision(true, policy.Name);
+                return new AuthorizationDecision(true, policy.Name, rule);
             }
         }
 
@@ -92,7 +92,7 @@ internal sealed class AuthorizationEngine
     {
         foreach (var policy in _audit)
         {
-            if (policy.Matches(request, ignoreHttpOnlyFields: false))
+            if (policy.Match(request, ignoreHttpOnlyFields: false) is not null)
             {
                 return policy.Name;
             }
@@ -101,21 +101,33 @@ internal sealed class AuthorizationEngine
         return null;
     }
 
-    private sealed class Policy(string name, CompiledRule[] rules)
+    /// <summary>
+    /// The id Envoy's RBAC filter reports for a policy's rule (in <c>rbac_access_denied_matched_policy[...]</c>):
+    /// istiod names each rule of AuthorizationPolicy NAME in namespace NS <c>ns[NS]-policy[NAME]-rule[N]</c>. A model
+    /// policy named otherwise (an RBAC policy of another control plane) keeps its name.
+    /// </summary>
+    internal static string EnvoyPolicyId(string policyName, int rule)
+    {
+        var slash = policyName.IndexOf('/');
+        return slash < 0 ? policyName : $"ns[{policyName[..slash]}]-policy[{policyName[(slash + 1)..]}]-rule[{rule}]";
+    }
+
+    private sealed class Policy(string name, CompiledRule[] rules, string[] ruleIds)
     {
         public string Name { get; } = name;
 
-        public bool Matches(in AuthorizationRequest request, bool ignoreHttpOnlyFields)
+        /// <summary>The id of the first rule the request matches; null when none does.</summary>
+        public string? Match(in AuthorizationRequest request, bool ignoreHttpOnlyFields)
         {
-            foreach (var rule in rules)
+            for (var i = 0; i < rules.Length; i++)
             {
-                if (rule.Matches(request, ignoreHttpOnlyFields))
+                if (rules[i].Matches(request, ignoreHttpOnlyFields))
                 {
-                    return true;
+                    return ruleIds[i];
                 }
             }
 
-            return false;
+            return null;
         }
     }
 }

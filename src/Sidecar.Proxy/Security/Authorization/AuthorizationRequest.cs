@@ -100,8 +100,11 @@ internal readonly struct AuthorizationRequest(
     }
 }
 
-/// <summary>The outcome: allowed or not, and the policy that decided (for logs).</summary>
-internal readonly record struct AuthorizationDecision(bool Allowed, string? PolicyName)
+/// <summary>
+/// The outcome: allowed or not, the policy that decided (for logs), and the rule that matched as Envoy's RBAC filter
+/// names it (<c>ns[NS]-policy[NAME]-rule[N]</c>, istiod's policy id), null when no rule matched.
+/// </summary>
+internal readonly record struct AuthorizationDecision(bool Allowed, string? PolicyName, string? MatchedPolicyId = null)
 {
     public static readonly AuthorizationDecision AllowedByDefault = new(true, null);
 }

@@ -37,9 +37,9 @@ internal sealed class JwtAuthenticator
                 continue;
             }
 
-            if (JwtProvider.Read(token) is not { } jwt)
+            if (ParsedJwt.Parse(token, out var malformed) is not { } jwt)
             {
-                failure ??= "Jwt is not in the form of Header.Payload.Signature with two dots and 3 sections";
+                failure ??= malformed;
                 continue;
             }
 

@@ -77,9 +77,23 @@ internal sealed class JwtProvider
         return (null, null);
     }
 
-    /// <summary>Verifies <paramref name="token"/> (already known to name this provider's issuer): null and a claims set, or Envoy's failure text.</summary>
-    public async ValueTask<(JwtIdentity? Identity, string? Failure)> VerifyAsync(JsonWebToken token)
+    /// <summary>
+    /// Verifies <paramref name="token"/> (already known to name this provider's issuer) in the order of Envoy's
+    /// authenticator: its lifetime (<c>nbf</c>, <c>exp</c>, 60 s of clock skew), its audiences, then its signature
+    /// with the keys its <c>kid</c> and <c>alg</c> select. Returns the identity, or null and Envoy's failure text.
+    /// </summary>
+    public async ValueTask<(JwtIdentity? Identity, string? Failure)> VerifyAsync(ParsedJwt token)
     {
+        if (token.CheckLifetime(DateTimeOffset.UtcNow, ClockSkew) is { } expired)
+        {
+            return (null, expired);
+        }
+
+        if (!AudiencesAllowed(token.Audiences))
+        {
+            return (null, "Audiences in Jwt are not allowed");
+        }
+
         IList<SecurityKey>? keys;
         if (Config.Jwks is not null)
         {
@@ -99,33 +113,38 @@ internal sealed class JwtProvider
         }
         else
         {
+            keys = [];
+        }
+
+        // Envoy's verifyJwt: only keys whose kid (when both name one) and type fit the token's are tried; none is a
+        // mismatch, a tried key that does not verify the signature a verification failure.
+        var candidates = keys.Where(key => KeyFits(key, token)).ToList();
+        if (candidates.Count == 0)
+        {
             return (null, "Jwks doesn't have key to match kid or alg from Jwt");
         }
 
         var parameters = new TokenValidationParameters
         {
-            ValidateIssuer = Config.Issuer.Length > 0,
-            ValidIssuer = Config.Issuer,
-            ValidateAudience = !Config.Audiences.IsEmpty,
-            ValidAudiences = Config.Audiences.IsEmpty ? null : [.. Config.Audiences],
-            IssuerSigningKeys = keys,
+            ValidateIssuer = false,
+            ValidateAudience = false,
+            ValidateLifetime = false,
+            IssuerSigningKeys = candidates,
             TryAllIssuerSigningKeys = true,
             RequireExpirationTime = false,
             RequireSignedTokens = true,
-            ClockSkew = TimeSpan.FromSeconds(60),
         };
-        var result = await Handler.ValidateTokenAsync(token, parameters).ConfigureAwait(false);
+        var result = await Handler.ValidateTokenAsync(token.Token, parameters).ConfigureAwait(false);
         if (!result.IsValid)
         {
-            return (null, FailureText(result.Exception));
+            return (null, "Jwt verification fails");
         }
 
-        using var payload = JsonDocument.Parse(Base64UrlEncoder.Decode(token.EncodedPayload));
-        return (new JwtIdentity(Config.Issuer.Length > 0 ? Config.Issuer : token.Issuer, payload.RootElement.Clone(), Config.SpaceDelimitedClaims), null);
+        return (new JwtIdentity(Config.Issuer.Length > 0 ? Config.Issuer : token.Issuer, token.Payload, Config.SpaceDelimitedClaims), null);
     }
 
     /// <summary>What Envoy's <c>jwt_authn</c> writes on a request it verified: outputs, and the token removed unless forwarded.</summary>
-    public void ApplyOutputs(HttpRequest request, JsonWebToken token, JwtIdentity identity, JwtHeaderLocationConfig? location)
+    public void ApplyOutputs(HttpRequest request, ParsedJwt token, JwtIdentity identity, JwtHeaderLocationConfig? location)
     {
         if (Config.OutputPayloadToHeader is { } payloadHeader)
         {
@@ -134,10 +153,10 @@ internal sealed class JwtProvider
 
         foreach (var output in Config.OutputClaimToHeaders)
         {
-            var values = identity.ClaimValues([output.Claim]);
-            if (values.Count > 0)
+            // Envoy's addJWTClaimToHeader: a string, number or boolean claim (nested by a dotted path); a list or an object is not copied.
+            if (PrimitiveClaim(token.Payload, output.Claim) is { Length: > 0 } value)
             {
-                request.Headers[output.Header] = string.Join(',', values);
+                request.Headers.Append(output.Header, value);
             }
         }
 
@@ -147,33 +166,88 @@ internal sealed class JwtProvider
         }
     }
 
-    /// <summary>Envoy's jwt_verify status texts, which it sends as the 401 body.</summary>
-    private static string FailureText(Exception? error) => error switch
-    {
-        SecurityTokenExpiredException => "Jwt is expired",
-        SecurityTokenNotYetValidException => "Jwt not yet valid",
-        SecurityTokenInvalidAudienceException => "Audiences in Jwt are not allowed",
-        SecurityTokenSignatureKeyNotFoundException => "Jwks doesn't have key to match kid or alg from Jwt",
-        SecurityTokenInvalidIssuerException => "Jwt issuer is not configured",
-        _ => "Jwt verification fails",
-    };
+    private static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(60);
 
-    /// <summary>The token parsed but not verified (its issuer picks the provider), or null when it is not a JWS in compact form.</summary>
-    public static JsonWebToken? Read(string token)
+    /// <summary>Envoy's CheckAudience: without configured audiences any token passes; else one of its audiences must be
+    /// configured, both compared without an <c>http://</c> or <c>https://</c> scheme and a trailing slash.</summary>
+    private bool AudiencesAllowed(IReadOnlyList<string> audiences)
     {
-        if (!Handler.CanReadToken(token))
+        if (Config.Audiences.IsEmpty)
         {
-            return null;
+            return true;
         }
 
-        try
+        foreach (var audience in audiences)
         {
-            var jwt = new JsonWebToken(token);
-            return jwt.IsEncrypted ? null : jwt;
+            var sanitized = SanitizeAudience(audience);
+            foreach (var configured in Config.Audiences)
+            {
+                if (string.Equals(SanitizeAudience(configured), sanitized, StringComparison.Ordinal))
+                {
+                    return true;
+                }
+            }
         }
-        catch (Exception ex) when (ex is ArgumentException or SecurityTokenMalformedException)
+
+        return false;
+    }
+
+    private static string SanitizeAudience(string audience)
+    {
+        var span = audience.AsSpan();
+        if (span.StartsWith("http://", StringComparison.Ordinal))
         {
-            return null;
+            span = span["http://".Length..];
         }
+        else if (span.StartsWith("https://", StringComparison.Ordinal))
+        {
+            span = span["https://".Length..];
+        }
+
+        if (span.EndsWith('/'))
+        {
+            span = span[..^1];
+        }
+
+        return span.Length == audience.Length ? audience : span.ToString();
+    }
+
+    /// <summary>Whether a JWKS key may verify the token: its kid matches when both name one, and its type suits the algorithm.</summary>
+    private static bool KeyFits(SecurityKey key, ParsedJwt token)
+    {
+        if (token.KeyId is { Length: > 0 } kid && !string.IsNullOrEmpty(key.KeyId) && !string.Equals(kid, key.KeyId, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        return token.Algorithm[..2] switch
+        {
+            "RS" or "PS" => key is RsaSecurityKey or X509SecurityKey || key is JsonWebKey { Kty: JsonWebAlgorithmsKeyTypes.RSA },
+            "ES" => key is ECDsaSecurityKey || key is JsonWebKey { Kty: JsonWebAlgorithmsKeyTypes.EllipticCurve },
+            "HS" => key is SymmetricSecurityKey || key is JsonWebKey { Kty: JsonWebAlgorithmsKeyTypes.Octet },
+            _ => false,
+        };
+    }
+
+    /// <summary>A claim by dotted path as Envoy copies it to a header: a string as it is, a number in its shortest form, a boolean as true/false; null otherwise.</summary>
+    private static string? PrimitiveClaim(JsonElement payload, string path)
+    {
+        var element = payload;
+        foreach (var name in path.Split('.'))
+        {
+            if (element.ValueKind != JsonValueKind.Object || !element.TryGetProperty(name, out element))
+            {
+                return null;
+            }
+        }
+
+        return element.ValueKind switch
+        {
+            JsonValueKind.String => element.GetString(),
+            JsonValueKind.Number => element.GetDouble().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            JsonValueKind.True => "true",
+            JsonValueKind.False => "false",
+            _ => null,
+        };
     }
 }

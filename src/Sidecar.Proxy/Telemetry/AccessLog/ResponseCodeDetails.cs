@@ -17,9 +17,10 @@ internal static class ResponseCodeDetails
             return denial.Error ? "ext_authz_error" : "ext_authz_denied";
         }
 
-        if (state.AccessDenied)
+        if (state.AccessDeniedBy is { } policy)
         {
-            return "rbac_access_denied_matched_policy[none]";
+            // Envoy's RBAC filter: the matched policy id, whitespace made '_' (Filters::Common::RBAC::responseDetail).
+            return $"rbac_access_denied_matched_policy[{policy.Replace(' ', '_')}]";
         }
 
         if (state.CorsPreflight)
@@ -55,7 +56,8 @@ internal static class ResponseCodeDetails
 
         if ((flags & ResponseFlags.UpstreamRequestTimeout) != 0)
         {
-            return "response_timeout";
+            // Envoy's router: the route's timeout, or one attempt's (retry_policy.per_try_timeout).
+            return state.PerTryTimedOut ? "upstream_per_try_timeout" : "response_timeout";
         }
 
         if ((flags & ResponseFlags.UpstreamConnectionFailure) != 0)
