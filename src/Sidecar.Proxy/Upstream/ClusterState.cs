@@ -11,7 +11,7 @@ namespace Sidecar.Proxy.Upstream;
 /// The live state of one cluster, keyed by name and kept across config pushes (YARP's ClusterState, Envoy's
 /// cluster manager entry): its connection pool, endpoints with their counters and ejections, load balancer and
 /// circuit-breaker counters. A push reconciles it: the pool is rebuilt only when connection settings change, and
-/// endpoints that stay keep their state.
+/// endpoints that stay keep their state unless the cluster's definition changed (Envoy then replaces the cluster).
 /// </summary>
 internal sealed partial class ClusterState : IDisposable
 {
@@ -246,15 +246,19 @@ internal sealed partial class ClusterState : IDisposable
         }
 
         (_http1Request, _http2Request) = CreateRequestConfigs(config);
-        if (old.OutlierDetection != config.OutlierDetection)
+
+        // Envoy replaces a cluster whose definition changed (a DestinationRule edit: anything but its endpoints, which
+        // EDS updates in place): the new cluster has a new outlier detector and new hosts, so ejections and host
+        // counters start over. An endpoints-only change keeps the state of the endpoints that stay.
+        var replaced = (old with { Endpoints = config.Endpoints }) != config;
+        if (replaced)
         {
             _outlierDetector = config.OutlierDetection is { } od ? new OutlierDetector(od, _time) : null;
         }
 
-        if (old.Endpoints != config.Endpoints || old.LbPolicy != config.LbPolicy || old.MinimumRingSize != config.MinimumRingSize
-            || old.Type != config.Type || old.LeastRequestChoiceCount != config.LeastRequestChoiceCount)
+        if (replaced || old.Endpoints != config.Endpoints)
         {
-            Volatile.Write(ref _endpoints, BuildEndpointSet(config, ResolveStatic(config), Endpoints.All));
+            Volatile.Write(ref _endpoints, BuildEndpointSet(config, ResolveStatic(config), replaced ? [] : Endpoints.All));
             _dnsTimer?.Dispose();
             _dnsTimer = null;
             StartDnsIfNeeded();

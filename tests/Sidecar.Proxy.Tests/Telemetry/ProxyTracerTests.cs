@@ -37,6 +37,58 @@ public sealed class ProxyTracerTests
         Assert.Equal(istioTags, span.GetTagItem("istio.canonical_service") is not null);
         Assert.Equal("proxy", span.GetTagItem("component")); // Envoy's own tags stay either way
     }
+    /// <summary>
+    /// Envoy's Zipkin tracer makes a span for every request and sends its ids on: an unsampled request still carries
+    /// x-b3-traceid and x-b3-spanid (a child of the caller's span), with x-b3-sampled: 0.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void An_unsampled_request_carries_its_B3_ids_with_sampled_0_under_Zipkin(bool callerSentB3)
+    {
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == ProxyTracer.SourceName,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+        };
+        ActivitySource.AddActivityListener(listener);
+        var tracer = new ProxyTracer(new WorkloadInfo { WorkloadName = "productpage-v1" }, new Random(1)) { AlwaysPropagateB3 = true };
+        var context = new DefaultHttpContext();
+        context.Request.Method = "GET";
+        context.Request.Host = new HostString("reviews:9080");
+        if (callerSentB3)
+        {
+            context.Request.Headers["x-b3-traceid"] = "463ac35c9f6413ad48485a3953bb6124";
+            context.Request.Headers["x-b3-spanid"] = "a2fb4a1d1a96d312";
+            context.Request.Headers["x-b3-sampled"] = "0";
+        }
+
+        var state = new RequestState();
+        state.Begin(context, RequestDirection.Outbound, TimeProvider.System);
+        tracer.Start(context, state, samplingPercent: 0);
+        using var upstream = new HttpRequestMessage(HttpMethod.Get, "http://10.0.0.7:9080/");
+        tracer.Inject(upstream, state);
+
+        Assert.Null(state.Telemetry.Span);
+        var traceId = Assert.Single(upstream.Headers.GetValues("x-b3-traceid"));
+        var spanId = Assert.Single(upstream.Headers.GetValues("x-b3-spanid"));
+        Assert.Equal("0", Assert.Single(upstream.Headers.GetValues("x-b3-sampled")));
+        Assert.Equal(16, spanId.Length);
+        if (callerSentB3)
+        {
+            Assert.Equal("463ac35c9f6413ad48485a3953bb6124", traceId);
+            Assert.NotEqual("a2fb4a1d1a96d312", spanId);
+            Assert.Equal("a2fb4a1d1a96d312", Assert.Single(upstream.Headers.GetValues("x-b3-parentspanid")));
+        }
+        else
+        {
+            Assert.Equal(32, traceId.Length);
+            Assert.False(upstream.Headers.Contains("x-b3-parentspanid"));
+            Assert.EndsWith("-00", Assert.Single(upstream.Headers.GetValues("traceparent")), StringComparison.Ordinal);
+            Assert.Contains(traceId, upstream.Headers.GetValues("traceparent").Single(), StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public void Custom_tags_take_a_literal_an_environment_variable_or_a_request_header_and_skip_empty_values()
     {

@@ -42,6 +42,24 @@ public sealed class OutlierDetectorTests
     }
 
     [Fact]
+    public void A_changed_cluster_definition_starts_without_ejections_and_an_endpoint_change_keeps_them()
+    {
+        // Envoy replaces a cluster whose CDS definition changed (a DestinationRule edit): new hosts, a new outlier
+        // detector. EDS updates only the membership of the cluster it has, so the hosts that stay keep their state.
+        var (cluster, time) = Cluster(2, new OutlierDetectionConfig { Consecutive5xx = 1, BaseEjectionTime = TimeSpan.FromMinutes(3), MaxEjectionPercent = 100 });
+        using var _ = cluster;
+        cluster.RecordOutcome(cluster.Endpoints.All[0], 500, false);
+        Assert.True(cluster.Endpoints.All[0].IsEjected(time.GetTimestamp()));
+
+        cluster.Update(cluster.Config with { Endpoints = [.. cluster.Config.Endpoints, new EndpointConfig { Address = "10.0.0.9", Port = 9080 }] });
+        Assert.True(cluster.Endpoints.All[0].IsEjected(time.GetTimestamp()));
+
+        cluster.Update(cluster.Config with { LbPolicy = LoadBalancerPolicy.LeastRequest, OutlierDetection = cluster.Config.OutlierDetection! with { Interval = TimeSpan.FromSeconds(2) } });
+        Assert.All(cluster.Endpoints.All, e => Assert.False(e.IsEjected(time.GetTimestamp())));
+        Assert.All(cluster.Endpoints.All, e => Assert.Equal(0, e.RequestsTotal));
+    }
+
+    [Fact]
     public void A_success_resets_the_consecutive_count()
     {
         var (cluster, time) = Cluster(2, new OutlierDetectionConfig { Consecutive5xx = 2, MaxEjectionPercent = 100 });

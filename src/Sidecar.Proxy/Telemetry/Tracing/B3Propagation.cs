@@ -84,7 +84,7 @@ internal static class B3Propagation
     }
 
     /// <summary>Writes the multi-header form for <paramref name="span"/>, with <paramref name="parentSpanId"/> when it has a parent.</summary>
-    public static void InjectMulti<TCarrier>(TCarrier carrier, Action<TCarrier, string, string> set, string traceId, string spanId, string? parentSpanId)
+    public static void InjectMulti<TCarrier>(TCarrier carrier, Action<TCarrier, string, string> set, string traceId, string spanId, string? parentSpanId, bool sampled = true)
     {
         ArgumentNullException.ThrowIfNull(set);
         set(carrier, TraceIdHeader, traceId);
@@ -94,12 +94,12 @@ internal static class B3Propagation
             set(carrier, ParentSpanIdHeader, parentSpanId);
         }
 
-        set(carrier, SampledHeader, "1");
+        set(carrier, SampledHeader, sampled ? "1" : "0");
     }
 
-    /// <summary>The single-header form for a sampled span.</summary>
-    public static string FormatSingle(string traceId, string spanId, string? parentSpanId) =>
-        parentSpanId is null ? $"{traceId}-{spanId}-1" : $"{traceId}-{spanId}-1-{parentSpanId}";
+    /// <summary>The single-header form of a span and its sampling decision.</summary>
+    public static string FormatSingle(string traceId, string spanId, string? parentSpanId, bool sampled = true) =>
+        parentSpanId is null ? $"{traceId}-{spanId}-{(sampled ? '1' : '0')}" : $"{traceId}-{spanId}-{(sampled ? '1' : '0')}-{parentSpanId}";
 
     private static bool? ParseSampled(ReadOnlySpan<char> value) => value switch
     {

@@ -69,11 +69,22 @@ internal sealed class ProxyTracer
         // A caller's decision is honoured; otherwise Istio's sampling percentage decides (Envoy's random_sampling).
         if (sampled == false || (sampled is null && _random.NextDouble() * 100.0 >= samplingPercent))
         {
+            var traceId = hasParent ? parent.TraceId : ActivityTraceId.CreateRandom();
+            var spanId = ActivitySpanId.CreateRandom();
             if (!hasParent)
             {
                 // This sidecar starts the trace and decided against it: the decision travels with the request, so
                 // the callee's sidecar does not sample a trace whose client side was never recorded.
-                telemetry.TraceParent = string.Create(CultureInfo.InvariantCulture, $"00-{ActivityTraceId.CreateRandom().ToHexString()}-{ActivitySpanId.CreateRandom().ToHexString()}-00");
+                telemetry.TraceParent = string.Create(CultureInfo.InvariantCulture, $"00-{traceId.ToHexString()}-{spanId.ToHexString()}-00");
+            }
+
+            if (telemetry.B3 || AlwaysPropagateB3)
+            {
+                // Envoy's Zipkin tracer makes the span even when it is not sampled, and sends its ids on with
+                // x-b3-sampled: 0, so the trace stays one trace whatever the next hop decides to record.
+                telemetry.TraceIdHex = traceId.ToHexString();
+                telemetry.SpanIdHex = spanId.ToHexString();
+                telemetry.ParentSpanId = hasParent ? parent.SpanId.ToHexString() : null;
             }
 
             return;
@@ -114,21 +125,13 @@ internal sealed class ProxyTracer
             headers.TryAddWithoutValidation(TraceParentHeader, traceParent);
         }
 
-        if (telemetry.Span is not { } span)
-        {
-            if (telemetry.TraceParent is not null && AlwaysPropagateB3)
-            {
-                headers.Remove(B3Propagation.SampledHeader);
-                headers.TryAddWithoutValidation(B3Propagation.SampledHeader, "0");
-            }
-
-            return;
-        }
-
-        if (!telemetry.B3 && !AlwaysPropagateB3)
+        // A sampled span, or an unsampled one whose ids go on in B3 (see Start); otherwise the caller's headers pass.
+        if (telemetry.SpanIdHex is null || (!telemetry.B3 && !AlwaysPropagateB3))
         {
             return;
         }
+
+        var sampled = telemetry.Span is not null;
 
         headers.Remove(B3Propagation.TraceIdHeader);
         headers.Remove(B3Propagation.SpanIdHeader);
@@ -136,14 +139,14 @@ internal sealed class ProxyTracer
         headers.Remove(B3Propagation.SampledHeader);
         headers.Remove(B3Propagation.FlagsHeader);
         headers.Remove(B3Propagation.SingleHeader);
-        var parentSpanId = span.ParentSpanId == default ? null : telemetry.ParentSpanId;
+        var parentSpanId = telemetry.ParentSpanId;
         if (telemetry.B3Single)
         {
-            headers.TryAddWithoutValidation(B3Propagation.SingleHeader, B3Propagation.FormatSingle(telemetry.TraceIdHex!, telemetry.SpanIdHex!, parentSpanId));
+            headers.TryAddWithoutValidation(B3Propagation.SingleHeader, B3Propagation.FormatSingle(telemetry.TraceIdHex!, telemetry.SpanIdHex, parentSpanId, sampled));
         }
         else
         {
-            B3Propagation.InjectMulti(headers, static (target, name, value) => target.TryAddWithoutValidation(name, value), telemetry.TraceIdHex!, telemetry.SpanIdHex!, parentSpanId);
+            B3Propagation.InjectMulti(headers, static (target, name, value) => target.TryAddWithoutValidation(name, value), telemetry.TraceIdHex!, telemetry.SpanIdHex, parentSpanId, sampled);
         }
     }
 
