@@ -111,6 +111,10 @@ internal sealed class RequestState : IResettable
     /// <summary>The path the route rewrote the request to (without query), or null: what Envoy's <c>:path</c> reads after the router.</summary>
     public string? RewrittenPath { get; set; }
 
+    /// <summary>The authority a route's rewrite sent instead of the request's (Envoy's router rewrites the request's own
+    /// <c>:authority</c>, so its access log shows this one); null when not rewritten.</summary>
+    public string? RewrittenAuthority { get; set; }
+
     /// <summary>A <c>Set-Cookie</c> value a cookie hash policy generated for this request, or null.</summary>
     public string? SetCookie { get; set; }
 
@@ -255,6 +259,7 @@ internal sealed class RequestState : IResettable
         Body = null;
         SetCookie = null;
         RewrittenPath = null;
+        RewrittenAuthority = null;
         ExtAuthzDenial = null;
         AccessDeniedBy = null;
         JwtFailure = null;

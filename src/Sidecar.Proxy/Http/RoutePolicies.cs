@@ -52,6 +52,7 @@ internal sealed class RoutePolicies
         if (action.Config.HostRewrite is { } host)
         {
             proxyRequest.Headers.Host = host;
+            state.RewrittenAuthority = host;
         }
 
         if (rewritten is not null)

@@ -294,7 +294,7 @@ internal sealed class RequestTelemetry : IRequestTelemetry
             ForwardedFor = headers.TryGetValue("x-forwarded-for", out var forwarded) ? forwarded.ToString() : null,
             UserAgent = headers.TryGetValue("user-agent", out var agent) ? agent.ToString() : null,
             RequestId = state.RequestId.Length > 0 ? state.RequestId : null,
-            Authority = request.Host.Value,
+            Authority = state.RewrittenAuthority ?? request.Host.Value,
             UpstreamHost = state.Endpoint?.Key ?? state.PassthroughHost,
             UpstreamCluster = service.Config is null ? null : service.ClusterName,
             DownstreamLocalAddress = original?.Address ?? connection.LocalIpAddress,

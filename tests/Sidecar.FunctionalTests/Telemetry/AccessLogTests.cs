@@ -70,6 +70,19 @@ public sealed class AccessLogTests : IClassFixture<TelemetryMesh>
     }
 
     [Fact]
+    public async Task A_rewritten_authority_is_the_one_logged()
+    {
+        // Envoy's router rewrites the request's own :authority (host_rewrite_literal), so %REQ(:AUTHORITY)% logs the new one.
+        var requestId = Guid.NewGuid().ToString();
+        using var response = await _mesh.CallRatingsAsync("/rewritten", ("x-request-id", requestId));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        await _mesh.Client.WaitForOutputAsync(requestId, Deadline);
+        var line = _mesh.Client.Output.Split('\n').Single(l => l.Contains(requestId, StringComparison.Ordinal));
+        Assert.Contains($"\"{requestId}\" \"ratings-rewritten\" ", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_AuthorizationPolicy_denial_is_logged_with_the_rule_that_matched()
     {
         // Envoy's RBAC filter: rbac_access_denied_matched_policy[<istiod's id for the rule>].

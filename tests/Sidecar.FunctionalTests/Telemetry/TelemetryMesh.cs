@@ -113,6 +113,9 @@ public sealed class TelemetryMesh : IAsyncLifetime
               - match: [{uri: {prefix: /retry}}]
                 retries: {attempts: 3, retryOn: 5xx}
                 route: [{destination: {host: ratings}}]
+              - match: [{uri: {prefix: /rewritten}}]
+                rewrite: {authority: ratings-rewritten}
+                route: [{destination: {host: ratings}}]
               - match: [{uri: {prefix: /per-try}}]
                 retries: {attempts: 1, perTryTimeout: 300ms, retryOn: 5xx}
                 route: [{destination: {host: ratings}}]

@@ -31,7 +31,7 @@ internal sealed class AccessLogWriter : IAsyncDisposable
         _formatter = new AccessLogFormatter(encoding, template is null ? null : new CustomAccessLogFormat(template));
         _output = path == "/dev/stdout" ? Console.OpenStandardOutput()
             : path == "/dev/stderr" ? Console.OpenStandardError()
-            : new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, 4096, useAsync: true);
+            : AppendOnlyFile.Open(path);
         _writing = Task.Run(WriteLoopAsync);
     }
 

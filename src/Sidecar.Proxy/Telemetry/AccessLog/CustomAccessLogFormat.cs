@@ -45,7 +45,8 @@ internal sealed class CustomAccessLogFormat
 
     /// <summary>
     /// The values of the request headers the format names (pseudo-headers included), or null when it names none.
-    /// <c>:path</c> is the path after a route's rewrite, as Envoy logs it (the original is <c>x-envoy-original-path</c>).
+    /// <c>:path</c> and <c>:authority</c> are the ones after a route's rewrite, as Envoy logs them (the original path is
+    /// <c>x-envoy-original-path</c>).
     /// </summary>
     public string?[]? CaptureRequestHeaders(HttpRequest request, RequestState? state = null)
     {
@@ -63,7 +64,7 @@ internal sealed class CustomAccessLogFormat
                 ":path" => (rewrittenPath ?? request.Path.Value) + request.QueryString.Value,
                 ProxyHeaders.OriginalPath when rewrittenPath is not null => request.Path.Value + request.QueryString.Value,
                 ":method" => request.Method,
-                ":authority" or "host" => request.Host.Value,
+                ":authority" or "host" => state?.RewrittenAuthority ?? request.Host.Value,
                 ":scheme" => request.Scheme,
                 var name => RequestIds.TryGetHeader(request, state, name, out var value) ? value.ToString() : null,
             };
