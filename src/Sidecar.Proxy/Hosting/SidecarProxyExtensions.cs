@@ -34,7 +34,8 @@ public static class SidecarProxyExtensions
         services.AddSingleton(sp => new Security.WorkloadIdentity(sp.GetService<Identity.CertificateStore>(), options.Workload));
         services.AddSingleton<Security.UpstreamTlsOriginator>();
         services.AddSingleton<Security.DownstreamTlsTerminator>();
-        services.AddSingleton(sp => new ClusterRegistry(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ClusterState>>(), sp.GetRequiredService<Security.UpstreamTlsOriginator>()));
+        services.AddSingleton(sp => new ClusterRegistry(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ClusterState>>(), sp.GetRequiredService<Security.UpstreamTlsOriginator>(),
+            SourceAddress.LoopbackSourceFor(options.BindAddress)));
         services.AddSingleton<DataPlane>();
         services.AddSingleton<Tcp.TcpProxy>();
         services.AddSingleton<ConnectionDispatcher>();

@@ -198,8 +198,7 @@ internal sealed partial class TcpProxy
         using var timeout = new CancellationTokenSource(cluster.Config.ConnectTimeout, _time);
         try
         {
-            var bind = cluster.Config.UpstreamBindAddress is { } text && IPAddress.TryParse(text, out var b) ? b : null;
-            var socket = await UpstreamConnectionFactory.ConnectSocketAsync(new DnsEndPoint(target.Address.ToString(), target.Port), bind, cluster.Config.TcpKeepalive, timeout.Token).ConfigureAwait(false);
+            var socket = await UpstreamConnectionFactory.ConnectSocketAsync(new DnsEndPoint(target.Address.ToString(), target.Port), cluster.SourceAddressFor(target.Address), cluster.Config.TcpKeepalive, timeout.Token).ConfigureAwait(false);
             // The endpoint was picked above: ask for its settings directly (an original-destination target has none).
             var settings = _tls is null ? null
                 : endpoint is not null ? _tls.SettingsFor(cluster.Config, endpoint.Config)

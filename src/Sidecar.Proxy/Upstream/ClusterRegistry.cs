@@ -17,11 +17,15 @@ internal sealed class ClusterRegistry : IDisposable
 
     private readonly Security.UpstreamTlsOriginator? _tls;
 
-    public ClusterRegistry(TimeProvider time, ILogger<ClusterState> logger, Security.UpstreamTlsOriginator? tls = null)
+    private readonly System.Net.IPAddress? _loopbackSource;
+
+    /// <param name="loopbackSource">The source of connections to loopback endpoints (<see cref="SourceAddress.For"/>).</param>
+    public ClusterRegistry(TimeProvider time, ILogger<ClusterState> logger, Security.UpstreamTlsOriginator? tls = null, System.Net.IPAddress? loopbackSource = null)
     {
         _time = time;
         _logger = logger;
         _tls = tls;
+        _loopbackSource = loopbackSource;
     }
 
     /// <summary>Brings the live clusters in line with <paramref name="clusters"/> and returns them by name.</summary>
@@ -39,7 +43,7 @@ internal sealed class ClusterRegistry : IDisposable
                 }
                 else
                 {
-                    next[config.Name] = new ClusterState(config, _time, _logger, _tls);
+                    next[config.Name] = new ClusterState(config, _time, _logger, _tls, _loopbackSource);
                 }
             }
 

@@ -22,6 +22,7 @@ internal sealed partial class ClusterState : IDisposable
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _disposed = new();
     private readonly Security.UpstreamTlsOriginator? _tls;
+    private readonly IPAddress? _loopbackSource;
     private HttpMessageInvoker _invoker;
     private EndpointSet _endpoints;
     private OutlierDetector? _outlierDetector;
@@ -39,14 +40,16 @@ internal sealed partial class ClusterState : IDisposable
     private long _activeTcpConnections;
     private long _connectionOverflows;
 
-    public ClusterState(ClusterConfig config, TimeProvider time, ILogger logger, Security.UpstreamTlsOriginator? tls = null)
+    /// <param name="loopbackSource">The source of connections to loopback endpoints (<see cref="SourceAddress.For"/>).</param>
+    public ClusterState(ClusterConfig config, TimeProvider time, ILogger logger, Security.UpstreamTlsOriginator? tls = null, IPAddress? loopbackSource = null)
     {
         _time = time;
         _logger = logger;
         _tls = tls;
+        _loopbackSource = loopbackSource;
         Name = config.Name;
         Config = config;
-        _invoker = UpstreamConnectionFactory.CreateInvoker(config, tls, () => Config);
+        _invoker = UpstreamConnectionFactory.CreateInvoker(config, tls, () => Config, loopbackSource);
         (_http1Request, _http2Request) = CreateRequestConfigs(config);
         _outlierDetector = config.OutlierDetection is { } od ? new OutlierDetector(od, time) : null;
         _endpoints = BuildEndpointSet(config, ResolveStatic(config), []);
@@ -229,6 +232,13 @@ internal sealed partial class ClusterState : IDisposable
     /// <summary>Feeds a TCP connection that reached <paramref name="endpoint"/> to outlier detection.</summary>
     public void RecordConnectSuccess(EndpointState endpoint) => _outlierDetector?.RecordConnectSuccess(endpoint);
 
+    /// <summary>The source address of a connection to <paramref name="destination"/> (the cluster's bind address, or the sidecar's for a loopback one).</summary>
+    public IPAddress? SourceAddressFor(IPAddress destination)
+    {
+        var configured = Config.UpstreamBindAddress is { } text && IPAddress.TryParse(text, out var bind) ? bind : null;
+        return SourceAddress.For(configured, _loopbackSource, destination.ToString());
+    }
+
     /// <summary>Reconciles with a new config for the same cluster name.</summary>
     public void Update(ClusterConfig config)
     {
@@ -241,7 +251,7 @@ internal sealed partial class ClusterState : IDisposable
         Config = config;
         if (!SameConnectionSettings(old, config))
         {
-            var previous = Interlocked.Exchange(ref _invoker, UpstreamConnectionFactory.CreateInvoker(config, _tls, () => Config));
+            var previous = Interlocked.Exchange(ref _invoker, UpstreamConnectionFactory.CreateInvoker(config, _tls, () => Config, _loopbackSource));
             RetireLater(previous);
         }
 

@@ -12,13 +12,14 @@ namespace Sidecar.Proxy.Upstream;
 /// </summary>
 internal static class UpstreamConnectionFactory
 {
-    public static HttpMessageInvoker CreateInvoker(ClusterConfig cluster, UpstreamTlsOriginator? tls = null, Func<ClusterConfig>? current = null) =>
-        new(CreateHandler(cluster, tls, current), disposeHandler: true);
+    public static HttpMessageInvoker CreateInvoker(ClusterConfig cluster, UpstreamTlsOriginator? tls = null, Func<ClusterConfig>? current = null, IPAddress? loopbackSource = null) =>
+        new(CreateHandler(cluster, tls, current, loopbackSource), disposeHandler: true);
 
     /// <param name="cluster">The cluster's connection settings.</param>
     /// <param name="tls">Originates TLS when the cluster or endpoint asks for it; null for plaintext only.</param>
     /// <param name="current">The cluster's latest config (endpoints change without a new pool); defaults to <paramref name="cluster"/>.</param>
-    public static SocketsHttpHandler CreateHandler(ClusterConfig cluster, UpstreamTlsOriginator? tls = null, Func<ClusterConfig>? current = null)
+    /// <param name="loopbackSource">The source of connections to loopback endpoints (<see cref="SourceAddress.For"/>).</param>
+    public static SocketsHttpHandler CreateHandler(ClusterConfig cluster, UpstreamTlsOriginator? tls = null, Func<ClusterConfig>? current = null, IPAddress? loopbackSource = null)
     {
         var handler = new SocketsHttpHandler
         {
@@ -48,8 +49,8 @@ internal static class UpstreamConnectionFactory
         var bind = cluster.UpstreamBindAddress is { } text && IPAddress.TryParse(text, out var address) ? address : null;
         var keepalive = cluster.TcpKeepalive;
         Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>> connect = tls is null
-            ? (context, cancellationToken) => ConnectAsync(context.DnsEndPoint, bind, keepalive, cancellationToken)
-            : (context, cancellationToken) => ConnectTlsAsync(context, current?.Invoke() ?? cluster, tls, bind, keepalive, cancellationToken);
+            ? (context, cancellationToken) => ConnectAsync(context.DnsEndPoint, SourceAddress.For(bind, loopbackSource, context.DnsEndPoint.Host), keepalive, cancellationToken)
+            : (context, cancellationToken) => ConnectTlsAsync(context, current?.Invoke() ?? cluster, tls, SourceAddress.For(bind, loopbackSource, context.DnsEndPoint.Host), keepalive, cancellationToken);
         handler.ConnectCallback = cluster.MaxRequestsPerConnection is { } maxRequests && cluster.HttpProtocol != UpstreamHttpProtocol.Http2
             ? async (context, cancellationToken) => context.InitialRequestMessage.Version.Major >= 2
                 ? await connect(context, cancellationToken).ConfigureAwait(false)

@@ -1,27 +1,30 @@
 using System.Net;
-using System.Net.Sockets;
 using Sidecar.Proxy.Upstream;
 
 namespace Sidecar.Proxy.Tests.Upstream;
 
+/// <summary>Where upstream connections come from: the cluster's bind address (upstream_bind_config), else the sidecar's own loopback address toward loopback endpoints.</summary>
 public sealed class SourceAddressTests
 {
+    private static readonly IPAddress Sidecar = IPAddress.Parse("127.0.0.10");
+
     [Fact]
-    public async Task The_source_port_is_chosen_at_connect_so_one_address_serves_every_destination()
+    public void A_sidecar_on_its_own_loopback_address_calls_loopback_endpoints_from_it()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        var inboundSource = IPAddress.Parse("127.0.0.6");
+        var loopback = SourceAddress.LoopbackSourceFor(Sidecar);
 
-        SourceAddress.Bind(socket, inboundSource);
+        Assert.Equal(Sidecar, SourceAddress.For(null, loopback, "127.0.0.11"));
+        Assert.Null(SourceAddress.For(null, loopback, "10.0.0.7")); // not reachable from a loopback source
+        Assert.Null(SourceAddress.For(null, loopback, "reviews.default.svc.cluster.local"));
+    }
 
-        // No port reserved by bind(): the kernel picks one for the 4-tuple at connect().
-        Assert.Equal(0, ((IPEndPoint)socket.LocalEndPoint!).Port);
-        await socket.ConnectAsync(listener.LocalEndpoint);
-        using var accepted = await listener.AcceptSocketAsync();
-        var source = (IPEndPoint)accepted.RemoteEndPoint!;
-        Assert.Equal(inboundSource, source.Address);
-        Assert.NotEqual(0, source.Port);
+    [Fact]
+    public void The_clusters_bind_address_wins_and_pods_leave_the_choice_to_the_kernel()
+    {
+        var inboundPassthrough = IPAddress.Parse("127.0.0.6");
+
+        Assert.Equal(inboundPassthrough, SourceAddress.For(inboundPassthrough, SourceAddress.LoopbackSourceFor(Sidecar), "127.0.0.1"));
+        Assert.Null(SourceAddress.LoopbackSourceFor(IPAddress.Any));
+        Assert.Null(SourceAddress.LoopbackSourceFor(IPAddress.Loopback));
     }
 }
