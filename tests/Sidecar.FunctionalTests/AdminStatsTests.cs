@@ -31,7 +31,7 @@ public sealed class AdminStatsTests
 
         var used = (await client.GetStringAsync($"{sidecar.AdminUrl}/stats?usedonly")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Contains(used, line => line.StartsWith("cluster.outbound|9080||reviews.default.svc.cluster.local.upstream_rq_total: ", StringComparison.Ordinal));
-        Assert.DoesNotContain(used, line => line.EndsWith(": 0", StringComparison.Ordinal));
+        Assert.DoesNotContain(used, line => line.EndsWith(": 0", StringComparison.Ordinal) && !line.StartsWith("server.", StringComparison.Ordinal));
 
         using (var json = JsonDocument.Parse(await client.GetStringAsync($"{sidecar.AdminUrl}/stats?format=json&filter=cds")))
         {
@@ -41,6 +41,11 @@ public sealed class AdminStatsTests
         }
 
         Assert.Equal(HttpStatusCode.BadRequest, (await client.GetAsync($"{sidecar.AdminUrl}/stats?filter=(")).StatusCode);
+
+        // pilot-agent's readiness query against Envoy (status/util/stats.go): server.state 0 is LIVE.
+        var readiness = (await client.GetStringAsync($"{sidecar.AdminUrl}/stats?usedonly&filter=^(server\\.state|listener_manager\\.workers_started)")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(["listener_manager.workers_started: 1", "server.state: 0"], readiness);
+        Assert.Contains("server.state: 0\n", await client.GetStringAsync($"{sidecar.AdminUrl}/stats?filter=^server\\."), StringComparison.Ordinal);
 
         var samples = await PrometheusScrape.GetAsync($"http://{sidecar.Bind}:15090/stats/prometheus");
         Assert.Contains(samples, s => s.Name == "istio_build" && s["component"] == "proxy" && s.Value == 1);

@@ -73,6 +73,13 @@ public sealed class AdminTests : IClassFixture<BookinfoMesh>
             using var changed = await _mesh.Sidecar.Client.PostAsync($"{admin}?router=debug", null);
             Assert.Contains("  router: debug\n", await changed.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
+            // Istio's security troubleshooting: `istioctl proxy-config log POD --level rbac:debug` (and jwt).
+            using var rbac = await _mesh.Sidecar.Client.PostAsync($"{admin}?rbac=debug", null);
+            var levels = await rbac.Content.ReadAsStringAsync();
+            Assert.Equal(System.Net.HttpStatusCode.OK, rbac.StatusCode);
+            Assert.Contains("  rbac: debug\n", levels, StringComparison.Ordinal);
+            Assert.Contains("  jwt: ", levels, StringComparison.Ordinal);
+
             // The forwarder's per-request log ("Proxying to <url> <version> <policy>", a router-level message, unlike
             // the access log line) now reaches the sidecar's output.
             const string ForwarderLine = "/reviews/logging-probe HTTP/1.1 RequestVersion";

@@ -105,6 +105,10 @@ public sealed class CommandLineTests
 
         using var info = System.Text.Json.JsonDocument.Parse(await sidecar.Client.GetStringAsync($"{sidecar.AdminUrl}/server_info"));
         Assert.Equal(expected, info.RootElement.GetProperty("command_line_options").GetProperty("concurrency").GetInt32());
+        // admin.v3.ServerInfo's shape: proto JSON durations, the node pilot-agent presents.
+        Assert.Matches(@"^\d+s$", info.RootElement.GetProperty("uptime_current_epoch").GetString());
+        Assert.Equal("LIVE", info.RootElement.GetProperty("state").GetString());
+        Assert.StartsWith("sidecar~", info.RootElement.GetProperty("node").GetProperty("id").GetString(), StringComparison.Ordinal);
         var socketThreads = Directory.GetDirectories($"/proc/{sidecar.ProcessId}/task")
             .Count(task => File.ReadAllText(Path.Combine(task, "comm")).Trim() == ".NET Sockets");
         Assert.Equal(expected, socketThreads);

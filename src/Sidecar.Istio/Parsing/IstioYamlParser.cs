@@ -104,7 +104,18 @@ public static class IstioYamlParser
             {
                 // Merge keys (`<<: *anchor`) resolve as kubectl's YAML reader resolves them.
                 var stream = new YamlStream();
-                stream.Load(new MergingParser(new SingleDocumentParser(parser)));
+                try
+                {
+                    stream.Load(new MergingParser(new SingleDocumentParser(parser)));
+                }
+                catch (InvalidOperationException)
+                {
+                    // YamlDotNet's parser gives up on some malformed flow collections (an unclosed `[` before a block
+                    // key) with an InvalidOperationException and no position of its own: the event it stopped at has one.
+                    errors.Add(new ConfigError(file, null, null, $"invalid YAML: the document is not well-formed (an unclosed flow sequence or mapping?) (line {parser.Current?.Start.Line ?? 0})"));
+                    return;
+                }
+
                 ReadDocument(stream.Documents[0], file, resources, errors, skipped);
             }
         }

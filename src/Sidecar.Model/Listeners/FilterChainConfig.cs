@@ -53,8 +53,9 @@ public sealed record HttpConnectionManagerConfig
 
     public string StatPrefix { get; init; } = "";
 
-    /// <summary>Envoy's <c>stream_idle_timeout</c> (5 min by default).</summary>
-    public TimeSpan StreamIdleTimeout { get; init; } = TimeSpan.FromMinutes(5);
+    /// <summary>Envoy's <c>stream_idle_timeout</c>: zero (off) as istiod sets it on every connection manager of a
+    /// sidecar; an xDS push may say otherwise (Envoy's own default is 5 min). The data plane sets no stream idle timeout.</summary>
+    public TimeSpan StreamIdleTimeout { get; init; } = TimeSpan.Zero;
 
     /// <summary>Set <c>x-forwarded-client-cert</c> from the peer certificate (Istio's APPEND_FORWARD, inbound).</summary>
     public bool ForwardClientCertDetails { get; init; }

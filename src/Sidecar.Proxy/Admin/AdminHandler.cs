@@ -127,19 +127,23 @@ internal sealed class AdminHandler
 
     private Task ServerInfoAsync(HttpContext context)
     {
-        var snapshot = _dataPlane.Current;
+        // Envoy's admin.v3.ServerInfo: durations as proto JSON ("33s"); no hot restart in this process.
+        var uptime = TimeSpan.FromSeconds(Math.Floor((_time.GetUtcNow() - _startedAt).TotalSeconds));
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
         {
             json.WriteStartObject();
             json.WriteString("version", Version);
             json.WriteString("state", _readiness.State);
-            json.WriteNumber("uptime_current_epoch", (long)(_time.GetUtcNow() - _startedAt).TotalSeconds);
-            json.WriteString("node_id", _options.Workload.NodeId);
-            json.WriteString("config_version", snapshot?.Config.Version);
+            json.WriteString("hot_restart_version", "disabled");
+            EnvoyDump.EnvoyJson.WriteDuration(json, "uptime_current_epoch", uptime);
+            EnvoyDump.EnvoyJson.WriteDuration(json, "uptime_all_epochs", uptime);
             json.WriteStartObject("command_line_options");
             json.WriteNumber("concurrency", _options.Concurrency);
+            json.WriteString("mode", "Serve");
+            json.WriteBoolean("disable_hot_restart", true);
             json.WriteEndObject();
+            EnvoyDump.BootstrapWriter.WriteNode(json, _options.Workload, Version);
             json.WriteEndObject();
         }
 

@@ -13,17 +13,30 @@ namespace Sidecar.Proxy.Admin;
 /// </summary>
 internal sealed class RuntimeLogLevels : IConfigureOptions<LoggerFilterOptions>, IOptionsChangeTokenSource<LoggerFilterOptions>
 {
-    /// <summary>Envoy's logger names (the ones an operator reaches for) and the categories each covers.</summary>
+    /// <summary>
+    /// Envoy's logger names (the ones an operator reaches for, Istio's troubleshooting guides' <c>rbac</c> and
+    /// <c>jwt</c> among them) and the categories each covers. Loggers of Envoy parts this sidecar does not have (lua,
+    /// wasm, redis, ...) are refused as unknown.
+    /// </summary>
     private static readonly (string Logger, string[] Categories)[] Loggers =
     [
         ("admin", ["Sidecar.Proxy.Admin"]),
-        ("config", ["Sidecar.Istio", "Sidecar.Proxy.DataPlane"]),
+        ("config", ["Sidecar.Istio", "Sidecar.Xds", "Sidecar.Proxy.DataPlane"]),
+        ("conn_handler", ["Sidecar.Proxy.Listeners"]),
         ("connection", ["Sidecar.Proxy.Listeners", "Sidecar.Proxy.Tcp"]),
-        ("ext_authz", ["Sidecar.Proxy.Security.Authorization"]),
+        ("ext_authz", ["Sidecar.Proxy.Security.Authorization.ExtAuthz"]),
+        ("filter", ["Sidecar.Proxy.Security", "Sidecar.Proxy.Routing"]),
+        ("grpc", ["Grpc", "Sidecar.Xds.Client"]),
+        ("health_checker", ["Sidecar.Proxy.Admin.ApplicationProbes"]),
         ("http", ["Microsoft.AspNetCore.Server.Kestrel"]),
+        ("http2", ["Microsoft.AspNetCore.Server.Kestrel.Http2"]),
+        ("jwt", ["Sidecar.Proxy.Security.Jwt"]),
         ("main", ["Sidecar.Proxy.Hosting", "Sidecar.Hosting", "Microsoft.Hosting.Lifetime"]),
+        ("pool", ["Sidecar.Proxy.Upstream.UpstreamConnectionFactory", "System.Net.Http"]),
+        ("rbac", ["Sidecar.Proxy.Security.Authorization", "Sidecar.Proxy.Security.InboundRequestSecurity"]),
         ("router", ["Sidecar.Proxy.Http", "Yarp"]),
         ("secret", ["Sidecar.Identity"]),
+        ("tcp", ["Sidecar.Proxy.Tcp"]),
         ("tracing", ["Sidecar.Proxy.Telemetry.Tracing"]),
         ("upstream", ["Sidecar.Proxy.Upstream"]),
     ];

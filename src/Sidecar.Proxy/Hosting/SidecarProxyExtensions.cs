@@ -81,6 +81,9 @@ public static class SidecarProxyExtensions
         ArgumentNullException.ThrowIfNull(kestrel);
         ArgumentNullException.ThrowIfNull(options);
         kestrel.AddServerHeader = false;
+        // An absolute-form target (a request to an HTTP proxy) names the authority; its Host header is ignored
+        // (RFC 9112 3.2.2), as Envoy's HTTP/1 codec takes :authority from the URL.
+        kestrel.AllowHostHeaderOverride = true;
         kestrel.Limits.MaxRequestBodySize = null;
         kestrel.Limits.MinRequestBodyDataRate = null;
         kestrel.Limits.MinResponseDataRate = null;

@@ -206,11 +206,13 @@ internal sealed class RequestState : IResettable
     {
         var now = _time.GetTimestamp();
         var limit = perTryTimeout;
+        AttemptBoundByPerTryTimeout = perTryTimeout is not null;
         if (RouteDeadline != long.MaxValue)
         {
             var remaining = _time.GetElapsedTime(now, RouteDeadline);
             remaining = remaining < TimeSpan.Zero ? TimeSpan.Zero : remaining;
-            limit = limit is { } perTry && perTry < remaining ? perTry : remaining;
+            AttemptBoundByPerTryTimeout = limit is { } perTry && perTry < remaining;
+            limit = AttemptBoundByPerTryTimeout ? limit : remaining;
         }
 
         if (limit is not { } delay)
@@ -227,6 +229,12 @@ internal sealed class RequestState : IResettable
         _attemptTimeout.CancelAfter(delay <= TimeSpan.Zero ? TimeSpan.FromTicks(1) : delay);
         return _attemptTimeout.Token;
     }
+
+    /// <summary>
+    /// Whether the current attempt's timer is its per-try timeout rather than what is left of the route's: decided when
+    /// the timer is set, since a timer may fire a little before the deadline's timestamp reads as passed.
+    /// </summary>
+    public bool AttemptBoundByPerTryTimeout { get; private set; }
 
     /// <summary>True when the current attempt's timeout fired.</summary>
     public bool AttemptTimedOut => _attemptTimeout?.IsCancellationRequested == true;
@@ -256,6 +264,7 @@ internal sealed class RequestState : IResettable
         UpstreamStartTimestamp = 0;
         UpstreamHeadersTimestamp = 0;
         RouteDeadline = long.MaxValue;
+        AttemptBoundByPerTryTimeout = false;
         Body = null;
         SetCookie = null;
         RewrittenPath = null;

@@ -477,7 +477,8 @@ internal sealed partial class Router
         }
 
         failure = UpstreamOutcome.Classify(error, context, state);
-        var canRetry = state.AttemptIsRetriable && !(failure == UpstreamFailure.PerTryTimeout && state.RouteDeadlinePassed);
+        // The route's own timeout ends the request (Envoy's onResponseTimeout); only a per-try timeout may be retried.
+        var canRetry = state.AttemptIsRetriable && !(failure == UpstreamFailure.PerTryTimeout && !state.AttemptBoundByPerTryTimeout);
         endpoint?.EndRequest(error: true, connectFailure: failure == UpstreamFailure.ConnectFailure);
         if (endpoint is not null)
         {
@@ -507,8 +508,8 @@ internal sealed partial class Router
     {
         var retried = state.Retries > 0;
         var extra = retriesExhausted ? ResponseFlags.UpstreamRetryLimitExceeded : ResponseFlags.None;
-        // An attempt's timer fires first unless the route's deadline has passed (Envoy's onPerTryTimeout vs onResponseTimeout).
-        state.PerTryTimedOut = failure == UpstreamFailure.PerTryTimeout && !state.RouteDeadlinePassed;
+        // Which timer ended it: the attempt's own (Envoy's onPerTryTimeout) or the route's (onResponseTimeout).
+        state.PerTryTimedOut = failure == UpstreamFailure.PerTryTimeout && state.AttemptBoundByPerTryTimeout;
         return failure switch
         {
             UpstreamFailure.ConnectFailure => LocalReply.WriteAsync(context, state, StatusCodes.Status503ServiceUnavailable,

@@ -57,13 +57,18 @@ internal sealed class UpstreamTlsOriginator
         return cluster.AutoMtlsSettings is { } auto && _identity.Store is not null && endpoint?.IsIstioMtlsCapable == true ? auto : null;
     }
 
-    /// <summary>Runs the client handshake over <paramref name="inner"/>; <paramref name="alpn"/> is what to offer.</summary>
-    public async ValueTask<SslStream> AuthenticateAsync(Stream inner, UpstreamTlsConfig tls, string host, List<SslApplicationProtocol>? alpn, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the client handshake over <paramref name="inner"/>; <paramref name="alpn"/> is what to offer.
+    /// <paramref name="autoHost"/>: the name Envoy's <c>auto_sni</c> and <c>auto_san_validation</c> take from an HTTP
+    /// request (istiod sets both on a cluster whose DestinationRule gives no <c>sni</c>); null on a TCP connection,
+    /// which sends no SNI then and checks no name.
+    /// </summary>
+    public async ValueTask<SslStream> AuthenticateAsync(Stream inner, UpstreamTlsConfig tls, string? autoHost, List<SslApplicationProtocol>? alpn, CancellationToken cancellationToken)
     {
         var ssl = new SslStream(inner, leaveInnerStreamOpen: false);
         try
         {
-            await ssl.AuthenticateAsClientAsync(ClientOptions(tls, host, alpn), cancellationToken).ConfigureAwait(false);
+            await ssl.AuthenticateAsClientAsync(ClientOptions(tls, autoHost, alpn), cancellationToken).ConfigureAwait(false);
             return ssl;
         }
         catch
@@ -73,12 +78,12 @@ internal sealed class UpstreamTlsOriginator
         }
     }
 
-    private SslClientAuthenticationOptions ClientOptions(UpstreamTlsConfig tls, string host, List<SslApplicationProtocol>? alpn)
+    private SslClientAuthenticationOptions ClientOptions(UpstreamTlsConfig tls, string? autoHost, List<SslApplicationProtocol>? alpn)
     {
         var options = new SslClientAuthenticationOptions
         {
             EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
-            TargetHost = tls.Sni ?? host,
+            TargetHost = tls.Sni ?? autoHost ?? "",
             ApplicationProtocols = alpn ?? (tls.Alpn.IsEmpty ? null : IstioAlpn.From(tls.Alpn)),
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
         };
@@ -117,8 +122,10 @@ internal sealed class UpstreamTlsOriginator
             var trusted = customRoots is null
                 ? (errors & SslPolicyErrors.RemoteCertificateChainErrors) == 0
                 : TrustBundle.Verify(server, chain, customRoots);
-            // With subjectAltNames the SAN list decides the name; without, the host name check does.
-            var named = expected.IsEmpty ? (errors & SslPolicyErrors.RemoteCertificateNameMismatch) == 0 : SubjectAltNames.Match(server, expected);
+            // With subjectAltNames the SAN list decides the name. Without, only auto_san_validation checks one (the
+            // request's host, when the rule gives no sni); a rule's own sni, or a TCP connection, checks the chain alone.
+            var named = !expected.IsEmpty ? SubjectAltNames.Match(server, expected)
+                : tls.Sni is not null || autoHost is null || (errors & SslPolicyErrors.RemoteCertificateNameMismatch) == 0;
             return trusted && named;
         };
         return options;

@@ -214,7 +214,8 @@ internal sealed partial class TcpProxy
             var alpn = tls.Mode == UpstreamTlsMode.IstioMutual ? IstioAlpn.Tcp : null;
             try
             {
-                var ssl = await _tls.AuthenticateAsync(new NetworkStream(socket, ownsSocket: false), tls, target.Address.ToString(), alpn, timeout.Token).ConfigureAwait(false);
+                // tcp_proxy has no request host: no auto SNI, no auto SAN validation (only a rule's sni and subjectAltNames).
+                var ssl = await _tls.AuthenticateAsync(new NetworkStream(socket, ownsSocket: false), tls, autoHost: null, alpn, timeout.Token).ConfigureAwait(false);
                 try
                 {
                     stats.UpstreamPeerMetadata = await TcpMetadataExchange.ExchangeAsync(ssl, _tls.Identity.TcpPreamble, timeout.Token).ConfigureAwait(false);

@@ -32,7 +32,7 @@ internal sealed class ProxyTelemetry : IAsyncDisposable
         Registry = Prometheus.Metrics.NewCustomRegistry();
         Metrics = new IstioMetrics(Registry, WorkloadLabels.From(options.Workload));
         _ = new ProxyHealthMetrics(Registry, dataPlane);
-        _ = new ServerMetrics(Registry, dataPlane, readiness, connections, listeners, options.Concurrency, time);
+        var server = new ServerMetrics(Registry, dataPlane, readiness, connections, listeners, options.Concurrency, time);
         _exporter = new TraceExporterHost(options.Workload, loggers.CreateLogger("Sidecar.Proxy.Telemetry.Tracing"));
         Tracer = new ProxyTracer(options.Workload, Random.Shared, options.Workload.TrustDomain);
         Settings = new TelemetrySettings(options.Telemetry, _exporter);
@@ -43,7 +43,7 @@ internal sealed class ProxyTelemetry : IAsyncDisposable
         tcp.ConnectionClosed += _tcpTelemetry.OnClosed;
         tcp.ConnectionWithoutChain += _tcpTelemetry.OnWithoutChain;
         _application = options.Telemetry.ApplicationMetrics is { } app ? new ApplicationMetricsScraper(app) : null;
-        new MetricsEndpoints(Registry, Metrics, dataPlane, Settings, _application).Register(admin.Extensions, options);
+        new MetricsEndpoints(Registry, Metrics, dataPlane, Settings, _application, server).Register(admin.Extensions, options);
         dataPlane.Applied += OnApplied;
         if (dataPlane.Current is { } current)
         {

@@ -70,6 +70,19 @@ public sealed class AccessLogTests : IClassFixture<TelemetryMesh>
     }
 
     [Fact]
+    public async Task A_route_timeout_is_logged_with_Envoys_detail_response_timeout()
+    {
+        // timeout: 300ms and no retries' perTryTimeout: the route's timer ends the request (onResponseTimeout).
+        var requestId = Guid.NewGuid().ToString();
+        using var response = await _mesh.CallRatingsAsync("/route-timeout", ("x-request-id", requestId), ("x-test-id", requestId), ("x-stall-first", "1"));
+        Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
+
+        await _mesh.Client.WaitForOutputAsync(requestId, Deadline);
+        var line = _mesh.Client.Output.Split('\n').Single(l => l.Contains(requestId, StringComparison.Ordinal));
+        Assert.Contains("\"GET /route-timeout HTTP/1.1\" 504 UT response_timeout ", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_rewritten_authority_is_the_one_logged()
     {
         // Envoy's router rewrites the request's own :authority (host_rewrite_literal), so %REQ(:AUTHORITY)% logs the new one.

@@ -116,6 +116,9 @@ public sealed class TelemetryMesh : IAsyncLifetime
               - match: [{uri: {prefix: /rewritten}}]
                 rewrite: {authority: ratings-rewritten}
                 route: [{destination: {host: ratings}}]
+              - match: [{uri: {prefix: /route-timeout}}]
+                timeout: 300ms
+                route: [{destination: {host: ratings}}]
               - match: [{uri: {prefix: /per-try}}]
                 retries: {attempts: 1, perTryTimeout: 300ms, retryOn: 5xx}
                 route: [{destination: {host: ratings}}]

@@ -204,6 +204,26 @@ public sealed class IstioYamlParserTests
     }
 
     [Fact]
+    public void An_unclosed_flow_sequence_in_a_nested_mapping_is_a_syntax_error_of_its_file()
+    {
+        var result = IstioYamlParser.Parse("""
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: {name: echo}
+            spec:
+              hosts: [echo.default.svc.cluster.local
+              http:
+              - route: [{destination: {host: echo}}]
+
+            """, "echo.yaml");
+
+        var error = Assert.Single(result.Errors);
+        Assert.Equal("echo.yaml", error.File);
+        Assert.Contains("invalid YAML", error.Message);
+        Assert.Contains("(line ", error.Message);
+    }
+
+    [Fact]
     public void A_syntax_error_in_a_later_document_names_its_line_and_refuses_the_file()
     {
         var result = IstioYamlParser.Parse("""

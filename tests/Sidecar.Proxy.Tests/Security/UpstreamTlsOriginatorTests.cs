@@ -53,6 +53,25 @@ public sealed class UpstreamTlsOriginatorTests : IDisposable
         await Assert.ThrowsAnyAsync<Exception>(() => HandshakeAsync(systemRoots, requireClientCertificate: false));
     }
 
+    /// <summary>
+    /// istiod sets auto_sni and auto_san_validation only on a cluster whose rule gives no sni, and tcp_proxy uses
+    /// neither: without subjectAltNames, only an HTTP request's host is checked against the certificate.
+    /// </summary>
+    [Fact]
+    public async Task Without_subjectAltNames_only_the_auto_SNI_of_an_HTTP_request_is_checked_as_a_name()
+    {
+        // The server's certificate names only its SPIFFE id: no DNS name matches.
+        var tls = new UpstreamTlsConfig { Mode = UpstreamTlsMode.Simple, CaCertificatesPath = Path.Combine(_directory, "ca.pem") };
+
+        var (_, tcpServerName) = await HandshakeAsync(tls, requireClientCertificate: false, autoHost: null);
+        Assert.Equal("", tcpServerName); // no SNI on a TCP connection
+
+        var (_, sniServerName) = await HandshakeAsync(tls with { Sni = "notincert.example" }, requireClientCertificate: false, autoHost: "api.example");
+        Assert.Equal("notincert.example", sniServerName); // the rule's sni is sent but not required of the certificate
+
+        await Assert.ThrowsAnyAsync<Exception>(() => HandshakeAsync(tls, requireClientCertificate: false, autoHost: "api.example"));
+    }
+
     [Fact]
     public async Task MUTUAL_presents_the_given_client_certificate()
     {
@@ -98,7 +117,7 @@ public sealed class UpstreamTlsOriginatorTests : IDisposable
         Assert.NotSame(roots, files.Roots(ca));
     }
 
-    private async Task<(X509Certificate2? ClientCertificate, string ServerName)> HandshakeAsync(UpstreamTlsConfig tls, bool requireClientCertificate)
+    private async Task<(X509Certificate2? ClientCertificate, string ServerName)> HandshakeAsync(UpstreamTlsConfig tls, bool requireClientCertificate, string? autoHost = "127.0.0.1")
     {
         using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
@@ -115,7 +134,7 @@ public sealed class UpstreamTlsOriginatorTests : IDisposable
         });
         try
         {
-            await using var client = await Originator().AuthenticateAsync(new NetworkStream(socket, ownsSocket: true), tls, "127.0.0.1", null, CancellationToken.None);
+            await using var client = await Originator().AuthenticateAsync(new NetworkStream(socket, ownsSocket: true), tls, autoHost, null, CancellationToken.None);
             await serverSide;
             return (server.RemoteCertificate as X509Certificate2, server.TargetHostName);
         }

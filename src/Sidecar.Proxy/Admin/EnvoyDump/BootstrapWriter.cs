@@ -12,9 +12,20 @@ internal static class BootstrapWriter
 {
     public static void Write(Utf8JsonWriter writer, string version, DumpSource source, int adminPort)
     {
-        var workload = source.Workload;
         EnvoyJson.StartTyped(writer, null, "envoy.admin.v3.BootstrapConfigDump");
         writer.WriteStartObject("bootstrap");
+        WriteNode(writer, source.Workload, version);
+        writer.WriteStartObject("admin");
+        EnvoyJson.WriteSocketAddress(writer, "address", "127.0.0.1", adminPort);
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+        writer.WriteString("last_updated", source.LastUpdated);
+        writer.WriteEndObject();
+    }
+
+    /// <summary>The <c>node</c> (<c>config.core.v3.Node</c>) pilot-agent presents, as the bootstrap and <c>/server_info</c> show it.</summary>
+    public static void WriteNode(Utf8JsonWriter writer, WorkloadInfo workload, string version)
+    {
         writer.WriteStartObject("node");
         writer.WriteString("id", workload.NodeId);
         writer.WriteString("cluster", workload.NodeCluster);
@@ -43,12 +54,6 @@ internal static class BootstrapWriter
 
         writer.WriteString("user_agent_name", "sidecar");
         writer.WriteString("user_agent_version", version);
-        writer.WriteEndObject();
-        writer.WriteStartObject("admin");
-        EnvoyJson.WriteSocketAddress(writer, "address", "127.0.0.1", adminPort);
-        writer.WriteEndObject();
-        writer.WriteEndObject();
-        writer.WriteString("last_updated", source.LastUpdated);
         writer.WriteEndObject();
     }
 }

@@ -17,9 +17,11 @@ internal sealed class MetricsEndpoints
     private readonly DataPlane _dataPlane;
     private readonly TelemetrySettings _settings;
     private readonly ApplicationMetricsScraper? _application;
+    private readonly ServerMetrics? _server;
 
-    public MetricsEndpoints(CollectorRegistry registry, IstioMetrics istio, DataPlane dataPlane, TelemetrySettings settings, ApplicationMetricsScraper? application)
+    public MetricsEndpoints(CollectorRegistry registry, IstioMetrics istio, DataPlane dataPlane, TelemetrySettings settings, ApplicationMetricsScraper? application, ServerMetrics? server = null)
     {
+        _server = server;
         _registry = registry;
         _istio = istio;
         _dataPlane = dataPlane;
@@ -66,7 +68,7 @@ internal sealed class MetricsEndpoints
 
     /// <summary>
     /// Envoy's admin <c>/stats</c>: <c>?filter=</c> (a regex the names must contain a match of), <c>?usedonly</c>
-    /// (stats that moved from zero), <c>?format=json</c> or <c>?format=prometheus</c>; pilot-agent itself reads
+    /// (stats that moved from zero, and the server's), <c>?format=json</c> or <c>?format=prometheus</c>; pilot-agent itself reads
     /// <c>stats?usedonly&amp;filter=downstream_cx_active$</c>.
     /// </summary>
     private Task StatsTextAsync(HttpContext context)
@@ -77,7 +79,9 @@ internal sealed class MetricsEndpoints
             return PrometheusAsync(context);
         }
 
-        IEnumerable<KeyValuePair<string, long>> stats = EnvoyStatsText.Collect(_dataPlane, _settings.AccessLog?.Dropped ?? 0);
+        var collected = EnvoyStatsText.Collect(_dataPlane, _settings.AccessLog?.Dropped ?? 0);
+        _server?.AddTo(collected);
+        IEnumerable<KeyValuePair<string, long>> stats = collected;
         if (query["filter"] is { Count: > 0 } filter && filter[0] is { Length: > 0 } pattern)
         {
             System.Text.RegularExpressions.Regex regex;
@@ -96,7 +100,8 @@ internal sealed class MetricsEndpoints
 
         if (query.ContainsKey("usedonly"))
         {
-            stats = stats.Where(stat => stat.Value != 0);
+            // The server's gauges are written at start, so Envoy counts them as used even at 0 (server.state 0 is LIVE).
+            stats = stats.Where(stat => stat.Value != 0 || stat.Key.StartsWith("server.", StringComparison.Ordinal));
         }
 
         if (query["format"] == "json")

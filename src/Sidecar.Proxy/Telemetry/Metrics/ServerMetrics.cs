@@ -32,6 +32,7 @@ internal sealed class ServerMetrics
     private readonly Counter _ldsRejected;
     private readonly Gauge _listenersActive;
     private readonly Lock _gate = new();
+    private readonly int _concurrency;
 
     public ServerMetrics(CollectorRegistry registry, DataPlane dataPlane, ProxyReadiness readiness, DownstreamConnections connections, ListenerManager listeners, int concurrency, TimeProvider time)
     {
@@ -41,6 +42,7 @@ internal sealed class ServerMetrics
         _connections = connections;
         _listeners = listeners;
         _time = time;
+        _concurrency = concurrency;
         _started = time.GetTimestamp();
         var factory = MetricFactories.For(registry);
         factory.CreateGauge("istio_build", "Istio component build info (value 1).", "component", "tag").WithLabels("proxy", Version).Set(1);
@@ -58,6 +60,29 @@ internal sealed class ServerMetrics
         _ldsRejected = factory.CreateCounter("envoy_listener_manager_lds_update_rejected", "Listener config updates refused.");
         _listenersActive = factory.CreateGauge("envoy_listener_manager_total_listeners_active", "Listeners open.");
         registry.AddBeforeCollectCallback(Update);
+    }
+
+    /// <summary>
+    /// The same server stats under Envoy's admin names, for the text <c>/stats</c>: pilot-agent's readiness check and
+    /// operators read <c>server.state</c>, <c>server.live</c> and <c>listener_manager.workers_started</c> there.
+    /// </summary>
+    public void AddTo(IDictionary<string, long> stats)
+    {
+        ArgumentNullException.ThrowIfNull(stats);
+        Update();
+        lock (_gate)
+        {
+            stats["server.state"] = (long)_state.Value;
+            stats["server.live"] = (long)_live.Value;
+            stats["server.uptime"] = (long)_uptime.Value;
+            stats["server.concurrency"] = _concurrency;
+            stats["server.memory_allocated"] = (long)_memoryAllocated.Value;
+            stats["server.memory_heap_size"] = (long)_memoryHeapSize.Value;
+            stats["server.total_connections"] = (long)_totalConnections.Value;
+            stats["listener_manager.total_listeners_active"] = (long)_listenersActive.Value;
+            // The workers start listening once a config is applied (Envoy: after the initial xDS fetch).
+            stats["listener_manager.workers_started"] = _dataPlane.Current is null ? 0 : 1;
+        }
     }
 
     private void Update()
