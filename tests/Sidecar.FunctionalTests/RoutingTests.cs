@@ -1,5 +1,6 @@
 using System.Net;
 using Sidecar.FunctionalTests.Infrastructure;
+using Sidecar.Testing;
 
 namespace Sidecar.FunctionalTests;
 
@@ -83,6 +84,17 @@ public sealed class RoutingTests : IClassFixture<BookinfoMesh>
         using var response = await client.SendAsync(request);
 
         Assert.Equal("reviews-v2", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task An_absolute_form_target_names_the_authority_whatever_the_Host_header_says()
+    {
+        // RFC 9112 3.2.2: a request to a proxy in absolute form carries its authority in the target; Envoy's HTTP/1
+        // codec takes :authority from it and ignores the Host header.
+        var response = await RawHttp.SendAsync(_mesh.Sidecar.Bind, 15001, "unrelated.example:1", "http://reviews:9080/reviews/0", extraHead: "end-user: jason\r\n");
+
+        Assert.Equal(200, response.StatusCode);
+        Assert.Contains("reviews-v2", response.HeadersAndBody, StringComparison.Ordinal);
     }
 
     [Fact]
