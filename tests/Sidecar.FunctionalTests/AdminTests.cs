@@ -101,7 +101,10 @@ public sealed class AdminTests : IClassFixture<BookinfoMesh>
         var clusters = await _mesh.Sidecar.Client.GetStringAsync($"{_mesh.Sidecar.AdminUrl}/clusters");
         var prefix = $"outbound|9080|v2|reviews.default.svc.cluster.local::{_mesh.ReviewsV2.Address}:{_mesh.ReviewsV2.Port}";
 
+        Assert.StartsWith(clusters.Split('\n')[0].Split("::")[0] + "::observability_name::", clusters, StringComparison.Ordinal);
+        Assert.Contains("outbound|9080|v2|reviews.default.svc.cluster.local::observability_name::outbound|9080|v2|reviews.default.svc.cluster.local\n", clusters);
         Assert.Contains($"{prefix}::health_flags::healthy", clusters);
+        Assert.Contains($"{prefix}::success_rate::-1", clusters);
         Assert.Contains($"{prefix}::rq_total::", clusters);
         Assert.Contains("outbound|9080|v2|reviews.default.svc.cluster.local::default_priority::max_requests::4294967295", clusters);
 

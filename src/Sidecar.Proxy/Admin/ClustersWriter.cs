@@ -16,10 +16,17 @@ internal static class ClustersWriter
         {
             var name = cluster.Name;
             var breakers = cluster.Config.CircuitBreakers;
+            // Envoy's first line per cluster (scripts split the listing on it): istiod sets no alt_stat_name by default.
+            text.Append(name).Append("::observability_name::").Append(name).Append('\n');
             Line(text, name, "default_priority::max_connections", breakers.MaxConnections);
             Line(text, name, "default_priority::max_pending_requests", breakers.MaxPendingRequests);
             Line(text, name, "default_priority::max_requests", breakers.MaxRequests);
             Line(text, name, "default_priority::max_retries", breakers.MaxRetries);
+            // istiod sets no HIGH priority thresholds: Envoy's defaults, which no request of a sidecar uses.
+            Line(text, name, "high_priority::max_connections", 1024);
+            Line(text, name, "high_priority::max_pending_requests", 1024);
+            Line(text, name, "high_priority::max_requests", 1024);
+            Line(text, name, "high_priority::max_retries", 3);
             text.Append(name).Append("::added_via_api::true\n");
             foreach (var endpoint in cluster.Endpoints.All)
             {
@@ -38,6 +45,9 @@ internal static class ClustersWriter
                 text.Append(prefix).Append("::sub_zone::").Append(subzone).Append('\n');
                 text.Append(prefix).Append("::canary::false\n");
                 Line(text, prefix, "priority", endpoint.Config.Priority);
+                // No success-rate outlier detection runs (Istio configures consecutive errors only): Envoy prints -1.
+                Line(text, prefix, "success_rate", -1);
+                Line(text, prefix, "local_origin_success_rate", -1);
             }
         }
 
