@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Sidecar.Testing;
 
 namespace Sidecar.FunctionalTests.Telemetry;
 
@@ -11,6 +12,13 @@ public sealed class AccessLogTests : IClassFixture<TelemetryMesh>
 
     public AccessLogTests(TelemetryMesh mesh) => _mesh = mesh;
 
+    /// <summary>The one line <paramref name="sidecar"/> logs for the request with <paramref name="requestId"/>, once written.</summary>
+    private static async Task<string> LoggedLineAsync(SidecarProcess sidecar, string requestId)
+    {
+        await sidecar.WaitForOutputAsync(requestId, Deadline);
+        return sidecar.Output.Split('\n').Single(l => l.Contains(requestId, StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task Outbound_request_is_logged_in_Envoys_default_text_format()
     {
@@ -18,8 +26,7 @@ public sealed class AccessLogTests : IClassFixture<TelemetryMesh>
         using var response = await _mesh.CallRatingsAsync("/logged?page=2", ("x-request-id", requestId), ("user-agent", "log-test/1.0"));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
 
-        await _mesh.Client.WaitForOutputAsync(requestId, Deadline);
-        var line = _mesh.Client.Output.Split('\n').Single(l => l.Contains(requestId, StringComparison.Ordinal));
+        var line = await LoggedLineAsync(_mesh.Client, requestId);
         // [%START_TIME%] "%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %PROTOCOL%" %RESPONSE_CODE% %RESPONSE_FLAGS% %RESPONSE_CODE_DETAILS% ...
         Assert.True(System.Text.RegularExpressions.Regex.IsMatch(line,
             "^\\[\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z\\] \"GET /logged\\?page=2 HTTP/1\\.1\" 200 - via_upstream - \"-\" 0 10 \\d+ \\d+ \"-\" \"log-test/1\\.0\" \"" + requestId
@@ -36,8 +43,7 @@ public sealed class AccessLogTests : IClassFixture<TelemetryMesh>
         using var response = await _mesh.Client.SendAsync(destination, "/passthrough", configure: r => r.Headers.Add("x-request-id", requestId));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
 
-        await _mesh.Client.WaitForOutputAsync(requestId, Deadline);
-        var line = _mesh.Client.Output.Split('\n').Single(l => l.Contains(requestId, StringComparison.Ordinal));
+        var line = await LoggedLineAsync(_mesh.Client, requestId);
         Assert.Contains($"\"{destination}\" \"{destination}\" PassthroughCluster ", line, StringComparison.Ordinal);
     }
 
@@ -48,8 +54,7 @@ public sealed class AccessLogTests : IClassFixture<TelemetryMesh>
         using var response = await _mesh.CallRatingsAsync("/abort", ("x-request-id", requestId));
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
 
-        await _mesh.Client.WaitForOutputAsync(requestId, Deadline);
-        var line = _mesh.Client.Output.Split('\n').Single(l => l.Contains(requestId, StringComparison.Ordinal));
+        var line = await LoggedLineAsync(_mesh.Client, requestId);
         // The local reply's body ("fault filter abort") is counted from its Content-Length.
         Assert.Contains("\"GET /abort HTTP/1.1\" 503 FI fault_filter_abort - \"-\" 0 18 ", line, StringComparison.Ordinal);
         Assert.Contains(" outbound|9080||ratings.default.svc.cluster.local ", line, StringComparison.Ordinal);
@@ -64,8 +69,7 @@ public sealed class AccessLogTests : IClassFixture<TelemetryMesh>
         using var response = await _mesh.CallRatingsAsync("/per-try", ("x-request-id", requestId), ("x-test-id", requestId), ("x-stall-first", "2"));
         Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
 
-        await _mesh.Client.WaitForOutputAsync(requestId, Deadline);
-        var line = _mesh.Client.Output.Split('\n').Single(l => l.Contains(requestId, StringComparison.Ordinal));
+        var line = await LoggedLineAsync(_mesh.Client, requestId);
         Assert.Contains("\"GET /per-try HTTP/1.1\" 504 UT,URX upstream_per_try_timeout ", line, StringComparison.Ordinal);
     }
 
@@ -77,8 +81,7 @@ public sealed class AccessLogTests : IClassFixture<TelemetryMesh>
         using var response = await _mesh.CallRatingsAsync("/route-timeout", ("x-request-id", requestId), ("x-test-id", requestId), ("x-stall-first", "1"));
         Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
 
-        await _mesh.Client.WaitForOutputAsync(requestId, Deadline);
-        var line = _mesh.Client.Output.Split('\n').Single(l => l.Contains(requestId, StringComparison.Ordinal));
+        var line = await LoggedLineAsync(_mesh.Client, requestId);
         Assert.Contains("\"GET /route-timeout HTTP/1.1\" 504 UT response_timeout ", line, StringComparison.Ordinal);
     }
 
@@ -90,8 +93,7 @@ public sealed class AccessLogTests : IClassFixture<TelemetryMesh>
         using var response = await _mesh.CallRatingsAsync("/rewritten", ("x-request-id", requestId));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
 
-        await _mesh.Client.WaitForOutputAsync(requestId, Deadline);
-        var line = _mesh.Client.Output.Split('\n').Single(l => l.Contains(requestId, StringComparison.Ordinal));
+        var line = await LoggedLineAsync(_mesh.Client, requestId);
         Assert.Contains($"\"{requestId}\" \"ratings-rewritten\" ", line, StringComparison.Ordinal);
     }
 
@@ -103,8 +105,7 @@ public sealed class AccessLogTests : IClassFixture<TelemetryMesh>
         using var response = await _mesh.CallRatingsAsync("/denied", ("x-request-id", requestId), ("x-deny", "yes"));
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
 
-        await _mesh.Server.WaitForOutputAsync(requestId, Deadline);
-        var line = _mesh.Server.Output.Split('\n').Single(l => l.Contains(requestId, StringComparison.Ordinal));
+        var line = await LoggedLineAsync(_mesh.Server, requestId);
         using var json = JsonDocument.Parse(line);
         Assert.Equal("rbac_access_denied_matched_policy[ns[default]-policy[deny-flagged]-rule[0]]", json.RootElement.GetProperty("response_code_details").GetString());
     }
@@ -116,8 +117,7 @@ public sealed class AccessLogTests : IClassFixture<TelemetryMesh>
         using var response = await _mesh.CallRatingsAsync("/json", ("x-request-id", requestId));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
 
-        await _mesh.Server.WaitForOutputAsync(requestId, Deadline);
-        var line = _mesh.Server.Output.Split('\n').Single(l => l.Contains(requestId, StringComparison.Ordinal));
+        var line = await LoggedLineAsync(_mesh.Server, requestId);
         using var json = JsonDocument.Parse(line);
         var root = json.RootElement;
         Assert.Equal("GET", root.GetProperty("method").GetString());

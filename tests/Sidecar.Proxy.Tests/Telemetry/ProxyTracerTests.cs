@@ -10,18 +10,25 @@ namespace Sidecar.Proxy.Tests.Telemetry;
 /// <summary>The span the tracer ends, as Telemetry's tracing settings shape it.</summary>
 public sealed class ProxyTracerTests
 {
+    /// <summary>A listener on the proxy's spans (an exporter stands for one): without it the tracer starts none.</summary>
+    private static ActivityListener RecordEverySpan()
+    {
+        var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == ProxyTracer.SourceName,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+        };
+        ActivitySource.AddActivityListener(listener);
+        return listener;
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
     public void EnableIstioTags_decides_whether_the_span_carries_the_istio_tags(bool istioTags)
     {
         // Telemetry tracing[].enableIstioTags (default true): istio.canonical_service, istio.namespace, ...
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name == ProxyTracer.SourceName,
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-        };
-        ActivitySource.AddActivityListener(listener);
+        using var listener = RecordEverySpan();
         var tracer = new ProxyTracer(new WorkloadInfo { WorkloadName = "productpage-v1" }, new Random(1));
         var context = new DefaultHttpContext();
         context.Request.Method = "GET";
@@ -46,12 +53,7 @@ public sealed class ProxyTracerTests
     [InlineData(true)]
     public void An_unsampled_request_carries_its_B3_ids_with_sampled_0_under_Zipkin(bool callerSentB3)
     {
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name == ProxyTracer.SourceName,
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-        };
-        ActivitySource.AddActivityListener(listener);
+        using var listener = RecordEverySpan();
         var tracer = new ProxyTracer(new WorkloadInfo { WorkloadName = "productpage-v1" }, new Random(1)) { AlwaysPropagateB3 = true };
         var context = new DefaultHttpContext();
         context.Request.Method = "GET";
@@ -108,12 +110,7 @@ public sealed class ProxyTracerTests
         ]);
         Environment.SetEnvironmentVariable(variable, null);
 
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name == ProxyTracer.SourceName,
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-        };
-        ActivitySource.AddActivityListener(listener);
+        using var listener = RecordEverySpan();
         var tracer = new ProxyTracer(new WorkloadInfo { WorkloadName = "productpage-v1" }, new Random(1));
         var context = new DefaultHttpContext();
         context.Request.Method = "GET";
