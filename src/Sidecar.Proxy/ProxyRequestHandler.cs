@@ -13,14 +13,16 @@ namespace Sidecar.Proxy;
 /// </summary>
 internal sealed class ProxyRequestHandler
 {
+    private readonly Security.SecurityDecisionLog _securityLog;
     private readonly DataPlane _dataPlane;
     private readonly Router _router;
     private readonly AdminHandler _admin;
     private readonly ProxyReadiness _readiness;
     private readonly bool _acceptHttp10;
 
-    public ProxyRequestHandler(DataPlane dataPlane, Router router, AdminHandler admin, ProxyReadiness readiness, ProxyOptions options)
+    public ProxyRequestHandler(DataPlane dataPlane, Router router, AdminHandler admin, ProxyReadiness readiness, ProxyOptions options, Microsoft.Extensions.Logging.ILoggerFactory loggers)
     {
+        _securityLog = new Security.SecurityDecisionLog(loggers);
         _dataPlane = dataPlane;
         _readiness = readiness;
         _router = router;
@@ -119,7 +121,11 @@ internal sealed class ProxyRequestHandler
         string? deniedBy = null;
         if (connection.Direction == RequestDirection.Inbound)
         {
-            Security.InboundRequestSecurity.Apply(context, connection, snapshot.Authorization, null, out deniedBy);
+            deniedBy = Security.InboundRequestSecurity.Apply(context, connection, snapshot.Authorization, null);
+            if (snapshot.Authorization.HasPolicies)
+            {
+                _securityLog.Authorization(context, connection, deniedBy);
+            }
         }
 
         var table = SelectRouteTable(snapshot, connection, context.Request, out var host);
@@ -137,6 +143,11 @@ internal sealed class ProxyRequestHandler
         if (snapshot.Jwt is { } jwt)
         {
             var outcome = await jwt.AuthenticateAsync(context.Request).ConfigureAwait(false);
+            if (outcome.Identity is not null || outcome.Failure is not null)
+            {
+                _securityLog.Jwt(outcome.Failure);
+            }
+
             if (outcome.Failure is { } failure)
             {
                 await _router.HandleAsync(context, arrival, SelectRouteTable(snapshot, connection, context.Request, out _), connection, jwtFailure: failure).ConfigureAwait(false);
@@ -162,7 +173,12 @@ internal sealed class ProxyRequestHandler
             arrival = ArrivalHeaders.Read(context.Request.Headers) with { HeaderBytes = arrival.HeaderBytes };
         }
 
-        Security.InboundRequestSecurity.Apply(context, connection, snapshot.Authorization, identity, out var deniedBy);
+        var deniedBy = Security.InboundRequestSecurity.Apply(context, connection, snapshot.Authorization, identity);
+        if (snapshot.Authorization.HasPolicies)
+        {
+            _securityLog.Authorization(context, connection, deniedBy);
+        }
+
         await _router.HandleAsync(context, arrival, SelectRouteTable(snapshot, connection, context.Request, out _), connection, deniedBy).ConfigureAwait(false);
     }
 

@@ -57,21 +57,19 @@ internal static class InboundRequestSecurity
     }
 
     /// <summary>
-    /// Applies the filters; false when the request is denied (the router answers it, as Envoy's RBAC filter does, with
-    /// 403), with <paramref name="deniedBy"/> the id of the DENY rule that matched, or <c>none</c> when no ALLOW
-    /// policy did (what Envoy's <c>rbac_access_denied_matched_policy[...]</c> detail names).
+    /// Applies the filters. Returns null when the request goes on; when AuthorizationPolicy denies it (the router
+    /// answers it with 403, as Envoy's RBAC filter does), the id of the DENY rule that matched, or <c>none</c> when no
+    /// ALLOW policy did (what Envoy's <c>rbac_access_denied_matched_policy[...]</c> detail names).
     /// </summary>
-    public static bool Apply(HttpContext context, ProxyConnection connection, AuthorizationEngine authorization, Jwt.JwtIdentity? jwt, out string? deniedBy)
+    public static string? Apply(HttpContext context, ProxyConnection connection, AuthorizationEngine authorization, Jwt.JwtIdentity? jwt)
     {
-        deniedBy = null;
         var peer = context.Features.Fetch<IConnectionItemsFeature>()?.Items.TryGetValue(MutualTlsPeer.Key, out var item) == true ? item as MutualTlsPeer : null;
         if (authorization.HasPolicies)
         {
             var decision = authorization.Evaluate(Request(context, connection, jwt));
             if (!decision.Allowed)
             {
-                deniedBy = decision.MatchedPolicyId ?? "none";
-                return false;
+                return decision.MatchedPolicyId ?? "none";
             }
         }
 
@@ -80,7 +78,7 @@ internal static class InboundRequestSecurity
             ForwardedClientCert.AppendForward(context.Request.Headers, peer);
         }
 
-        return true;
+        return null;
     }
 
     private static AuthorizationRequest Request(HttpContext context, ProxyConnection connection, Jwt.JwtIdentity? jwt) =>

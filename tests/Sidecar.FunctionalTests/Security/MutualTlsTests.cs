@@ -129,6 +129,28 @@ public sealed class MutualTlsTests(MtlsMesh mesh)
     }
 
     [Fact]
+    public async Task The_rbac_logger_at_debug_shows_each_decision_as_istioctl_proxy_config_log_asks()
+    {
+        // Istio's security troubleshooting: `istioctl proxy-config log POD --level rbac:debug`, then read the proxy's log.
+        var admin = $"{mesh.Server.AdminUrl}/logging";
+        using (var debug = await mesh.Server.Client.PostAsync($"{admin}?rbac=debug", null))
+        {
+            Assert.Equal(HttpStatusCode.OK, debug.StatusCode);
+        }
+
+        try
+        {
+            using var intruder = await mesh.Intruder.SendAsync(MtlsMesh.Echo, "/allowed/rbac-log");
+            Assert.Equal(HttpStatusCode.Forbidden, intruder.StatusCode);
+            await mesh.Server.WaitForOutputAsync("/allowed/rbac-log from spiffe://cluster.local/ns/default/sa/intruder: enforced denied, matched policy none", TimeSpan.FromSeconds(10));
+        }
+        finally
+        {
+            using var reset = await mesh.Server.Client.PostAsync($"{admin}?rbac=warning", null);
+        }
+    }
+
+    [Fact]
     public async Task AuthorizationPolicy_ALLOW_by_principal_and_path_lets_the_client_in_and_keeps_others_out_with_403()
     {
         using var allowed = await mesh.Client.SendAsync(MtlsMesh.Echo, "/allowed/rbac");
