@@ -39,8 +39,12 @@ public sealed record ProxyOptions
     /// <summary>The largest request body kept for retries and mirrors (Envoy's per-request buffer limit).</summary>
     public int ReplayBufferLimit { get; init; } = 1024 * 1024;
 
-    /// <summary>How long to wait for a client's first bytes before treating a connection as server-first TCP.</summary>
-    public TimeSpan ProtocolDetectionTimeout { get; init; } = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// How long to wait for a client's first bytes on an auto-detected port before treating the connection as
+    /// server-first TCP; null: the mesh config's <c>protocolDetectionTimeout</c> (Istio's default 0s: no limit).
+    /// A set value also bounds the inbound TLS handshake and TCP metadata exchange, which take 5 s otherwise.
+    /// </summary>
+    public TimeSpan? ProtocolDetectionTimeout { get; init; }
 
     /// <summary>Let HTTP/1.0 requests through (Istio's <c>ISTIO_META_HTTP10</c>, Envoy's <c>accept_http_10</c>); refused with 426 otherwise.</summary>
     public bool AcceptHttp10 { get; init; }

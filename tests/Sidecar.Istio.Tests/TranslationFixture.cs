@@ -31,6 +31,15 @@ internal static class TranslationFixture
         });
     }
 
+    /// <summary>Istio's mesh config ConfigMap (<c>istio</c> in istio-system) with <paramref name="mesh"/> as its <c>data.mesh</c> (one line of YAML).</summary>
+    public static string MeshConfigMap(string mesh) => $$"""
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: istio, namespace: istio-system}
+        data:
+          mesh: "{{mesh}}"
+        """;
+
     public static ProxyConfig Config(string yaml, WorkloadInfo? workload = null, OutboundTrafficPolicy? policy = null)
     {
         var result = Translate(yaml, workload, policy);

@@ -65,7 +65,7 @@ public static class IstioConfigTranslator
             Listeners = listeners.ToEquatableArray(),
             RouteTables = routeTables.ToEquatableArray(),
             Clusters = Deduplicate(clusters, push).ToEquatableArray(),
-            Mesh = new MeshConfig { OutboundTrafficPolicy = push.OutboundTrafficPolicy, TrustDomain = push.Mesh.TrustDomain, PathNormalization = PathNormalizationOf(push.Mesh), Telemetry = TelemetryTranslator.Translate(push), ProxyHeaders = push.Mesh.ProxyHeaders },
+            Mesh = new MeshConfig { OutboundTrafficPolicy = push.OutboundTrafficPolicy, TrustDomain = push.Mesh.TrustDomain, PathNormalization = PathNormalizationOf(push.Mesh), ProtocolDetectionTimeout = push.Mesh.ProtocolDetectionTimeout.ToTimeSpan(), Telemetry = TelemetryTranslator.Translate(push), ProxyHeaders = push.Mesh.ProxyHeaders },
             AuthorizationPolicies = authorization.ToEquatableArray(),
             ExtAuthz = extAuthz,
             JwtRules = RequestAuthenticationTranslator.Translate(push).ToEquatableArray(),

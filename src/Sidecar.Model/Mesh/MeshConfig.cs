@@ -26,6 +26,10 @@ public sealed record MeshConfig
     /// <summary>Access log and tracing settings.</summary>
     public TelemetryConfig Telemetry { get; init; } = TelemetryConfig.Default;
 
+    /// <summary>Istio's <c>protocolDetectionTimeout</c>: how long a client on an auto-detected port may stay silent
+    /// before its connection is server-first TCP; zero (Istio's default) waits for its first bytes however long.</summary>
+    public TimeSpan ProtocolDetectionTimeout { get; init; }
+
     /// <summary>Which of its own headers the proxy adds (<c>defaultConfig.proxyHeaders</c>).</summary>
     public ProxyHeadersConfig ProxyHeaders { get; init; } = ProxyHeadersConfig.Default;
 }

@@ -16,7 +16,7 @@ internal sealed partial class ConnectionDispatcher
     {
         var local = socket.LocalEndPoint;
         var remote = socket.RemoteEndPoint;
-        var accepted = await _downstreamTls.AcceptAsync(socket, decision.Tls!, _options.ProtocolDetectionTimeout).ConfigureAwait(false);
+        var accepted = await _downstreamTls.AcceptAsync(socket, decision.Tls!, HandshakeTimeout).ConfigureAwait(false);
         if (accepted is not var (stream, peer))
         {
             // Handshake failed: no or untrusted client certificate, wrong trust domain, or no workload certificate yet.
@@ -59,7 +59,7 @@ internal sealed partial class ConnectionDispatcher
             Model.PeerMetadata? metadata;
             try
             {
-                using var deadline = new CancellationTokenSource(_options.ProtocolDetectionTimeout, _time);
+                using var deadline = new CancellationTokenSource(HandshakeTimeout, _time);
                 metadata = await TcpMetadataExchange.ExchangeAsync(stream, _downstreamTls.Identity.TcpPreamble, deadline.Token).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is InvalidDataException or IOException or OperationCanceledException)

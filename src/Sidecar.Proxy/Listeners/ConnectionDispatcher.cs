@@ -122,7 +122,7 @@ internal sealed partial class ConnectionDispatcher : IDisposable
         // A connection dialled directly to 15001 (not redirected) is an explicit HTTP client: Host routing or proxy form.
         if (listener.Kind == ListenerKind.OutboundCapture && original is null)
         {
-            var sniff = await PeekSniffer.SniffAsync(socket, _options.ProtocolDetectionTimeout, _time).ConfigureAwait(false);
+            var sniff = await PeekSniffer.SniffAsync(socket, DetectionTimeout(snapshot), _time).ConfigureAwait(false);
             return new Decision(sniff.IsHttp ? DecisionKind.Http : DecisionKind.Refuse, sniff);
         }
 
@@ -142,7 +142,7 @@ internal sealed partial class ConnectionDispatcher : IDisposable
         SniffResult? sniffed = null;
         if (FilterChainSelector.NeedsSniffing(config, original))
         {
-            sniffed = await PeekSniffer.SniffAsync(socket, _options.ProtocolDetectionTimeout, _time).ConfigureAwait(false);
+            sniffed = await PeekSniffer.SniffAsync(socket, DetectionTimeout(snapshot), _time).ConfigureAwait(false);
         }
 
         var chain = FilterChainSelector.Select(config, original, sniffed);
@@ -196,6 +196,14 @@ internal sealed partial class ConnectionDispatcher : IDisposable
     }
 
     /// <summary>The inbound listener config a plaintext connection's chain comes from, to re-check it after a push.</summary>
+    /// <summary>How long a silent client is waited for before its connection is server-first TCP: the flag's value, else the
+    /// mesh config's <c>protocolDetectionTimeout</c>, where 0s (Istio's default) waits for its first bytes however long.</summary>
+    private TimeSpan DetectionTimeout(DataPlaneSnapshot? snapshot) =>
+        _options.ProtocolDetectionTimeout ?? (snapshot?.Config.Mesh.ProtocolDetectionTimeout is { } mesh && mesh > TimeSpan.Zero ? mesh : Timeout.InfiniteTimeSpan);
+
+    /// <summary>The bound on an inbound TLS handshake and the TCP metadata exchange after it.</summary>
+    private TimeSpan HandshakeTimeout => _options.ProtocolDetectionTimeout ?? TimeSpan.FromSeconds(5);
+
     private static ListenerConfig? InboundChainSource(ProxyListener listener, DataPlaneSnapshot? snapshot) =>
         Direction(listener) != RequestDirection.Inbound ? null
         : listener.Kind == ListenerKind.InboundCapture ? snapshot?.VirtualInbound

@@ -54,7 +54,7 @@ internal static class RunCommand
             Description = "Traffic to hosts the mesh does not know: ALLOW_ANY (pass through) or REGISTRY_ONLY (refuse). Default: from the config (mesh config / Sidecar), else ALLOW_ANY.",
         }.AcceptOnlyFromAmong("ALLOW_ANY", "REGISTRY_ONLY");
         var drain = DurationOption("--drain-duration", "How long in-flight requests may finish after SIGTERM [env TERMINATION_DRAIN_DURATION_SECONDS].", null);
-        var detection = DurationOption("--protocol-detection-timeout", "How long to wait for a client's first bytes before treating a connection as server-first TCP.", "5s");
+        var detection = DurationOption("--protocol-detection-timeout", "How long to wait for a client's first bytes on an auto-detected port before treating the connection as server-first TCP. Default: the mesh config's protocolDetectionTimeout, else none (Istio's 0s: wait for them).", null);
         var otlpEndpoint = UrlOption("--otlp-endpoint", "Export spans over OTLP to this collector (e.g. http://127.0.0.1:4317) [env OTEL_EXPORTER_OTLP_ENDPOINT]; overrides the mesh config's tracing provider.");
         var otlpProtocol = new Option<string?>("--otlp-protocol") { Description = "OTLP transport: grpc (default) or http/protobuf [env OTEL_EXPORTER_OTLP_PROTOCOL]." }
             .AcceptOnlyFromAmong("grpc", "http/protobuf");
@@ -127,7 +127,7 @@ internal static class RunCommand
                 DrainDuration = parse.GetValue(drain) is { } d ? ParseDuration(d)
                     : environment.DrainDurationSeconds is { } seconds && int.TryParse(seconds, out var s) ? TimeSpan.FromSeconds(s)
                     : TimeSpan.FromSeconds(5),
-                ProtocolDetectionTimeout = ParseDuration(parse.GetValue(detection) ?? "5s"),
+                ProtocolDetectionTimeout = parse.GetValue(detection) is { } detectionText ? ParseDuration(detectionText) : null,
                 AcceptHttp10 = environment.AcceptHttp10,
                 AppProbers = environment.AppProbers,
                 ExitOnZeroActiveConnections = environment.ExitOnZeroActiveConnections,

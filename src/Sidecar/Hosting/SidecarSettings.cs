@@ -32,7 +32,8 @@ internal sealed record SidecarSettings
 
     public TimeSpan DrainDuration { get; init; } = TimeSpan.FromSeconds(5);
 
-    public TimeSpan ProtocolDetectionTimeout { get; init; } = TimeSpan.FromSeconds(5);
+    /// <summary>The flag's protocol detection timeout; null: the mesh config's.</summary>
+    public TimeSpan? ProtocolDetectionTimeout { get; init; }
 
     /// <summary>Let HTTP/1.0 requests through (<c>ISTIO_META_HTTP10</c>).</summary>
     public bool AcceptHttp10 { get; init; }

@@ -30,12 +30,4 @@ public sealed class PathNormalizationTests
         Assert.Contains("normalization", error.Field);
         Assert.Contains("MERGE_SLASHES", error.Message);
     }
-
-    private static string MeshConfigMap(string mesh) => $$"""
-        apiVersion: v1
-        kind: ConfigMap
-        metadata: {name: istio, namespace: istio-system}
-        data:
-          mesh: "{{mesh}}"
-        """;
 }

@@ -46,6 +46,7 @@ internal static class MeshConfigReader
             RootNamespace = NonEmpty(mesh.String("rootNamespace")) ?? defaults.RootNamespace,
             EnableAutoMtls = mesh.Bool("enableAutoMtls") ?? defaults.EnableAutoMtls,
             ConnectTimeout = mesh.Duration("connectTimeout") ?? defaults.ConnectTimeout,
+            ProtocolDetectionTimeout = mesh.Duration("protocolDetectionTimeout") ?? defaults.ProtocolDetectionTimeout,
             DnsRefreshRate = mesh.Duration("dnsRefreshRate") ?? defaults.DnsRefreshRate,
             H2UpgradePolicy = mesh.Enum("h2UpgradePolicy", "DO_NOT_UPGRADE", "UPGRADE") ?? defaults.H2UpgradePolicy,
             TcpKeepalive = keepalive,

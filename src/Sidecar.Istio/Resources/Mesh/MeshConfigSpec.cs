@@ -25,6 +25,10 @@ public sealed record MeshConfigSpec : IstioSpec
 
     public IstioDuration ConnectTimeout { get; init; } = IstioDuration.FromTimeSpan(TimeSpan.FromSeconds(10));
 
+    /// <summary><c>protocolDetectionTimeout</c>: how long a client on an auto-detected port may stay silent before its
+    /// connection is taken as server-first TCP; 0s (Istio's default) waits for its first bytes however long.</summary>
+    public IstioDuration ProtocolDetectionTimeout { get; init; }
+
     public IstioDuration DnsRefreshRate { get; init; } = IstioDuration.FromTimeSpan(TimeSpan.FromSeconds(60));
 
     /// <summary><c>h2UpgradePolicy</c>: DO_NOT_UPGRADE (default) or UPGRADE.</summary>
