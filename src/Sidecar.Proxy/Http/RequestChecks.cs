@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Net.Http.Headers;
 
@@ -5,7 +6,8 @@ namespace Sidecar.Proxy.Http;
 
 /// <summary>
 /// What Envoy's HTTP codec and connection manager refuse before any filter runs, where Kestrel would let the request
-/// through: a method not in upper case (400, Istio's normalization reference), HTTP/1.0 unless
+/// through: a method not in upper case (400, Istio's normalization reference) or, on HTTP/1, not one Envoy's parser
+/// knows (400), HTTP/1.0 unless
 /// <c>ISTIO_META_HTTP10</c> allows it (426, <c>accept_http_10</c>), a transfer coding other than <c>chunked</c>
 /// (501: the upstream would get the body without its coding), and a request framed both by <c>Content-Length</c> and
 /// by chunks (400, <c>http1.content_length_and_chunked_not_allowed</c>: Istio leaves <c>allow_chunked_length</c> off),
@@ -16,10 +18,27 @@ internal static class RequestChecks
 {
     private const string KestrelRenamedContentLength = "X-Content-Length";
 
+    /// <summary>
+    /// The methods Envoy's HTTP/1 parser accepts (Balsa's list, http-parser's before it); any other is a codec error,
+    /// 400, as Istio leaves <c>allow_custom_methods</c> off. WebDAV's and the cache's PURGE are on it.
+    /// </summary>
+    private static readonly FrozenSet<string> Http1Methods = FrozenSet.Create(StringComparer.Ordinal,
+        "ACL", "BIND", "CHECKOUT", "CONNECT", "COPY", "DELETE", "GET", "HEAD", "LINK", "LOCK", "MERGE", "MKACTIVITY",
+        "MKCALENDAR", "MKCOL", "MOVE", "MSEARCH", "NOTIFY", "OPTIONS", "PATCH", "POST", "PROPFIND", "PROPPATCH", "PURGE",
+        "PUT", "REBIND", "REPORT", "SEARCH", "SOURCE", "SUBSCRIBE", "TRACE", "UNBIND", "UNLINK", "UNLOCK", "UNSUBSCRIBE");
+
     /// <summary>The status to refuse the request with, or 0 to let it through.</summary>
     public static int Refusal(HttpRequest request, bool acceptHttp10)
     {
-        if (request.Method.AsSpan().ContainsAnyInRange('a', 'z'))
+        var method = request.Method;
+        if (method.AsSpan().ContainsAnyInRange('a', 'z'))
+        {
+            return StatusCodes.Status400BadRequest;
+        }
+
+        // Kestrel's method strings for GET and POST are its interned constants: those skip the set.
+        if (!ReferenceEquals(method, HttpMethods.Get) && !ReferenceEquals(method, HttpMethods.Post) && !HttpProtocol.IsHttp2(request.Protocol)
+            && !HttpProtocol.IsHttp3(request.Protocol) && !Http1Methods.Contains(method))
         {
             return StatusCodes.Status400BadRequest;
         }

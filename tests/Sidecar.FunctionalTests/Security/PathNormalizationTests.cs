@@ -41,15 +41,20 @@ public sealed class PathNormalizationTests(PathNormalizationTests.Servers server
     }
 
     [Fact]
-    public async Task A_method_not_in_upper_case_is_refused_with_400()
+    public async Task A_method_not_in_upper_case_or_unknown_to_Envoys_parser_is_refused_with_400()
     {
         // Istio's normalization reference: "Istio will reject requests with HTTP 400 if the verb is not in upper
         // case". An ASP.NET Core application would read `get` as GET, past a policy written for GET.
         var lower = await RawHttp.SendAsync(_baseAddress, 8000, "httpbin:8000", "/public/x", method: "get");
         var custom = await RawHttp.SendAsync(_baseAddress, 8000, "httpbin:8000", "/public/purged", method: "PURGE");
+        // Envoy's HTTP/1 parser knows a fixed list of methods (WebDAV's and PURGE among them); Istio leaves
+        // allow_custom_methods off, so any other is a codec error.
+        var unknown = await RawHttp.SendAsync(_baseAddress, 8000, "httpbin:8000", "/public/foo", method: "FOO");
 
         Assert.Equal(400, lower.StatusCode);
         Assert.Equal(200, custom.StatusCode);
+        Assert.Equal(400, unknown.StatusCode);
+        Assert.DoesNotContain(_app.Received, r => r.Path == "/public/foo");
         Assert.Contains(_app.Received, r => r.Method == "PURGE" && r.Path == "/public/purged");
         Assert.DoesNotContain(_app.Received, r => r.Path == "/public/x");
     }
