@@ -22,11 +22,13 @@ internal sealed class JwtProvider
     private readonly IList<SecurityKey>? _inlineKeys;
     private readonly string? _inlineKeysError;
     private readonly JwksCache _jwks;
+    private readonly HashSet<string> _audiences;
 
     public JwtProvider(JwtRuleConfig config, JwksCache jwks)
     {
         Config = config;
         _jwks = jwks;
+        _audiences = new HashSet<string>(config.Audiences.Select(SanitizeAudience), StringComparer.Ordinal);
         var defaults = config.FromHeaders.IsEmpty && config.FromParams.IsEmpty && config.FromCookies.IsEmpty;
         _headers = defaults ? DefaultHeaders : [.. config.FromHeaders];
         _params = defaults ? DefaultParams : [.. config.FromParams];
@@ -172,20 +174,16 @@ internal sealed class JwtProvider
     /// configured, both compared without an <c>http://</c> or <c>https://</c> scheme and a trailing slash.</summary>
     private bool AudiencesAllowed(IReadOnlyList<string> audiences)
     {
-        if (Config.Audiences.IsEmpty)
+        if (_audiences.Count == 0)
         {
             return true;
         }
 
         foreach (var audience in audiences)
         {
-            var sanitized = SanitizeAudience(audience);
-            foreach (var configured in Config.Audiences)
+            if (_audiences.Contains(SanitizeAudience(audience)))
             {
-                if (string.Equals(SanitizeAudience(configured), sanitized, StringComparison.Ordinal))
-                {
-                    return true;
-                }
+                return true;
             }
         }
 
