@@ -77,6 +77,23 @@ public sealed class EgressTlsOriginationTests
                     portLevelSettings:
                     - port: {number: 80}
                       tls: {mode: SIMPLE, caCertificates: {{{caFile}}}}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: misnamed, namespace: default}
+                spec:
+                  hosts: [misnamed.example.com]
+                  location: MESH_EXTERNAL
+                  resolution: STATIC
+                  ports: [{number: 80, name: http, protocol: HTTP, targetPort: {{{port}}}}]
+                  endpoints: [{address: {{{address}}}}]
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: misnamed, namespace: default}
+                spec:
+                  host: misnamed.example.com
+                  trafficPolicy: {tls: {mode: SIMPLE, caCertificates: {{{caFile}}}}}
                 """);
             await using var sidecar = await SidecarProcess.StartAsync(config.Path);
 
@@ -87,6 +104,13 @@ public sealed class EgressTlsOriginationTests
             {
                 Assert.Equal([Host], serverNames);
             }
+
+            // The same server under a name its certificate does not carry: auto SAN validation refuses it, and the
+            // 503 says why as Envoy does (BoringSSL's CERTIFICATE_VERIFY_FAILED as the transport failure reason).
+            using var misnamed = await sidecar.SendAsync("misnamed.example.com:80", "/politics");
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, misnamed.StatusCode);
+            Assert.EndsWith("reset reason: connection failure, transport failure reason: TLS_error:|268435581:SSL routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED:TLS_error_end",
+                await misnamed.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
         finally
         {

@@ -8,8 +8,9 @@ namespace Sidecar.Proxy.Http;
 
 /// <summary>
 /// The body of Envoy's 503 UF reply, worded as Envoy words it: the reset reason (<c>remote connection failure</c>
-/// with the socket's errno as the transport failure reason, or <c>connection timeout</c> when the connect timeout
-/// expired), after "retried and the latest" when retries were made.
+/// with the socket's errno as the transport failure reason, <c>connection failure</c> with BoringSSL's error as Envoy
+/// prints it when the TLS handshake failed, or <c>connection timeout</c> when the connect timeout expired), after
+/// "retried and the latest" when retries were made.
 /// </summary>
 internal static class ConnectFailureReply
 {
@@ -47,6 +48,9 @@ internal static class ConnectFailureReply
             {
                 case TimeoutException:
                     return ("connection timeout", null);
+                case Security.UpstreamTlsException tls:
+                    // Envoy closes a connection whose handshake failed as a local "connection failure".
+                    return ("connection failure", tls.TransportFailureReason);
                 case SocketException socket when Errno(socket.SocketErrorCode) is { } errno:
                     return ("remote connection failure", $"delayed connect error: {errno}");
             }

@@ -65,11 +65,18 @@ internal sealed class UpstreamTlsOriginator
     /// </summary>
     public async ValueTask<SslStream> AuthenticateAsync(Stream inner, UpstreamTlsConfig tls, string? autoHost, List<SslApplicationProtocol>? alpn, CancellationToken cancellationToken)
     {
+        var verification = new Verification();
+        var options = ClientOptions(tls, autoHost, alpn, verification);
         var ssl = new SslStream(inner, leaveInnerStreamOpen: false);
         try
         {
-            await ssl.AuthenticateAsClientAsync(ClientOptions(tls, autoHost, alpn), cancellationToken).ConfigureAwait(false);
+            await ssl.AuthenticateAsClientAsync(options, cancellationToken).ConfigureAwait(false);
             return ssl;
+        }
+        catch (Exception ex) when (ex is AuthenticationException or IOException && !cancellationToken.IsCancellationRequested)
+        {
+            await ssl.DisposeAsync().ConfigureAwait(false);
+            throw new UpstreamTlsException(verification.Rejected, ex);
         }
         catch
         {
@@ -78,7 +85,19 @@ internal sealed class UpstreamTlsOriginator
         }
     }
 
-    private SslClientAuthenticationOptions ClientOptions(UpstreamTlsConfig tls, string? autoHost, List<SslApplicationProtocol>? alpn)
+    /// <summary>Whether this handshake's certificate check refused the peer (else a failure is the handshake's own).</summary>
+    private sealed class Verification
+    {
+        public bool Rejected { get; set; }
+
+        public bool Record(bool accepted)
+        {
+            Rejected |= !accepted;
+            return accepted;
+        }
+    }
+
+    private SslClientAuthenticationOptions ClientOptions(UpstreamTlsConfig tls, string? autoHost, List<SslApplicationProtocol>? alpn, Verification verification)
     {
         var options = new SslClientAuthenticationOptions
         {
@@ -96,7 +115,7 @@ internal sealed class UpstreamTlsOriginator
             var sans = tls.SubjectAltNames;
             // The SNI is Istio's routing key, not a host name: trust is the mesh root plus the SPIFFE SAN.
             options.RemoteCertificateValidationCallback = (_, peer, chain, _) =>
-                peer is X509Certificate2 server && TrustBundle.Verify(server, chain, roots) && SubjectAltNames.Match(server, sans);
+                verification.Record(peer is X509Certificate2 server && TrustBundle.Verify(server, chain, roots) && SubjectAltNames.Match(server, sans));
             return options;
         }
 
@@ -116,7 +135,7 @@ internal sealed class UpstreamTlsOriginator
 
             if (peer is not X509Certificate2 server)
             {
-                return false;
+                return verification.Record(false);
             }
 
             var trusted = customRoots is null
@@ -126,7 +145,7 @@ internal sealed class UpstreamTlsOriginator
             // request's host, when the rule gives no sni); a rule's own sni, or a TCP connection, checks the chain alone.
             var named = !expected.IsEmpty ? SubjectAltNames.Match(server, expected)
                 : tls.Sni is not null || autoHost is null || (errors & SslPolicyErrors.RemoteCertificateNameMismatch) == 0;
-            return trusted && named;
+            return verification.Record(trusted && named);
         };
         return options;
     }

@@ -47,7 +47,9 @@ public sealed class UpstreamTlsOriginatorTests : IDisposable
         Assert.Null(clientCertificate);
 
         var wrongSan = tls with { SubjectAltNames = ["spiffe://cluster.local/ns/external/sa/other"] };
-        await Assert.ThrowsAnyAsync<Exception>(() => HandshakeAsync(wrongSan, requireClientCertificate: false));
+        var rejected = await Assert.ThrowsAsync<UpstreamTlsException>(() => HandshakeAsync(wrongSan, requireClientCertificate: false));
+        // What Envoy reports as the transport failure reason (BoringSSL's queue as Envoy prints it).
+        Assert.Equal("TLS_error:|268435581:SSL routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED:TLS_error_end", rejected.TransportFailureReason);
 
         var systemRoots = tls with { CaCertificatesPath = null, SubjectAltNames = default };
         await Assert.ThrowsAnyAsync<Exception>(() => HandshakeAsync(systemRoots, requireClientCertificate: false));
