@@ -95,6 +95,24 @@ public sealed class AdminTests : IClassFixture<BookinfoMesh>
     }
 
     [Fact]
+    public async Task Listeners_lists_the_capture_listeners_and_istiods_per_port_ones_as_text_and_json()
+    {
+        // Envoy's /listeners: name::address lines, or listener_statuses with each local_address (what istioctl and
+        // scripts read); the per-port outbound listeners (0.0.0.0_9080, bind_to_port false) are listeners too.
+        var text = (await _mesh.Sidecar.Client.GetStringAsync($"{_mesh.Sidecar.AdminUrl}/listeners")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        using var json = System.Text.Json.JsonDocument.Parse(await _mesh.Sidecar.Client.GetStringAsync($"{_mesh.Sidecar.AdminUrl}/listeners?format=json"));
+        var statuses = json.RootElement.GetProperty("listener_statuses").EnumerateArray()
+            .Select(l => (Name: l.GetProperty("name").GetString()!, Port: l.GetProperty("local_address").GetProperty("socket_address").GetProperty("port_value").GetInt32()))
+            .ToList();
+
+        Assert.Contains(statuses, l => l.Port == 15001);
+        Assert.Contains(statuses, l => l.Port == 15006);
+        Assert.Contains(statuses, l => l.Name == "0.0.0.0_9080" && l.Port == 9080);
+        Assert.Equal(statuses.Count, text.Length);
+        Assert.Contains("0.0.0.0_9080::0.0.0.0:9080", text);
+    }
+
+    [Fact]
     public async Task Clusters_lists_endpoints_with_health_and_counters()
     {
         using var response = await _mesh.Sidecar.SendAsync("reviews:9080", "/reviews/0", configure: r => r.Headers.Add("end-user", "jason"));

@@ -111,7 +111,7 @@ internal sealed class AdminHandler
         "  /drain_listeners (POST): drain listeners (?inboundonly: the inbound ones)\n" +
         "  /healthcheck/fail (POST): cause the server to fail health checks\n" +
         "  /healthcheck/ok (POST): cause the server to pass health checks\n" +
-        "  /listeners: print listener info\n" +
+        "  /listeners: print listener info (?format=json)\n" +
         "  /logging (POST to change): list the loggers' levels; ?level=<level> sets all, ?<logger>=<level> one\n" +
         "  /memory: print current allocation/heap usage\n" +
         "  /quitquitquit (POST): exit the server\n" +
@@ -196,15 +196,57 @@ internal sealed class AdminHandler
             : TextAsync(context, 200, ClustersWriter.WriteText(snapshot, now));
     }
 
+    /// <summary>
+    /// Envoy's <c>/listeners</c>: every listener with its address, the bound ones (the capture listeners and those
+    /// that bind their port) and istiod's per-port ones that only match redirected connections
+    /// (<c>bind_to_port: false</c>); <c>name::address</c> lines, or <c>?format=json</c>'s <c>listener_statuses</c>.
+    /// </summary>
     private Task ListenersAsync(HttpContext context)
     {
-        var text = new StringBuilder();
+        var listeners = new List<(string Name, string Address, int Port)>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var listener in new[] { _listeners.Outbound, _listeners.Inbound }.Concat(_listeners.ConfiguredListeners))
         {
-            if (listener is not null)
+            if (listener?.EndPoint is System.Net.IPEndPoint endpoint && seen.Add(listener.Name))
             {
-                text.Append(listener.Name).Append("::").Append(listener.EndPoint.ToString()).Append('\n');
+                listeners.Add((listener.Name, endpoint.Address.ToString(), endpoint.Port));
             }
+        }
+
+        foreach (var config in _dataPlane.Current?.Config.Listeners ?? default)
+        {
+            if (seen.Add(config.Name))
+            {
+                listeners.Add((config.Name, config.Address, config.Port));
+            }
+        }
+
+        if (context.Request.Query["format"] == "json")
+        {
+            using var buffer = new MemoryStream();
+            using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+            {
+                json.WriteStartObject();
+                json.WriteStartArray("listener_statuses");
+                foreach (var (name, address, port) in listeners)
+                {
+                    json.WriteStartObject();
+                    json.WriteString("name", name);
+                    EnvoyDump.EnvoyJson.WriteSocketAddress(json, "local_address", address, port);
+                    json.WriteEndObject();
+                }
+
+                json.WriteEndArray();
+                json.WriteEndObject();
+            }
+
+            return JsonAsync(context, buffer.ToArray());
+        }
+
+        var text = new StringBuilder();
+        foreach (var (name, address, port) in listeners)
+        {
+            text.Append(name).Append("::").Append(address.Contains(':', StringComparison.Ordinal) ? $"[{address}]" : address).Append(':').Append(port).Append('\n');
         }
 
         return TextAsync(context, 200, text.ToString());
