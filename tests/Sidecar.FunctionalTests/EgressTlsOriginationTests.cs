@@ -62,7 +62,7 @@ public sealed class EgressTlsOriginationTests
                 kind: ServiceEntry
                 metadata: {name: secure, namespace: default}
                 spec:
-                  hosts: [{{{Host}}}]
+                  hosts: [{{{Host}}}, misnamed.example.com]
                   location: MESH_EXTERNAL
                   resolution: STATIC
                   ports: [{number: 80, name: http, protocol: HTTP, targetPort: {{{port}}}}]
@@ -77,16 +77,6 @@ public sealed class EgressTlsOriginationTests
                     portLevelSettings:
                     - port: {number: 80}
                       tls: {mode: SIMPLE, caCertificates: {{{caFile}}}}
-                ---
-                apiVersion: networking.istio.io/v1
-                kind: ServiceEntry
-                metadata: {name: misnamed, namespace: default}
-                spec:
-                  hosts: [misnamed.example.com]
-                  location: MESH_EXTERNAL
-                  resolution: STATIC
-                  ports: [{number: 80, name: http, protocol: HTTP, targetPort: {{{port}}}}]
-                  endpoints: [{address: {{{address}}}}]
                 ---
                 apiVersion: networking.istio.io/v1
                 kind: DestinationRule
