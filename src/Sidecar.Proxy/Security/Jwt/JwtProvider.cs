@@ -218,7 +218,7 @@ internal sealed class JwtProvider
             return false;
         }
 
-        return token.Algorithm[..2] switch
+        return token.Algorithm.AsSpan(0, 2) switch
         {
             "RS" or "PS" => key is RsaSecurityKey or X509SecurityKey || key is JsonWebKey { Kty: JsonWebAlgorithmsKeyTypes.RSA },
             "ES" => key is ECDsaSecurityKey || key is JsonWebKey { Kty: JsonWebAlgorithmsKeyTypes.EllipticCurve },

@@ -69,21 +69,28 @@ internal sealed class ProxyTracer
         // A caller's decision is honoured; otherwise Istio's sampling percentage decides (Envoy's random_sampling).
         if (sampled == false || (sampled is null && _random.NextDouble() * 100.0 >= samplingPercent))
         {
-            var traceId = hasParent ? parent.TraceId : ActivityTraceId.CreateRandom();
-            var spanId = ActivitySpanId.CreateRandom();
+            var propagateB3 = telemetry.B3 || AlwaysPropagateB3;
+            if (hasParent && !propagateB3)
+            {
+                // The caller's decision travels on in its own headers.
+                return;
+            }
+
+            var traceId = (hasParent ? parent.TraceId : ActivityTraceId.CreateRandom()).ToHexString();
+            var spanId = ActivitySpanId.CreateRandom().ToHexString();
             if (!hasParent)
             {
                 // This sidecar starts the trace and decided against it: the decision travels with the request, so
                 // the callee's sidecar does not sample a trace whose client side was never recorded.
-                telemetry.TraceParent = string.Create(CultureInfo.InvariantCulture, $"00-{traceId.ToHexString()}-{spanId.ToHexString()}-00");
+                telemetry.TraceParent = string.Create(CultureInfo.InvariantCulture, $"00-{traceId}-{spanId}-00");
             }
 
-            if (telemetry.B3 || AlwaysPropagateB3)
+            if (propagateB3)
             {
                 // Envoy's Zipkin tracer makes the span even when it is not sampled, and sends its ids on with
                 // x-b3-sampled: 0, so the trace stays one trace whatever the next hop decides to record.
-                telemetry.TraceIdHex = traceId.ToHexString();
-                telemetry.SpanIdHex = spanId.ToHexString();
+                telemetry.TraceIdHex = traceId;
+                telemetry.SpanIdHex = spanId;
                 telemetry.ParentSpanId = hasParent ? parent.SpanId.ToHexString() : null;
             }
 
