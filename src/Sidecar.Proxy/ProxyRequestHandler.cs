@@ -87,6 +87,15 @@ internal sealed class ProxyRequestHandler
         }
 
         var arrival = ArrivalHeaders.Read(context.Request.Headers);
+        if (arrival.InvalidValue && !HttpProtocol.IsHttp2(context.Request.Protocol) && !HttpProtocol.IsHttp3(context.Request.Protocol))
+        {
+            // Envoy's HTTP/1 codec refuses a header value with a control character (http1.invalid_characters) with
+            // 400 and closes the connection; Kestrel refuses only NUL.
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            context.Response.Headers.Connection = "close";
+            return Task.CompletedTask;
+        }
+
         if (arrival.EnvoyInternalOnly && !InternalRequests.IsInternal(arrival.ForwardedFor))
         {
             // Envoy's cleanInternalHeaders: a request that is not internal loses the x-envoy-* headers only an

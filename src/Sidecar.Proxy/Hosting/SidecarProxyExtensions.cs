@@ -84,6 +84,10 @@ public static class SidecarProxyExtensions
         // An absolute-form target (a request to an HTTP proxy) names the authority; its Host header is ignored
         // (RFC 9112 3.2.2), as Envoy's HTTP/1 codec takes :authority from the URL.
         kestrel.AllowHostHeaderOverride = true;
+        // Header values are read and written as the bytes they are (Latin-1), so obs-text passes as Envoy passes it
+        // where Kestrel's default would refuse a request with 400 and fail a response it forwards.
+        kestrel.RequestHeaderEncodingSelector = HeaderValueEncoding.KestrelEncoding;
+        kestrel.ResponseHeaderEncodingSelector = HeaderValueEncoding.KestrelEncoding;
         kestrel.Limits.MaxRequestBodySize = null;
         kestrel.Limits.MinRequestBodyDataRate = null;
         kestrel.Limits.MinResponseDataRate = null;

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 
@@ -8,7 +9,8 @@ namespace Sidecar.Proxy.Http;
 /// <c>x-request-id</c> and <c>x-forwarded-for</c>; whether it sent <c>x-forwarded-proto</c>, <c>x-envoy-attempt-count</c>,
 /// <c>x-forwarded-client-cert</c>, any of the router's <see cref="EnvoyRequestHeaders"/> or another header only an
 /// internal caller may send (<see cref="InternalRequests"/>); and a filter over the names it carries, which answers
-/// "absent" for most names a route or a metric tag asks for; and the bytes the headers took on the wire.
+/// "absent" for most names a route or a metric tag asks for; the bytes the headers took on the wire; and whether a
+/// value holds a character Envoy's codec refuses.
 /// </summary>
 /// <remarks>
 /// Kestrel knows none of these names, so asking for each one by name compares it with every known header of the
@@ -25,8 +27,16 @@ internal readonly record struct ArrivalHeaders(
     ulong NameFilter,
     bool EnvoyInternalOnly = false,
     StringValues ForwardedFor = default,
-    long HeaderBytes = 0)
+    long HeaderBytes = 0,
+    bool InvalidValue = false)
 {
+    /// <summary>
+    /// What Envoy's <c>HeaderUtility::headerValueIsValid</c> refuses in a value: control characters other than
+    /// horizontal tab, and DEL (RFC 9110's field-vchar, SP and HTAB pass; obs-text passes, <c>ObsTextOption::kAllow</c>).
+    /// </summary>
+    private static readonly SearchValues<char> InvalidValueChars = SearchValues.Create(
+        "\0\u0001\u0002\u0003\u0004\u0005\u0006\u0007\u0008\u000A\u000B\u000C\u000D\u000E\u000F\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001A\u001B\u001C\u001D\u001E\u001F\u007F");
+
     private const string EnvoyPrefix = "x-envoy-";
 
     /// <summary>No pass made: every name may be present.</summary>
@@ -40,10 +50,11 @@ internal readonly record struct ArrivalHeaders(
         bool forwardedProto = false, attemptCount = false, forwardedClientCert = false, envoyOverrides = false, envoyInternalOnly = false;
         var filter = 0UL;
         var headerBytes = 0L;
+        var invalidValue = false;
         foreach (var (name, value) in headers)
         {
             filter |= FilterBit(name);
-            headerBytes += LineBytes(name, value);
+            headerBytes += LineBytes(name, value, ref invalidValue);
 
             // Every name looked for starts with "x-" and has at least 12 characters: Host, Accept, User-Agent and
             // the rest are passed over at their first characters.
@@ -76,7 +87,7 @@ internal readonly record struct ArrivalHeaders(
             }
         }
 
-        return new ArrivalHeaders(requestId, forwardedProto, attemptCount, forwardedClientCert, envoyOverrides, filter, envoyInternalOnly, forwardedFor, headerBytes);
+        return new ArrivalHeaders(requestId, forwardedProto, attemptCount, forwardedClientCert, envoyOverrides, filter, envoyInternalOnly, forwardedFor, headerBytes, invalidValue);
     }
 
     /// <summary>
@@ -86,17 +97,21 @@ internal readonly record struct ArrivalHeaders(
     public long WireBytes(HttpRequest request, string? rawTarget, long bodyBytes) =>
         request.Method.Length + 1 + (rawTarget?.Length ?? 1) + 1 + request.Protocol.Length + 2 + HeaderBytes + 2 + bodyBytes;
 
-    // "name: value\r\n" for each value (Kestrel joins repeated headers into one entry).
-    private static long LineBytes(string name, StringValues values)
+    // "name: value\r\n" for each value (Kestrel joins repeated headers into one entry); and a value's characters
+    // checked while it is at hand.
+    private static long LineBytes(string name, StringValues values, ref bool invalidValue)
     {
         if (values.Count == 1)
         {
-            return name.Length + 4 + (values[0]?.Length ?? 0);
+            var single = values[0].AsSpan();
+            invalidValue |= single.ContainsAny(InvalidValueChars);
+            return name.Length + 4 + single.Length;
         }
 
         var bytes = 0L;
         foreach (var value in values)
         {
+            invalidValue |= value.AsSpan().ContainsAny(InvalidValueChars);
             bytes += name.Length + 4 + (value?.Length ?? 0);
         }
 

@@ -22,7 +22,9 @@ internal static class UpstreamOutcome
         {
             ForwarderError.Request or ForwarderError.RequestTimedOut or ForwarderError.RequestCreation => ClassifyException(exception),
             ForwarderError.RequestBodyDestination => UpstreamFailure.Reset,
-            ForwarderError.ResponseHeaders => UpstreamFailure.Reset,
+            // A response Kestrel cannot send on (a control character in a header value): Envoy's codec refuses such
+            // a response as a protocol error, 502 UPE.
+            ForwarderError.ResponseHeaders => UpstreamFailure.ProtocolError,
             _ => UpstreamFailure.Reset,
         };
     }

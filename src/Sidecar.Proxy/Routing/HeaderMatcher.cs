@@ -1,4 +1,5 @@
 using Sidecar.Model;
+using Sidecar.Proxy.Http;
 
 namespace Sidecar.Proxy.Routing;
 
@@ -13,7 +14,8 @@ internal sealed class HeaderMatcher
     public HeaderMatcher(HeaderMatcherConfig config)
     {
         _name = config.Name;
-        _value = config.Match is null ? null : new StringMatcher(config.Match);
+        // The config's text is compared as its UTF-8 bytes, which is how a request's value is held.
+        _value = config.Match is null ? null : new StringMatcher(config.Match with { Value = HeaderValueEncoding.FromText(config.Match.Value) });
         _presentMatch = config.PresentMatch;
         _invert = config.InvertMatch;
     }

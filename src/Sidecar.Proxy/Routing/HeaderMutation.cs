@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 using Sidecar.Model;
+using Sidecar.Proxy.Http;
 
 namespace Sidecar.Proxy.Routing;
 
@@ -20,8 +21,8 @@ internal sealed class HeaderMutation
     public HeaderMutation(HeaderMutationConfig config)
     {
         _remove = config.Remove.ToArray();
-        _set = config.Set.Select(h => (h.Name, h.Value)).ToArray();
-        _add = config.Add.Select(h => (h.Name, h.Value)).ToArray();
+        _set = config.Set.Select(h => (h.Name, HeaderValueEncoding.FromText(h.Value))).ToArray();
+        _add = config.Add.Select(h => (h.Name, HeaderValueEncoding.FromText(h.Value))).ToArray();
         IsEmpty = config.IsEmpty;
     }
 

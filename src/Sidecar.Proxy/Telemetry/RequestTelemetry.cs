@@ -292,7 +292,7 @@ internal sealed class RequestTelemetry : IRequestTelemetry
             DurationMs = (long)elapsed.TotalMilliseconds,
             UpstreamServiceTime = context.Response.Headers.TryGetValue(ProxyHeaders.UpstreamServiceTime, out var upstreamTime) ? upstreamTime.ToString() : null,
             ForwardedFor = headers.TryGetValue("x-forwarded-for", out var forwarded) ? forwarded.ToString() : null,
-            UserAgent = headers.TryGetValue("user-agent", out var agent) ? agent.ToString() : null,
+            UserAgent = headers.TryGetValue("user-agent", out var agent) ? HeaderValueEncoding.ToText(agent.ToString()) : null,
             RequestId = state.RequestId.Length > 0 ? state.RequestId : null,
             Authority = state.RewrittenAuthority ?? request.Host.Value,
             UpstreamHost = state.Endpoint?.Key ?? state.PassthroughHost,

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Sidecar.Model;
+using Sidecar.Proxy.Http;
 using Sidecar.Proxy.Security;
 
 namespace Sidecar.Proxy.Upstream;
@@ -33,6 +34,10 @@ internal static class UpstreamConnectionFactory
             PooledConnectionIdleTimeout = cluster.IdleTimeout,
             // Envoy's 60 KiB header limit holds for responses too: more is an upstream protocol error (502 UPE).
             MaxResponseHeadersLength = 60,
+            // Header values travel as the bytes they arrived as, obs-text (0x80-0xFF) included, as Envoy passes them:
+            // Latin-1 maps each byte to one char and back (HttpClient would refuse a non-ASCII request header).
+            RequestHeaderEncodingSelector = HeaderValueEncoding.Encoding,
+            ResponseHeaderEncodingSelector = HeaderValueEncoding.Encoding,
         };
 
         if (cluster.MaxConnectionDuration is { } lifetime)

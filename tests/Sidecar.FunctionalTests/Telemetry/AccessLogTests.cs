@@ -34,6 +34,19 @@ public sealed class AccessLogTests : IClassFixture<TelemetryMesh>
     }
 
     [Fact]
+    public async Task A_header_value_beyond_ASCII_is_logged_as_the_text_its_bytes_spell()
+    {
+        // Envoy writes a value's bytes into the log line: a UTF-8 user agent reads as itself, not as Latin-1 mojibake.
+        var requestId = Guid.NewGuid().ToString();
+        var response = await RawHttp.SendAsync(_mesh.Client.Bind, 15001, "ratings:9080", "/utf8",
+            extraHead: $"x-request-id: {requestId}\r\nUser-Agent: caf\u00c3\u00a9/1.0\r\n");
+        Assert.Equal(200, response.StatusCode);
+
+        var line = await LoggedLineAsync(_mesh.Client, requestId);
+        Assert.Contains(" \"caf\u00e9/1.0\" ", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_passed_through_request_is_logged_with_the_address_it_went_to()
     {
         // ALLOW_ANY: a host outside the registry goes to PassthroughCluster; Envoy's ORIGINAL_DST cluster makes a

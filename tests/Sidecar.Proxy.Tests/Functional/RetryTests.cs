@@ -463,35 +463,15 @@ public sealed class RetryTests
     {
         // An upstream protocol error (here a space in a header name) is Envoy's 502 with flag UPE and reset reason
         // "protocol error", not a connection termination.
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        var serving = Task.Run(async () =>
-        {
-            using var socket = await listener.AcceptSocketAsync();
-            var buffer = new byte[4096];
-            var head = "";
-            while (!head.Contains("\r\n\r\n", StringComparison.Ordinal))
-            {
-                var read = await socket.ReceiveAsync(buffer, System.Net.Sockets.SocketFlags.None);
-                if (read == 0)
-                {
-                    return;
-                }
-
-                head += System.Text.Encoding.ASCII.GetString(buffer, 0, read);
-            }
-
-            await socket.SendAsync("HTTP/1.1 200 OK\r\nBad Name: x\r\nContent-Length: 0\r\n\r\n"u8.ToArray(), System.Net.Sockets.SocketFlags.None);
-        });
-        var cluster = Cluster("reviews", 9080, null, new EndpointConfig { Address = "127.0.0.1", Port = port }) with { HttpProtocol = UpstreamHttpProtocol.Http1 };
+        await using var upstream = RawUpstream.Start("HTTP/1.1 200 OK\r\nBad Name: x\r\nContent-Length: 0\r\n\r\n");
+        var cluster = Cluster("reviews", 9080, null, new EndpointConfig { Address = upstream.Address, Port = upstream.Port }) with { HttpProtocol = UpstreamHttpProtocol.Http1 };
         await using var proxy = await ProxyTestHost.StartAsync(Snapshot(9080, "reviews", [RouteTo(cluster.Name)], [cluster]));
 
         using var response = await proxy.SendAsync("reviews:9080");
-        await serving;
 
         Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
         Assert.Equal("UPE", response.Headers.GetValues("x-envoy-response-flags").Single());
         Assert.Equal("upstream connect error or disconnect/reset before headers. reset reason: protocol error", await response.Content.ReadAsStringAsync());
+        Assert.Single(upstream.Heads);
     }
 }

@@ -153,6 +153,17 @@ public sealed class AuthorizationEngineTests
     }
 
     [Fact]
+    public void A_header_condition_compares_the_policy_text_as_UTF8_bytes()
+    {
+        // Envoy's header matcher sees the value's bytes; the sidecar holds them one char per byte (Latin-1), so a
+        // policy's "José" must match J o s C3 A9 and not the single Latin-1 byte E9.
+        var engine = new AuthorizationEngine([Policy(AuthorizationAction.Allow, when: [Match("request.headers[x-user]", ["Jos\u00e9", "*\u00fc"])])]);
+        Assert.True(Allowed(engine, Http(Client, header: ("x-user", "Jos\u00c3\u00a9"))));
+        Assert.True(Allowed(engine, Http(Client, header: ("x-user", "M\u00c3\u00bc"))));
+        Assert.False(Allowed(engine, Http(Client, header: ("x-user", "Jos\u00e9"))));
+    }
+
+    [Fact]
     public void Hosts_match_the_authority_with_its_port_as_sent_ignoring_case()
     {
         // Istio's HostMatcher compares :authority as sent, port included (istio/istio#44080: a Host with a port needs

@@ -206,13 +206,15 @@ public sealed class JwtAuthenticatorTests : IDisposable
     [Fact]
     public async Task outputClaimToHeaders_copies_strings_numbers_and_booleans_but_not_lists()
     {
-        // Envoy's addJWTClaimToHeader: only a primitive claim becomes a header.
+        // Envoy's addJWTClaimToHeader: only a primitive claim becomes a header, a string as its UTF-8 bytes (held one
+        // char per byte, as every header value is).
         var rule = Rule() with
         {
             OutputClaimToHeaders =
             [
                 new JwtClaimToHeaderConfig("x-jwt-groups", "groups"), new JwtClaimToHeaderConfig("x-jwt-level", "level"),
                 new JwtClaimToHeaderConfig("x-jwt-admin", "admin"), new JwtClaimToHeaderConfig("x-jwt-team", "org.team"),
+                new JwtClaimToHeaderConfig("x-jwt-name", "name"),
             ],
         };
         var context = new DefaultHttpContext();
@@ -222,6 +224,7 @@ public sealed class JwtAuthenticatorTests : IDisposable
             ["level"] = 3,
             ["admin"] = true,
             ["org"] = new Dictionary<string, object> { ["team"] = "mesh" },
+            ["name"] = "Jos\u00e9",
         })}";
 
         var outcome = await new JwtAuthenticator([rule], _jwks).AuthenticateAsync(context.Request);
@@ -231,6 +234,7 @@ public sealed class JwtAuthenticatorTests : IDisposable
         Assert.Equal("3", context.Request.Headers["x-jwt-level"].ToString());
         Assert.Equal("true", context.Request.Headers["x-jwt-admin"].ToString());
         Assert.Equal("mesh", context.Request.Headers["x-jwt-team"].ToString());
+        Assert.Equal("Jos\u00c3\u00a9", context.Request.Headers["x-jwt-name"].ToString());
     }
 
     /// <summary>"HEADER:json|PAYLOAD:json|SIGNATURE:text" as a token of base64url sections (signature "c2ln" unless given); other text as it is.</summary>

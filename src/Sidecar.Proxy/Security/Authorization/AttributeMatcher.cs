@@ -1,5 +1,6 @@
 using System.Globalization;
 using Sidecar.Model;
+using Sidecar.Proxy.Http;
 using Sidecar.Proxy.Listeners;
 
 namespace Sidecar.Proxy.Security.Authorization;
@@ -30,8 +31,11 @@ internal sealed class AttributeMatcher
         _attribute = attribute;
         var ignoreCase = attribute == Attribute.Host;
         var pathTemplate = attribute == Attribute.Path;
-        _values = Patterns(config.Values, ignoreCase, pathTemplate);
-        _notValues = Patterns(config.NotValues, ignoreCase, pathTemplate);
+        // A header's value is held as its bytes (HeaderValueEncoding): the policy's text is compared as its UTF-8.
+        var values = attribute == Attribute.Header ? [.. config.Values.Select(HeaderValueEncoding.FromText)] : config.Values;
+        var notValues = attribute == Attribute.Header ? [.. config.NotValues.Select(HeaderValueEncoding.FromText)] : config.NotValues;
+        _values = Patterns(values, ignoreCase, pathTemplate);
+        _notValues = Patterns(notValues, ignoreCase, pathTemplate);
         _ranges = Ranges(config.Values);
         _notRanges = Ranges(config.NotValues);
         _ports = Ports(config.Values);

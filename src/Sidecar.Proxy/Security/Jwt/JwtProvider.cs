@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using Sidecar.Model;
+using Sidecar.Proxy.Http;
 
 namespace Sidecar.Proxy.Security.Jwt;
 
@@ -158,7 +159,7 @@ internal sealed class JwtProvider
             // Envoy's addJWTClaimToHeader: a string, number or boolean claim (nested by a dotted path); a list or an object is not copied.
             if (PrimitiveClaim(token.Payload, output.Claim) is { Length: > 0 } value)
             {
-                request.Headers.Append(output.Header, value);
+                request.Headers.Append(output.Header, HeaderValueEncoding.FromText(value));
             }
         }
 

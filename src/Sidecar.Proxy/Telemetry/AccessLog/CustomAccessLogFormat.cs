@@ -66,7 +66,7 @@ internal sealed class CustomAccessLogFormat
                 ":method" => request.Method,
                 ":authority" or "host" => state?.RewrittenAuthority ?? request.Host.Value,
                 ":scheme" => request.Scheme,
-                var name => RequestIds.TryGetHeader(request, state, name, out var value) ? value.ToString() : null,
+                var name => RequestIds.TryGetHeader(request, state, name, out var value) ? HeaderValueEncoding.ToText(value.ToString()) : null,
             };
         }
 
@@ -86,7 +86,7 @@ internal sealed class CustomAccessLogFormat
         {
             values[i] = _responseHeaders[i] == ":status"
                 ? response.StatusCode.ToString(CultureInfo.InvariantCulture)
-                : response.Headers.TryGetValue(_responseHeaders[i], out var value) ? value.ToString() : null;
+                : response.Headers.TryGetValue(_responseHeaders[i], out var value) ? HeaderValueEncoding.ToText(value.ToString()) : null;
         }
 
         return values;
