@@ -36,6 +36,19 @@ public enum AccessLogCommand
     Hostname,
     UpstreamRequestAttemptCount,
 
+    /// <summary><c>%UPSTREAM_LOCAL_ADDRESS%</c>: the address and port the upstream connection left from.</summary>
+    UpstreamLocalAddress,
+    UpstreamLocalAddressWithoutPort,
+    UpstreamLocalPort,
+    UpstreamRemoteAddressWithoutPort,
+    UpstreamRemotePort,
+
+    /// <summary><c>%DOWNSTREAM_PEER_URI_SAN%</c>: the URI SAN of the downstream's client certificate (mTLS).</summary>
+    DownstreamPeerUriSan,
+
+    /// <summary><c>%DOWNSTREAM_LOCAL_URI_SAN%</c>: the URI SAN of the certificate the sidecar presented downstream.</summary>
+    DownstreamLocalUriSan,
+
     /// <summary><c>%ENVIRONMENT(X)%</c>: an environment variable of the proxy.</summary>
     Environment,
 

@@ -50,19 +50,25 @@ public sealed record AccessLogTemplate(EquatableArray<AccessLogSegment> Text, Eq
         ["REQUESTED_SERVER_NAME"] = AccessLogCommand.RequestedServerName,
         ["HOSTNAME"] = AccessLogCommand.Hostname,
         ["UPSTREAM_REQUEST_ATTEMPT_COUNT"] = AccessLogCommand.UpstreamRequestAttemptCount,
+        ["UPSTREAM_LOCAL_ADDRESS"] = AccessLogCommand.UpstreamLocalAddress,
+        ["UPSTREAM_LOCAL_ADDRESS_WITHOUT_PORT"] = AccessLogCommand.UpstreamLocalAddressWithoutPort,
+        ["UPSTREAM_LOCAL_PORT"] = AccessLogCommand.UpstreamLocalPort,
+        ["UPSTREAM_REMOTE_ADDRESS_WITHOUT_PORT"] = AccessLogCommand.UpstreamRemoteAddressWithoutPort,
+        ["UPSTREAM_REMOTE_PORT"] = AccessLogCommand.UpstreamRemotePort,
+        ["DOWNSTREAM_PEER_URI_SAN"] = AccessLogCommand.DownstreamPeerUriSan,
+        ["DOWNSTREAM_LOCAL_URI_SAN"] = AccessLogCommand.DownstreamLocalUriSan,
         ["ENVIRONMENT"] = AccessLogCommand.Environment,
     };
 
     /// <summary>Envoy operators accepted and printed as missing: what they describe is not recorded here.</summary>
     private static readonly HashSet<string> NotRecorded = new(StringComparer.Ordinal)
     {
-        "CONNECTION_TERMINATION_DETAILS", "UPSTREAM_LOCAL_ADDRESS",
-        "UPSTREAM_LOCAL_ADDRESS_WITHOUT_PORT", "UPSTREAM_LOCAL_PORT", "UPSTREAM_REMOTE_PORT", "UPSTREAM_REMOTE_ADDRESS_WITHOUT_PORT",
+        "CONNECTION_TERMINATION_DETAILS",
         "REQUEST_DURATION", "REQUEST_TX_DURATION", "RESPONSE_DURATION", "RESPONSE_TX_DURATION",
         "DOWNSTREAM_HANDSHAKE_DURATION", "ROUNDTRIP_DURATION", "BYTES_RETRANSMITTED", "PACKETS_RETRANSMITTED",
         "UPSTREAM_WIRE_BYTES_SENT", "UPSTREAM_WIRE_BYTES_RECEIVED", "UPSTREAM_HEADER_BYTES_SENT", "UPSTREAM_HEADER_BYTES_RECEIVED",
         "DOWNSTREAM_WIRE_BYTES_SENT", "DOWNSTREAM_WIRE_BYTES_RECEIVED", "DOWNSTREAM_HEADER_BYTES_SENT", "DOWNSTREAM_HEADER_BYTES_RECEIVED",
-        "DOWNSTREAM_PEER_URI_SAN", "DOWNSTREAM_LOCAL_URI_SAN", "DOWNSTREAM_PEER_SUBJECT", "DOWNSTREAM_LOCAL_SUBJECT",
+        "DOWNSTREAM_PEER_SUBJECT", "DOWNSTREAM_LOCAL_SUBJECT",
         "DOWNSTREAM_PEER_ISSUER", "DOWNSTREAM_TLS_SESSION_ID", "DOWNSTREAM_TLS_CIPHER", "DOWNSTREAM_TLS_VERSION",
         "DOWNSTREAM_PEER_FINGERPRINT_256", "DOWNSTREAM_PEER_FINGERPRINT_1", "DOWNSTREAM_PEER_SERIAL", "DOWNSTREAM_PEER_CERT",
         "DOWNSTREAM_PEER_CERT_V_START", "DOWNSTREAM_PEER_CERT_V_END", "DOWNSTREAM_TRANSPORT_FAILURE_REASON",

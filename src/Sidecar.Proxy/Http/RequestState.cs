@@ -149,6 +149,12 @@ internal sealed class RequestState : IResettable
     /// <summary>Where an original-destination (passthrough) request went, as <c>ip:port</c> or the Host it named; null otherwise.</summary>
     public string? PassthroughHost { get; set; }
 
+    /// <summary>Whether the access log prints where the upstream connection left from: the router then has it recorded.</summary>
+    public bool RecordsUpstreamLocalAddress { get; set; }
+
+    /// <summary>The local end of the HTTP/1 connection the last attempt was written on (<see cref="Upstream.UpstreamLocalAddress"/>).</summary>
+    public System.Net.IPEndPoint? UpstreamLocalAddress { get; set; }
+
     /// <summary>The arriving request's headers that the proxy's policy depends on, read once.</summary>
     public ArrivalHeaders Arrival { get; set; } = ArrivalHeaders.Unread;
 
@@ -249,6 +255,8 @@ internal sealed class RequestState : IResettable
         RequestIdGenerated = false;
         Arrival = ArrivalHeaders.Unread;
         PassthroughHost = null;
+        RecordsUpstreamLocalAddress = false;
+        UpstreamLocalAddress = null;
         ExpectedTimeout = null;
         Flags = ResponseFlags.None;
         VirtualHost = null;

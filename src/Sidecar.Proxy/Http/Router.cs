@@ -277,6 +277,12 @@ internal sealed partial class Router
 
         try
         {
+            if (state.RecordsUpstreamLocalAddress)
+            {
+                // Set in this async method, so it marks this request's attempts and is gone when it returns.
+                UpstreamLocalAddress.Track(state);
+            }
+
             var retry = action.Retry;
             var routeTimeout = action.Timeout;
             if (state.Direction == RequestDirection.Outbound && state.Arrival.EnvoyOverrides)

@@ -51,6 +51,9 @@ internal sealed class TcpConnectionStats
 
     public string? UpstreamHost { get; set; }
 
+    /// <summary>Where the upstream connection left from (%UPSTREAM_LOCAL_ADDRESS%); null until connected.</summary>
+    public System.Net.IPEndPoint? UpstreamLocal { get; set; }
+
     /// <summary>The downstream arrived over Istio mTLS (inbound); its peer is <see cref="PeerPrincipal"/>.</summary>
     public bool IsMutualTls { get; init; }
 

@@ -199,6 +199,7 @@ internal sealed partial class TcpProxy
         try
         {
             var socket = await UpstreamConnectionFactory.ConnectSocketAsync(new DnsEndPoint(target.Address.ToString(), target.Port), cluster.SourceAddressFor(target.Address), cluster.Config.TcpKeepalive, timeout.Token).ConfigureAwait(false);
+            stats.UpstreamLocal = socket.LocalEndPoint as IPEndPoint;
             // The endpoint was picked above: ask for its settings directly (an original-destination target has none).
             var settings = _tls is null ? null
                 : endpoint is not null ? _tls.SettingsFor(cluster.Config, endpoint.Config)

@@ -34,6 +34,7 @@ internal sealed class RequestTelemetry : IRequestTelemetry
 
     // How upstream connections are secured, for destination_principal on the source reporter; null: never mTLS.
     private readonly Security.UpstreamTlsOriginator? _tls;
+    private readonly string _localSpiffeId;
 
     public RequestTelemetry(IstioMetrics metrics, ProxyTracer tracer, TelemetrySettings settings, WorkloadInfo workload, TimeProvider time, Security.UpstreamTlsOriginator? tls = null)
     {
@@ -45,6 +46,7 @@ internal sealed class RequestTelemetry : IRequestTelemetry
         _time = time;
         _metadataHeader = PeerMetadataCodec.ToHeaderValue(PeerMetadata.From(workload));
         _metadataId = workload.NodeId;
+        _localSpiffeId = workload.SpiffeId;
         _metadataReply = new PeerMetadataReply(_metadataHeader, _metadataId);
     }
 
@@ -67,6 +69,8 @@ internal sealed class RequestTelemetry : IRequestTelemetry
         {
             _tracer.Start(context, state, tracing.SamplingPercent);
         }
+
+        state.RecordsUpstreamLocalAddress = _settings.AccessLog is { PrintsUpstreamLocalAddress: true };
     }
 
     public void OnUpstreamRequest(HttpContext context, HttpRequestMessage upstreamRequest, RequestState state)
@@ -297,6 +301,9 @@ internal sealed class RequestTelemetry : IRequestTelemetry
             Authority = state.RewrittenAuthority ?? request.Host.Value,
             UpstreamHost = state.Endpoint?.Key ?? state.PassthroughHost,
             UpstreamCluster = service.Config is null ? null : service.ClusterName,
+            UpstreamLocal = state.UpstreamLocalAddress,
+            DownstreamPeerUriSan = proxyConnection?.PeerPrincipal,
+            DownstreamLocalUriSan = proxyConnection?.IsMutualTls == true ? _localSpiffeId : null,
             DownstreamLocalAddress = original?.Address ?? connection.LocalIpAddress,
             DownstreamLocalPort = original?.Port ?? connection.LocalPort,
             DownstreamRemoteAddress = connection.RemoteIpAddress,

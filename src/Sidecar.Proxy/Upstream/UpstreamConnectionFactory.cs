@@ -54,7 +54,7 @@ internal static class UpstreamConnectionFactory
         var bind = cluster.UpstreamBindAddress is { } text && IPAddress.TryParse(text, out var address) ? address : null;
         var keepalive = cluster.TcpKeepalive;
         Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>> connect = tls is null
-            ? (context, cancellationToken) => ConnectAsync(context.DnsEndPoint, SourceAddress.For(bind, loopbackSource, context.DnsEndPoint.Host), keepalive, cancellationToken)
+            ? (context, cancellationToken) => ConnectAsync(context.DnsEndPoint, SourceAddress.For(bind, loopbackSource, context.DnsEndPoint.Host), keepalive, IsHttp1(context), cancellationToken)
             : (context, cancellationToken) => ConnectTlsAsync(context, current?.Invoke() ?? cluster, tls, SourceAddress.For(bind, loopbackSource, context.DnsEndPoint.Host), keepalive, cancellationToken);
         handler.ConnectCallback = cluster.MaxRequestsPerConnection is { } maxRequests && cluster.HttpProtocol != UpstreamHttpProtocol.Http2
             ? async (context, cancellationToken) => context.InitialRequestMessage.Version.Major >= 2
@@ -69,7 +69,7 @@ internal static class UpstreamConnectionFactory
     private static async ValueTask<Stream> ConnectTlsAsync(SocketsHttpConnectionContext context, ClusterConfig cluster, UpstreamTlsOriginator tls, IPAddress? bind, TcpKeepaliveConfig? keepalive, CancellationToken cancellationToken)
     {
         var endpoint = context.DnsEndPoint;
-        var stream = await ConnectAsync(endpoint, bind, keepalive, cancellationToken).ConfigureAwait(false);
+        var stream = await ConnectAsync(endpoint, bind, keepalive, IsHttp1(context), cancellationToken).ConfigureAwait(false);
         if (tls.SettingsFor(cluster, endpoint.Host, endpoint.Port) is not { } settings)
         {
             return stream;
@@ -102,9 +102,18 @@ internal static class UpstreamConnectionFactory
         return context.DnsEndPoint.Host;
     }
 
-    /// <summary>Opens the upstream TCP connection as a stream (for the HTTP connection pool).</summary>
-    public static async ValueTask<Stream> ConnectAsync(DnsEndPoint endpoint, IPAddress? bind, TcpKeepaliveConfig? keepalive, CancellationToken cancellationToken) =>
-        new NetworkStream(await ConnectSocketAsync(endpoint, bind, keepalive, cancellationToken).ConfigureAwait(false), ownsSocket: true);
+    /// <summary>
+    /// Opens the upstream TCP connection as a stream (for the HTTP connection pool); an HTTP/1 one records its local
+    /// end into the requests written on it (<see cref="UpstreamLocalAddress"/>).
+    /// </summary>
+    public static async ValueTask<Stream> ConnectAsync(DnsEndPoint endpoint, IPAddress? bind, TcpKeepaliveConfig? keepalive, bool http1, CancellationToken cancellationToken)
+    {
+        var socket = await ConnectSocketAsync(endpoint, bind, keepalive, cancellationToken).ConfigureAwait(false);
+        return http1 ? UpstreamLocalAddress.RecordingStream(socket) : new NetworkStream(socket, ownsSocket: true);
+    }
+
+    /// <summary>Whether the pool opens this connection for HTTP/1 (the version it asks for; TLS may still negotiate down).</summary>
+    private static bool IsHttp1(SocketsHttpConnectionContext context) => context.InitialRequestMessage.Version.Major < 2;
 
     /// <summary>Opens the upstream TCP connection: NODELAY like Envoy, the cluster's source address and keepalive.</summary>
     public static async ValueTask<Socket> ConnectSocketAsync(DnsEndPoint endpoint, IPAddress? bind, TcpKeepaliveConfig? keepalive, CancellationToken cancellationToken)

@@ -47,7 +47,7 @@ public sealed class AccessLogFormatTests : IAsyncLifetime
         config.Write("services.yaml", MeshYaml.Service("reviews", 9080, (_reviews, "v1")));
         config.Write("mesh.yaml", MeshConfig(
             "accessLogEncoding: JSON",
-            """accessLogFormat: '{"status": "%RESPONSE_CODE%", "id": "%REQ(X-REQUEST-ID)%", "call": "%REQ(:METHOD)% %REQ(:AUTHORITY)%", "upstream": {"cluster": "%UPSTREAM_CLUSTER%"}}'"""));
+            """accessLogFormat: '{"status": "%RESPONSE_CODE%", "id": "%REQ(X-REQUEST-ID)%", "call": "%REQ(:METHOD)% %REQ(:AUTHORITY)%", "upstream": {"cluster": "%UPSTREAM_CLUSTER%", "ip": "%UPSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%", "port": "%UPSTREAM_REMOTE_PORT%", "from": "%UPSTREAM_LOCAL_ADDRESS_WITHOUT_PORT%", "from_port": "%UPSTREAM_LOCAL_PORT%"}, "peer": "%DOWNSTREAM_PEER_URI_SAN%"}'"""));
         await using var sidecar = await SidecarProcess.StartAsync(config.Path);
 
         var id = await SendAsync(sidecar);
@@ -57,8 +57,15 @@ public sealed class AccessLogFormatTests : IAsyncLifetime
         Assert.Equal(200, root.GetProperty("status").GetInt32());
         Assert.Equal(id, root.GetProperty("id").GetString());
         Assert.Equal("GET reviews:9080", root.GetProperty("call").GetString());
-        Assert.Equal("outbound|9080||reviews.default.svc.cluster.local", root.GetProperty("upstream").GetProperty("cluster").GetString());
-        Assert.Equal(4, root.EnumerateObject().Count());
+        var upstream = root.GetProperty("upstream");
+        Assert.Equal("outbound|9080||reviews.default.svc.cluster.local", upstream.GetProperty("cluster").GetString());
+        Assert.Equal(_reviews.Address, upstream.GetProperty("ip").GetString());
+        Assert.Equal(_reviews.Port, upstream.GetProperty("port").GetInt32());
+        // The connection the request was written on leaves from the sidecar's own address (a pod's, standalone).
+        Assert.Equal(sidecar.Bind.ToString(), upstream.GetProperty("from").GetString());
+        Assert.InRange(upstream.GetProperty("from_port").GetInt32(), 1, 65535);
+        Assert.Equal(JsonValueKind.Null, root.GetProperty("peer").ValueKind);
+        Assert.Equal(5, root.EnumerateObject().Count());
     }
 
     [Fact]

@@ -30,7 +30,8 @@ public sealed class AccessLogTests : IClassFixture<TelemetryMesh>
         // [%START_TIME%] "%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %PROTOCOL%" %RESPONSE_CODE% %RESPONSE_FLAGS% %RESPONSE_CODE_DETAILS% ...
         Assert.True(System.Text.RegularExpressions.Regex.IsMatch(line,
             "^\\[\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z\\] \"GET /logged\\?page=2 HTTP/1\\.1\" 200 - via_upstream - \"-\" 0 10 \\d+ \\d+ \"-\" \"log-test/1\\.0\" \"" + requestId
-            + "\" \"ratings:9080\" \"" + _mesh.ServerAddress.ToString().Replace(".", "\\.", StringComparison.Ordinal) + ":9080\" outbound\\|9080\\|\\|ratings\\.default\\.svc\\.cluster\\.local - \\S+ \\S+ - \\S+\\s*$"), line);
+            + "\" \"ratings:9080\" \"" + _mesh.ServerAddress.ToString().Replace(".", "\\.", StringComparison.Ordinal) + ":9080\" outbound\\|9080\\|\\|ratings\\.default\\.svc\\.cluster\\.local "
+            + _mesh.Client.Bind.ToString().Replace(".", "\\.", StringComparison.Ordinal) + ":\\d+ \\S+ \\S+ - \\S+\\s*$"), line);
     }
 
     [Fact]
@@ -144,6 +145,9 @@ public sealed class AccessLogTests : IClassFixture<TelemetryMesh>
         Assert.Equal(10, root.GetProperty("bytes_sent").GetInt64());
         Assert.True(root.GetProperty("duration").GetInt64() >= 0);
         Assert.Equal(JsonValueKind.Null, root.GetProperty("upstream_transport_failure_reason").ValueKind);
+        // %UPSTREAM_LOCAL_ADDRESS%: the end of the connection to the app that the request was written on (from the
+        // sidecar's own address, standalone).
+        Assert.Matches($"^{System.Text.RegularExpressions.Regex.Escape(_mesh.Server.Bind.ToString())}:\\d+$", root.GetProperty("upstream_local_address").GetString());
         // Sidecars sharing the machine on their own 127.x addresses call each other from those addresses, as pods do
         // from theirs: the server sees the client sidecar's address, not 127.0.0.1.
         Assert.StartsWith($"{_mesh.Client.Bind}:", root.GetProperty("downstream_remote_address").GetString(), StringComparison.Ordinal);

@@ -67,6 +67,8 @@ public sealed class TcpAccessLogTests
         var line = sidecar.Output.Split('\n').Single(l => l.Contains("outbound|9090||echo-tcp.default.svc.cluster.local", StringComparison.Ordinal));
         Assert.Contains("\"- - -\" 0 - - - \"-\" 5 5 ", line, StringComparison.Ordinal);
         Assert.Contains($"\"127.0.0.1:{echo.Port}\"", line, StringComparison.Ordinal);
-        Assert.Contains($" {address}:9090 ", line, StringComparison.Ordinal);
+        // %UPSTREAM_LOCAL_ADDRESS% (the connection to the echo server leaves from the sidecar's address), then
+        // %DOWNSTREAM_LOCAL_ADDRESS%.
+        Assert.Matches($" outbound\\|9090\\|\\|echo-tcp\\.default\\.svc\\.cluster\\.local {System.Text.RegularExpressions.Regex.Escape(address.ToString())}:\\d+ {System.Text.RegularExpressions.Regex.Escape(address.ToString())}:9090 ", line);
     }
 }

@@ -50,6 +50,15 @@ internal readonly record struct AccessLogEntry
 
     public string? UpstreamCluster { get; init; }
 
+    /// <summary>%UPSTREAM_LOCAL_ADDRESS%: where the upstream connection left from; null when unknown or none was made.</summary>
+    public IPEndPoint? UpstreamLocal { get; init; }
+
+    /// <summary>%DOWNSTREAM_PEER_URI_SAN%: the mTLS peer's SPIFFE id; null without mTLS.</summary>
+    public string? DownstreamPeerUriSan { get; init; }
+
+    /// <summary>%DOWNSTREAM_LOCAL_URI_SAN%: this workload's SPIFFE id where it presented its certificate downstream.</summary>
+    public string? DownstreamLocalUriSan { get; init; }
+
     public IPAddress? DownstreamLocalAddress { get; init; }
 
     public int DownstreamLocalPort { get; init; }

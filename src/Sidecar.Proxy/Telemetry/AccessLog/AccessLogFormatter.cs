@@ -86,7 +86,9 @@ internal sealed class AccessLogFormatter
         Quoted(output, e.UpstreamHost);
         Append(output, " ");
         Append(output, e.UpstreamCluster ?? "-");
-        Append(output, " - ");
+        Append(output, " ");
+        Append(output, EndPointText(e.UpstreamLocal) ?? "-");
+        Append(output, " ");
         Address(output, e.DownstreamLocalAddress, e.DownstreamLocalPort);
         Append(output, " ");
         Address(output, e.DownstreamRemoteAddress, e.DownstreamRemotePort);
@@ -129,7 +131,7 @@ internal sealed class AccessLogFormatter
         json.WriteString("authority", e.Authority);
         json.WriteString("upstream_host", e.UpstreamHost);
         json.WriteString("upstream_cluster", e.UpstreamCluster);
-        json.WriteNull("upstream_local_address");
+        json.WriteString("upstream_local_address", EndPointText(e.UpstreamLocal));
         json.WriteString("downstream_local_address", AddressText(e.DownstreamLocalAddress, e.DownstreamLocalPort));
         json.WriteString("downstream_remote_address", AddressText(e.DownstreamRemoteAddress, e.DownstreamRemotePort));
         json.WriteString("requested_server_name", e.RequestedServerName);
@@ -147,6 +149,8 @@ internal sealed class AccessLogFormatter
     }
 
     private static void Address(ArrayBufferWriter<byte> output, IPAddress? address, int port) => Append(output, AddressText(address, port) ?? "-");
+
+    internal static string? EndPointText(IPEndPoint? endpoint) => endpoint is null ? null : AddressText(endpoint.Address, endpoint.Port);
 
     internal static string? AddressText(IPAddress? address, int port) =>
         address is null ? null : new IPEndPoint(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address, port).ToString();

@@ -45,6 +45,9 @@ internal sealed class AccessLogWriter : IAsyncDisposable
     /// <summary>The custom format, whose headers a request captures with its entry; null for the default format.</summary>
     public CustomAccessLogFormat? Custom => _formatter.Custom;
 
+    /// <summary>Whether a line prints <c>%UPSTREAM_LOCAL_ADDRESS%</c>: Envoy's default format and Istio's JSON do.</summary>
+    public bool PrintsUpstreamLocalAddress => Custom?.PrintsUpstreamLocalAddress ?? true;
+
     /// <summary>Entries dropped because the writer could not keep up.</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
 

@@ -37,11 +37,16 @@ internal sealed class CustomAccessLogFormat
             };
             AddDistinct(names, segment.Argument);
             AddDistinct(names, segment.Fallback);
+            PrintsUpstreamLocalAddress |= segment.Command is AccessLogCommand.UpstreamLocalAddress
+                or AccessLogCommand.UpstreamLocalAddressWithoutPort or AccessLogCommand.UpstreamLocalPort;
         }
 
         _requestHeaders = [.. request];
         _responseHeaders = [.. response];
     }
+
+    /// <summary>Whether the format prints where upstream connections left from (which requests then record it).</summary>
+    public bool PrintsUpstreamLocalAddress { get; }
 
     /// <summary>
     /// The values of the request headers the format names (pseudo-headers included), or null when it names none.
@@ -155,6 +160,8 @@ internal sealed class CustomAccessLogFormat
             AccessLogCommand.BytesSent => entry.BytesSent,
             AccessLogCommand.Duration => entry.DurationMs,
             AccessLogCommand.UpstreamRequestAttemptCount => entry.Attempts,
+            AccessLogCommand.UpstreamLocalPort when entry.UpstreamLocal is { } local => local.Port,
+            AccessLogCommand.UpstreamRemotePort when UpstreamHostPart(entry.UpstreamHost, port: true) is { } port => long.Parse(port, CultureInfo.InvariantCulture),
             AccessLogCommand.DownstreamLocalPort when entry.DownstreamLocalAddress is not null => entry.DownstreamLocalPort,
             AccessLogCommand.DownstreamRemotePort when entry.DownstreamRemoteAddress is not null => entry.DownstreamRemotePort,
             _ => null,
@@ -205,6 +212,13 @@ internal sealed class CustomAccessLogFormat
             AccessLogCommand.RequestedServerName => e.RequestedServerName,
             AccessLogCommand.Hostname => _hostname,
             AccessLogCommand.UpstreamRequestAttemptCount => e.Attempts.ToString(CultureInfo.InvariantCulture),
+            AccessLogCommand.UpstreamLocalAddress => AccessLogFormatter.EndPointText(e.UpstreamLocal),
+            AccessLogCommand.UpstreamLocalAddressWithoutPort => AddressOnly(e.UpstreamLocal?.Address),
+            AccessLogCommand.UpstreamLocalPort => e.UpstreamLocal?.Port.ToString(CultureInfo.InvariantCulture),
+            AccessLogCommand.UpstreamRemoteAddressWithoutPort => UpstreamHostPart(e.UpstreamHost, port: false),
+            AccessLogCommand.UpstreamRemotePort => UpstreamHostPart(e.UpstreamHost, port: true),
+            AccessLogCommand.DownstreamPeerUriSan => e.DownstreamPeerUriSan,
+            AccessLogCommand.DownstreamLocalUriSan => e.DownstreamLocalUriSan,
             AccessLogCommand.Environment => Environment.GetEnvironmentVariable(segment.Argument),
             _ => null,
         };
@@ -221,6 +235,12 @@ internal sealed class CustomAccessLogFormat
         var value = values[Array.IndexOf(names, segment.Argument)];
         return value is null && segment.Fallback is { } fallback ? values[Array.IndexOf(names, fallback)] : value;
     }
+
+    /// <summary>The address or the port of <c>%UPSTREAM_HOST%</c> (<c>ip:port</c>, <c>[ipv6]:port</c>); null when it has none.</summary>
+    private static string? UpstreamHostPart(string? host, bool port) =>
+        host is not null && IPEndPoint.TryParse(host, out var endpoint)
+            ? port ? endpoint.Port.ToString(CultureInfo.InvariantCulture) : AddressOnly(endpoint.Address)
+            : null;
 
     private static string? AddressOnly(IPAddress? address) =>
         address is null ? null : (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString();

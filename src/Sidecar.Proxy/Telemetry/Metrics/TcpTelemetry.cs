@@ -76,6 +76,8 @@ internal sealed class TcpTelemetry
         DurationMs = (long)stats.Elapsed.TotalMilliseconds,
         UpstreamHost = stats.UpstreamHost,
         UpstreamCluster = stats.ClusterName,
+        UpstreamLocal = stats.UpstreamLocal,
+        DownstreamPeerUriSan = stats.PeerPrincipal,
         RequestedServerName = stats.RequestedServerName,
         DownstreamLocalAddress = stats.DownstreamLocal?.Address,
         DownstreamLocalPort = stats.DownstreamLocal?.Port ?? 0,
