@@ -86,8 +86,8 @@ public static class SidecarProxyExtensions
         kestrel.AllowHostHeaderOverride = true;
         // Header values are read and written as the bytes they are (Latin-1), so obs-text passes as Envoy passes it
         // where Kestrel's default would refuse a request with 400 and fail a response it forwards.
-        kestrel.RequestHeaderEncodingSelector = HeaderValueEncoding.KestrelEncoding;
-        kestrel.ResponseHeaderEncodingSelector = HeaderValueEncoding.KestrelEncoding;
+        kestrel.RequestHeaderEncodingSelector = HeaderValueEncoding.DownstreamRequest;
+        kestrel.ResponseHeaderEncodingSelector = HeaderValueEncoding.DownstreamResponse;
         kestrel.Limits.MaxRequestBodySize = null;
         kestrel.Limits.MinRequestBodyDataRate = null;
         kestrel.Limits.MinResponseDataRate = null;

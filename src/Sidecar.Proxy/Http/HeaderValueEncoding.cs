@@ -11,11 +11,20 @@ namespace Sidecar.Proxy.Http;
 /// </summary>
 internal static class HeaderValueEncoding
 {
-    /// <summary>For <c>SocketsHttpHandler</c>'s request and response header selectors.</summary>
-    public static Encoding Encoding(string name, HttpRequestMessage request) => System.Text.Encoding.Latin1;
+    /// <summary>For <c>SocketsHttpHandler</c>'s request headers: written byte per char.</summary>
+    public static Encoding UpstreamRequest(string name, HttpRequestMessage request) => HeaderLatin1Encoding.Instance;
 
-    /// <summary>For Kestrel's request and response header selectors.</summary>
-    public static Encoding KestrelEncoding(string name) => System.Text.Encoding.Latin1;
+    /// <summary>
+    /// For <c>SocketsHttpHandler</c>'s response headers: read byte per char (its default is Latin-1 too, but it reads
+    /// a <c>Location</c> as UTF-8 where it can, which would then not be written back as it came).
+    /// </summary>
+    public static Encoding UpstreamResponse(string name, HttpRequestMessage request) => System.Text.Encoding.Latin1;
+
+    /// <summary>For Kestrel's request headers: read byte per char (Kestrel has its own fast path for <c>Encoding.Latin1</c>).</summary>
+    public static Encoding DownstreamRequest(string name) => System.Text.Encoding.Latin1;
+
+    /// <summary>For Kestrel's response headers: written byte per char.</summary>
+    public static Encoding DownstreamResponse(string name) => HeaderLatin1Encoding.Instance;
 
     /// <summary>The header value whose bytes are <paramref name="text"/>'s UTF-8 (ASCII text is its own value).</summary>
     public static string FromText(string text) =>

@@ -36,8 +36,8 @@ internal static class UpstreamConnectionFactory
             MaxResponseHeadersLength = 60,
             // Header values travel as the bytes they arrived as, obs-text (0x80-0xFF) included, as Envoy passes them:
             // Latin-1 maps each byte to one char and back (HttpClient would refuse a non-ASCII request header).
-            RequestHeaderEncodingSelector = HeaderValueEncoding.Encoding,
-            ResponseHeaderEncodingSelector = HeaderValueEncoding.Encoding,
+            RequestHeaderEncodingSelector = HeaderValueEncoding.UpstreamRequest,
+            ResponseHeaderEncodingSelector = HeaderValueEncoding.UpstreamResponse,
         };
 
         if (cluster.MaxConnectionDuration is { } lifetime)

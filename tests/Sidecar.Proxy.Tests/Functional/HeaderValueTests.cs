@@ -16,8 +16,8 @@ public sealed class HeaderValueTests
     public async Task Obs_text_in_header_values_passes_byte_for_byte_both_ways()
     {
         // A Latin-1 byte (not UTF-8) and a UTF-8 sequence: Kestrel's default refuses the first with 400 and HttpClient
-        // refuses to send either; Envoy forwards both as they are.
-        await using var upstream = RawUpstream.Start("HTTP/1.1 200 OK\r\nX-Latin: caf\u00e9\r\nX-Utf8: caf\u00c3\u00a9\r\nContent-Length: 2\r\n\r\nok");
+        // refuses to send either; Envoy forwards both as they are. HttpClient would read a UTF-8 Location as UTF-8.
+        await using var upstream = RawUpstream.Start("HTTP/1.1 200 OK\r\nX-Latin: caf\u00e9\r\nX-Utf8: caf\u00c3\u00a9\r\nLocation: /caf\u00c3\u00a9\r\nContent-Length: 2\r\n\r\nok");
         var cluster = Cluster("reviews", 9080, null, new EndpointConfig { Address = upstream.Address, Port = upstream.Port });
         await using var proxy = await ProxyTestHost.StartAsync(Snapshot(9080, "reviews", [RouteTo(cluster.Name)], [cluster]));
 
@@ -27,6 +27,7 @@ public sealed class HeaderValueTests
         Assert.Equal(200, response.StatusCode);
         Assert.Contains("X-Latin: caf\u00e9\r\n", response.HeadersAndBody, StringComparison.Ordinal);
         Assert.Contains("X-Utf8: caf\u00c3\u00a9\r\n", response.HeadersAndBody, StringComparison.Ordinal);
+        Assert.Contains("Location: /caf\u00c3\u00a9\r\n", response.HeadersAndBody, StringComparison.Ordinal);
         var head = Assert.Single(upstream.Heads);
         Assert.Contains("X-Latin: caf\u00e9\r\n", head, StringComparison.Ordinal);
         Assert.Contains("X-Utf8: caf\u00c3\u00a9\r\n", head, StringComparison.Ordinal);
