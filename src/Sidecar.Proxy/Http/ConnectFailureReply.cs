@@ -39,10 +39,15 @@ internal static class ConnectFailureReply
     /// <summary>Envoy's %UPSTREAM_TRANSPORT_FAILURE_REASON% (sanitized like the details); null when there is none.</summary>
     public static string? TransportFailureReason(HttpContext context) => Classify(context).Transport?.Replace(' ', '_');
 
+    /// <summary>The same for a connect that failed with <paramref name="exception"/> (tcp_proxy's connection pool failure).</summary>
+    public static string? TransportFailureReason(Exception exception) => Classify(exception).Transport?.Replace(' ', '_');
+
+    private static (string Reset, string? Transport) Classify(HttpContext context) => Classify(context.Features.Fetch<IForwarderErrorFeature>()?.Exception);
+
     /// <summary>The reset reason and, for a refused or unreachable connect, the transport failure reason.</summary>
-    private static (string Reset, string? Transport) Classify(HttpContext context)
+    private static (string Reset, string? Transport) Classify(Exception? exception)
     {
-        for (var current = context.Features.Fetch<IForwarderErrorFeature>()?.Exception; current is not null; current = current.InnerException)
+        for (var current = exception; current is not null; current = current.InnerException)
         {
             switch (current)
             {

@@ -51,6 +51,9 @@ internal sealed class TcpConnectionStats
 
     public string? UpstreamHost { get; set; }
 
+    /// <summary>Why the upstream connect failed, as Envoy words it (%UPSTREAM_TRANSPORT_FAILURE_REASON%); null otherwise.</summary>
+    public string? UpstreamTransportFailureReason { get; set; }
+
     /// <summary>Where the upstream connection left from (%UPSTREAM_LOCAL_ADDRESS%); null until connected.</summary>
     public System.Net.IPEndPoint? UpstreamLocal { get; set; }
 

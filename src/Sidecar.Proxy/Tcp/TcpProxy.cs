@@ -239,6 +239,7 @@ internal sealed partial class TcpProxy
         catch (Exception ex) when (ex is SocketException or OperationCanceledException or IOException or InvalidDataException or System.Security.Authentication.AuthenticationException)
         {
             stats.Flags |= ResponseFlags.UpstreamConnectionFailure;
+            stats.UpstreamTransportFailureReason = ConnectFailureReply.TransportFailureReason(ex);
             if (endpoint is not null)
             {
                 cluster.RecordOutcome(endpoint, 0, localOriginFailure: true);

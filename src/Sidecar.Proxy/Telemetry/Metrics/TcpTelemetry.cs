@@ -71,6 +71,7 @@ internal sealed class TcpTelemetry
         Protocol = "-",
         ResponseCode = 0,
         Flags = stats.Flags,
+        UpstreamTransportFailureReason = stats.UpstreamTransportFailureReason,
         BytesReceived = stats.ReceivedBytes,
         BytesSent = stats.SentBytes,
         DurationMs = (long)stats.Elapsed.TotalMilliseconds,
