@@ -121,6 +121,30 @@ public sealed class EnvoyConfigDumpTests : IClassFixture<BookinfoMesh>
     }
 
     [Fact]
+    public async Task The_bootstraps_Prometheus_and_readiness_listeners_and_their_clusters_are_static()
+    {
+        // Istio's bootstrap: 15090 routes /stats/prometheus to prometheus_stats (admin), 15021 routes /healthz/ready to
+        // agent (the status port); istioctl proxy-config lists them as "Inline Route: /stats/prometheus*".
+        using var dump = await DumpAsync("");
+        var listeners = Section(dump, "ListenersConfigDump").GetProperty("static_listeners").EnumerateArray()
+            .Select(l => l.GetProperty("listener")).ToList();
+        Assert.Equal([15090, 15021], listeners.Select(l => l.GetProperty("address").GetProperty("socket_address").GetProperty("port_value").GetInt32()));
+        var routes = listeners.Select(l => l.GetProperty("filter_chains")[0].GetProperty("filters")[0].GetProperty("typed_config")
+            .GetProperty("route_config").GetProperty("virtual_hosts")[0].GetProperty("routes")[0]).ToList();
+        Assert.Equal(["/stats/prometheus", "/healthz/ready"], routes.Select(r => r.GetProperty("match").GetProperty("prefix").GetString()));
+        Assert.Equal(["prometheus_stats", "agent"], routes.Select(r => r.GetProperty("route").GetProperty("cluster").GetString()));
+
+        var clusters = Section(dump, "ClustersConfigDump").GetProperty("static_clusters").EnumerateArray().Select(c => c.GetProperty("cluster")).ToList();
+        Assert.Equal(["prometheus_stats", "agent"], clusters.Select(c => c.GetProperty("name").GetString()));
+        Assert.All(clusters, c => Assert.Equal("STATIC", c.GetProperty("type").GetString()));
+        Assert.Equal([15000, 15020], clusters.Select(c => c.GetProperty("load_assignment").GetProperty("endpoints")[0].GetProperty("lb_endpoints")[0]
+            .GetProperty("endpoint").GetProperty("address").GetProperty("socket_address").GetProperty("port_value").GetInt32()));
+        var bootstrap = Section(dump, "BootstrapConfigDump").GetProperty("bootstrap").GetProperty("static_resources");
+        Assert.Equal(2, bootstrap.GetProperty("listeners").GetArrayLength());
+        Assert.Equal(2, bootstrap.GetProperty("clusters").GetArrayLength());
+    }
+
+    [Fact]
     public async Task Include_eds_adds_each_clusters_endpoints_with_their_workload_metadata()
     {
         using var dump = await DumpAsync("?include_eds");

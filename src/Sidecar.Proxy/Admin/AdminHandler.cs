@@ -47,6 +47,10 @@ internal sealed class AdminHandler
         _startedAt = time.GetUtcNow();
     }
 
+    /// <summary>The ports <c>/config_dump</c>'s static resources describe.</summary>
+    private EnvoyDump.StaticPorts StaticPorts => new(
+        _options.BindAddress.ToString(), _options.StatsPort, _options.HealthPort, _options.AdminBindAddress.ToString(), _options.AdminPort, _options.StatusPort);
+
     /// <summary>Extra handlers by port and path, added by other components (metrics).</summary>
     public Dictionary<(int Port, string Path), RequestDelegate> Extensions { get; } = [];
 
@@ -153,7 +157,7 @@ internal sealed class AdminHandler
     private Task ConfigDumpAsync(HttpContext context)
     {
         var query = context.Request.Query;
-        var request = new ConfigDumpRequest(_dataPlane.Current?.Config, _dataPlane.Store, _options.Workload, _identity.Current, _identity.Store?.Generation ?? 0, _options.AdminPort, Version)
+        var request = new ConfigDumpRequest(_dataPlane.Current?.Config, _dataPlane.Store, _options.Workload, _identity.Current, _identity.Store?.Generation ?? 0, StaticPorts, Version)
         {
             IncludeEndpoints = query.ContainsKey("include_eds"),
             IncludeModel = query.ContainsKey("include_model"),

@@ -10,7 +10,7 @@ internal sealed record ConfigDumpRequest(
     WorkloadInfo Workload,
     WorkloadCertificate? Certificate,
     int CertificateGeneration,
-    int AdminPort,
+    EnvoyDump.StaticPorts Ports,
     string ProxyVersion)
 {
     /// <summary>Envoy's <c>include_eds</c>: add the endpoints of every cluster.</summary>

@@ -70,7 +70,7 @@ internal static class ConfigDumpWriter
 
             if (config is not null)
             {
-                BootstrapWriter.Write(writer, request.ProxyVersion, new DumpSource(config, request.Workload), request.AdminPort);
+                BootstrapWriter.Write(writer, request.ProxyVersion, new DumpSource(config, request.Workload), request.Ports);
             }
 
             foreach (var section in sections)
@@ -87,7 +87,7 @@ internal static class ConfigDumpWriter
     }
 
     private static IReadOnlyList<DumpSection> BuildSections(ConfigDumpRequest request, ProxyConfig config) =>
-        DumpSectionBuilder.Build(new DumpSource(config, request.Workload), request.Certificate, request.CertificateGeneration, request.IncludeEndpoints);
+        DumpSectionBuilder.Build(new DumpSource(config, request.Workload), request.Ports, request.Certificate, request.CertificateGeneration, request.IncludeEndpoints);
 
     private static void WriteSidecarState(Utf8JsonWriter writer, ConfigDumpRequest request)
     {

@@ -5,18 +5,20 @@ namespace Sidecar.Proxy.Admin.EnvoyDump;
 
 /// <summary>
 /// Envoy's <c>BootstrapConfigDump</c> as pilot-agent's bootstrap would read: the node (Istio's id, cluster, locality
-/// and the metadata keys istiod and istioctl read) and the admin address. No dynamic resources are named: this
-/// sidecar's config comes from its own source, not from an ADS stream.
+/// and the metadata keys istiod and istioctl read), the static Prometheus and readiness listeners with their clusters,
+/// and the admin address. No dynamic resources are named: this sidecar's config comes from its own source, not from an
+/// ADS stream.
 /// </summary>
 internal static class BootstrapWriter
 {
-    public static void Write(Utf8JsonWriter writer, string version, DumpSource source, int adminPort)
+    public static void Write(Utf8JsonWriter writer, string version, DumpSource source, StaticPorts ports)
     {
         EnvoyJson.StartTyped(writer, null, "envoy.admin.v3.BootstrapConfigDump");
         writer.WriteStartObject("bootstrap");
         WriteNode(writer, source.Workload, version);
+        StaticResourcesWriter.WriteBootstrapResources(writer, ports);
         writer.WriteStartObject("admin");
-        EnvoyJson.WriteSocketAddress(writer, "address", "127.0.0.1", adminPort);
+        EnvoyJson.WriteSocketAddress(writer, "address", ports.LocalAddress, ports.AdminPort);
         writer.WriteEndObject();
         writer.WriteEndObject();
         writer.WriteString("last_updated", source.LastUpdated);

@@ -6,13 +6,14 @@ namespace Sidecar.Proxy.Admin.EnvoyDump;
 /// <summary>
 /// The sections of Envoy's <c>/config_dump</c> for a snapshot, in Envoy's order: bootstrap, clusters, endpoints
 /// (with <c>include_eds</c>), listeners, routes, secrets. Every resource is dynamic, as istiod's would be, except the
-/// inbound route tables, which istiod inlines in their listeners (Envoy lists those as static).
+/// bootstrap's Prometheus and readiness listeners and their clusters, and the inbound route tables, which istiod
+/// inlines in their listeners (Envoy lists those as static).
 /// </summary>
 internal static class DumpSectionBuilder
 {
     private const string Admin = "envoy.admin.v3.";
 
-    public static IReadOnlyList<DumpSection> Build(DumpSource source, WorkloadCertificate? certificate, int certificateGeneration, bool includeEndpoints)
+    public static IReadOnlyList<DumpSection> Build(DumpSource source, StaticPorts ports, WorkloadCertificate? certificate, int certificateGeneration, bool includeEndpoints)
     {
         var version = source.Version;
         var updated = source.LastUpdated;
@@ -21,6 +22,7 @@ internal static class DumpSectionBuilder
         {
             new(Admin + "ClustersConfigDump", version,
             [
+                new DumpList("static_clusters", Admin + "ClustersConfigDump.StaticCluster", StaticResourcesWriter.Clusters(ports, updated)),
                 new DumpList("dynamic_active_clusters", Admin + "ClustersConfigDump.DynamicCluster", [.. config.Clusters.Select(cluster => new DumpItem(cluster.Name, writer =>
                 {
                     writer.WriteString("version_info", version);
@@ -45,6 +47,7 @@ internal static class DumpSectionBuilder
 
         sections.Add(new(Admin + "ListenersConfigDump", version,
         [
+            new DumpList("static_listeners", Admin + "ListenersConfigDump.StaticListener", StaticResourcesWriter.Listeners(ports, updated)),
             new DumpList("dynamic_listeners", Admin + "ListenersConfigDump.DynamicListener", [.. config.Listeners.Select(listener => new DumpItem(listener.Name, writer =>
             {
                 writer.WriteString("name", listener.Name);
