@@ -51,6 +51,11 @@ public sealed class MetricOverridesTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
 
+        // A value beyond ASCII labels the series with the text its bytes spell (Envoy's label holds the bytes).
+        var utf8 = await RawHttp.SendAsync(sidecar.Bind, 15001, "reviews:9080", "/reviews/utf8", extraHead: "x-tenant: Z\u00c3\u00bcrich\r\n");
+        Assert.Equal(200, utf8.StatusCode);
+        await WaitForAsync(stats, s => s.Name == "istio_requests_total" && s.Has(("tenant", "Z\u00fcrich")), "the request from Z\u00fcrich to be counted");
+
         var samples = await WaitForAsync(stats, s => s.Name == "istio_requests_total" && s.Has(("tenant", "unknown")), "the request without x-tenant to be counted");
         var acme = Assert.Single(samples, s => s.Name == "istio_requests_total" && s.Has(("tenant", "acme")));
         Assert.Equal(1, acme.Value);

@@ -115,7 +115,9 @@ public sealed class ProxyTracerTests
         var context = new DefaultHttpContext();
         context.Request.Method = "GET";
         context.Request.Host = new HostString("reviews:9080");
-        context.Request.Headers["End-User"] = "jason";
+        // Held as their bytes (one char per byte): a UTF-8 value is tagged as the text it spells.
+        context.Request.Headers["End-User"] = "jos\u00c3\u00a9";
+        context.Request.Headers.UserAgent = "caf\u00c3\u00a9/1.0";
         var state = new RequestState();
         state.Begin(context, RequestDirection.Outbound, TimeProvider.System);
         state.Arrival = ArrivalHeaders.Read(context.Request.Headers);
@@ -129,7 +131,8 @@ public sealed class ProxyTracerTests
         Assert.Equal("from-env", span.GetTagItem("env")); // read when the config arrived, not per span
         Assert.Equal("env-default", span.GetTagItem("env.unset"));
         Assert.Null(span.GetTagItem("env.unset.nodefault"));
-        Assert.Equal("jason", span.GetTagItem("user"));
+        Assert.Equal("jos\u00e9", span.GetTagItem("user"));
+        Assert.Equal("caf\u00e9/1.0", span.GetTagItem("user_agent"));
         Assert.Equal("none", span.GetTagItem("group"));
         Assert.Null(span.GetTagItem("absent"));
         Assert.Equal(state.RequestId, span.GetTagItem("rid")); // the id this proxy made is a request header too

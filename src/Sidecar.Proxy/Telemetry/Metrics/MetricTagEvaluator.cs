@@ -53,8 +53,9 @@ internal static class MetricTagEvaluator
         };
     }
 
+    // A value's bytes read as UTF-8 (HeaderValueEncoding), as Envoy's label holds the bytes.
     private static string? Header(HttpRequest request, RequestState state, string name) =>
-        RequestIds.TryGetHeader(request, state, name, out var value) ? value.ToString() : null;
+        RequestIds.TryGetHeader(request, state, name, out var value) ? HeaderValueEncoding.ToText(value.ToString()) : null;
 
     /// <summary>The address the downstream connected to: the original destination of a captured connection, else the listener's.</summary>
     private static IPEndPoint? LocalEndpoint(HttpContext context, RequestState state) =>

@@ -186,7 +186,7 @@ internal sealed class ProxyTracer
         span.SetTag("response_flags", state.Flags.ToShortString());
         span.SetTag("guid:x-request-id", state.RequestId);
         span.SetTag("downstream_cluster", request.Headers["x-envoy-downstream-service-cluster"] is { Count: > 0 } cluster ? cluster.ToString() : "-");
-        span.SetTag("user_agent", request.Headers.UserAgent is { Count: > 0 } agent ? agent.ToString() : "-");
+        span.SetTag("user_agent", request.Headers.UserAgent is { Count: > 0 } agent ? HeaderValueEncoding.ToText(agent.ToString()) : "-");
         span.SetTag("request_size", requestBytes.ToString(CultureInfo.InvariantCulture));
         span.SetTag("response_size", responseBytes.ToString(CultureInfo.InvariantCulture));
         if (state.Telemetry.Peer.Metadata is { } peer)

@@ -51,7 +51,7 @@ internal sealed class SpanCustomTags
     {
         foreach (var (tag, value, header) in _entries)
         {
-            var text = header is not null && RequestIds.TryGetHeader(request, state, header, out var values) && values.Count > 0 ? values[0] : value;
+            var text = header is not null && RequestIds.TryGetHeader(request, state, header, out var values) && values.Count > 0 ? HeaderValueEncoding.ToText(values[0]) : value;
             if (!string.IsNullOrEmpty(text))
             {
                 span.SetTag(tag, text);
