@@ -259,7 +259,15 @@ internal static partial class CommonRules
         }
 
         var unescaped = value.Replace("%%", "", StringComparison.Ordinal);
-        return unescaped.Count(c => c == '%') % 2 == 0 ? null : $"header value configuration: invalid header value \"{value}\" (unbalanced '%')";
+        if (unescaped.Count(c => c == '%') % 2 != 0)
+        {
+            return $"header value configuration: invalid header value \"{value}\" (unbalanced '%')";
+        }
+
+        // Istio passes the value to Envoy's headers_to_add, whose formatter refuses (NACKs) an operator it does not know.
+        return unescaped.Contains('%', StringComparison.Ordinal) && AccessLogTemplate.ParseHeaderValue(value, out var error) is null
+            ? $"header value configuration: invalid header value \"{value}\" (Envoy refuses it: {error})"
+            : null;
     }
 
     /// <summary>Istio's <c>ValidateHTTPHeaderWithAuthorityOperationName</c> (request add/set).</summary>

@@ -112,6 +112,14 @@ public sealed record AccessLogTemplate(EquatableArray<AccessLogSegment> Text, Eq
         }
     }
 
+    /// <summary>
+    /// A header value of a route's <c>request_headers_to_add</c> or <c>response_headers_to_add</c> (Istio's
+    /// VirtualService <c>headers</c>), which Envoy formats with the access log's operators (<c>%%</c> is a literal
+    /// <c>%</c>); null with <paramref name="error"/> when Envoy would refuse it.
+    /// </summary>
+    public static EquatableArray<AccessLogSegment>? ParseHeaderValue(string value, out string? error) =>
+        ParseText(value, out var segments, out error) ? segments : null;
+
     /// <summary>Whether a JSON format is a JSON object at all: Istio falls back to its default JSON format when it is not.</summary>
     public static bool IsJsonObject(string format)
     {

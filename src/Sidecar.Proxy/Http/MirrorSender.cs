@@ -77,8 +77,8 @@ internal sealed partial class MirrorSender
         }
 
         policies.AddProxyHeaders(context, message, state);
-        state.Target?.RequestHeaders.Apply(message);
-        route?.RequestHeaders.Apply(message);
+        state.Target?.RequestHeaders.Apply(message, context, state);
+        route?.RequestHeaders.Apply(message, context, state);
         var authority = action?.Config.HostRewrite ?? message.Headers.Host ?? Routing.RequestView.AuthorityOf(request);
         message.Headers.Host = ShadowAuthority(authority.Length > 0 ? authority : endpoint.Key);
         _ = SendAsync(message, cluster, endpoint, timeout ?? DefaultTimeout);

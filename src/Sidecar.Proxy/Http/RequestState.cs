@@ -178,6 +178,17 @@ internal sealed class RequestState : IResettable
 
     public ReadOnlySpan<EndpointState?> TriedEndpoints => _tried.AsSpan(0, _triedCount);
 
+    /// <summary>When the request arrived (Envoy's <c>%START_TIME%</c>).</summary>
+    public DateTimeOffset StartTime => _time.GetUtcNow() - Elapsed;
+
+    public TimeSpan Elapsed => _time.GetElapsedTime(StartTimestamp);
+
+    /// <summary>The address the downstream connected to: the original destination of a captured connection, else the listener's.</summary>
+    public System.Net.IPEndPoint? DownstreamLocalEndpoint =>
+        Connection?.OriginalDestination?.Endpoint is { } original ? original
+        : Context.Connection.LocalIpAddress is { } local ? new System.Net.IPEndPoint(local, Context.Connection.LocalPort)
+        : null;
+
     public void Begin(HttpContext context, RequestDirection direction, TimeProvider time, ProxyConnection? connection = null)
     {
         Context = context;

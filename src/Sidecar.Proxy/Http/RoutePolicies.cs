@@ -41,8 +41,8 @@ internal sealed class RoutePolicies
             return;
         }
 
-        state.Target?.RequestHeaders.Apply(proxyRequest);
-        route.RequestHeaders.Apply(proxyRequest);
+        state.Target?.RequestHeaders.Apply(proxyRequest, httpContext, state);
+        route.RequestHeaders.Apply(proxyRequest, httpContext, state);
 
         if (route.Action is not { } action)
         {
@@ -153,8 +153,8 @@ internal sealed class RoutePolicies
         }
 
         Telemetry?.OnResponseHeaders(httpContext, state);
-        state.Target?.ResponseHeaders.Apply(headers);
-        state.Route?.ResponseHeaders.Apply(headers);
+        state.Target?.ResponseHeaders.Apply(headers, httpContext, state);
+        state.Route?.ResponseHeaders.Apply(headers, httpContext, state);
         state.ApplyCorsHeaders(headers);
     }
 

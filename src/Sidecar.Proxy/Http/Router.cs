@@ -549,7 +549,7 @@ internal sealed partial class Router
         var response = context.Response;
         response.StatusCode = direct.Status;
         state.WriteServerHeader(response.Headers);
-        route.ResponseHeaders.Apply(response.Headers);
+        route.ResponseHeaders.Apply(response.Headers, context, state);
         state.ApplyCorsHeaders(response.Headers);
         if (route.DirectResponseBody is not { Length: > 0 } body)
         {

@@ -8,28 +8,29 @@ namespace Sidecar.Proxy.Routing;
 
 /// <summary>
 /// A compiled <see cref="HeaderMutationConfig"/>: arrays of names and values, applied remove, then set, then add
-/// (Envoy's order: removals first, then headers_to_add with their append action).
+/// (Envoy's order: removals first, then headers_to_add with their append action). A value naming Envoy's operators
+/// is formatted per request (<see cref="HeaderValueFormat"/>), and not added when it comes out empty.
 /// </summary>
 internal sealed class HeaderMutation
 {
     public static readonly HeaderMutation None = new(HeaderMutationConfig.None);
 
     private readonly string[] _remove;
-    private readonly (string Name, string Value)[] _set;
-    private readonly (string Name, string Value)[] _add;
+    private readonly HeaderToAdd[] _set;
+    private readonly HeaderToAdd[] _add;
 
     public HeaderMutation(HeaderMutationConfig config)
     {
         _remove = config.Remove.ToArray();
-        _set = config.Set.Select(h => (h.Name, HeaderValueEncoding.FromText(h.Value))).ToArray();
-        _add = config.Add.Select(h => (h.Name, HeaderValueEncoding.FromText(h.Value))).ToArray();
+        _set = config.Set.Select(HeaderToAdd.From).ToArray();
+        _add = config.Add.Select(HeaderToAdd.From).ToArray();
         IsEmpty = config.IsEmpty;
     }
 
     public bool IsEmpty { get; }
 
     /// <summary>Applies to an outgoing request (Host is handled as the authority, as Envoy treats <c>:authority</c>).</summary>
-    public void Apply(HttpRequestMessage request)
+    public void Apply(HttpRequestMessage request, HttpContext context, RequestState? state)
     {
         if (IsEmpty)
         {
@@ -41,20 +42,26 @@ internal sealed class HeaderMutation
             Remove(request, name);
         }
 
-        foreach (var (name, value) in _set)
+        foreach (var header in _set)
         {
-            Remove(request, name);
-            Add(request, name, value);
+            if (header.ValueFor(context, state, response: false) is { } value)
+            {
+                Remove(request, header.Name);
+                Add(request, header.Name, value);
+            }
         }
 
-        foreach (var (name, value) in _add)
+        foreach (var header in _add)
         {
-            Add(request, name, value);
+            if (header.ValueFor(context, state, response: false) is { } value)
+            {
+                Add(request, header.Name, value);
+            }
         }
     }
 
     /// <summary>Applies to the response about to be sent downstream.</summary>
-    public void Apply(IHeaderDictionary headers)
+    public void Apply(IHeaderDictionary headers, HttpContext context, RequestState? state)
     {
         if (IsEmpty)
         {
@@ -66,14 +73,20 @@ internal sealed class HeaderMutation
             headers.Remove(name);
         }
 
-        foreach (var (name, value) in _set)
+        foreach (var header in _set)
         {
-            headers[name] = value;
+            if (header.ValueFor(context, state, response: true) is { } value)
+            {
+                headers[header.Name] = value;
+            }
         }
 
-        foreach (var (name, value) in _add)
+        foreach (var header in _add)
         {
-            headers[name] = StringValues.Concat(headers[name], value);
+            if (header.ValueFor(context, state, response: true) is { } value)
+            {
+                headers[header.Name] = StringValues.Concat(headers[header.Name], value);
+            }
         }
     }
 
@@ -97,5 +110,19 @@ internal sealed class HeaderMutation
         {
             content.Headers.TryAddWithoutValidation(name, value);
         }
+    }
+
+    /// <summary>A header to set or add: its value as text, or its format. Config text is sent as its UTF-8 bytes.</summary>
+    private readonly record struct HeaderToAdd(string Name, string Value, HeaderValueFormat? Format)
+    {
+        public static HeaderToAdd From(HeaderValueConfig config)
+        {
+            var format = HeaderValueFormat.Parse(config.Value, out var text);
+            return new HeaderToAdd(config.Name, HeaderValueEncoding.FromText(text), format);
+        }
+
+        /// <summary>The value to write, or null when a formatted one comes out empty (Envoy then adds nothing).</summary>
+        public string? ValueFor(HttpContext context, RequestState? state, bool response) =>
+            Format is null ? Value : Format.Format(context, state, response) is { Length: > 0 } formatted ? formatted : null;
     }
 }

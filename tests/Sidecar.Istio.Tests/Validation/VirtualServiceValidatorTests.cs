@@ -126,6 +126,27 @@ public sealed class VirtualServiceValidatorTests
     }
 
     [Theory]
+    [InlineData("x-rate: 100%", "unbalanced '%'")]
+    [InlineData("x-peer: \"%DOWNSTREAM_PEER%\"", "Envoy refuses it: unknown command operator %DOWNSTREAM_PEER%")]
+    public void Header_values_are_checked_as_Istio_and_Envoys_formatter_check_them(string header, string message) =>
+        SingleError(VirtualService("""
+            - headers:
+                request:
+                  set:
+                    HEADER
+              route: [{destination: {host: reviews}}]
+            """.Replace("HEADER", header, StringComparison.Ordinal)), "spec.http[0].headers.request.set." + header.Split(':')[0], message);
+
+    [Fact]
+    public void Header_values_may_name_Envoys_operators_and_escape_percent() =>
+        Assert.True(Validate(VirtualService("""
+            - headers:
+                request:
+                  set: {x-client: "%DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%", x-rate: "100%%", x-user: "%REQ(end-user)%"}
+              route: [{destination: {host: reviews}}]
+            """)).IsValid);
+
+    [Theory]
     [InlineData("percentage: {value: 101}", "spec.http[0].fault.abort.percentage.value", "percentage 101 is neither 0.0, nor in range [0.0001, 100.0]")]
     [InlineData("httpStatus: 700", "spec.http[0].fault.abort.httpStatus", "HTTP status 700 is not in range 200-599")]
     [InlineData("grpcStatus: NOPE", "spec.http[0].fault.abort.grpcStatus", "gRPC status \"NOPE\" is not supported")]

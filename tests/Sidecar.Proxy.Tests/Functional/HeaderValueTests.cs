@@ -93,4 +93,42 @@ public sealed class HeaderValueTests
         Assert.Contains("x-greeting: h\u00c3\u00a9llo\r\n", Assert.Single(upstream.Heads), StringComparison.Ordinal);
         Assert.Equal(404, latin.StatusCode);
     }
+
+    [Fact]
+    public async Task Header_values_naming_Envoys_operators_are_formatted_per_request()
+    {
+        // Istio hands VirtualService headers to Envoy's headers_to_add, which formats %OPERATORS%: a value that comes
+        // out empty adds nothing, %% is a literal %, and the upstream is known only to the response's headers.
+        await using var backend = await TestBackend.StartAsync("reviews");
+        var cluster = Cluster("reviews", 9080, null, Endpoint(backend));
+        var route = RouteTo(cluster.Name) with
+        {
+            RequestHeaders = new HeaderMutationConfig
+            {
+                Set =
+                [
+                    new HeaderValueConfig("x-client", "%DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%"),
+                    new HeaderValueConfig("x-user", "user=%REQ(end-user)%"),
+                    new HeaderValueConfig("x-absent", "%REQ(x-not-sent)%"),
+                    new HeaderValueConfig("x-rate", "100%%"),
+                    new HeaderValueConfig("x-upstream", "[%UPSTREAM_HOST%]"),
+                ],
+            },
+            ResponseHeaders = new HeaderMutationConfig
+            {
+                Set = [new HeaderValueConfig("x-served-by", "%UPSTREAM_HOST% %RESPONSE_CODE% %UPSTREAM_CLUSTER%")],
+            },
+        };
+        await using var proxy = await ProxyTestHost.StartAsync(Snapshot(9080, "reviews", [route], [cluster]));
+
+        using var response = await proxy.SendAsync("reviews:9080", configure: r => r.Headers.Add("end-user", "jason"));
+
+        var headers = Assert.Single(backend.Received).Headers;
+        Assert.Equal("127.0.0.1", headers["x-client"]);
+        Assert.Equal("user=jason", headers["x-user"]);
+        Assert.False(headers.ContainsKey("x-absent"));
+        Assert.Equal("100%", headers["x-rate"]);
+        Assert.Equal("[]", headers["x-upstream"]);
+        Assert.Equal($"{backend.Address}:{backend.Port} 200 {cluster.Name}", response.Headers.GetValues("x-served-by").Single());
+    }
 }

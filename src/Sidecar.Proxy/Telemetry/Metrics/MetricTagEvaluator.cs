@@ -43,8 +43,8 @@ internal static class MetricTagEvaluator
             MetricTagSource.RequestReferer => Header(request, state, "referer"),
             MetricTagSource.RequestHeader => Header(request, state, expression.Argument),
             MetricTagSource.ResponseCode => context.Response.StatusCode.ToString(CultureInfo.InvariantCulture),
-            MetricTagSource.DestinationAddress => LocalEndpoint(context, state)?.ToString(),
-            MetricTagSource.DestinationPort => LocalEndpoint(context, state)?.Port.ToString(CultureInfo.InvariantCulture),
+            MetricTagSource.DestinationAddress => state.DownstreamLocalEndpoint?.ToString(),
+            MetricTagSource.DestinationPort => state.DownstreamLocalEndpoint?.Port.ToString(CultureInfo.InvariantCulture),
             MetricTagSource.SourceAddress => context.Connection.RemoteIpAddress is { } remote ? new IPEndPoint(remote, context.Connection.RemotePort).ToString() : null,
             MetricTagSource.SourcePort => context.Connection.RemotePort.ToString(CultureInfo.InvariantCulture),
             MetricTagSource.ClusterName => state.Cluster?.Name,
@@ -56,10 +56,4 @@ internal static class MetricTagEvaluator
     // A value's bytes read as UTF-8 (HeaderValueEncoding), as Envoy's label holds the bytes.
     private static string? Header(HttpRequest request, RequestState state, string name) =>
         RequestIds.TryGetHeader(request, state, name, out var value) ? HeaderValueEncoding.ToText(value.ToString()) : null;
-
-    /// <summary>The address the downstream connected to: the original destination of a captured connection, else the listener's.</summary>
-    private static IPEndPoint? LocalEndpoint(HttpContext context, RequestState state) =>
-        state.Connection?.OriginalDestination?.Endpoint is { } original ? original
-        : context.Connection.LocalIpAddress is { } local ? new IPEndPoint(local, context.Connection.LocalPort)
-        : null;
 }
