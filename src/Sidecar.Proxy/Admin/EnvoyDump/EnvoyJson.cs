@@ -40,6 +40,15 @@ internal static class EnvoyJson
         writer.WriteEndObject();
     }
 
+    /// <summary>An array element naming an extension whose typed config is empty (<c>{"name": ..., "typed_config": {"@type": ...}}</c>).</summary>
+    public static void WriteNamedEmpty(Utf8JsonWriter writer, string name, string protoType)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("name", name);
+        WriteEmptyTyped(writer, "typed_config", protoType);
+        writer.WriteEndObject();
+    }
+
     /// <summary>A <c>google.protobuf.Duration</c>: seconds with 0, 3, 6 or 9 fractional digits, as protojson prints it.</summary>
     public static string Duration(TimeSpan value)
     {

@@ -60,17 +60,17 @@ internal static class ListenerWriter
         writer.WriteStartArray("listener_filters");
         if (originalDestination)
         {
-            WriteNamedEmpty(writer, "envoy.filters.listener.original_dst", "envoy.extensions.filters.listener.original_dst.v3.OriginalDst");
+            EnvoyJson.WriteNamedEmpty(writer, "envoy.filters.listener.original_dst", "envoy.extensions.filters.listener.original_dst.v3.OriginalDst");
         }
 
         if (inspectsTls || originalDestination)
         {
-            WriteNamedEmpty(writer, "envoy.filters.listener.tls_inspector", "envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector");
+            EnvoyJson.WriteNamedEmpty(writer, "envoy.filters.listener.tls_inspector", "envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector");
         }
 
         if (inspectsHttp || originalDestination)
         {
-            WriteNamedEmpty(writer, "envoy.filters.listener.http_inspector", "envoy.extensions.filters.listener.http_inspector.v3.HttpInspector");
+            EnvoyJson.WriteNamedEmpty(writer, "envoy.filters.listener.http_inspector", "envoy.extensions.filters.listener.http_inspector.v3.HttpInspector");
         }
 
         writer.WriteEndArray();
@@ -180,10 +180,10 @@ internal static class ListenerWriter
             }
         }
 
-        WriteNamedEmpty(writer, "envoy.filters.http.fault", "envoy.extensions.filters.http.fault.v3.HTTPFault");
-        WriteNamedEmpty(writer, "envoy.filters.http.cors", "envoy.extensions.filters.http.cors.v3.Cors");
+        EnvoyJson.WriteNamedEmpty(writer, "envoy.filters.http.fault", "envoy.extensions.filters.http.fault.v3.HTTPFault");
+        EnvoyJson.WriteNamedEmpty(writer, "envoy.filters.http.cors", "envoy.extensions.filters.http.cors.v3.Cors");
         WriteNamed(writer, "istio.stats");
-        WriteNamedEmpty(writer, "envoy.filters.http.router", "envoy.extensions.filters.http.router.v3.Router");
+        EnvoyJson.WriteNamedEmpty(writer, "envoy.filters.http.router", "envoy.extensions.filters.http.router.v3.Router");
         writer.WriteEndArray();
         EnvoyJson.WriteDuration(writer, "stream_idle_timeout", http.StreamIdleTimeout);
         writer.WriteBoolean("use_remote_address", false);
@@ -263,14 +263,6 @@ internal static class ListenerWriter
     {
         writer.WriteStartObject();
         writer.WriteString("name", name);
-        writer.WriteEndObject();
-    }
-
-    private static void WriteNamedEmpty(Utf8JsonWriter writer, string name, string protoType)
-    {
-        writer.WriteStartObject();
-        writer.WriteString("name", name);
-        EnvoyJson.WriteEmptyTyped(writer, "typed_config", protoType);
         writer.WriteEndObject();
     }
 }

@@ -295,10 +295,7 @@ internal static class RouteConfigurationWriter
         if (retry.RetryOtherHosts)
         {
             writer.WriteStartArray("retry_host_predicate");
-            writer.WriteStartObject();
-            writer.WriteString("name", "envoy.retry_host_predicates.previous_hosts");
-            EnvoyJson.WriteEmptyTyped(writer, "typed_config", "envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate");
-            writer.WriteEndObject();
+            EnvoyJson.WriteNamedEmpty(writer, "envoy.retry_host_predicates.previous_hosts", "envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate");
             writer.WriteEndArray();
         }
 

@@ -95,10 +95,7 @@ internal static class StaticResourcesWriter
         writer.WriteEndArray();
         writer.WriteEndObject();
         writer.WriteStartArray("http_filters");
-        writer.WriteStartObject();
-        writer.WriteString("name", "envoy.filters.http.router");
-        EnvoyJson.WriteEmptyTyped(writer, "typed_config", "envoy.extensions.filters.http.router.v3.Router");
-        writer.WriteEndObject();
+        EnvoyJson.WriteNamedEmpty(writer, "envoy.filters.http.router", "envoy.extensions.filters.http.router.v3.Router");
         writer.WriteEndArray();
         writer.WriteEndObject();
         writer.WriteEndObject();
