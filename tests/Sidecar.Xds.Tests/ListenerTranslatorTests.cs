@@ -83,7 +83,7 @@ public sealed class ListenerTranslatorTests
         var chain = Assert.Single(config.FilterChains);
         Assert.Equal(9080, chain.Match.DestinationPort);
         Assert.Equal("tls", chain.Match.TransportProtocol);
-        Assert.Equal(new DownstreamTlsConfig { RequireClientCertificate = true, Alpn = ["h2", "http/1.1"], PeerSanPrefix = "spiffe://cluster.local/" }, chain.Tls);
+        Assert.Equal(new DownstreamTlsConfig { RequireClientCertificate = true, Alpn = ["h2", "http/1.1"], PeerSanPrefixes = ["spiffe://cluster.local/"] }, chain.Tls);
         Assert.Equal("inbound|9080||", chain.Http!.RouteTableName);
         Assert.True(chain.Http.ForwardClientCertDetails);
         Assert.Equal("inbound|9080||", Assert.Single(parts.InlineRouteTables).Name);

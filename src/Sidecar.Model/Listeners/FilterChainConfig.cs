@@ -82,6 +82,9 @@ public sealed record DownstreamTlsConfig
     /// <summary>ALPN values the server accepts.</summary>
     public EquatableArray<string> Alpn { get; init; }
 
-    /// <summary>Accepted peer SAN prefix (Istio: <c>spiffe://cluster.local/</c>); empty accepts any trusted peer.</summary>
-    public string? PeerSanPrefix { get; init; }
+    /// <summary>
+    /// Accepted peer SAN prefixes (Istio: <c>spiffe://cluster.local/</c>, one per trust domain and alias); empty
+    /// accepts any trusted peer.
+    /// </summary>
+    public EquatableArray<string> PeerSanPrefixes { get; init; }
 }

@@ -32,7 +32,7 @@ internal sealed class DownstreamTlsTerminator
 
         var ssl = new SslStream(new NetworkStream(socket, ownsSocket: true), leaveInnerStreamOpen: false);
         var roots = certificate.Roots;
-        var prefix = config.PeerSanPrefix;
+        var prefixes = config.PeerSanPrefixes;
         var options = new SslServerAuthenticationOptions
         {
             ServerCertificateContext = certificate.Context,
@@ -42,7 +42,7 @@ internal sealed class DownstreamTlsTerminator
             ApplicationProtocols = config.Alpn.IsEmpty ? null : IstioAlpn.From(config.Alpn),
             RemoteCertificateValidationCallback = (_, peer, chain, _) =>
                 peer is X509Certificate2 client
-                    ? TrustBundle.Verify(client, chain, roots) && HasPrefixedSpiffeId(client, prefix)
+                    ? TrustBundle.Verify(client, chain, roots) && HasPrefixedSpiffeId(client, prefixes)
                     : !config.RequireClientCertificate,
         };
 
@@ -60,7 +60,7 @@ internal sealed class DownstreamTlsTerminator
         MutualTlsPeer? identity = null;
         if (ssl.RemoteCertificate is X509Certificate2 remote)
         {
-            var principal = FirstWithPrefix(remote, prefix);
+            var principal = FirstWithPrefix(remote, prefixes);
             var hash = Convert.ToHexStringLower(SHA256.HashData(remote.RawData));
             identity = new MutualTlsPeer(principal, hash, ForwardedClientCert.Element(_identity.SpiffeId, hash, principal));
         }
@@ -68,16 +68,25 @@ internal sealed class DownstreamTlsTerminator
         return (ssl, identity);
     }
 
-    private static bool HasPrefixedSpiffeId(X509Certificate2 certificate, string? prefix) =>
-        string.IsNullOrEmpty(prefix) || FirstWithPrefix(certificate, prefix) is not null;
+    private static bool HasPrefixedSpiffeId(X509Certificate2 certificate, EquatableArray<string> prefixes) =>
+        prefixes.IsEmpty || FirstWithPrefix(certificate, prefixes) is not null;
 
-    private static string? FirstWithPrefix(X509Certificate2 certificate, string? prefix)
+    /// <summary>The certificate's first SPIFFE id under one of <paramref name="prefixes"/> (any, when there are none).</summary>
+    private static string? FirstWithPrefix(X509Certificate2 certificate, EquatableArray<string> prefixes)
     {
         foreach (var id in SpiffeIds.Read(certificate))
         {
-            if (string.IsNullOrEmpty(prefix) || id.StartsWith(prefix, StringComparison.Ordinal))
+            if (prefixes.IsEmpty)
             {
                 return id;
+            }
+
+            foreach (var prefix in prefixes)
+            {
+                if (id.StartsWith(prefix, StringComparison.Ordinal))
+                {
+                    return id;
+                }
             }
         }
 

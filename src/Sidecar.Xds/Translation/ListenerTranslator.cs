@@ -246,13 +246,14 @@ internal static class ListenerTranslator
     {
         var common = tls.CommonTlsContext;
         var validation = common?.CombinedValidationContext?.DefaultValidationContext ?? common?.ValidationContext;
-        var prefix = validation?.MatchTypedSubjectAltNames.Select(m => m.Matcher).Concat(validation.MatchSubjectAltNames)
-            .FirstOrDefault(m => m?.MatchPatternCase == Envoy.Type.Matcher.V3.StringMatcher.MatchPatternOneofCase.Prefix)?.Prefix;
+        // istiod names one prefix per trust domain and alias (spiffe://td/).
+        var prefixes = validation is null ? [] : validation.MatchTypedSubjectAltNames.Select(m => m.Matcher).Concat(validation.MatchSubjectAltNames)
+            .Where(m => m?.MatchPatternCase == Envoy.Type.Matcher.V3.StringMatcher.MatchPatternOneofCase.Prefix).Select(m => m.Prefix).ToList();
         return new DownstreamTlsConfig
         {
             RequireClientCertificate = tls.RequireClientCertificate ?? false,
             Alpn = (common?.AlpnProtocols ?? []).ToEquatableArray(),
-            PeerSanPrefix = prefix,
+            PeerSanPrefixes = prefixes.ToEquatableArray(),
         };
     }
 }

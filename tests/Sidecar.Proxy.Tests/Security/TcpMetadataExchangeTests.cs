@@ -30,7 +30,7 @@ public sealed class TcpMetadataExchangeTests : IDisposable
         await socket.ConnectAsync((IPEndPoint)listener.LocalEndPoint!);
         var accepted = await listener.AcceptAsync();
 
-        var serverSide = server.AcceptAsync(accepted, new DownstreamTlsConfig { PeerSanPrefix = "spiffe://cluster.local/", Alpn = ["istio-peer-exchange", "istio"] }, TimeSpan.FromSeconds(10)).AsTask();
+        var serverSide = server.AcceptAsync(accepted, new DownstreamTlsConfig { PeerSanPrefixes = ["spiffe://cluster.local/"], Alpn = ["istio-peer-exchange", "istio"] }, TimeSpan.FromSeconds(10)).AsTask();
         var upstream = new UpstreamTlsConfig { Mode = UpstreamTlsMode.IstioMutual, Sni = "outbound_.9090_._.reviews.default.svc.cluster.local", SubjectAltNames = [serverWorkload.SpiffeId] };
         await using var clientStream = await client.AuthenticateAsync(new NetworkStream(socket, ownsSocket: true), upstream, "127.0.0.1", IstioAlpn.Tcp, CancellationToken.None);
         var (serverStream, peer) = (await serverSide)!.Value;

@@ -42,6 +42,7 @@ internal static class MeshConfigReader
         {
             OutboundTrafficPolicyMode = mode,
             TrustDomain = NonEmpty(mesh.String("trustDomain")) ?? defaults.TrustDomain,
+            TrustDomainAliases = mesh.StringList("trustDomainAliases") ?? [],
             DefaultHttpRetryPolicy = VirtualServiceReader.Retry(mesh.Object("defaultHttpRetryPolicy")),
             RootNamespace = NonEmpty(mesh.String("rootNamespace")) ?? defaults.RootNamespace,
             EnableAutoMtls = mesh.Bool("enableAutoMtls") ?? defaults.EnableAutoMtls,

@@ -16,6 +16,15 @@ public sealed record MeshConfigSpec : IstioSpec
 
     public string TrustDomain { get; init; } = "cluster.local";
 
+    /// <summary><c>trustDomainAliases</c>: trust domains whose workloads are treated as this one's (a migration's old one).</summary>
+    public IReadOnlyList<string> TrustDomainAliases { get; init; } = [];
+
+    /// <summary>The trust domain, then its aliases (istiod's trust domain bundle).</summary>
+    public IReadOnlyList<string> TrustDomains => [TrustDomain, .. TrustDomainAliases.Where(a => a != TrustDomain).Distinct()];
+
+    /// <summary>Istio's inbound peer validation: a SPIFFE id in the trust domain or one of its aliases.</summary>
+    public EquatableArray<string> PeerSanPrefixes => TrustDomains.Select(td => $"spiffe://{td}/").ToEquatableArray();
+
     /// <summary>The retry policy of routes that set none (Istio's default when null).</summary>
     public HttpRetry? DefaultHttpRetryPolicy { get; init; }
 

@@ -60,7 +60,7 @@ internal sealed class InboundListenerBuilder(PushContext push)
         [
             FilterChains.Tcp("InboundPassthroughFilterChain-mtls", ClusterName.InboundPassthrough, InboundTlsChains.PassthroughMatch) with
             {
-                Tls = new DownstreamTlsConfig { PeerSanPrefix = $"spiffe://{push.Mesh.TrustDomain}/", Alpn = InboundTlsChains.PassthroughAlpn },
+                Tls = new DownstreamTlsConfig { PeerSanPrefixes = push.Mesh.PeerSanPrefixes, Alpn = InboundTlsChains.PassthroughAlpn },
             },
             FilterChains.NotFound("InboundPassthroughFilterChain-strict-refused", FilterChainMatchConfig.Any),
         ];
@@ -150,7 +150,7 @@ internal sealed class InboundListenerBuilder(PushContext push)
         var chains = new List<FilterChainConfig>();
         var p = targetPort.ToString(CultureInfo.InvariantCulture);
         var mode = _peerAuthentication.ModeFor(targetPort);
-        var tls = new DownstreamTlsConfig { PeerSanPrefix = $"spiffe://{push.Mesh.TrustDomain}/" };
+        var tls = new DownstreamTlsConfig { PeerSanPrefixes = push.Mesh.PeerSanPrefixes };
         if (protocol.IsHttp() || protocol.IsSniffed())
         {
             RouteTables.Add(RouteTable(table, targetPort, servicePort, protocol));

@@ -59,7 +59,7 @@ internal static class KubernetesServiceRegistry
                 ExportTo = resource.Metadata.Annotations.TryGetValue(ExportToAnnotation, out var exportTo)
                     ? exportTo.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
                     : mesh.DefaultServiceExportTo,
-                ServiceAccounts = ServiceAccounts(resource, endpoints, mesh.TrustDomain),
+                ServiceAccounts = ServiceAccounts(resource, endpoints, mesh.TrustDomains),
                 WorkloadSelector = service.Selector is { Count: > 0 } selector ? Labels.From(selector) : null,
                 Source = resource,
             };
@@ -220,15 +220,16 @@ internal static class KubernetesServiceRegistry
         };
     }
 
-    private static string[] ServiceAccounts(IstioResource resource, List<ServiceEndpoint> endpoints, string trustDomain)
+    // Each identity in the trust domain and in its aliases (istiod's spiffe.ExpandWithTrustDomains).
+    private static string[] ServiceAccounts(IstioResource resource, List<ServiceEndpoint> endpoints, IReadOnlyList<string> trustDomains)
     {
         var accounts = endpoints
             .Where(e => !string.IsNullOrEmpty(e.ServiceAccount))
-            .Select(e => $"spiffe://{trustDomain}/ns/{e.Namespace}/sa/{e.ServiceAccount}");
+            .SelectMany(e => trustDomains.Select(td => $"spiffe://{td}/ns/{e.Namespace}/sa/{e.ServiceAccount}"));
         if (resource.Metadata.Annotations.TryGetValue(ServiceAccountsAnnotation, out var kubernetes))
         {
             accounts = accounts.Concat(kubernetes.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
-                .Select(sa => $"spiffe://{trustDomain}/ns/{resource.Namespace}/sa/{sa}"));
+                .SelectMany(sa => trustDomains.Select(td => $"spiffe://{td}/ns/{resource.Namespace}/sa/{sa}")));
         }
 
         if (resource.Metadata.Annotations.TryGetValue(CanonicalServiceAccountsAnnotation, out var canonical))

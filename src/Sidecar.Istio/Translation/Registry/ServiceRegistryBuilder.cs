@@ -61,7 +61,8 @@ internal static class ServiceRegistryBuilder
 
             var ports = se.Ports.Select(p => new MeshServicePort(p.Number, p.Name, PortProtocols.FromPort(p.Protocol, p.Name), p.TargetPort)).ToArray();
             var sans = se.SubjectAltNames
-                .Concat(endpoints.Where(e => !string.IsNullOrEmpty(e.ServiceAccount)).Select(e => $"spiffe://{mesh.TrustDomain}/ns/{e.Namespace}/sa/{e.ServiceAccount}"))
+                .Concat(endpoints.Where(e => !string.IsNullOrEmpty(e.ServiceAccount))
+                    .SelectMany(e => mesh.TrustDomains.Select(td => $"spiffe://{td}/ns/{e.Namespace}/sa/{e.ServiceAccount}")))
                 .Distinct(StringComparer.Ordinal)
                 .Order(StringComparer.Ordinal)
                 .ToArray();

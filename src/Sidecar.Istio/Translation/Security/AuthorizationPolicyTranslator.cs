@@ -18,6 +18,7 @@ internal static class AuthorizationPolicyTranslator
     {
         var result = new List<AuthorizationPolicyConfig>();
         var customProviders = new Dictionary<string, string>(StringComparer.Ordinal);
+        var bundle = new TrustDomainBundle(push.Mesh.TrustDomains);
         foreach (var resource in push.Resources.Where(r => r.Kind == ResourceKind.AuthorizationPolicy).OrderBy(r => r.Namespace, StringComparer.Ordinal).ThenBy(r => r.Name, StringComparer.Ordinal))
         {
             var spec = (AuthorizationPolicySpec)resource.Spec;
@@ -56,7 +57,7 @@ internal static class AuthorizationPolicyTranslator
             {
                 Name = name,
                 Action = action,
-                Rules = (spec.Rules ?? []).Select(r => Rule(r, push.Mesh.TrustDomain)).ToEquatableArray(),
+                Rules = (spec.Rules ?? []).Select(r => Rule(r, push.Mesh.TrustDomain, bundle)).ToEquatableArray(),
             });
         }
 
@@ -70,17 +71,19 @@ internal static class AuthorizationPolicyTranslator
         (policyNamespace == push.Workload.Namespace || policyNamespace == push.Mesh.RootNamespace)
         && (selector is not { Count: > 0 } || push.Workload.Labels.IsSupersetOf(Labels.From(selector)));
 
-    private static AuthorizationRuleConfig Rule(AuthorizationRule rule, string trustDomain) => new()
+    private static AuthorizationRuleConfig Rule(AuthorizationRule rule, string trustDomain, TrustDomainBundle bundle) => new()
     {
-        From = (rule.From ?? []).Where(s => s is not null).Select(s => Source(s!, trustDomain)).ToEquatableArray(),
+        From = (rule.From ?? []).Where(s => s is not null).Select(s => Source(s!, trustDomain, bundle)).ToEquatableArray(),
         To = (rule.To ?? []).Where(o => o is not null).Select(o => Operation(o!)).ToEquatableArray(),
-        When = rule.When.Select(c => new AttributeMatchConfig(c.Key, c.Values.ToEquatableArray(), c.NotValues.ToEquatableArray())).ToEquatableArray(),
+        When = rule.When.Select(c => c.Key == "source.principal"
+            ? new AttributeMatchConfig(c.Key, bundle.Expand(c.Values).ToEquatableArray(), bundle.Expand(c.NotValues).ToEquatableArray())
+            : new AttributeMatchConfig(c.Key, c.Values.ToEquatableArray(), c.NotValues.ToEquatableArray())).ToEquatableArray(),
     };
 
-    private static AttributeClauseConfig Source(AuthorizationSource source, string trustDomain)
+    private static AttributeClauseConfig Source(AuthorizationSource source, string trustDomain, TrustDomainBundle bundle)
     {
         var matches = new List<AttributeMatchConfig>();
-        Add(matches, "source.principal", source.Principals, source.NotPrincipals);
+        Add(matches, "source.principal", source.Principals is null ? null : bundle.Expand(source.Principals), source.NotPrincipals is null ? null : bundle.Expand(source.NotPrincipals));
         // serviceAccounts "ns/name" is a principal in the workload's trust domain.
         Add(matches, "source.principal", ServiceAccountPrincipals(source.ServiceAccounts, trustDomain), ServiceAccountPrincipals(source.NotServiceAccounts, trustDomain));
         Add(matches, "request.auth.principal", source.RequestPrincipals, source.NotRequestPrincipals);

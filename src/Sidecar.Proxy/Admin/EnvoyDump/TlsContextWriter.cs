@@ -78,10 +78,14 @@ internal static class TlsContextWriter
         WriteCertificateSecret(writer, WorkloadSecret);
         writer.WriteStartObject("combined_validation_context");
         writer.WriteStartObject("default_validation_context");
-        if (tls.PeerSanPrefix is not null)
+        if (!tls.PeerSanPrefixes.IsEmpty)
         {
             writer.WriteStartArray("match_subject_alt_names");
-            EnvoyJson.WriteStringMatcher(writer, null, new StringMatcherConfig(StringMatchKind.Prefix, tls.PeerSanPrefix));
+            foreach (var prefix in tls.PeerSanPrefixes)
+            {
+                EnvoyJson.WriteStringMatcher(writer, null, new StringMatcherConfig(StringMatchKind.Prefix, prefix));
+            }
+
             writer.WriteEndArray();
         }
 

@@ -56,6 +56,43 @@ public sealed class AuthorizationPolicyTranslatorTests
     }
 
     [Fact]
+    public void Principals_follow_the_trust_domain_and_its_aliases_as_istiods_trust_domain_bundle_expands_them()
+    {
+        // Istio's trust domain migration: with trustDomain new-td and alias old-td, a policy written for either (or
+        // for cluster.local, the local trust domain's stand-in) matches both; other principals are kept as written.
+        var config = Config(Bookinfo.All(Bookinfo.Services, MeshConfigMap("{trustDomain: new-td, trustDomainAliases: [old-td]}"), """
+            apiVersion: security.istio.io/v1
+            kind: AuthorizationPolicy
+            metadata: {name: migrate, namespace: default}
+            spec:
+              rules:
+              - from:
+                - source:
+                    principals: [old-td/ns/foo/sa/sleep, cluster.local/ns/foo/sa/curl, "*/ns/foo/sa/any", other-td/ns/x/sa/y]
+                    notPrincipals: [new-td/ns/foo/sa/blocked]
+                when:
+                - key: source.principal
+                  values: [old-td/ns/bar/sa/client]
+            """));
+
+        var rule = Assert.Single(config.AuthorizationPolicies).Rules[0];
+        var principals = Assert.Single(rule.From[0].Matches);
+        Assert.Equal(
+            ["new-td/ns/foo/sa/sleep", "old-td/ns/foo/sa/sleep", "new-td/ns/foo/sa/curl", "old-td/ns/foo/sa/curl", "*/ns/foo/sa/any", "other-td/ns/x/sa/y"],
+            principals.Values);
+        Assert.Equal(["new-td/ns/foo/sa/blocked", "old-td/ns/foo/sa/blocked"], principals.NotValues);
+        Assert.Equal(["new-td/ns/bar/sa/client", "old-td/ns/bar/sa/client"], Assert.Single(rule.When).Values);
+
+        // Inbound mTLS accepts peers of either trust domain; outbound, a service's identities are expected in both
+        // (istiod's ExpandWithTrustDomains).
+        var tls = config.Listener(ListenerNames.VirtualInbound).FilterChains[1].Tls!;
+        Assert.Equal(["spiffe://new-td/", "spiffe://old-td/"], tls.PeerSanPrefixes);
+        var reviews = config.Clusters.Single(c => c.Name == "outbound|9080||reviews.default.svc.cluster.local").AutoMtlsSettings!;
+        Assert.Contains("spiffe://new-td/ns/default/sa/bookinfo-reviews", reviews.SubjectAltNames);
+        Assert.Contains("spiffe://old-td/ns/default/sa/bookinfo-reviews", reviews.SubjectAltNames);
+    }
+
+    [Fact]
     public void A_root_namespace_policy_with_a_selector_applies_to_matching_workloads_in_every_namespace()
     {
         // AuthorizationPolicy reference: "If the policy is in the root namespace, the selector applies to workloads

@@ -17,7 +17,7 @@ public sealed class PeerAuthenticationTests
         Assert.Equal("tls", tls.Match.TransportProtocol);
         Assert.Equal(["istio-http/1.0", "istio-http/1.1", "istio-h2"], tls.Match.ApplicationProtocols);
         Assert.True(tls.Tls!.RequireClientCertificate);
-        Assert.Equal("spiffe://cluster.local/", tls.Tls.PeerSanPrefix);
+        Assert.Equal(["spiffe://cluster.local/"], tls.Tls.PeerSanPrefixes);
     }
 
     [Fact]
