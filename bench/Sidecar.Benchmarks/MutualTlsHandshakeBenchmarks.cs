@@ -25,7 +25,7 @@ public class MutualTlsHandshakeBenchmarks
         Alpn = ["istio-peer-exchange", "istio"],
     };
 
-    private readonly DownstreamTlsConfig _downstream = new() { PeerSanPrefix = "spiffe://cluster.local/", Alpn = ["istio-h2", "istio-http/1.1", "istio-http/1.0"] };
+    private readonly DownstreamTlsConfig _downstream = new() { PeerSanPrefixes = ["spiffe://cluster.local/"], Alpn = ["istio-h2", "istio-http/1.1", "istio-http/1.0"] };
     private string _caDirectory = null!;
     private Socket _listener = null!;
     private UpstreamTlsOriginator _client = null!;

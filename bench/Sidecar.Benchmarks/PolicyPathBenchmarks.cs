@@ -70,5 +70,5 @@ public class PolicyPathBenchmarks
     public ulong? HashHeader() => RequestHash.Compute(_hashPolicy, _context, _state);
 
     [Benchmark]
-    public void ResponseHeaderMutation() => _route.RequestHeaders.Apply(_context.Response.Headers);
+    public void ResponseHeaderMutation() => _route.RequestHeaders.Apply(_context.Response.Headers, _context, _state);
 }
