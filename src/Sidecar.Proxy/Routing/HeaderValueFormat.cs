@@ -38,7 +38,8 @@ internal sealed class HeaderValueFormat
             return null;
         }
 
-        return new HeaderValueFormat([.. segments]);
+        // Literal text is sent as its UTF-8 bytes, as every value from the config is (HeaderValueEncoding).
+        return new HeaderValueFormat([.. segments.Select(s => s.Command == AccessLogCommand.Literal ? s with { Argument = HeaderValueEncoding.FromText(s.Argument) } : s)]);
     }
 
     /// <summary>The value for this request; <paramref name="response"/> when it is added to the response.</summary>

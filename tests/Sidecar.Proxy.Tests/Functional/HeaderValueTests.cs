@@ -112,6 +112,7 @@ public sealed class HeaderValueTests
                     new HeaderValueConfig("x-absent", "%REQ(x-not-sent)%"),
                     new HeaderValueConfig("x-rate", "100%%"),
                     new HeaderValueConfig("x-upstream", "[%UPSTREAM_HOST%]"),
+                    new HeaderValueConfig("x-greeting", "h\u00e9llo %REQ(end-user)%"),
                 ],
             },
             ResponseHeaders = new HeaderMutationConfig
@@ -129,6 +130,7 @@ public sealed class HeaderValueTests
         Assert.False(headers.ContainsKey("x-absent"));
         Assert.Equal("100%", headers["x-rate"]);
         Assert.Equal("[]", headers["x-upstream"]);
+        Assert.Equal("h\u00e9llo jason", headers["x-greeting"]); // the literal's UTF-8 bytes, as the backend's Kestrel reads them
         Assert.Equal($"{backend.Address}:{backend.Port} 200 {cluster.Name}", response.Headers.GetValues("x-served-by").Single());
     }
 }
