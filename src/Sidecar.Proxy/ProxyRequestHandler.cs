@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Sidecar.Proxy.Admin;
 using Sidecar.Proxy.Http;
 using Sidecar.Proxy.Listeners;
@@ -87,13 +88,9 @@ internal sealed class ProxyRequestHandler
         }
 
         var arrival = ArrivalHeaders.Read(context.Request.Headers);
-        if (arrival.InvalidValue && !HttpProtocol.IsHttp2(context.Request.Protocol) && !HttpProtocol.IsHttp3(context.Request.Protocol))
+        if (arrival.InvalidValue)
         {
-            // Envoy's HTTP/1 codec refuses a header value with a control character (http1.invalid_characters) with
-            // 400 and closes the connection; Kestrel refuses only NUL.
-            context.Response.StatusCode = StatusCodes.Status400BadRequest;
-            context.Response.Headers.Connection = "close";
-            return Task.CompletedTask;
+            return RefuseInvalidHeaderValue(context);
         }
 
         if (arrival.EnvoyInternalOnly && !InternalRequests.IsInternal(arrival.ForwardedFor))
@@ -204,5 +201,25 @@ internal sealed class ProxyRequestHandler
         }
 
         return connection.Listener.Kind == ListenerKind.OutboundCapture ? snapshot.OutboundTableFor(RequestView.AuthorityOf(request), out host) : null;
+    }
+
+    /// <summary>
+    /// A header value with a control character other than tab: Envoy's HTTP/1 codec answers 400 and closes the
+    /// connection (<c>http1.invalid_characters</c>; Kestrel refuses only NUL). Over HTTP/2 the request is malformed
+    /// (RFC 9113 8.2.1) and its stream is reset with PROTOCOL_ERROR; Envoy, with Istio's defaults
+    /// (<c>stream_error_on_invalid_http_messaging</c> off), closes the whole connection instead. Kestrel's HPACK
+    /// decoder refuses only CR and LF.
+    /// </summary>
+    private static Task RefuseInvalidHeaderValue(HttpContext context)
+    {
+        if (context.Features.Get<IHttpResetFeature>() is { } reset && (HttpProtocol.IsHttp2(context.Request.Protocol) || HttpProtocol.IsHttp3(context.Request.Protocol)))
+        {
+            reset.Reset(errorCode: 1);
+            return Task.CompletedTask;
+        }
+
+        context.Response.StatusCode = StatusCodes.Status400BadRequest;
+        context.Response.Headers.Connection = "close";
+        return Task.CompletedTask;
     }
 }

@@ -55,6 +55,28 @@ public sealed class HeaderValueTests
     }
 
     [Fact]
+    public async Task Over_HTTP2_a_control_character_in_a_request_header_value_resets_the_stream_with_PROTOCOL_ERROR()
+    {
+        // RFC 9113 8.2.1: a malformed request is a stream error of type PROTOCOL_ERROR; nothing reaches the upstream.
+        await using var upstream = RawUpstream.Start(Ok);
+        var cluster = Cluster("reviews", 9080, null, new EndpointConfig { Address = upstream.Address, Port = upstream.Port });
+        await using var proxy = await ProxyTestHost.StartAsync(Snapshot(9080, "reviews", [RouteTo(cluster.Name)], [cluster]));
+        using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false });
+        using var request = new HttpRequestMessage(HttpMethod.Get, proxy.Client.BaseAddress)
+        {
+            Version = System.Net.HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
+        request.Headers.Host = "reviews:9080";
+        request.Headers.TryAddWithoutValidation("x-note", "a\u0001b");
+
+        var failure = await Assert.ThrowsAsync<HttpRequestException>(() => client.SendAsync(request));
+
+        Assert.Equal(0x1, Assert.IsType<HttpProtocolException>(failure.InnerException).ErrorCode);
+        Assert.Empty(upstream.Heads);
+    }
+
+    [Fact]
     public async Task A_control_character_in_a_response_header_value_is_502_UPE()
     {
         // The upstream's response is a protocol error to Envoy's codec (reset reason "protocol error"); Kestrel's
