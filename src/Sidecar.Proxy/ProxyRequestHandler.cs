@@ -57,17 +57,17 @@ internal sealed class ProxyRequestHandler
 
         // Refused before any filter runs, with no body, as Envoy's codec and connection manager refuse them: what
         // RequestChecks names, and a path that does not normalize (400).
-        var refusal = RequestChecks.Refusal(context.Request, _acceptHttp10);
+        var refusal = RequestChecks.Refusal(context.Request, _acceptHttp10, out var details, out var codecError);
         if (refusal != 0)
         {
-            context.Response.StatusCode = refusal;
             context.Response.Headers.Connection = "close";
+            _router.Refuse(context, connection, refusal, details, codecError);
             return Task.CompletedTask;
         }
 
         if (!PathNormalizer.Apply(context, snapshot.Config.Mesh.PathNormalization))
         {
-            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            _router.Refuse(context, connection, StatusCodes.Status400BadRequest, "path_normalization_failed", codecError: false);
             return Task.CompletedTask;
         }
 
@@ -90,7 +90,7 @@ internal sealed class ProxyRequestHandler
         var arrival = ArrivalHeaders.Read(context.Request.Headers);
         if (arrival.InvalidValue)
         {
-            return RefuseInvalidHeaderValue(context);
+            return RefuseInvalidHeaderValue(context, connection);
         }
 
         if (arrival.EnvoyInternalOnly && !InternalRequests.IsInternal(arrival.ForwardedFor))
@@ -210,7 +210,7 @@ internal sealed class ProxyRequestHandler
     /// (<c>stream_error_on_invalid_http_messaging</c> off), closes the whole connection instead. Kestrel's HPACK
     /// decoder refuses only CR and LF.
     /// </summary>
-    private static Task RefuseInvalidHeaderValue(HttpContext context)
+    private Task RefuseInvalidHeaderValue(HttpContext context, ProxyConnection connection)
     {
         if (context.Features.Get<IHttpResetFeature>() is { } reset && (HttpProtocol.IsHttp2(context.Request.Protocol) || HttpProtocol.IsHttp3(context.Request.Protocol)))
         {
@@ -218,8 +218,8 @@ internal sealed class ProxyRequestHandler
             return Task.CompletedTask;
         }
 
-        context.Response.StatusCode = StatusCodes.Status400BadRequest;
         context.Response.Headers.Connection = "close";
+        _router.Refuse(context, connection, StatusCodes.Status400BadRequest, "http1.invalid_characters", codecError: true);
         return Task.CompletedTask;
     }
 }

@@ -18,6 +18,9 @@ internal static class RequestChecks
 {
     private const string KestrelRenamedContentLength = "X-Content-Length";
 
+    /// <summary>Envoy's details for what its HTTP/1 parser refuses (a method it does not know, one not in upper case).</summary>
+    private const string CodecError = "http1.codec_error";
+
     /// <summary>
     /// The methods Envoy's HTTP/1 parser accepts (Balsa's list, http-parser's before it); any other is a codec error,
     /// 400, as Istio leaves <c>allow_custom_methods</c> off. WebDAV's and the cache's PURGE are on it.
@@ -27,9 +30,15 @@ internal static class RequestChecks
         "MKCALENDAR", "MKCOL", "MOVE", "MSEARCH", "NOTIFY", "OPTIONS", "PATCH", "POST", "PROPFIND", "PROPPATCH", "PURGE",
         "PUT", "REBIND", "REPORT", "SEARCH", "SOURCE", "SUBSCRIBE", "TRACE", "UNBIND", "UNLINK", "UNLOCK", "UNSUBSCRIBE");
 
-    /// <summary>The status to refuse the request with, or 0 to let it through.</summary>
-    public static int Refusal(HttpRequest request, bool acceptHttp10)
+    /// <summary>
+    /// The status to refuse the request with, or 0 to let it through; <paramref name="details"/>: Envoy's
+    /// <c>%RESPONSE_CODE_DETAILS%</c> for it, and <paramref name="codecError"/> when Envoy's codec refuses it (response
+    /// flag DPE) rather than its connection manager.
+    /// </summary>
+    public static int Refusal(HttpRequest request, bool acceptHttp10, out string details, out bool codecError)
     {
+        details = CodecError;
+        codecError = true;
         var method = request.Method;
         if (method.AsSpan().ContainsAnyInRange('a', 'z'))
         {
@@ -47,12 +56,14 @@ internal static class RequestChecks
         // compare the text ignoring case (about 140 instructions).
         if (!acceptHttp10 && !HttpProtocol.IsHttp11(request.Protocol) && HttpProtocol.IsHttp10(request.Protocol))
         {
+            details = "low_version";
             return StatusCodes.Status426UpgradeRequired;
         }
 
         var codings = request.Headers.TransferEncoding;
         if (codings.Count > 0 && !(codings.Count == 1 && string.Equals(codings[0], "chunked", StringComparison.OrdinalIgnoreCase)))
         {
+            details = "http1.invalid_transfer_encoding";
             return StatusCodes.Status501NotImplemented;
         }
 
@@ -60,9 +71,13 @@ internal static class RequestChecks
         // would then travel upstream; Envoy refuses the ambiguous framing instead.
         if (codings.Count > 0 && request.Headers.ContainsKey(KestrelRenamedContentLength))
         {
+            details = "http1.content_length_and_chunked_not_allowed";
             return StatusCodes.Status400BadRequest;
         }
 
+        // The connection manager's own refusal, not the codec's: no response flag.
+        details = "upgrade_failed";
+        codecError = false;
         return request.Headers.Upgrade.Count > 0 ? UpgradeRefusal(request) : 0;
     }
 

@@ -149,6 +149,9 @@ internal sealed class RequestState : IResettable
     /// <summary>Where an original-destination (passthrough) request went, as <c>ip:port</c> or the Host it named; null otherwise.</summary>
     public string? PassthroughHost { get; set; }
 
+    /// <summary>Envoy's details of a request refused before any filter ran (<see cref="Router.Refuse"/>); null otherwise.</summary>
+    public string? RefusalDetails { get; set; }
+
     /// <summary>Whether the access log prints where the upstream connection left from: the router then has it recorded.</summary>
     public bool RecordsUpstreamLocalAddress { get; set; }
 
@@ -267,6 +270,7 @@ internal sealed class RequestState : IResettable
         Arrival = ArrivalHeaders.Unread;
         PassthroughHost = null;
         RecordsUpstreamLocalAddress = false;
+        RefusalDetails = null;
         UpstreamLocalAddress = null;
         ExpectedTimeout = null;
         Flags = ResponseFlags.None;

@@ -80,6 +80,27 @@ internal sealed partial class Router
         }
     }
 
+    /// <summary>
+    /// Answers a request Envoy's codec or connection manager refuses before any filter runs (no route, no metrics)
+    /// with <paramref name="status"/> and no body, and logs it as Envoy's connection manager does: with
+    /// <paramref name="details"/> as <c>%RESPONSE_CODE_DETAILS%</c> and, for a codec error, flag DPE.
+    /// </summary>
+    public void Refuse(HttpContext context, ProxyConnection connection, int status, string details, bool codecError)
+    {
+        context.Response.StatusCode = status;
+        if (_telemetry is not { } telemetry)
+        {
+            return;
+        }
+
+        var state = _states.Get();
+        state.Begin(context, connection.Direction, _time, connection);
+        state.Flags = codecError ? ResponseFlags.DownstreamProtocolError : ResponseFlags.None;
+        state.RefusalDetails = details;
+        telemetry.OnRequestRefused(context, state);
+        _states.Return(state);
+    }
+
     /// <summary>Routes <paramref name="context"/> through <paramref name="table"/> (null: nothing configured for it);
     /// <paramref name="arrival"/>: the pass over its headers made after the last filter that may add one.</summary>
     /// <remarks><paramref name="jwtFailure"/>: RequestAuthentication refused the request's token (401, Envoy's <c>jwt_authn</c>);

@@ -17,4 +17,7 @@ internal interface IRequestTelemetry
 
     /// <summary>The request is done: metrics, span end, access log.</summary>
     void OnRequestCompleted(HttpContext context, RequestState state);
+
+    /// <summary>The codec or connection manager refused the request before any filter ran: the access log only, as in Envoy.</summary>
+    void OnRequestRefused(HttpContext context, RequestState state);
 }

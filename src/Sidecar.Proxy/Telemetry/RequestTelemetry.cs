@@ -118,6 +118,22 @@ internal sealed class RequestTelemetry : IRequestTelemetry
         state.Telemetry.MetadataReply?.WriteTo(headers);
     }
 
+    public void OnRequestRefused(HttpContext context, RequestState state)
+    {
+        if (_settings.AccessLog is not { } accessLog || !_settings.ShouldLog(context, state))
+        {
+            return;
+        }
+
+        // No request id is made for a request the codec refused; the caller's own is logged.
+        if (context.Request.Headers.TryGetValue(ProxyHeaders.RequestId, out var requestId) && requestId.Count > 0)
+        {
+            state.SetRequestId(requestId.ToString(), generated: false);
+        }
+
+        accessLog.Enqueue(Entry(context, state, ServiceLabels.Unknown, state.Elapsed, context.Request.ContentLength ?? 0, responseBytes: 0, accessLog.Custom));
+    }
+
     public void OnRequestCompleted(HttpContext context, RequestState state)
     {
         var response = context.Response;

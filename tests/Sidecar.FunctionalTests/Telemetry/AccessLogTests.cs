@@ -48,6 +48,22 @@ public sealed class AccessLogTests : IClassFixture<TelemetryMesh>
     }
 
     [Fact]
+    public async Task A_request_the_codec_refuses_is_logged_with_DPE_and_Envoys_details()
+    {
+        // Envoy's connection manager logs a stream its HTTP/1 codec refused: no route, no upstream, flag DPE, and the
+        // codec's detail (an unknown method: http1.codec_error; a control character: http1.invalid_characters).
+        var method = Guid.NewGuid().ToString();
+        var characters = Guid.NewGuid().ToString();
+        var unknown = await RawHttp.SendAsync(_mesh.Client.Bind, 15001, "ratings:9080", "/refused", "FOO", extraHead: $"x-request-id: {method}\r\n");
+        var control = await RawHttp.SendAsync(_mesh.Client.Bind, 15001, "ratings:9080", "/refused", extraHead: $"x-request-id: {characters}\r\nx-note: a\u0001b\r\n");
+        Assert.Equal(400, unknown.StatusCode);
+        Assert.Equal(400, control.StatusCode);
+
+        Assert.Contains("\"FOO /refused HTTP/1.1\" 400 DPE http1.codec_error - \"-\" 0 0 ", await LoggedLineAsync(_mesh.Client, method), StringComparison.Ordinal);
+        Assert.Contains("\"GET /refused HTTP/1.1\" 400 DPE http1.invalid_characters - \"-\" 0 0 ", await LoggedLineAsync(_mesh.Client, characters), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_passed_through_request_is_logged_with_the_address_it_went_to()
     {
         // ALLOW_ANY: a host outside the registry goes to PassthroughCluster; Envoy's ORIGINAL_DST cluster makes a

@@ -7,6 +7,11 @@ internal static class ResponseCodeDetails
 {
     public static string? For(RequestState state)
     {
+        if (state.RefusalDetails is { } refusal)
+        {
+            return refusal;
+        }
+
         if (state.JwtFailure is { } jwt)
         {
             return $"jwt_authn_access_denied{{{jwt.Replace(' ', '_')}}}";
