@@ -35,6 +35,7 @@ internal static class ClustersWriter
                 Line(text, prefix, "rq_active", endpoint.ActiveRequests);
                 Line(text, prefix, "rq_error", endpoint.RequestsError);
                 Line(text, prefix, "rq_success", endpoint.RequestsTotal - endpoint.RequestsError - endpoint.ActiveRequests);
+                Line(text, prefix, "rq_timeout", endpoint.RequestsTimedOut);
                 Line(text, prefix, "rq_total", endpoint.RequestsTotal);
                 text.Append(prefix).Append("::hostname::").Append(endpoint.Config.Address == endpoint.Address ? "" : endpoint.Config.Address).Append('\n');
                 text.Append(prefix).Append("::health_flags::").Append(HealthFlags(endpoint, now)).Append('\n');
@@ -80,6 +81,8 @@ internal static class ClustersWriter
                     Stat(json, "cx_connect_fail", endpoint.ConnectFailures);
                     Stat(json, "rq_active", endpoint.ActiveRequests);
                     Stat(json, "rq_error", endpoint.RequestsError);
+                    Stat(json, "rq_success", endpoint.RequestsTotal - endpoint.RequestsError - endpoint.ActiveRequests);
+                    Stat(json, "rq_timeout", endpoint.RequestsTimedOut);
                     Stat(json, "rq_total", endpoint.RequestsTotal);
                     json.WriteEndArray();
                     json.WriteStartObject("health_status");

@@ -506,7 +506,7 @@ internal sealed partial class Router
         failure = UpstreamOutcome.Classify(error, context, state);
         // The route's own timeout ends the request (Envoy's onResponseTimeout); only a per-try timeout may be retried.
         var canRetry = state.AttemptIsRetriable && !(failure == UpstreamFailure.PerTryTimeout && !state.AttemptBoundByPerTryTimeout);
-        endpoint?.EndRequest(error: true, connectFailure: failure == UpstreamFailure.ConnectFailure);
+        endpoint?.EndRequest(error: true, connectFailure: failure == UpstreamFailure.ConnectFailure, timeout: failure == UpstreamFailure.PerTryTimeout);
         if (endpoint is not null)
         {
             cluster.RecordOutcome(endpoint, 0, localOriginFailure: true);

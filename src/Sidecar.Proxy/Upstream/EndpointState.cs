@@ -13,6 +13,7 @@ internal sealed class EndpointState
     private long _requestsTotal;
     private long _requestsError;
     private long _connectFailures;
+    private long _requestsTimedOut;
     private int _consecutive5xx;
     private int _consecutiveGatewayErrors;
     private int _consecutiveLocalFailures;
@@ -55,6 +56,9 @@ internal sealed class EndpointState
 
     public long ConnectFailures => Interlocked.Read(ref _connectFailures);
 
+    /// <summary>Attempts that timed out on this host, a route's timeout or a try's (Envoy's host <c>rq_timeout</c>).</summary>
+    public long RequestsTimedOut => Interlocked.Read(ref _requestsTimedOut);
+
     public int EjectionCount => Volatile.Read(ref _ejectionCount);
 
     public bool IsEjected(long nowTimestamp) => Volatile.Read(ref _ejectedUntil) > nowTimestamp;
@@ -70,9 +74,14 @@ internal sealed class EndpointState
         Interlocked.Increment(ref _requestsTotal);
     }
 
-    public void EndRequest(bool error, bool connectFailure)
+    public void EndRequest(bool error, bool connectFailure, bool timeout = false)
     {
         Interlocked.Decrement(ref _activeRequests);
+        if (timeout)
+        {
+            Interlocked.Increment(ref _requestsTimedOut);
+        }
+
         if (error)
         {
             Interlocked.Increment(ref _requestsError);

@@ -456,6 +456,9 @@ public sealed class RetryTests
         Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
         Assert.Equal("UT,URX", response.Headers.GetValues("x-envoy-response-flags").Single());
         Assert.Equal(2, backend.RequestCount);
+        // Both tries timed out on the one host: Envoy's host stat rq_timeout in /clusters.
+        var clusters = await proxy.Client.GetStringAsync($"{proxy.AdminUrl}/clusters");
+        Assert.Contains($"{cluster.Name}::{backend.Address}:{backend.Port}::rq_timeout::2\n", clusters, StringComparison.Ordinal);
     }
 
     [Fact]
