@@ -31,7 +31,9 @@ internal static class ClustersWriter
             foreach (var endpoint in cluster.Endpoints.All)
             {
                 var prefix = $"{name}::{endpoint.Key}";
+                Line(text, prefix, "cx_active", endpoint.ConnectionsActive);
                 Line(text, prefix, "cx_connect_fail", endpoint.ConnectFailures);
+                Line(text, prefix, "cx_total", endpoint.ConnectionsTotal + endpoint.ConnectFailures);
                 Line(text, prefix, "rq_active", endpoint.ActiveRequests);
                 Line(text, prefix, "rq_error", endpoint.RequestsError);
                 Line(text, prefix, "rq_success", endpoint.RequestsTotal - endpoint.RequestsError - endpoint.ActiveRequests);
@@ -78,7 +80,9 @@ internal static class ClustersWriter
                     json.WriteEndObject();
                     json.WriteEndObject();
                     json.WriteStartArray("stats");
+                    Stat(json, "cx_active", endpoint.ConnectionsActive);
                     Stat(json, "cx_connect_fail", endpoint.ConnectFailures);
+                    Stat(json, "cx_total", endpoint.ConnectionsTotal + endpoint.ConnectFailures);
                     Stat(json, "rq_active", endpoint.ActiveRequests);
                     Stat(json, "rq_error", endpoint.RequestsError);
                     Stat(json, "rq_success", endpoint.RequestsTotal - endpoint.RequestsError - endpoint.ActiveRequests);

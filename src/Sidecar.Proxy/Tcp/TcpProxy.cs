@@ -105,7 +105,15 @@ internal sealed partial class TcpProxy
             }
 
             ConnectionOpened?.Invoke(stats);
-            await PumpBothWaysAsync(downstream, upstream, route.IdleTimeout, stats).ConfigureAwait(false);
+            endpoint?.ConnectionOpened();
+            try
+            {
+                await PumpBothWaysAsync(downstream, upstream, route.IdleTimeout, stats).ConfigureAwait(false);
+            }
+            finally
+            {
+                endpoint?.ConnectionClosed();
+            }
         }
         finally
         {

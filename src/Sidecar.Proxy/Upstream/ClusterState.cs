@@ -49,7 +49,7 @@ internal sealed partial class ClusterState : IDisposable
         _loopbackSource = loopbackSource;
         Name = config.Name;
         Config = config;
-        _invoker = UpstreamConnectionFactory.CreateInvoker(config, tls, () => Config, loopbackSource);
+        _invoker = UpstreamConnectionFactory.CreateInvoker(config, tls, () => Config, loopbackSource, HostOf);
         (_http1Request, _http2Request) = CreateRequestConfigs(config);
         _outlierDetector = config.OutlierDetection is { } od ? new OutlierDetector(od, time) : null;
         _endpoints = BuildEndpointSet(config, ResolveStatic(config), []);
@@ -63,6 +63,20 @@ internal sealed partial class ClusterState : IDisposable
     public HttpMessageInvoker Invoker => Volatile.Read(ref _invoker);
 
     public EndpointSet Endpoints => Volatile.Read(ref _endpoints);
+
+    /// <summary>The host a new pooled connection goes to (once per connection, not per request), or null (an original destination).</summary>
+    private EndpointState? HostOf(DnsEndPoint target)
+    {
+        foreach (var endpoint in Endpoints.All)
+        {
+            if (endpoint.Port == target.Port && endpoint.Address == target.Host)
+            {
+                return endpoint;
+            }
+        }
+
+        return null;
+    }
 
     public bool IsOriginalDestination => Config.Type == ClusterDiscoveryType.OriginalDst || Config.LbPolicy == LoadBalancerPolicy.ClusterProvided;
 
@@ -251,7 +265,7 @@ internal sealed partial class ClusterState : IDisposable
         Config = config;
         if (!SameConnectionSettings(old, config))
         {
-            var previous = Interlocked.Exchange(ref _invoker, UpstreamConnectionFactory.CreateInvoker(config, _tls, () => Config, _loopbackSource));
+            var previous = Interlocked.Exchange(ref _invoker, UpstreamConnectionFactory.CreateInvoker(config, _tls, () => Config, _loopbackSource, HostOf));
             RetireLater(previous);
         }
 

@@ -14,6 +14,8 @@ internal sealed class EndpointState
     private long _requestsError;
     private long _connectFailures;
     private long _requestsTimedOut;
+    private int _connectionsActive;
+    private long _connectionsTotal;
     private int _consecutive5xx;
     private int _consecutiveGatewayErrors;
     private int _consecutiveLocalFailures;
@@ -56,6 +58,12 @@ internal sealed class EndpointState
 
     public long ConnectFailures => Interlocked.Read(ref _connectFailures);
 
+    /// <summary>Open upstream connections to this host (Envoy's host <c>cx_active</c>).</summary>
+    public int ConnectionsActive => Volatile.Read(ref _connectionsActive);
+
+    /// <summary>Connections established to this host (with <see cref="ConnectFailures"/>, Envoy's host <c>cx_total</c>).</summary>
+    public long ConnectionsTotal => Interlocked.Read(ref _connectionsTotal);
+
     /// <summary>Attempts that timed out on this host, a route's timeout or a try's (Envoy's host <c>rq_timeout</c>).</summary>
     public long RequestsTimedOut => Interlocked.Read(ref _requestsTimedOut);
 
@@ -67,6 +75,14 @@ internal sealed class EndpointState
     public long EjectedUntil => Volatile.Read(ref _ejectedUntil);
 
     public bool IsHealthy => Config.Health == EndpointHealth.Healthy;
+
+    public void ConnectionOpened()
+    {
+        Interlocked.Increment(ref _connectionsActive);
+        Interlocked.Increment(ref _connectionsTotal);
+    }
+
+    public void ConnectionClosed() => Interlocked.Decrement(ref _connectionsActive);
 
     public void BeginRequest()
     {

@@ -13,14 +13,15 @@ namespace Sidecar.Proxy.Upstream;
 /// </summary>
 internal static class UpstreamConnectionFactory
 {
-    public static HttpMessageInvoker CreateInvoker(ClusterConfig cluster, UpstreamTlsOriginator? tls = null, Func<ClusterConfig>? current = null, IPAddress? loopbackSource = null) =>
-        new(CreateHandler(cluster, tls, current, loopbackSource), disposeHandler: true);
+    public static HttpMessageInvoker CreateInvoker(ClusterConfig cluster, UpstreamTlsOriginator? tls = null, Func<ClusterConfig>? current = null, IPAddress? loopbackSource = null, Func<DnsEndPoint, EndpointState?>? hostOf = null) =>
+        new(CreateHandler(cluster, tls, current, loopbackSource, hostOf), disposeHandler: true);
 
     /// <param name="cluster">The cluster's connection settings.</param>
     /// <param name="tls">Originates TLS when the cluster or endpoint asks for it; null for plaintext only.</param>
     /// <param name="current">The cluster's latest config (endpoints change without a new pool); defaults to <paramref name="cluster"/>.</param>
     /// <param name="loopbackSource">The source of connections to loopback endpoints (<see cref="SourceAddress.For"/>).</param>
-    public static SocketsHttpHandler CreateHandler(ClusterConfig cluster, UpstreamTlsOriginator? tls = null, Func<ClusterConfig>? current = null, IPAddress? loopbackSource = null)
+    /// <param name="hostOf">The cluster's host a connection goes to, which counts it open while it lives.</param>
+    public static SocketsHttpHandler CreateHandler(ClusterConfig cluster, UpstreamTlsOriginator? tls = null, Func<ClusterConfig>? current = null, IPAddress? loopbackSource = null, Func<DnsEndPoint, EndpointState?>? hostOf = null)
     {
         var handler = new SocketsHttpHandler
         {
@@ -54,8 +55,8 @@ internal static class UpstreamConnectionFactory
         var bind = cluster.UpstreamBindAddress is { } text && IPAddress.TryParse(text, out var address) ? address : null;
         var keepalive = cluster.TcpKeepalive;
         Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>> connect = tls is null
-            ? (context, cancellationToken) => ConnectAsync(context.DnsEndPoint, SourceAddress.For(bind, loopbackSource, context.DnsEndPoint.Host), keepalive, IsHttp1(context), cancellationToken)
-            : (context, cancellationToken) => ConnectTlsAsync(context, current?.Invoke() ?? cluster, tls, SourceAddress.For(bind, loopbackSource, context.DnsEndPoint.Host), keepalive, cancellationToken);
+            ? (context, cancellationToken) => ConnectAsync(context.DnsEndPoint, SourceAddress.For(bind, loopbackSource, context.DnsEndPoint.Host), keepalive, IsHttp1(context), hostOf?.Invoke(context.DnsEndPoint), cancellationToken)
+            : (context, cancellationToken) => ConnectTlsAsync(context, current?.Invoke() ?? cluster, tls, SourceAddress.For(bind, loopbackSource, context.DnsEndPoint.Host), keepalive, hostOf?.Invoke(context.DnsEndPoint), cancellationToken);
         handler.ConnectCallback = cluster.MaxRequestsPerConnection is { } maxRequests && cluster.HttpProtocol != UpstreamHttpProtocol.Http2
             ? async (context, cancellationToken) => context.InitialRequestMessage.Version.Major >= 2
                 ? await connect(context, cancellationToken).ConfigureAwait(false)
@@ -66,10 +67,10 @@ internal static class UpstreamConnectionFactory
 
     /// <summary>Connects, then (mTLS toward a sidecar, or DestinationRule TLS) runs the TLS handshake with the ALPN
     /// Istio offers for the request's HTTP version; the pool then speaks plain HTTP over the TLS stream.</summary>
-    private static async ValueTask<Stream> ConnectTlsAsync(SocketsHttpConnectionContext context, ClusterConfig cluster, UpstreamTlsOriginator tls, IPAddress? bind, TcpKeepaliveConfig? keepalive, CancellationToken cancellationToken)
+    private static async ValueTask<Stream> ConnectTlsAsync(SocketsHttpConnectionContext context, ClusterConfig cluster, UpstreamTlsOriginator tls, IPAddress? bind, TcpKeepaliveConfig? keepalive, EndpointState? host, CancellationToken cancellationToken)
     {
         var endpoint = context.DnsEndPoint;
-        var stream = await ConnectAsync(endpoint, bind, keepalive, IsHttp1(context), cancellationToken).ConfigureAwait(false);
+        var stream = await ConnectAsync(endpoint, bind, keepalive, IsHttp1(context), host, cancellationToken).ConfigureAwait(false);
         if (tls.SettingsFor(cluster, endpoint.Host, endpoint.Port) is not { } settings)
         {
             return stream;
@@ -103,14 +104,12 @@ internal static class UpstreamConnectionFactory
     }
 
     /// <summary>
-    /// Opens the upstream TCP connection as a stream (for the HTTP connection pool); an HTTP/1 one records its local
-    /// end into the requests written on it (<see cref="UpstreamLocalAddress"/>).
+    /// Opens the upstream TCP connection as a stream (for the HTTP connection pool), counted open on
+    /// <paramref name="host"/>; an HTTP/1 one records its local end into the requests written on it
+    /// (<see cref="UpstreamLocalAddress"/>).
     /// </summary>
-    public static async ValueTask<Stream> ConnectAsync(DnsEndPoint endpoint, IPAddress? bind, TcpKeepaliveConfig? keepalive, bool http1, CancellationToken cancellationToken)
-    {
-        var socket = await ConnectSocketAsync(endpoint, bind, keepalive, cancellationToken).ConfigureAwait(false);
-        return http1 ? UpstreamLocalAddress.RecordingStream(socket) : new NetworkStream(socket, ownsSocket: true);
-    }
+    public static async ValueTask<Stream> ConnectAsync(DnsEndPoint endpoint, IPAddress? bind, TcpKeepaliveConfig? keepalive, bool http1, EndpointState? host, CancellationToken cancellationToken) =>
+        new UpstreamConnectionStream(await ConnectSocketAsync(endpoint, bind, keepalive, cancellationToken).ConfigureAwait(false), host, recordsLocalAddress: http1);
 
     /// <summary>Whether the pool opens this connection for HTTP/1 (the version it asks for; TLS may still negotiate down).</summary>
     private static bool IsHttp1(SocketsHttpConnectionContext context) => context.InitialRequestMessage.Version.Major < 2;
