@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 using Microsoft.AspNetCore.Http;
 using Sidecar.Model;
 using Sidecar.Proxy.Http;
@@ -75,16 +74,16 @@ internal sealed class HeaderValueFormat
             AccessLogCommand.ResponseCodeDetails when response && state is not null => ResponseCodeDetails.For(state),
             AccessLogCommand.Duration when state is not null => ((long)state.Elapsed.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
             AccessLogCommand.UpstreamHost => upstream,
-            AccessLogCommand.UpstreamRemoteAddressWithoutPort => upstream is not null && IPEndPoint.TryParse(upstream, out var host) ? host.Address.ToString() : null,
-            AccessLogCommand.UpstreamRemotePort => upstream is not null && IPEndPoint.TryParse(upstream, out var port) ? port.Port.ToString(CultureInfo.InvariantCulture) : null,
+            AccessLogCommand.UpstreamRemoteAddressWithoutPort => AccessLogFormatter.UpstreamHostPart(upstream, port: false),
+            AccessLogCommand.UpstreamRemotePort => AccessLogFormatter.UpstreamHostPart(upstream, port: true),
             AccessLogCommand.UpstreamLocalAddress when response => AccessLogFormatter.EndPointText(state?.UpstreamLocalAddress),
             AccessLogCommand.UpstreamCluster => state?.Cluster?.Name,
             AccessLogCommand.UpstreamRequestAttemptCount when response && state?.Endpoint is not null => (state.Retries + 1).ToString(CultureInfo.InvariantCulture),
             AccessLogCommand.DownstreamLocalAddress => AccessLogFormatter.EndPointText(state?.DownstreamLocalEndpoint),
-            AccessLogCommand.DownstreamLocalAddressWithoutPort => state?.DownstreamLocalEndpoint?.Address is { } local ? Unmapped(local) : null,
+            AccessLogCommand.DownstreamLocalAddressWithoutPort => AccessLogFormatter.AddressOnly(state?.DownstreamLocalEndpoint?.Address),
             AccessLogCommand.DownstreamLocalPort => state?.DownstreamLocalEndpoint?.Port.ToString(CultureInfo.InvariantCulture),
             AccessLogCommand.DownstreamRemoteAddress => AccessLogFormatter.AddressText(context.Connection.RemoteIpAddress, context.Connection.RemotePort),
-            AccessLogCommand.DownstreamRemoteAddressWithoutPort => context.Connection.RemoteIpAddress is { } remote ? Unmapped(remote) : null,
+            AccessLogCommand.DownstreamRemoteAddressWithoutPort => AccessLogFormatter.AddressOnly(context.Connection.RemoteIpAddress),
             AccessLogCommand.DownstreamRemotePort => context.Connection.RemoteIpAddress is null ? null : context.Connection.RemotePort.ToString(CultureInfo.InvariantCulture),
             AccessLogCommand.DownstreamPeerUriSan => state?.Connection?.PeerPrincipal,
             AccessLogCommand.RouteName => state?.Route?.Config.Name,
@@ -94,8 +93,6 @@ internal sealed class HeaderValueFormat
             _ => null,
         };
     }
-
-    private static string Unmapped(IPAddress address) => (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString();
 
     /// <summary>A request header as <c>%REQ()%</c> names it: a header, or the pseudo-headers <c>:path</c>, <c>:method</c>, <c>:authority</c>, <c>:scheme</c>.</summary>
     private static string? RequestHeader(HttpRequest request, string name) => name switch

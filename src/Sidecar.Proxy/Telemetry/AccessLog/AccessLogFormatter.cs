@@ -150,6 +150,16 @@ internal sealed class AccessLogFormatter
 
     private static void Address(ArrayBufferWriter<byte> output, IPAddress? address, int port) => Append(output, AddressText(address, port) ?? "-");
 
+    /// <summary>An address as <c>%..._WITHOUT_PORT%</c> prints it (an IPv4-mapped one as IPv4).</summary>
+    internal static string? AddressOnly(IPAddress? address) =>
+        address is null ? null : (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString();
+
+    /// <summary>The address or the port of <c>%UPSTREAM_HOST%</c> (<c>ip:port</c>, <c>[ipv6]:port</c>); null when it has none.</summary>
+    internal static string? UpstreamHostPart(string? host, bool port) =>
+        host is not null && IPEndPoint.TryParse(host, out var endpoint)
+            ? port ? endpoint.Port.ToString(CultureInfo.InvariantCulture) : AddressOnly(endpoint.Address)
+            : null;
+
     internal static string? EndPointText(IPEndPoint? endpoint) => endpoint is null ? null : AddressText(endpoint.Address, endpoint.Port);
 
     internal static string? AddressText(IPAddress? address, int port) =>

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Globalization;
-using System.Net;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
@@ -161,7 +160,7 @@ internal sealed class CustomAccessLogFormat
             AccessLogCommand.Duration => entry.DurationMs,
             AccessLogCommand.UpstreamRequestAttemptCount => entry.Attempts,
             AccessLogCommand.UpstreamLocalPort when entry.UpstreamLocal is { } local => local.Port,
-            AccessLogCommand.UpstreamRemotePort when UpstreamHostPart(entry.UpstreamHost, port: true) is { } port => long.Parse(port, CultureInfo.InvariantCulture),
+            AccessLogCommand.UpstreamRemotePort when AccessLogFormatter.UpstreamHostPart(entry.UpstreamHost, port: true) is { } port => long.Parse(port, CultureInfo.InvariantCulture),
             AccessLogCommand.DownstreamLocalPort when entry.DownstreamLocalAddress is not null => entry.DownstreamLocalPort,
             AccessLogCommand.DownstreamRemotePort when entry.DownstreamRemoteAddress is not null => entry.DownstreamRemotePort,
             _ => null,
@@ -203,20 +202,20 @@ internal sealed class CustomAccessLogFormat
             AccessLogCommand.UpstreamHost => e.UpstreamHost,
             AccessLogCommand.UpstreamCluster => e.UpstreamCluster,
             AccessLogCommand.DownstreamLocalAddress => AccessLogFormatter.AddressText(e.DownstreamLocalAddress, e.DownstreamLocalPort),
-            AccessLogCommand.DownstreamLocalAddressWithoutPort => AddressOnly(e.DownstreamLocalAddress),
+            AccessLogCommand.DownstreamLocalAddressWithoutPort => AccessLogFormatter.AddressOnly(e.DownstreamLocalAddress),
             AccessLogCommand.DownstreamLocalPort => e.DownstreamLocalAddress is null ? null : e.DownstreamLocalPort.ToString(CultureInfo.InvariantCulture),
             AccessLogCommand.DownstreamRemoteAddress => AccessLogFormatter.AddressText(e.DownstreamRemoteAddress, e.DownstreamRemotePort),
-            AccessLogCommand.DownstreamRemoteAddressWithoutPort => AddressOnly(e.DownstreamRemoteAddress),
+            AccessLogCommand.DownstreamRemoteAddressWithoutPort => AccessLogFormatter.AddressOnly(e.DownstreamRemoteAddress),
             AccessLogCommand.DownstreamRemotePort => e.DownstreamRemoteAddress is null ? null : e.DownstreamRemotePort.ToString(CultureInfo.InvariantCulture),
             AccessLogCommand.RouteName => e.RouteName,
             AccessLogCommand.RequestedServerName => e.RequestedServerName,
             AccessLogCommand.Hostname => _hostname,
             AccessLogCommand.UpstreamRequestAttemptCount => e.Attempts.ToString(CultureInfo.InvariantCulture),
             AccessLogCommand.UpstreamLocalAddress => AccessLogFormatter.EndPointText(e.UpstreamLocal),
-            AccessLogCommand.UpstreamLocalAddressWithoutPort => AddressOnly(e.UpstreamLocal?.Address),
+            AccessLogCommand.UpstreamLocalAddressWithoutPort => AccessLogFormatter.AddressOnly(e.UpstreamLocal?.Address),
             AccessLogCommand.UpstreamLocalPort => e.UpstreamLocal?.Port.ToString(CultureInfo.InvariantCulture),
-            AccessLogCommand.UpstreamRemoteAddressWithoutPort => UpstreamHostPart(e.UpstreamHost, port: false),
-            AccessLogCommand.UpstreamRemotePort => UpstreamHostPart(e.UpstreamHost, port: true),
+            AccessLogCommand.UpstreamRemoteAddressWithoutPort => AccessLogFormatter.UpstreamHostPart(e.UpstreamHost, port: false),
+            AccessLogCommand.UpstreamRemotePort => AccessLogFormatter.UpstreamHostPart(e.UpstreamHost, port: true),
             AccessLogCommand.DownstreamPeerUriSan => e.DownstreamPeerUriSan,
             AccessLogCommand.DownstreamLocalUriSan => e.DownstreamLocalUriSan,
             AccessLogCommand.Environment => Environment.GetEnvironmentVariable(segment.Argument),
@@ -235,15 +234,6 @@ internal sealed class CustomAccessLogFormat
         var value = values[Array.IndexOf(names, segment.Argument)];
         return value is null && segment.Fallback is { } fallback ? values[Array.IndexOf(names, fallback)] : value;
     }
-
-    /// <summary>The address or the port of <c>%UPSTREAM_HOST%</c> (<c>ip:port</c>, <c>[ipv6]:port</c>); null when it has none.</summary>
-    private static string? UpstreamHostPart(string? host, bool port) =>
-        host is not null && IPEndPoint.TryParse(host, out var endpoint)
-            ? port ? endpoint.Port.ToString(CultureInfo.InvariantCulture) : AddressOnly(endpoint.Address)
-            : null;
-
-    private static string? AddressOnly(IPAddress? address) =>
-        address is null ? null : (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString();
 
     private static void AddDistinct(List<string>? names, string? name)
     {
