@@ -29,6 +29,9 @@ public sealed record ProxyConfig
     /// <summary>The JWT issuers this workload's inbound requests are verified against (RequestAuthentication).</summary>
     public EquatableArray<JwtRuleConfig> JwtRules { get; init; }
 
+    /// <summary>The DNS proxy's name table (Istio's NDS): hosts the sidecar answers itself when DNS capture is on.</summary>
+    public EquatableArray<NameInfoConfig> NameTable { get; init; }
+
     /// <summary>A snapshot with nothing configured.</summary>
     public static ProxyConfig Empty(ConfigOrigin origin) => new() { Version = "0", Origin = origin };
 

@@ -60,4 +60,7 @@ public sealed record ProxyOptions
 
     /// <summary>Istio's <c>ISTIO_KUBE_APP_PROBERS</c>: the app's probes the status port serves under <c>/app-health/</c>.</summary>
     public string? AppProbers { get; init; }
+
+    /// <summary>pilot-agent's DNS proxy on 15053 (<c>ISTIO_META_DNS_CAPTURE</c>).</summary>
+    public Dns.DnsProxyOptions Dns { get; init; } = Sidecar.Proxy.Dns.DnsProxyOptions.Disabled;
 }

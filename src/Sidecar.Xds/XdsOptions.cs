@@ -28,6 +28,12 @@ public sealed record XdsOptions
     /// <summary>The interception mode the init program installed (Istio's <c>INTERCEPTION_MODE</c>).</summary>
     public string InterceptionMode { get; init; } = "REDIRECT";
 
+    /// <summary>
+    /// Whether the DNS proxy runs (pilot-agent's <c>ISTIO_META_DNS_CAPTURE</c>): the node then says <c>DNS_CAPTURE</c>
+    /// and the client subscribes to istiod's name table (NDS), which istiod builds only for such a node.
+    /// </summary>
+    public bool DnsCapture { get; init; }
+
     /// <summary>Mesh settings istiod does not send over xDS (telemetry from flags); the rest comes from the resources.</summary>
     public MeshConfig Mesh { get; init; } = MeshConfig.Default;
 

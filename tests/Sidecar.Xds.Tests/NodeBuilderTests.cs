@@ -50,4 +50,17 @@ public sealed class NodeBuilderTests
         Assert.False(metadata.ContainsKey("BROKEN"));
         Assert.False(metadata.ContainsKey("PATH"));
     }
+
+    [Fact]
+    public void With_DNS_capture_the_node_says_DNS_CAPTURE_true_as_pilot_agent_does_so_istiod_builds_its_name_table()
+    {
+        var workload = new WorkloadInfo { PodName = "reviews-v1-7d9c", Namespace = "bookinfo" };
+        var address = new Uri("http://istiod.istio-system.svc:15010");
+
+        var capturing = NodeBuilder.Build(new XdsOptions { Address = address, Workload = workload, DnsCapture = true });
+        var plain = NodeBuilder.Build(new XdsOptions { Address = address, Workload = workload });
+
+        Assert.Equal("true", capturing.Metadata.Fields["DNS_CAPTURE"].StringValue);
+        Assert.False(plain.Metadata.Fields.ContainsKey("DNS_CAPTURE"));
+    }
 }

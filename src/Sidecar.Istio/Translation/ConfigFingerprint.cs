@@ -33,7 +33,7 @@ internal static class ConfigFingerprint
     public static bool SameContent(ProxyConfig a, ProxyConfig b) =>
         a.Mesh == b.Mesh && a.Listeners == b.Listeners && a.RouteTables == b.RouteTables && a.Clusters == b.Clusters
         && a.AuthorizationPolicies == b.AuthorizationPolicies && a.ExtAuthz == b.ExtAuthz
-        && a.JwtRules == b.JwtRules;
+        && a.JwtRules == b.JwtRules && a.NameTable == b.NameTable;
 
     /// <summary>An <see cref="IBufferWriter{T}"/> that hashes what is written into one pooled buffer and reuses it.</summary>
     private sealed class HashingBufferWriter : IBufferWriter<byte>, IDisposable

@@ -69,6 +69,7 @@ public static class IstioConfigTranslator
             AuthorizationPolicies = authorization.ToEquatableArray(),
             ExtAuthz = extAuthz,
             JwtRules = RequestAuthenticationTranslator.Translate(push).ToEquatableArray(),
+            NameTable = Dns.NameTableBuilder.Build(push.Scope.Services).ToEquatableArray(),
         };
         config = config with { Version = ConfigFingerprint.Compute(config) };
 

@@ -63,6 +63,11 @@ public static class SidecarProxyExtensions
         services.AddSingleton<DownstreamConnections>();
         services.AddSingleton<TerminationDrain>();
         services.AddHostedService(sp => sp.GetRequiredService<TerminationDrain>());
+        if (options.Dns.Enabled)
+        {
+            services.AddSingleton<Dns.DnsProxyServer>();
+            services.AddHostedService(sp => sp.GetRequiredService<Dns.DnsProxyServer>());
+        }
 
         // The drain period, then a second for the listeners to close: like pilot-agent, which stops Envoy once the
         // period is over (waiting for zero connections has no bound of its own: the pod's grace period is it).

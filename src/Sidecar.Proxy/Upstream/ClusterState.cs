@@ -400,7 +400,7 @@ internal sealed partial class ClusterState : IDisposable
 
             try
             {
-                var addresses = await Dns.GetHostAddressesAsync(endpoint.Address, _disposed.Token).ConfigureAwait(false);
+                var addresses = await System.Net.Dns.GetHostAddressesAsync(endpoint.Address, _disposed.Token).ConfigureAwait(false);
                 foreach (var address in addresses)
                 {
                     if (address.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6)

@@ -7,6 +7,7 @@ using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Grpc.Net.Client;
+using Istio.Networking.Nds.V1;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Sidecar.Identity;
@@ -17,15 +18,16 @@ namespace Sidecar.Xds.Client;
 
 /// <summary>
 /// The mesh config source: one ADS stream to istiod (state of the world), as Envoy keeps it. It subscribes to every
-/// cluster and listener, then to the endpoints and route tables those name; each response is tried on a copy of
-/// what was accepted, translated into a snapshot and validated: accepted, it is ACKed (its version and nonce echoed)
-/// and, once clusters, listeners and everything they name have arrived, published; refused, it is NACKed with the
-/// error (the previous version and the nonce) and the last good snapshot keeps serving. A broken stream is opened
-/// again with growing, jittered delays, resuming with the versions and names already held.
+/// cluster and listener, then to the endpoints and route tables those name, and, when DNS capture is on, to istiod's
+/// name table (NDS, as pilot-agent does; readiness does not wait on it). Each response is tried on a copy of what was
+/// accepted, translated into a snapshot and validated: accepted, it is ACKed (its version and nonce echoed) and, once
+/// clusters, listeners and everything they name have arrived, published; refused, it is NACKed with the error (the
+/// previous version and the nonce) and the last good snapshot keeps serving. A broken stream is opened again with
+/// growing, jittered delays, resuming with the versions and names already held.
 /// </summary>
 public sealed partial class AdsClient : BackgroundService
 {
-    private static readonly string[] SubscriptionOrder = [XdsTypeUrls.Cluster, XdsTypeUrls.Endpoints, XdsTypeUrls.Listener, XdsTypeUrls.Route];
+    private static readonly string[] EnvoyTypes = [XdsTypeUrls.Cluster, XdsTypeUrls.Endpoints, XdsTypeUrls.Listener, XdsTypeUrls.Route];
 
     private readonly XdsOptions _options;
     private readonly ProxyConfigStore _store;
@@ -33,7 +35,8 @@ public sealed partial class AdsClient : BackgroundService
     private readonly TimeProvider _time;
     private readonly GrpcChannel _channel;
     private readonly AggregatedDiscoveryService.AggregatedDiscoveryServiceClient _client;
-    private readonly Dictionary<string, Subscription> _subscriptions = SubscriptionOrder.ToDictionary(t => t, _ => new Subscription(), StringComparer.Ordinal);
+    private readonly string[] _subscriptionOrder;
+    private readonly Dictionary<string, Subscription> _subscriptions;
     private XdsResources _accepted = XdsResources.Empty;
     private string _loggedWarnings = "";
 
@@ -44,6 +47,9 @@ public sealed partial class AdsClient : BackgroundService
         _store = store;
         _logger = logger;
         _time = time;
+        // pilot-agent asks for NDS after Envoy's types, on the same stream, only when its DNS proxy runs.
+        _subscriptionOrder = options.DnsCapture ? [.. EnvoyTypes, XdsTypeUrls.NameTable] : EnvoyTypes;
+        _subscriptions = _subscriptionOrder.ToDictionary(t => t, _ => new Subscription(), StringComparer.Ordinal);
         _channel = GrpcChannel.ForAddress(options.Address, new GrpcChannelOptions
         {
             HttpHandler = handler ?? IstiodConnection.CreateHandler(options.Address.Scheme == Uri.UriSchemeHttps ? options.RootCertificatePath : null, options.ServerName),
@@ -103,7 +109,7 @@ public sealed partial class AdsClient : BackgroundService
 
         using var call = _client.StreamAggregatedResources(headers, cancellationToken: cancellationToken);
         var node = NodeBuilder.Build(_options);
-        foreach (var typeUrl in SubscriptionOrder)
+        foreach (var typeUrl in _subscriptionOrder)
         {
             var subscription = _subscriptions[typeUrl];
             // Nonces belong to a stream; versions and names carry over, so istiod can skip what is unchanged.
@@ -224,7 +230,7 @@ public sealed partial class AdsClient : BackgroundService
                 }
 
                 return current with { Endpoints = endpoints };
-            default:
+            case XdsTypeUrls.Route:
                 var routes = new Dictionary<string, RouteConfiguration>(current.Routes, StringComparer.Ordinal);
                 foreach (var (name, table) in Unpack<RouteConfiguration>(response, r => r.Name, errors))
                 {
@@ -232,6 +238,13 @@ public sealed partial class AdsClient : BackgroundService
                 }
 
                 return current with { Routes = routes };
+            case XdsTypeUrls.NameTable:
+                // istiod sends the whole table as one unnamed resource; a response without one empties it.
+                var nameTable = Unpack<NameTable>(response, _ => "", errors).GetValueOrDefault("") ?? new NameTable();
+                return current with { NameTable = nameTable };
+            default:
+                // Handle answers only the types subscribed to.
+                throw new System.Diagnostics.UnreachableException(response.TypeUrl);
         }
     }
 
@@ -274,11 +287,12 @@ public sealed partial class AdsClient : BackgroundService
         return request;
     }
 
-    private static bool IsWildcard(string typeUrl) => typeUrl is XdsTypeUrls.Cluster or XdsTypeUrls.Listener;
+    /// <summary>Types asked for whole (no names): istiod sends every resource of the type the proxy may use.</summary>
+    private static bool IsWildcard(string typeUrl) => typeUrl is XdsTypeUrls.Cluster or XdsTypeUrls.Listener or XdsTypeUrls.NameTable;
 
-    /// <summary>The snapshot's version: the versions of its four types, as istiod numbers its pushes.</summary>
+    /// <summary>The snapshot's version: the versions of its types, in subscription order, as istiod numbers its pushes.</summary>
     private string VersionOf(DiscoveryResponse response) =>
-        string.Join(",", SubscriptionOrder.Select(t => t == response.TypeUrl ? response.VersionInfo : _subscriptions[t].Version));
+        string.Join(",", _subscriptionOrder.Select(t => t == response.TypeUrl ? response.VersionInfo : _subscriptions[t].Version));
 
     private static string ShortType(string typeUrl) => typeUrl[(typeUrl.LastIndexOf('.') + 1)..];
 

@@ -36,6 +36,12 @@ internal static class NodeBuilder
         metadata.Fields["ISTIO_VERSION"] = Value.ForString(IstioVersion);
         metadata.Fields["ENVOY_STATUS_PORT"] = Value.ForNumber(15021);
         metadata.Fields["ENVOY_PROMETHEUS_PORT"] = Value.ForNumber(15090);
+        if (options.DnsCapture)
+        {
+            // istiod builds the NDS name table only for a node that says so (pilot-agent sets it from the same switch).
+            metadata.Fields["DNS_CAPTURE"] = Value.ForString("true");
+        }
+
         if (!metadata.Fields.ContainsKey("MESH_ID"))
         {
             metadata.Fields["MESH_ID"] = Value.ForString(workload.TrustDomain);

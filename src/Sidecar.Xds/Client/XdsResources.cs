@@ -2,6 +2,7 @@ using Envoy.Config.Cluster.V3;
 using Envoy.Config.Endpoint.V3;
 using Envoy.Config.Listener.V3;
 using Envoy.Config.Route.V3;
+using Istio.Networking.Nds.V1;
 using Sidecar.Xds.Translation;
 
 namespace Sidecar.Xds.Client;
@@ -23,6 +24,9 @@ internal sealed record XdsResources
 
     public IReadOnlyDictionary<string, RouteConfiguration> Routes { get; init; } = new Dictionary<string, RouteConfiguration>();
 
+    /// <summary>istiod's DNS name table (NDS), replaced whole by each response; null until one arrives.</summary>
+    public NameTable? NameTable { get; init; }
+
     /// <summary>Whether clusters and listeners have arrived (the snapshot may be served).</summary>
     public bool HasClusters { get; init; }
 
@@ -36,7 +40,10 @@ internal sealed record XdsResources
     public IReadOnlyList<string> RouteNames() =>
         Listeners.Values.SelectMany(ListenerTranslator.RouteNames).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
 
-    /// <summary>Ready to serve: clusters and listeners, and every endpoint set and route table they name.</summary>
+    /// <summary>
+    /// Ready to serve: clusters and listeners, and every endpoint set and route table they name. Not the name table:
+    /// istiod sends none when it builds none, and traffic must not wait on the DNS proxy.
+    /// </summary>
     public bool IsComplete =>
         HasClusters && HasListeners
         && EndpointNames().All(Endpoints.ContainsKey)

@@ -7,7 +7,8 @@ namespace Sidecar.Xds.Translation;
 /// Every accepted resource, translated into one snapshot of the model: clusters with their endpoints, listeners,
 /// route tables (RDS and inlined), the inbound authorization policies, and what the mesh config would have said
 /// (path normalization, request ids, outbound traffic policy) read from the connection managers and the catch-all
-/// chain. The snapshot is validated here too, so that a push the data plane would refuse is NACKed.
+/// chain, and istiod's DNS name table once NDS delivered one. The snapshot is validated here too, so that a push the
+/// data plane would refuse is NACKed.
 /// </summary>
 internal static class XdsSnapshotBuilder
 {
@@ -44,13 +45,15 @@ internal static class XdsSnapshotBuilder
         {
             Version = version,
             Origin = new ConfigOrigin("xds", options.Address.ToString(), now,
-                resources.Clusters.Keys.Select(n => $"Cluster {n}").Concat(resources.Listeners.Keys.Select(n => $"Listener {n}")).Concat(resources.Routes.Keys.Select(n => $"RouteConfiguration {n}")).ToEquatableArray()),
+                resources.Clusters.Keys.Select(n => $"Cluster {n}").Concat(resources.Listeners.Keys.Select(n => $"Listener {n}")).Concat(resources.Routes.Keys.Select(n => $"RouteConfiguration {n}"))
+                    .Concat(resources.NameTable is null ? [] : ["NameTable"]).ToEquatableArray()),
             Clusters = clusters,
             Listeners = listeners,
             RouteTables = tables.Values.ToEquatableArray(),
             AuthorizationPolicies = policies.ToEquatableArray(),
             JwtRules = parts.JwtRules.Values.ToEquatableArray(),
             ExtAuthz = parts.ExtAuthz,
+            NameTable = resources.NameTable is { } nameTable ? NameTableTranslator.Translate(nameTable) : default,
             Mesh = mesh,
         };
 

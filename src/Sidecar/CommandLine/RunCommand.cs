@@ -82,6 +82,16 @@ internal static class RunCommand
                 result.AddError("--concurrency: must be 0 (one per CPU) or more.");
             }
         });
+        var dnsCapture = new Option<bool>("--dns-capture")
+        {
+            Description = "Run pilot-agent's DNS proxy: answer the mesh's service names on UDP and TCP --dns-port of localhost (the init program's --redirect-dns sends the pod's DNS there) and forward other names to resolv.conf's nameservers [env ISTIO_META_DNS_CAPTURE=true].",
+        };
+        var dnsPort = PortOption("--dns-port", "The DNS proxy's port.", 15053);
+        var resolvConf = new Option<string>("--resolv-conf")
+        {
+            Description = "The DNS proxy's upstream nameservers and search domains.",
+            DefaultValueFactory = _ => "/etc/resolv.conf",
+        };
         var logLevel = new Option<string>("--log-level") { Description = "Log level.", DefaultValueFactory = _ => "info" }
             .AcceptOnlyFromAmong("trace", "debug", "info", "warning", "error", "off");
 
@@ -89,7 +99,8 @@ internal static class RunCommand
         {
             config, xdsAddress, bind, outboundPort, inboundPort, adminPort, statusPort, healthPort, statsPort,
             ns, podName, workload, labels, serviceAccount, instanceIp, locality, clusterId, trustDomain,
-            trafficPolicy, drain, detection, otlpEndpoint, otlpProtocol, zipkinEndpoint, sampling, accessLog, accessLogEncoding, appMetrics, concurrency, logLevel,
+            trafficPolicy, drain, detection, otlpEndpoint, otlpProtocol, zipkinEndpoint, sampling, accessLog, accessLogEncoding, appMetrics, concurrency,
+            dnsCapture, dnsPort, resolvConf, logLevel,
         };
         var identity = new IdentityOptions();
         identity.AddTo(command);
@@ -130,6 +141,12 @@ internal static class RunCommand
                 ProtocolDetectionTimeout = parse.GetValue(detection) is { } detectionText ? ParseDuration(detectionText) : null,
                 AcceptHttp10 = environment.AcceptHttp10,
                 AppProbers = environment.AppProbers,
+                Dns = new Proxy.Dns.DnsProxyOptions
+                {
+                    Enabled = parse.GetValue(dnsCapture) || environment.DnsCapture,
+                    Port = parse.GetValue(dnsPort),
+                    ResolvConfPath = parse.GetRequiredValue(resolvConf),
+                },
                 ExitOnZeroActiveConnections = environment.ExitOnZeroActiveConnections,
                 MinimumDrainDuration = environment.MinimumDrainDuration is { } minimum ? ParseDuration(minimum) : TimeSpan.FromSeconds(5),
                 Concurrency = parse.GetValue(concurrency),

@@ -41,6 +41,7 @@ internal static class SidecarHost
             ProtocolDetectionTimeout = settings.ProtocolDetectionTimeout,
             AcceptHttp10 = settings.AcceptHttp10,
             AppProbers = settings.AppProbers,
+            Dns = settings.Dns,
             ExitOnZeroActiveConnections = settings.ExitOnZeroActiveConnections,
             MinimumDrainDuration = settings.MinimumDrainDuration,
             Workload = settings.Workload,

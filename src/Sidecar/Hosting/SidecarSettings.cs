@@ -45,6 +45,9 @@ internal sealed record SidecarSettings
     /// <summary><c>ISTIO_KUBE_APP_PROBERS</c>: the app's probes served on the status port.</summary>
     public string? AppProbers { get; init; }
 
+    /// <summary>pilot-agent's DNS proxy (<c>--dns-capture</c>, <c>ISTIO_META_DNS_CAPTURE</c>); in mesh mode it also subscribes to istiod's name table.</summary>
+    public Proxy.Dns.DnsProxyOptions Dns { get; init; } = Proxy.Dns.DnsProxyOptions.Disabled;
+
     /// <summary>Worker threads asked for (<c>--concurrency</c>; null: the default, 0: one per CPU).</summary>
     public int? Concurrency { get; init; }
 

@@ -13,10 +13,12 @@ namespace Sidecar.FunctionalTests.Xds;
 /// A control plane speaking Envoy's real ADS API (state of the world) over plaintext HTTP/2, as istiod serves it on
 /// 15010: every type's current resources go to each stream on subscription, when the requested names change and on
 /// every <see cref="Push"/>; each response has a new version and nonce. Every request (ACK, NACK, subscription) is
-/// recorded.
+/// recorded. Istio's name table (NDS) goes, as istiod sends it, only to a node whose metadata has DNS_CAPTURE "true".
 /// </summary>
 internal sealed class FakeIstiod : IAsyncDisposable
 {
+    private const string NameTableType = "type.googleapis.com/istio.networking.nds.v1.NameTable";
+
     private WebApplication _app = null!;
     private readonly Lock _lock = new();
     private readonly List<StreamState> _streams = [];
@@ -67,8 +69,15 @@ internal sealed class FakeIstiod : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();
 
-    private DiscoveryResponse Response(string typeUrl, IReadOnlyCollection<string> names)
+    /// <summary>The response to send, or null where istiod sends none.</summary>
+    private DiscoveryResponse? Response(string typeUrl, IReadOnlyCollection<string> names, Envoy.Config.Core.V3.Node? node)
     {
+        // istiod's NdsGenerator builds no table (and sends nothing) for a proxy without DNS capture.
+        if (typeUrl == NameTableType && node?.Metadata?.Fields.GetValueOrDefault("DNS_CAPTURE")?.StringValue != "true")
+        {
+            return null;
+        }
+
         lock (_lock)
         {
             var version = Interlocked.Increment(ref _version).ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -90,7 +99,8 @@ internal sealed class FakeIstiod : IAsyncDisposable
         _ when typeUrl.EndsWith(".Cluster", StringComparison.Ordinal) => 0,
         _ when typeUrl.EndsWith(".ClusterLoadAssignment", StringComparison.Ordinal) => 1,
         _ when typeUrl.EndsWith(".Listener", StringComparison.Ordinal) => 2,
-        _ => 3,
+        _ when typeUrl.EndsWith(".RouteConfiguration", StringComparison.Ordinal) => 3,
+        _ => 4,
     };
 
     private static string NameOf(IMessage resource) =>
@@ -102,6 +112,9 @@ internal sealed class FakeIstiod : IAsyncDisposable
         public SemaphoreSlim Changed { get; } = new(0);
 
         public CancellationTokenSource Abort { get; } = new();
+
+        /// <summary>The node the stream's first request named.</summary>
+        public Envoy.Config.Core.V3.Node? Node { get; set; }
 
         /// <summary>Names subscribed, by type (empty: every resource).</summary>
         public ConcurrentDictionary<string, string[]> Subscribed { get; } = new(StringComparer.Ordinal);
@@ -123,7 +136,10 @@ internal sealed class FakeIstiod : IAsyncDisposable
                 await writes.WaitAsync();
                 try
                 {
-                    await responseStream.WriteAsync(server.Response(typeUrl, state.Subscribed.GetValueOrDefault(typeUrl) ?? []));
+                    if (server.Response(typeUrl, state.Subscribed.GetValueOrDefault(typeUrl) ?? [], state.Node) is { } response)
+                    {
+                        await responseStream.WriteAsync(response);
+                    }
                 }
                 finally
                 {
@@ -150,6 +166,7 @@ internal sealed class FakeIstiod : IAsyncDisposable
                 await foreach (var request in requestStream.ReadAllAsync(ended.Token))
                 {
                     server.Requests.Enqueue(request);
+                    state.Node ??= request.Node;
                     var names = request.ResourceNames.Order(StringComparer.Ordinal).ToArray();
                     var known = state.Subscribed.TryGetValue(request.TypeUrl, out var previous);
                     state.Subscribed[request.TypeUrl] = names;

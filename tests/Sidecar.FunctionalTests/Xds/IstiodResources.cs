@@ -7,6 +7,7 @@ using Envoy.Extensions.Filters.Http.Fault.V3;
 using Envoy.Extensions.Filters.Network.HttpConnectionManager.V3;
 using Envoy.Extensions.Filters.Network.TcpProxy.V3;
 using Google.Protobuf.WellKnownTypes;
+using Istio.Networking.Nds.V1;
 using Sidecar.Testing;
 
 namespace Sidecar.FunctionalTests.Xds;
@@ -291,6 +292,18 @@ internal static class IstiodResources
         },
         ValidateClusters = false,
         IgnorePortInHostMatching = true,
+    };
+
+    /// <summary>
+    /// NDS's table as istiod's BuildNameTable writes a Kubernetes service's entry: host, cluster IP, registry
+    /// "Kubernetes", the service's short name and namespace.
+    /// </summary>
+    public static NameTable NameTable(string host, params string[] ips) => new()
+    {
+        Table =
+        {
+            [host] = new NameTable.Types.NameInfo { Ips = { ips }, Registry = "Kubernetes", Shortname = host.Split('.')[0], Namespace = host.Split('.')[1] },
+        },
     };
 
     /// <summary>A route as istiod writes one VirtualService http[] entry: istio.config metadata, 0s timeout, its retry policy.</summary>

@@ -122,6 +122,39 @@ public sealed class XdsConfigTests : IAsyncLifetime
         await Wait.UntilAsync(async () => await BodyAsync(sidecar, "/reviews/0") == "reviews-v2", TimeSpan.FromSeconds(10), "the push on the new stream");
     }
 
+    [Fact]
+    public async Task With_DNS_capture_it_subscribes_to_istiods_NDS_name_table_with_DNS_CAPTURE_metadata_and_ACKs_it_without_it_it_does_not()
+    {
+        const string NdsType = "type.googleapis.com/istio.networking.nds.v1.NameTable";
+        _istiod.Push([.. Mesh(Table("9080", To(V1))), NameTable(Reviews, "10.96.0.20")]);
+        await using var capturing = await SidecarProcess.StartWithXdsAsync(_istiod.Address, arguments: ["--dns-capture"]);
+
+        // pilot-agent's node says DNS_CAPTURE "true" (istiod builds a table only then) and asks for NDS as a wildcard.
+        Assert.Equal("true", _istiod.Requests.First().Node.Metadata.Fields["DNS_CAPTURE"].StringValue);
+        Assert.Empty(_istiod.Requests.First(r => r.TypeUrl == NdsType).ResourceNames);
+        await Wait.UntilAsync(
+            () => _istiod.Requests.Any(r => r.TypeUrl == NdsType && r.ResponseNonce.Length > 0 && r.ErrorDetail is null),
+            TimeSpan.FromSeconds(10), "an ACK of the name table");
+        Assert.Empty(_istiod.Nacks);
+        // The accepted table is the snapshot's (what the DNS proxy answers from).
+        await Wait.UntilAsync(async () =>
+        {
+            using var dump = JsonDocument.Parse(await capturing.Client.GetStringAsync($"{capturing.AdminUrl}/config_dump?include_model"));
+            return dump.RootElement.GetProperty("config").TryGetProperty("name_table", out var table)
+                && table.EnumerateArray().Any(n => n.GetProperty("host").GetString() == Reviews && n.GetProperty("ips")[0].GetString() == "10.96.0.20");
+        }, TimeSpan.FromSeconds(10), "the name table in the snapshot");
+
+        // Without DNS capture: no DNS_CAPTURE in the node and no NDS subscription.
+        await using var istiod = await FakeIstiod.StartAsync();
+        istiod.Push([.. Mesh(Table("9080", To(V1))), NameTable(Reviews, "10.96.0.20")]);
+        await using var plain = await SidecarProcess.StartWithXdsAsync(istiod.Address);
+        await Wait.UntilAsync(
+            () => istiod.Requests.Where(r => r.ResponseNonce.Length > 0 && r.ErrorDetail is null).Select(r => r.TypeUrl).Distinct().Count() == 4,
+            TimeSpan.FromSeconds(10), "an ACK of each of Envoy's four types");
+        Assert.False(istiod.Requests.First().Node.Metadata.Fields.ContainsKey("DNS_CAPTURE"));
+        Assert.DoesNotContain(istiod.Requests, r => r.TypeUrl == NdsType);
+    }
+
     /// <summary>The mesh for reviews v1 and v2 with <paramref name="table"/> as route table "9080".</summary>
     private Google.Protobuf.IMessage[] Mesh(RouteConfiguration table, string? accessLogFormat = null) =>
     [

@@ -1,0 +1,298 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Sidecar.Model;
+
+namespace Sidecar.Proxy.Dns;
+
+/// <summary>
+/// pilot-agent's DNS proxy (pkg/dns/client, <c>LocalDNSServer</c>), on UDP and TCP port 15053 of localhost: a query
+/// for a name of the mesh's name table is answered from it; any other is forwarded to resolv.conf's nameservers and
+/// their answer relayed. The table follows each config the store publishes. Off unless DNS capture is asked for.
+/// </summary>
+internal sealed partial class DnsProxyServer : BackgroundService
+{
+    private readonly DnsProxyOptions _options;
+    private readonly IPEndPoint _endpoint;
+    private readonly string _proxyNamespace;
+    private readonly ProxyConfigStore _store;
+    private readonly ILogger<DnsProxyServer> _logger;
+    private readonly DnsMetrics _metrics;
+    private readonly DnsUpstream _upstream;
+    private ResolvConf _resolvConf = ResolvConf.None;
+    private DnsLookupTable? _table;
+    private Socket? _udp;
+    private Socket? _tcp;
+
+    public DnsProxyServer(ProxyOptions options, ProxyConfigStore store, Telemetry.ProxyTelemetry telemetry, ILogger<DnsProxyServer> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(telemetry);
+        _options = options.Dns;
+        // pilot-agent listens on localhost; a standalone sidecar on its own 127.x address listens there instead.
+        _endpoint = new IPEndPoint(options.AdminBindAddress, options.Dns.Port);
+        _proxyNamespace = options.Workload.Namespace;
+        _store = store;
+        _logger = logger;
+        _metrics = new DnsMetrics(telemetry.Registry);
+        _upstream = new DnsUpstream(_metrics);
+    }
+
+    /// <summary>The address and port the proxy answers on (the port the OS gave when 0 was asked for).</summary>
+    public IPEndPoint? LocalEndPoint => _udp?.LocalEndPoint as IPEndPoint;
+
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (!_options.Enabled)
+        {
+            return Task.CompletedTask;
+        }
+
+        // Bound before the host starts, so a port in use stops the sidecar as any other listener's would.
+        _udp = new Socket(_endpoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        _udp.Bind(_endpoint);
+        _tcp = new Socket(_endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        _tcp.Bind(new IPEndPoint(_endpoint.Address, ((IPEndPoint)_udp.LocalEndPoint!).Port));
+        _tcp.Listen(128);
+        _resolvConf = ResolvConf.Load(_options.ResolvConfPath);
+        _store.Published += Rebuild;
+        if (_store.Current is { } current)
+        {
+            Rebuild(current);
+        }
+
+        Log.Started(_logger, _udp.LocalEndPoint!.ToString()!, string.Join(",", _resolvConf.Nameservers), string.Join(",", _resolvConf.SearchDomains));
+        return base.StartAsync(cancellationToken);
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _store.Published -= Rebuild;
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public override void Dispose()
+    {
+        _udp?.Dispose();
+        _tcp?.Dispose();
+        base.Dispose();
+    }
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (_udp is null || _tcp is null)
+        {
+            return Task.CompletedTask;
+        }
+
+        // Closing the sockets ends both loops.
+        stoppingToken.Register(() =>
+        {
+            _udp.Dispose();
+            _tcp.Dispose();
+        });
+        return Task.WhenAll(ServeUdpAsync(_udp, stoppingToken), AcceptTcpAsync(_tcp, stoppingToken));
+    }
+
+    private void Rebuild(ProxyConfig config)
+    {
+        var table = DnsLookupTable.Build(config.NameTable, _proxyNamespace, _resolvConf.SearchDomains);
+        Volatile.Write(ref _table, table);
+        Log.TableUpdated(_logger, config.NameTable.Count, table.Count);
+    }
+
+    private async Task ServeUdpAsync(Socket socket, CancellationToken stoppingToken)
+    {
+        var buffer = new byte[DnsResponseWriter.MaxMessageSize];
+        var reply = new byte[DnsResponseWriter.MaxMessageSize];
+        // One client address, reused: a query answered here allocates nothing.
+        var client = new SocketAddress(_endpoint.AddressFamily);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            int received;
+            try
+            {
+                received = await socket.ReceiveFromAsync(buffer, SocketFlags.None, client, stoppingToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException)
+            {
+                // An ICMP error for an earlier reply (the client went away): keep serving.
+                continue;
+            }
+
+            var message = buffer.AsSpan(0, received);
+            var length = Answer(message, reply, tcp: false);
+            if (length > 0)
+            {
+                SendReply(socket, reply.AsSpan(0, length), client);
+            }
+            else if (length < 0)
+            {
+                // Forwarded off the receive loop, so a slow nameserver holds up no other client.
+                var from = new SocketAddress(client.Family, client.Size);
+                client.Buffer.CopyTo(from.Buffer);
+                _ = ForwardUdpAsync(socket, message.ToArray(), from, stoppingToken);
+            }
+        }
+    }
+
+    private async Task ForwardUdpAsync(Socket socket, byte[] message, SocketAddress client, CancellationToken stoppingToken)
+    {
+        try
+        {
+            SendReply(socket, await ForwardAsync(message, tcp: false, stoppingToken).ConfigureAwait(false), client);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping: the client asks again elsewhere.
+        }
+    }
+
+    private static void SendReply(Socket socket, ReadOnlySpan<byte> reply, SocketAddress client)
+    {
+        try
+        {
+            socket.SendTo(reply, SocketFlags.None, client);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            // The client is gone or the proxy is stopping: nothing to answer.
+        }
+    }
+
+    private async Task AcceptTcpAsync(Socket listener, CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            Socket connection;
+            try
+            {
+                connection = await listener.AcceptAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException)
+            {
+                if (stoppingToken.IsCancellationRequested)
+                {
+                    return;
+                }
+
+                continue;
+            }
+
+            _ = ServeTcpAsync(connection, stoppingToken);
+        }
+    }
+
+    /// <summary>Queries on one connection, answered in order, until the client closes it or is idle for 8 s
+    /// (miekg/dns's server idle timeout).</summary>
+    private async Task ServeTcpAsync(Socket connection, CancellationToken stoppingToken)
+    {
+        using var socket = connection;
+        await using var stream = new NetworkStream(socket, ownsSocket: false);
+        var reply = ArrayPool<byte>.Shared.Rent(DnsResponseWriter.MaxMessageSize);
+        try
+        {
+            while (true)
+            {
+                using var idle = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                idle.CancelAfter(TimeSpan.FromSeconds(8));
+                if (await DnsTcpFraming.ReadAsync(stream, idle.Token).ConfigureAwait(false) is not { } message)
+                {
+                    return;
+                }
+
+                var length = Answer(message, reply, tcp: true);
+                if (length == 0)
+                {
+                    return;
+                }
+
+                var answer = length > 0 ? reply.AsMemory(0, length) : await ForwardAsync(message, tcp: true, stoppingToken).ConfigureAwait(false);
+                await DnsTcpFraming.WriteAsync(stream, answer, stoppingToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or SocketException or ObjectDisposedException)
+        {
+            // Idle, closed mid-message, or stopping: the connection ends.
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(reply);
+        }
+    }
+
+    /// <summary>
+    /// The reply to <paramref name="message"/> when the proxy gives it itself (its length), -1 when the query goes
+    /// upstream, 0 when it gets no reply. A message miekg/dns's server would not accept is refused as it would be: a
+    /// response is dropped, an opcode other than QUERY or NOTIFY is NOTIMP, and more than one question (or records
+    /// a query does not carry) FORMERR.
+    /// </summary>
+    private int Answer(ReadOnlySpan<byte> message, Span<byte> reply, bool tcp)
+    {
+        if (message.Length < DnsQuery.HeaderLength)
+        {
+            return 0;
+        }
+
+        _metrics.Requests.Inc();
+        Span<char> name = stackalloc char[DnsQuery.MaxNameLength];
+        if (!DnsQuery.TryParse(message, name, out var query))
+        {
+            return DnsResponseWriter.WriteError(reply, message, DnsQuery.HeaderOf(message), DnsRecordType.RcodeFormatError, withQuestion: false);
+        }
+
+        if (query.IsResponse)
+        {
+            return 0;
+        }
+
+        if (query.Opcode is not (0 or 4))
+        {
+            return DnsResponseWriter.WriteError(reply, message, query, DnsRecordType.RcodeNotImplemented, withQuestion: false);
+        }
+
+        if (query.QuestionCount != 1 || !query.SectionCountsFitAQuery)
+        {
+            return DnsResponseWriter.WriteError(reply, message, query, DnsRecordType.RcodeFormatError, withQuestion: false);
+        }
+
+        // Before the first config, pilot-agent answers SERVFAIL: forwarding a mesh name would get a wrong NXDOMAIN.
+        if (Volatile.Read(ref _table) is not { } table)
+        {
+            return DnsResponseWriter.WriteError(reply, message, query, DnsRecordType.RcodeServerFailure, withQuestion: true);
+        }
+
+        var result = query.NameLength >= 0 ? table.Lookup(query.Type, name[..query.NameLength]) : DnsLookupResult.NotFound;
+        return result.Found ? DnsResponseWriter.WriteAnswer(reply, message, query, result, DnsResponseWriter.MaxReplySize(query, tcp)) : -1;
+    }
+
+    /// <summary>The nameservers' answer, or SERVFAIL with the question when none answered.</summary>
+    private async Task<byte[]> ForwardAsync(byte[] message, bool tcp, CancellationToken stoppingToken)
+    {
+        if (await _upstream.ExchangeAsync(message, tcp, _resolvConf.Nameservers, stoppingToken).ConfigureAwait(false) is { } answer)
+        {
+            return answer;
+        }
+
+        DnsQuery.TryParse(message, out var query);
+        var reply = new byte[message.Length + DnsQuery.HeaderLength];
+        var length = DnsResponseWriter.WriteError(reply, message, query, DnsRecordType.RcodeServerFailure, withQuestion: true);
+        return reply[..length];
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(Level = LogLevel.Information, Message = "DNS proxy listening on {Endpoint} (UDP and TCP); upstream nameservers [{Nameservers}], search [{Search}]")]
+        public static partial void Started(ILogger logger, string endpoint, string nameservers, string search);
+
+        [LoggerMessage(Level = LogLevel.Debug, Message = "DNS name table: {Hosts} hosts, {Names} names answered")]
+        public static partial void TableUpdated(ILogger logger, int hosts, int names);
+    }
+}
