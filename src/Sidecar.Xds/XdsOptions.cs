@@ -34,6 +34,10 @@ public sealed record XdsOptions
     /// </summary>
     public bool DnsCapture { get; init; }
 
+    /// <summary>pilot-agent's <c>ISTIO_META_DNS_AUTO_ALLOCATE</c>: the node says <c>DNS_AUTO_ALLOCATE</c>, and istiod
+    /// gives ServiceEntries without addresses one in this proxy's config and name table.</summary>
+    public bool DnsAutoAllocate { get; init; }
+
     /// <summary>Mesh settings istiod does not send over xDS (telemetry from flags); the rest comes from the resources.</summary>
     public MeshConfig Mesh { get; init; } = MeshConfig.Default;
 

@@ -18,7 +18,7 @@ internal static class TranslationFixture
         InstanceIps = ["10.1.0.41"],
     };
 
-    public static TranslationResult Translate(string yaml, WorkloadInfo? workload = null, OutboundTrafficPolicy? policy = null)
+    public static TranslationResult Translate(string yaml, WorkloadInfo? workload = null, OutboundTrafficPolicy? policy = null, bool autoAllocateAddresses = false)
     {
         var parsed = IstioYamlParser.Parse(yaml, "test.yaml");
         Assert.True(parsed.IsValid, "parse errors:\n" + string.Join("\n", parsed.Errors));
@@ -26,6 +26,7 @@ internal static class TranslationFixture
         {
             Workload = workload ?? Productpage,
             OutboundTrafficPolicy = policy,
+            AutoAllocateAddresses = autoAllocateAddresses,
             Location = "/config",
             LoadedAt = DateTimeOffset.UnixEpoch,
         });
@@ -40,9 +41,9 @@ internal static class TranslationFixture
           mesh: "{{mesh}}"
         """;
 
-    public static ProxyConfig Config(string yaml, WorkloadInfo? workload = null, OutboundTrafficPolicy? policy = null)
+    public static ProxyConfig Config(string yaml, WorkloadInfo? workload = null, OutboundTrafficPolicy? policy = null, bool autoAllocateAddresses = false)
     {
-        var result = Translate(yaml, workload, policy);
+        var result = Translate(yaml, workload, policy, autoAllocateAddresses);
         Assert.True(result.IsValid, "translation errors:\n" + string.Join("\n", result.Errors));
         return result.Config!;
     }

@@ -63,4 +63,17 @@ public sealed class NodeBuilderTests
         Assert.Equal("true", capturing.Metadata.Fields["DNS_CAPTURE"].StringValue);
         Assert.False(plain.Metadata.Fields.ContainsKey("DNS_CAPTURE"));
     }
+
+    [Fact]
+    public void With_auto_allocation_the_node_says_DNS_AUTO_ALLOCATE_true_so_istiod_gives_service_entries_addresses()
+    {
+        var workload = new WorkloadInfo { PodName = "reviews-v1-7d9c", Namespace = "bookinfo" };
+        var address = new Uri("http://istiod.istio-system.svc:15010");
+
+        var allocating = NodeBuilder.Build(new XdsOptions { Address = address, Workload = workload, DnsCapture = true, DnsAutoAllocate = true });
+        var capturing = NodeBuilder.Build(new XdsOptions { Address = address, Workload = workload, DnsCapture = true });
+
+        Assert.Equal("true", allocating.Metadata.Fields["DNS_AUTO_ALLOCATE"].StringValue);
+        Assert.False(capturing.Metadata.Fields.ContainsKey("DNS_AUTO_ALLOCATE"));
+    }
 }

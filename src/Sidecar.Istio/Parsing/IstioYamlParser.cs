@@ -210,13 +210,14 @@ public static class IstioYamlParser
         }
         else
         {
+            var status = resourceKind == ResourceKind.ServiceEntry ? document.Object("status") : null;
             document.Ignore("status");
             var specObject = document.Object("spec") ?? new YamlObject(new YamlMappingNode(), "spec", diagnostics);
             spec = resourceKind switch
             {
                 ResourceKind.VirtualService => VirtualServiceReader.Read(specObject),
                 ResourceKind.DestinationRule => DestinationRuleReader.Read(specObject),
-                ResourceKind.ServiceEntry => ServiceEntryReader.Read(specObject),
+                ResourceKind.ServiceEntry => ServiceEntryReader.Read(specObject, status),
                 ResourceKind.WorkloadEntry => ReadWorkloadEntry(specObject),
                 ResourceKind.Sidecar => SidecarReader.Read(specObject),
                 ResourceKind.PeerAuthentication => SecurityReader.ReadPeerAuthentication(specObject),

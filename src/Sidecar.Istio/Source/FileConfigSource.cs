@@ -127,6 +127,7 @@ public sealed class FileConfigSource : IHostedService, IDisposable
             {
                 Workload = options.Workload,
                 OutboundTrafficPolicy = options.OutboundTrafficPolicy,
+                AutoAllocateAddresses = options.AutoAllocateAddresses,
                 Location = options.Directory,
                 LoadedAt = now,
             })

@@ -14,6 +14,10 @@ public sealed record FileConfigSourceOptions
     /// <summary>A command-line override; else the Sidecar resource's, the mesh config's, or ALLOW_ANY.</summary>
     public OutboundTrafficPolicy? OutboundTrafficPolicy { get; init; }
 
+    /// <summary>Give ServiceEntries without addresses one, as istiod does for a proxy with DNS capture and
+    /// <c>ISTIO_META_DNS_AUTO_ALLOCATE</c>.</summary>
+    public bool AutoAllocateAddresses { get; init; }
+
     /// <summary>The first read, already under way (<see cref="FileConfigSource.WithEarlyRead"/>).</summary>
     internal Task<DirectoryRead>? EarlyRead { get; init; }
 }

@@ -34,6 +34,11 @@ internal sealed class PushContext
         Context = context;
         Workload = context.Workload;
         AllServices = ServiceRegistryBuilder.Build(resources, Mesh, Errors);
+        if (context.AutoAllocateAddresses)
+        {
+            AllServices = AddressAllocator.Allocate(AllServices);
+        }
+
         WarnShadowedServices();
         Scope = SidecarScope.Build(resources, AllServices, Workload, Mesh);
         _servicesByHost = Scope.Services.ToDictionary(s => s.Host, StringComparer.Ordinal);

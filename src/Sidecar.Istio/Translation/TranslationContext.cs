@@ -11,6 +11,10 @@ public sealed record TranslationContext
     /// <summary>A command-line override of the outbound traffic policy; else the Sidecar's, the mesh's, or ALLOW_ANY.</summary>
     public OutboundTrafficPolicy? OutboundTrafficPolicy { get; init; }
 
+    /// <summary>The proxy captures DNS and asks for auto-allocated addresses (<c>ISTIO_META_DNS_CAPTURE</c> and
+    /// <c>ISTIO_META_DNS_AUTO_ALLOCATE</c>): ServiceEntries without addresses get one (<see cref="Registry.AddressAllocator"/>).</summary>
+    public bool AutoAllocateAddresses { get; init; }
+
     /// <summary>Where the resources came from (the config directory), recorded in the snapshot's origin.</summary>
     public string Location { get; init; } = "";
 

@@ -12,6 +12,10 @@ public sealed record DnsProxyOptions
     /// <summary>Whether the DNS proxy runs (Istio's <c>ISTIO_META_DNS_CAPTURE=true</c>).</summary>
     public bool Enabled { get; init; }
 
+    /// <summary>ServiceEntries without addresses get one from 240.240.0.0/16 for the proxy to answer and route
+    /// (<c>ISTIO_META_DNS_AUTO_ALLOCATE=true</c>; only with <see cref="Enabled"/>, as istiod requires both).</summary>
+    public bool AutoAllocate { get; init; }
+
     /// <summary>The UDP and TCP port it listens on, on localhost (or the <c>--bind</c> address when that is specific).</summary>
     public int Port { get; init; } = 15053;
 

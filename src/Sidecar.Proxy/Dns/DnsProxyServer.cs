@@ -241,7 +241,6 @@ internal sealed partial class DnsProxyServer : BackgroundService
             return 0;
         }
 
-        _metrics.Requests.Inc();
         Span<char> name = stackalloc char[DnsQuery.MaxNameLength];
         if (!DnsQuery.TryParse(message, name, out var query))
         {
@@ -262,6 +261,9 @@ internal sealed partial class DnsProxyServer : BackgroundService
         {
             return DnsResponseWriter.WriteError(reply, message, query, DnsRecordType.RcodeFormatError, withQuestion: false);
         }
+
+        // Counted as pilot-agent counts: the queries its DNS server accepted.
+        _metrics.Requests.Inc();
 
         // Before the first config, pilot-agent answers SERVFAIL: forwarding a mesh name would get a wrong NXDOMAIN.
         if (Volatile.Read(ref _table) is not { } table)

@@ -28,7 +28,8 @@ internal sealed record ResolvConf(IReadOnlyList<IPEndPoint> Nameservers, IReadOn
 
             switch (fields[0])
             {
-                case "nameserver" when IPAddress.TryParse(fields[1].Split('%')[0], out var address):
+                // A link-local server keeps its zone (fe80::1%eth0) where the interface is known here.
+                case "nameserver" when IPAddress.TryParse(fields[1], out var address) || IPAddress.TryParse(fields[1].Split('%')[0], out address):
                     servers.Add(new IPEndPoint(address, 53));
                     break;
                 // The last search or domain line wins, as for the C library; domain names one domain.

@@ -42,6 +42,11 @@ internal static class NodeBuilder
             metadata.Fields["DNS_CAPTURE"] = Value.ForString("true");
         }
 
+        if (options.DnsAutoAllocate)
+        {
+            metadata.Fields["DNS_AUTO_ALLOCATE"] = Value.ForString("true");
+        }
+
         if (!metadata.Fields.ContainsKey("MESH_ID"))
         {
             metadata.Fields["MESH_ID"] = Value.ForString(workload.TrustDomain);

@@ -82,6 +82,9 @@ internal sealed class IstioEnvironment
     /// <summary>Istio's <c>ISTIO_META_DNS_CAPTURE</c>: true (Go's spellings of it) runs the agent's DNS proxy on 15053.</summary>
     public bool DnsCapture => Get("ISTIO_META_DNS_CAPTURE") is "1" or "t" or "T" or "true" or "TRUE" or "True";
 
+    /// <summary>Istio's <c>ISTIO_META_DNS_AUTO_ALLOCATE</c>: with DNS capture, addresses for ServiceEntries without any.</summary>
+    public bool DnsAutoAllocate => Get("ISTIO_META_DNS_AUTO_ALLOCATE") is "1" or "t" or "T" or "true" or "TRUE" or "True";
+
     /// <summary>The pod's <c>prometheus.io/*</c> annotations as JSON, which the injector gives the agent for metrics merging.</summary>
     public string? PrometheusAnnotations => Get("ISTIO_PROMETHEUS_ANNOTATIONS");
 

@@ -86,6 +86,10 @@ internal static class RunCommand
         {
             Description = "Run pilot-agent's DNS proxy: answer the mesh's service names on UDP and TCP --dns-port of localhost (the init program's --redirect-dns sends the pod's DNS there) and forward other names to resolv.conf's nameservers [env ISTIO_META_DNS_CAPTURE=true].",
         };
+        var dnsAutoAllocate = new Option<bool>("--dns-auto-allocate")
+        {
+            Description = "With --dns-capture: give each ServiceEntry host without addresses one from 240.240.0.0/16, answered by the DNS proxy and routed by it (a TCP port gets a listener of its own) [env ISTIO_META_DNS_AUTO_ALLOCATE=true].",
+        };
         var dnsPort = PortOption("--dns-port", "The DNS proxy's port.", 15053);
         var resolvConf = new Option<string>("--resolv-conf")
         {
@@ -100,7 +104,7 @@ internal static class RunCommand
             config, xdsAddress, bind, outboundPort, inboundPort, adminPort, statusPort, healthPort, statsPort,
             ns, podName, workload, labels, serviceAccount, instanceIp, locality, clusterId, trustDomain,
             trafficPolicy, drain, detection, otlpEndpoint, otlpProtocol, zipkinEndpoint, sampling, accessLog, accessLogEncoding, appMetrics, concurrency,
-            dnsCapture, dnsPort, resolvConf, logLevel,
+            dnsCapture, dnsAutoAllocate, dnsPort, resolvConf, logLevel,
         };
         var identity = new IdentityOptions();
         identity.AddTo(command);
@@ -144,6 +148,7 @@ internal static class RunCommand
                 Dns = new Proxy.Dns.DnsProxyOptions
                 {
                     Enabled = parse.GetValue(dnsCapture) || environment.DnsCapture,
+                    AutoAllocate = parse.GetValue(dnsAutoAllocate) || environment.DnsAutoAllocate,
                     Port = parse.GetValue(dnsPort),
                     ResolvConfPath = parse.GetRequiredValue(resolvConf),
                 },

@@ -26,6 +26,7 @@ internal static class SidecarHost
                 Directory = directory,
                 Workload = settings.Workload,
                 OutboundTrafficPolicy = settings.OutboundTrafficPolicy,
+                AutoAllocateAddresses = settings.Dns is { Enabled: true, AutoAllocate: true },
             }, TimeProvider.System)
             : null;
         var options = new ProxyOptions

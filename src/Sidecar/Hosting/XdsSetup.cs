@@ -22,6 +22,7 @@ internal static class XdsSetup
             EnvironmentMetadata = NodeBuilder.FromEnvironment(Environment.GetEnvironmentVariables()),
             InterceptionMode = Environment.GetEnvironmentVariable("INTERCEPTION_MODE") is { Length: > 0 } mode ? mode : "REDIRECT",
             DnsCapture = settings.Dns.Enabled,
+            DnsAutoAllocate = settings.Dns.AutoAllocate,
             Mesh = MeshConfig.Default,
         };
         services.AddSingleton(sp => new AdsClient(options, sp.GetRequiredService<ProxyConfigStore>(), sp.GetRequiredService<ILogger<AdsClient>>(), sp.GetRequiredService<TimeProvider>()));

@@ -18,6 +18,16 @@ public sealed class DnsCapturePod : IAsyncLifetime
 {
     public const string ClusterIp = "10.96.14.7";
 
+    private readonly DnsCapturePodOptions _options;
+
+    public DnsCapturePod()
+        : this(new DnsCapturePodOptions())
+    {
+    }
+
+    /// <summary>A variant of the pod: another subnet, more names for the nameserver, more config, more sidecar flags.</summary>
+    internal DnsCapturePod(DnsCapturePodOptions options) => _options = options;
+
     /// <summary>What the nameserver says of the service's name, were it asked: never the right answer.</summary>
     public static readonly IPAddress Decoy = IPAddress.Parse("192.0.2.99");
 
@@ -46,7 +56,7 @@ public sealed class DnsCapturePod : IAsyncLifetime
             return;
         }
 
-        Network = PodNetwork.Create(["app"], subnet: 53);
+        Network = PodNetwork.Create(["app"], subnet: _options.Subnet);
         var node = App.Address.GetAddressBytes();
         node[3] = 254;
         NameserverAddress = new IPAddress(node);
@@ -55,11 +65,17 @@ public sealed class DnsCapturePod : IAsyncLifetime
         await File.WriteAllTextAsync(Path.Combine(_etcNetns, "resolv.conf"), string.Create(CultureInfo.InvariantCulture,
             $"search default.svc.cluster.local svc.cluster.local cluster.local\nnameserver {NameserverAddress}\noptions ndots:5\n"));
 
-        Nameserver = FakeNameserver.Start(NameserverAddress, new Dictionary<string, IPAddress>
+        var records = new Dictionary<string, IPAddress>
         {
             ["external.example.com"] = ExternalAddress,
             ["reviews.default.svc.cluster.local"] = Decoy,
-        }, Network.Node);
+        };
+        foreach (var (name, address) in _options.Records)
+        {
+            records[name] = address;
+        }
+
+        Nameserver = FakeNameserver.Start(NameserverAddress, records, Network.Node);
 
         Config.Write("cluster.yaml", $"""
             apiVersion: v1
@@ -69,8 +85,13 @@ public sealed class DnsCapturePod : IAsyncLifetime
               clusterIP: {ClusterIp}
               ports: [{"{"}name: http, port: 9080, protocol: TCP{"}"}]
             """);
+        if (_options.MeshConfig is { } mesh)
+        {
+            Config.Write("mesh.yaml", mesh);
+        }
+
         CapturedMesh.Init(App, [.. CapturedMesh.InjectedInitFlags, "--redirect-dns"]);
-        Sidecar = await SidecarProcess.StartInPodAsync(App, Config.Path, ["--namespace", "default", "--dns-capture"]);
+        Sidecar = await SidecarProcess.StartInPodAsync(App, Config.Path, ["--namespace", "default", "--dns-capture", .. _options.SidecarArguments]);
     }
 
     public async Task DisposeAsync()
@@ -116,4 +137,20 @@ public sealed class DnsCapturePod : IAsyncLifetime
         long Value(string name) => (long)Assert.Single(samples, s => s.Name == name).Value;
         return (Value("istio_agent_dns_requests_total"), Value("istio_agent_dns_upstream_requests_total"), Value("istio_agent_dns_upstream_failures_total"));
     }
+}
+
+/// <summary>What a <see cref="DnsCapturePod"/> adds to the default one; the defaults give the default pod.</summary>
+internal sealed record DnsCapturePodOptions
+{
+    /// <summary>The third octet N of the pod network 10.77.N.0/24 (the nameserver is 10.77.N.254).</summary>
+    public int Subnet { get; init; } = 53;
+
+    /// <summary>More A records for the nameserver, name (no trailing dot) to address.</summary>
+    public IReadOnlyDictionary<string, IPAddress> Records { get; init; } = new Dictionary<string, IPAddress>();
+
+    /// <summary>More config for the sidecar's directory (mesh.yaml), or none.</summary>
+    public string? MeshConfig { get; init; }
+
+    /// <summary>More arguments for <c>sidecar run</c>, after <c>--dns-capture</c>.</summary>
+    public IReadOnlyList<string> SidecarArguments { get; init; } = [];
 }

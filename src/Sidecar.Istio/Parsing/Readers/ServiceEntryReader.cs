@@ -6,6 +6,15 @@ namespace Sidecar.Istio.Parsing.Readers;
 /// <summary>Reads <c>ServiceEntry</c> and <c>WorkloadEntry</c> specs strictly.</summary>
 internal static class ServiceEntryReader
 {
+    /// <summary>Reads the spec, and the addresses istiod allocated from <paramref name="status"/> (read leniently: the
+    /// rest of the status is istiod's and passed over).</summary>
+    public static ServiceEntrySpec Read(YamlObject spec, YamlObject? status) => Read(spec) with
+    {
+        AllocatedAddresses = [.. (status?.ObjectList("addresses") ?? [])
+            .Select(a => KeyValuePair.Create(a.String("host") ?? "", a.String("value") ?? ""))
+            .Where(a => a.Key.Length > 0 && a.Value.Length > 0)],
+    };
+
     public static ServiceEntrySpec Read(YamlObject spec)
     {
         var ports = new List<ServicePort>();

@@ -26,6 +26,10 @@ public sealed record ServiceEntrySpec : IstioSpec
 
     public IReadOnlyList<string> SubjectAltNames { get; init; } = [];
 
+    /// <summary>The addresses istiod's allocator wrote into <c>status.addresses</c>, by host (kept when
+    /// <c>kubectl get -o yaml</c> printed them), used for auto-allocation before any of this sidecar's own.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> AllocatedAddresses { get; init; } = [];
+
     public bool IsMeshInternal => Location == "MESH_INTERNAL";
 }
 
