@@ -26,10 +26,6 @@ internal sealed class DnsLookupTable
 
     public static readonly DnsLookupTable Empty = Build([], "", []);
 
-    private readonly FrozenSet<string> _allHosts;
-    private readonly FrozenDictionary<string, byte[][]> _ipv4;
-    private readonly FrozenDictionary<string, byte[][]> _ipv6;
-    private readonly FrozenDictionary<string, string> _cnames;
     // Queries are looked up by the span their name was decoded into: no string per query.
     private readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> _allHostsBySpan;
     private readonly FrozenDictionary<string, byte[][]>.AlternateLookup<ReadOnlySpan<char>> _ipv4BySpan;
@@ -38,17 +34,14 @@ internal sealed class DnsLookupTable
 
     private DnsLookupTable(FrozenSet<string> allHosts, FrozenDictionary<string, byte[][]> ipv4, FrozenDictionary<string, byte[][]> ipv6, FrozenDictionary<string, string> cnames)
     {
-        _allHosts = allHosts;
-        _ipv4 = ipv4;
-        _ipv6 = ipv6;
-        _cnames = cnames;
         _allHostsBySpan = allHosts.GetAlternateLookup<ReadOnlySpan<char>>();
         _ipv4BySpan = ipv4.GetAlternateLookup<ReadOnlySpan<char>>();
         _ipv6BySpan = ipv6.GetAlternateLookup<ReadOnlySpan<char>>();
         _cnamesBySpan = cnames.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
-    public int Count => _allHosts.Count;
+    /// <summary>How many names are answered (each form and expansion of each host).</summary>
+    public int Count => _allHostsBySpan.Set.Count;
 
     /// <param name="nameTable">istiod's name table for this proxy.</param>
     /// <param name="proxyNamespace">The workload's namespace: its own services answer to their bare name.</param>

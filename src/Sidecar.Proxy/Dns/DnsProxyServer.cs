@@ -23,6 +23,7 @@ internal sealed partial class DnsProxyServer : BackgroundService
     private readonly DnsUpstream _upstream;
     private ResolvConf _resolvConf = ResolvConf.None;
     private DnsLookupTable? _table;
+    private EquatableArray<NameInfoConfig> _tableSource;
     private Socket? _udp;
     private Socket? _tcp;
 
@@ -99,6 +100,13 @@ internal sealed partial class DnsProxyServer : BackgroundService
 
     private void Rebuild(ProxyConfig config)
     {
+        // Most pushes change endpoints or routes, not names: the table is rebuilt only when its names change.
+        if (_table is not null && config.NameTable == _tableSource)
+        {
+            return;
+        }
+
+        _tableSource = config.NameTable;
         var table = DnsLookupTable.Build(config.NameTable, _proxyNamespace, _resolvConf.SearchDomains);
         Volatile.Write(ref _table, table);
         Log.TableUpdated(_logger, config.NameTable.Count, table.Count);

@@ -20,7 +20,6 @@ internal static class NameTableBuilder
     public static IReadOnlyList<NameInfoConfig> Build(IEnumerable<MeshService> services)
     {
         var table = new Dictionary<string, NameInfoConfig>(StringComparer.Ordinal);
-        var order = new List<string>();
         foreach (var service in services)
         {
             var addresses = AddressesOf(service);
@@ -33,7 +32,6 @@ internal static class NameTableBuilder
             if (!table.TryGetValue(service.Host, out var existing))
             {
                 table[service.Host] = New(service, addresses, kubernetes);
-                order.Add(service.Host);
             }
             else if (existing.Registry != NameInfoConfig.KubernetesRegistry)
             {
@@ -45,7 +43,7 @@ internal static class NameTableBuilder
             }
         }
 
-        return [.. order.Order(StringComparer.Ordinal).Select(host => table[host])];
+        return [.. table.Values.OrderBy(n => n.Host, StringComparer.Ordinal)];
     }
 
     private static NameInfoConfig New(MeshService service, List<string> addresses, bool kubernetes)
