@@ -150,6 +150,55 @@ public sealed class DnsProxyTests
     }
 
     [PrivilegedPortFact]
+    public async Task DNS_PROXY_ADDR_on_port_53_puts_the_proxy_where_a_machine_without_capture_rules_sends_its_queries()
+    {
+        // pilot-agent's DNS_PROXY_ADDR (a VM or container without iptables: the proxy itself on port 53, as root).
+        var nameserver = LoopbackAddresses.Next();
+        await using var upstream = FakeNameserver.Start(nameserver, new Dictionary<string, IPAddress> { ["external.example.com"] = ExternalAddress });
+        using var config = new ConfigDirectory();
+        config.Write("cluster.yaml", Cluster);
+        var resolvConf = Path.Combine(Path.GetTempPath(), $"resolv-{Guid.NewGuid():N}.conf");
+        await File.WriteAllTextAsync(resolvConf, $"nameserver {nameserver}\n");
+        try
+        {
+            var proxy = new IPEndPoint(LoopbackAddresses.Next(), 53);
+            await using var sidecar = await SidecarProcess.StartAsync(config.Path, arguments: ["--namespace", "default", "--dns-capture", "--resolv-conf", resolvConf],
+                environment: new Dictionary<string, string> { ["DNS_PROXY_ADDR"] = $"{proxy.Address}:53" });
+
+            var mesh = await DnsExchange.UdpAsync(proxy, DnsWire.Query(0x5301, "reviews.default.svc.cluster.local"));
+            Assert.True(mesh.Authoritative, mesh.ToString());
+            Assert.Equal([IPAddress.Parse(ClusterIp)], mesh.Addresses);
+            var external = await DnsExchange.TcpAsync(proxy, DnsWire.Query(0x5302, "external.example.com"));
+            Assert.Equal([ExternalAddress], external.Addresses);
+            Assert.Equal(1, upstream.CountFor("external.example.com."));
+        }
+        finally
+        {
+            File.Delete(resolvConf);
+        }
+    }
+
+    [Fact]
+    public async Task A_DNS_PROXY_ADDR_that_is_not_host_and_port_is_refused_at_start_with_its_name()
+    {
+        using var config = new ConfigDirectory();
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { SidecarProcess.SidecarAssembly, "run", "--config", config.Path, "--bind", LoopbackAddresses.Next().ToString(), "--dns-capture" })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["DNS_PROXY_ADDR"] = "localhost";
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.NotEqual(0, process.ExitCode);
+        Assert.Contains("DNS_PROXY_ADDR: 'localhost' is not host:port", await output + await errors, StringComparison.Ordinal);
+    }
+
+    [PrivilegedPortFact]
     public async Task A_name_no_nameserver_answers_gets_servfail_over_udp_and_tcp()
     {
         // resolv.conf names an address where nothing listens on port 53.

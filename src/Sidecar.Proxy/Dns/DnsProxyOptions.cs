@@ -16,9 +16,31 @@ public sealed record DnsProxyOptions
     /// (<c>ISTIO_META_DNS_AUTO_ALLOCATE=true</c>; only with <see cref="Enabled"/>, as istiod requires both).</summary>
     public bool AutoAllocate { get; init; }
 
-    /// <summary>The UDP and TCP port it listens on, on localhost (or the <c>--bind</c> address when that is specific).</summary>
+    /// <summary>The address it listens on (pilot-agent's <c>DNS_PROXY_ADDR</c>); null: localhost, or the
+    /// <c>--bind</c> address when that is specific.</summary>
+    public System.Net.IPAddress? Address { get; init; }
+
+    /// <summary>The UDP and TCP port it listens on. On 53 (a VM or container without DNS capture rules, as root) it
+    /// answers before the first config by forwarding, and reads /var/lib/istio/resolv.conf where that exists.</summary>
     public int Port { get; init; } = 15053;
 
-    /// <summary>Where the upstream nameservers and search domains are read from.</summary>
-    public string ResolvConfPath { get; init; } = "/etc/resolv.conf";
+    /// <summary>Where the upstream nameservers and search domains are read from; null: /etc/resolv.conf (or, on
+    /// port 53, /var/lib/istio/resolv.conf where that exists, as the machine's own then names this proxy).</summary>
+    public string? ResolvConfPath { get; init; }
+
+    /// <summary>Parses pilot-agent's <c>DNS_PROXY_ADDR</c> (<c>localhost:15053</c>, <c>127.0.0.1:53</c>, <c>[::1]:53</c>).</summary>
+    public static bool TryParseAddress(string value, out System.Net.IPAddress address, out int port)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        address = System.Net.IPAddress.Loopback;
+        port = 0;
+        var colon = value.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(value.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out port) || port is < 1 or > 65535)
+        {
+            return false;
+        }
+
+        var host = value[..colon].Trim('[', ']');
+        return host == "localhost" || System.Net.IPAddress.TryParse(host, out address!);
+    }
 }

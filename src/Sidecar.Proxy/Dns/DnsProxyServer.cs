@@ -15,7 +15,12 @@ namespace Sidecar.Proxy.Dns;
 internal sealed partial class DnsProxyServer : BackgroundService
 {
     private readonly DnsProxyOptions _options;
+    private const string DefaultResolvConf = "/etc/resolv.conf";
+    private const string IstioResolvConf = "/var/lib/istio/resolv.conf";
+
     private readonly IPEndPoint _endpoint;
+    private readonly string _resolvConfPath;
+    private readonly bool _respondBeforeSync;
     private readonly string _proxyNamespace;
     private readonly ProxyConfigStore _store;
     private readonly ILogger<DnsProxyServer> _logger;
@@ -34,7 +39,26 @@ internal sealed partial class DnsProxyServer : BackgroundService
         ArgumentNullException.ThrowIfNull(telemetry);
         _options = options.Dns;
         // pilot-agent listens on localhost; a standalone sidecar on its own 127.x address listens there instead.
-        _endpoint = new IPEndPoint(options.AdminBindAddress, options.Dns.Port);
+        _endpoint = new IPEndPoint(options.Dns.Address ?? options.AdminBindAddress, options.Dns.Port);
+        _resolvConfPath = options.Dns.ResolvConfPath ?? DefaultResolvConf;
+        if (options.Dns.Port == 53)
+        {
+            if (Environment.IsPrivilegedProcess)
+            {
+                // pilot-agent's way without capture rules: the machine's resolv.conf names this proxy, so the real
+                // nameservers come from Istio's copy, and queries are forwarded until the first config.
+                _respondBeforeSync = true;
+                if (options.Dns.ResolvConfPath is null && File.Exists(IstioResolvConf))
+                {
+                    _resolvConfPath = IstioResolvConf;
+                }
+            }
+            else
+            {
+                Log.PrivilegedPortRefused(logger, _endpoint.ToString());
+                _endpoint = new IPEndPoint(IPAddress.Loopback, 15053);
+            }
+        }
         _proxyNamespace = options.Workload.Namespace;
         _store = store;
         _logger = logger;
@@ -58,7 +82,7 @@ internal sealed partial class DnsProxyServer : BackgroundService
         _tcp = new Socket(_endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         _tcp.Bind(new IPEndPoint(_endpoint.Address, ((IPEndPoint)_udp.LocalEndPoint!).Port));
         _tcp.Listen(128);
-        _resolvConf = ResolvConf.Load(_options.ResolvConfPath);
+        _resolvConf = ResolvConf.Load(_resolvConfPath);
         _store.Published += Rebuild;
         if (_store.Current is { } current)
         {
@@ -273,10 +297,11 @@ internal sealed partial class DnsProxyServer : BackgroundService
         // Counted as pilot-agent counts: the queries its DNS server accepted.
         _metrics.Requests.Inc();
 
-        // Before the first config, pilot-agent answers SERVFAIL: forwarding a mesh name would get a wrong NXDOMAIN.
+        // Before the first config, pilot-agent answers SERVFAIL (forwarding a mesh name would get a wrong NXDOMAIN),
+        // except as the machine's only resolver on port 53, where it forwards.
         if (Volatile.Read(ref _table) is not { } table)
         {
-            return DnsResponseWriter.WriteError(reply, message, query, DnsRecordType.RcodeServerFailure, withQuestion: true);
+            return _respondBeforeSync ? -1 : DnsResponseWriter.WriteError(reply, message, query, DnsRecordType.RcodeServerFailure, withQuestion: true);
         }
 
         var result = query.NameLength >= 0 ? table.Lookup(query.Type, name[..query.NameLength]) : DnsLookupResult.NotFound;
@@ -301,6 +326,9 @@ internal sealed partial class DnsProxyServer : BackgroundService
     {
         [LoggerMessage(Level = LogLevel.Information, Message = "DNS proxy listening on {Endpoint} (UDP and TCP); upstream nameservers [{Nameservers}], search [{Search}]")]
         public static partial void Started(ILogger logger, string endpoint, string nameservers, string search);
+
+        [LoggerMessage(Level = LogLevel.Error, Message = "DNS proxy address {Endpoint} is port 53 and the sidecar does not run as root; listening on 127.0.0.1:15053 instead")]
+        public static partial void PrivilegedPortRefused(ILogger logger, string endpoint);
 
         [LoggerMessage(Level = LogLevel.Debug, Message = "DNS name table: {Hosts} hosts, {Names} names answered")]
         public static partial void TableUpdated(ILogger logger, int hosts, int names);

@@ -90,11 +90,10 @@ internal static class RunCommand
         {
             Description = "With --dns-capture: give each ServiceEntry host without addresses one from 240.240.0.0/16, answered by the DNS proxy and routed by it (a TCP port gets a listener of its own) [env ISTIO_META_DNS_AUTO_ALLOCATE=true].",
         };
-        var dnsPort = PortOption("--dns-port", "The DNS proxy's port.", 15053);
-        var resolvConf = new Option<string>("--resolv-conf")
+        var dnsPort = PortOption("--dns-port", "The DNS proxy's port, on localhost or the --bind address [env DNS_PROXY_ADDR, host:port, sets both; on 53 as root it also answers before the first config, and reads /var/lib/istio/resolv.conf where that exists].", 15053);
+        var resolvConf = new Option<string?>("--resolv-conf")
         {
-            Description = "The DNS proxy's upstream nameservers and search domains.",
-            DefaultValueFactory = _ => "/etc/resolv.conf",
+            Description = "The DNS proxy's upstream nameservers and search domains. Default: /etc/resolv.conf.",
         };
         var logLevel = new Option<string>("--log-level") { Description = "Log level.", DefaultValueFactory = _ => "info" }
             .AcceptOnlyFromAmong("trace", "debug", "info", "warning", "error", "off");
@@ -115,6 +114,11 @@ internal static class RunCommand
             if (!standalone && !mesh)
             {
                 result.AddError("Give --config DIR (standalone: Istio YAML) or --xds-address ADDRESS (mesh mode: istiod; env DISCOVERY_ADDRESS).");
+            }
+
+            if (new IstioEnvironment().DnsProxyAddress is { } dns && !Proxy.Dns.DnsProxyOptions.TryParseAddress(dns, out _, out _))
+            {
+                result.AddError($"DNS_PROXY_ADDR: '{dns}' is not host:port (localhost:15053, 127.0.0.1:53).");
             }
         });
 
@@ -149,8 +153,9 @@ internal static class RunCommand
                 {
                     Enabled = parse.GetValue(dnsCapture) || environment.DnsCapture,
                     AutoAllocate = parse.GetValue(dnsAutoAllocate) || environment.DnsAutoAllocate,
-                    Port = parse.GetValue(dnsPort),
-                    ResolvConfPath = parse.GetRequiredValue(resolvConf),
+                    Address = DnsProxyAddress(environment) is { } dnsAddress ? dnsAddress.Address : null,
+                    Port = DnsProxyAddress(environment)?.Port ?? parse.GetValue(dnsPort),
+                    ResolvConfPath = parse.GetValue(resolvConf),
                 },
                 ExitOnZeroActiveConnections = environment.ExitOnZeroActiveConnections,
                 MinimumDrainDuration = environment.MinimumDrainDuration is { } minimum ? ParseDuration(minimum) : TimeSpan.FromSeconds(5),
@@ -177,6 +182,10 @@ internal static class RunCommand
 
         return command;
     }
+
+    /// <summary>pilot-agent's <c>DNS_PROXY_ADDR</c>, already validated; null when unset.</summary>
+    private static System.Net.IPEndPoint? DnsProxyAddress(IstioEnvironment environment) =>
+        environment.DnsProxyAddress is { } value && Proxy.Dns.DnsProxyOptions.TryParseAddress(value, out var address, out var port) ? new System.Net.IPEndPoint(address, port) : null;
 
     /// <summary>istiod's address as pilot-agent takes it: <c>host:port</c> means TLS (istiod's 15012), a URL is used as given.</summary>
     private static Uri? XdsAddress(string? address) =>
