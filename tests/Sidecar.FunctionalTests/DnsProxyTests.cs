@@ -44,10 +44,21 @@ public sealed class DnsProxyTests
           addressType: IPv4
           endpoints:
           - addresses: [10.1.0.11]
+            hostname: db-0
             conditions: {ready: true}
+            targetRef: {kind: Pod, name: db-0, namespace: default}
           - addresses: [10.1.0.12]
             conditions: {ready: true}
           ports: [{name: tcp-db, port: 5432, protocol: TCP}]
+        # A StatefulSet's pod: its subdomain gives it a name of its own under the headless service.
+        - apiVersion: v1
+          kind: Pod
+          metadata: {name: db-0, namespace: default, labels: {app: db}}
+          spec:
+            hostname: db-0
+            subdomain: db
+            containers: [{name: db, image: postgres}]
+          status: {phase: Running, podIP: 10.1.0.11}
         ---
         apiVersion: networking.istio.io/v1
         kind: ServiceEntry
@@ -101,6 +112,9 @@ public sealed class DnsProxyTests
         var headless = await Udp("db.default.svc.cluster.local");
         Assert.True(headless.Authoritative, headless.ToString());
         Assert.Equal(new[] { "10.1.0.11", "10.1.0.12" }, headless.Addresses.Select(a => a.ToString()).Order(StringComparer.Ordinal));
+        var statefulPod = await Udp("db-0.db.default.svc.cluster.local");
+        Assert.True(statefulPod.Authoritative, statefulPod.ToString());
+        Assert.Equal([IPAddress.Parse("10.1.0.11")], statefulPod.Addresses);
 
         // A resolver tries the first search domain first: the proxy answers that expansion as a CNAME to the name.
         var expanded = await Udp("api.partner.example.default.svc.cluster.local");

@@ -66,7 +66,7 @@ internal static class KubernetesReader
         foreach (var e in document.ObjectList("endpoints") ?? [])
         {
             var target = TargetPod(e);
-            endpoints.Add(new SliceEndpoint(e.StringList("addresses") ?? [], e.Object("conditions")?.Bool("ready"), target.Name, target.Namespace));
+            endpoints.Add(new SliceEndpoint(e.StringList("addresses") ?? [], e.Object("conditions")?.Bool("ready"), target.Name, target.Namespace, e.String("hostname")));
         }
 
         return new EndpointSliceSpec
@@ -88,7 +88,7 @@ internal static class KubernetesReader
                 foreach (var a in subset.ObjectList(key) ?? [])
                 {
                     var target = TargetPod(a);
-                    addresses.Add(new SliceEndpoint(a.String("ip") is { Length: > 0 } ip ? [ip] : [], ready, target.Name, target.Namespace));
+                    addresses.Add(new SliceEndpoint(a.String("ip") is { Length: > 0 } ip ? [ip] : [], ready, target.Name, target.Namespace, a.String("hostname")));
                 }
             }
 
@@ -136,6 +136,8 @@ internal static class KubernetesReader
             Ips = ips,
             Ready = status is not null && IsReady(status),
             WorkloadName = WorkloadName(document),
+            Hostname = spec.String("hostname") is { Length: > 0 } hostname ? hostname : null,
+            Subdomain = spec.String("subdomain") is { Length: > 0 } subdomain ? subdomain : null,
         };
     }
 

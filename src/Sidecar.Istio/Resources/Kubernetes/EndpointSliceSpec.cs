@@ -20,7 +20,7 @@ public sealed record EndpointSliceSpec : IstioSpec
 /// <summary>One entry of <c>endpoints</c>: its addresses, readiness and the pod it belongs to.</summary>
 /// <param name="Ready"><c>conditions.ready</c>; null means ready, as Kubernetes defines it.</param>
 /// <param name="PodName"><c>targetRef.name</c> when the target is a Pod.</param>
-public sealed record SliceEndpoint(IReadOnlyList<string> Addresses, bool? Ready, string? PodName, string? PodNamespace);
+public sealed record SliceEndpoint(IReadOnlyList<string> Addresses, bool? Ready, string? PodName, string? PodNamespace, string? Hostname = null);
 
 /// <summary>A port of an EndpointSlice or of an Endpoints subset: named as the Service port it serves.</summary>
 public sealed record EndpointPort(string Name, int Port, string Protocol);

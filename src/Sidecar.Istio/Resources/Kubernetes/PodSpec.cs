@@ -18,6 +18,12 @@ public sealed record PodSpec : IstioSpec
     /// <summary>The workload the pod belongs to, from its owner (a ReplicaSet's Deployment); null: the pod itself.</summary>
     public string? WorkloadName { get; init; }
 
+    /// <summary><c>spec.hostname</c> and <c>spec.subdomain</c> (a StatefulSet's pods: <c>mysql-0</c> under its
+    /// headless Service <c>mysql</c>), which give the pod its own DNS name.</summary>
+    public string? Hostname { get; init; }
+
+    public string? Subdomain { get; init; }
+
     /// <summary>Running and, where the status says, its <c>Ready</c> condition true.</summary>
     public bool Ready { get; init; }
 

@@ -22,6 +22,14 @@ internal static class NameTableBuilder
         var table = new Dictionary<string, NameInfoConfig>(StringComparer.Ordinal);
         foreach (var service in services)
         {
+            foreach (var pod in PodNames(service))
+            {
+                // A pod with two addresses (dual stack) is one name with both.
+                table[pod.Host] = table.TryGetValue(pod.Host, out var same) && same.Namespace == pod.Namespace
+                    ? same with { Ips = same.Ips.Concat(pod.Ips.Where(ip => !same.Ips.Contains(ip))).ToEquatableArray() }
+                    : pod;
+            }
+
             var addresses = AddressesOf(service);
             if (addresses.Count == 0)
             {
@@ -81,6 +89,37 @@ internal static class NameTableBuilder
         }
 
         return addresses;
+    }
+
+    /// <summary>
+    /// istiod's names for the pods of a headless Kubernetes service, as kube-dns gives them:
+    /// <c>hostname.subdomain.namespace.svc.cluster.local</c> for each ready endpoint on the service's first port whose
+    /// pod has a <c>spec.subdomain</c> (a StatefulSet's pods: <c>mysql-0.mysql.default.svc.cluster.local</c>).
+    /// </summary>
+    private static IEnumerable<NameInfoConfig> PodNames(MeshService service)
+    {
+        if (service.Source.Kind != ResourceKind.Service || service.Resolution != ServiceResolution.Passthrough || service.Vips.Count > 0 || service.Ports.Count == 0)
+        {
+            yield break;
+        }
+
+        var domain = service.Host[(service.Host.IndexOf('.', StringComparison.Ordinal) + 1)..];
+        var first = service.Ports[0];
+        foreach (var endpoint in service.Endpoints)
+        {
+            if (endpoint is { HostName: { Length: > 0 } hostName, SubDomain: { Length: > 0 } subDomain } && endpoint.Serves(first) && IsIp(endpoint.Address))
+            {
+                var shortName = $"{hostName}.{subDomain}";
+                yield return new NameInfoConfig
+                {
+                    Host = $"{shortName}.{domain}",
+                    Ips = [endpoint.Address],
+                    Registry = NameInfoConfig.KubernetesRegistry,
+                    ShortName = shortName,
+                    Namespace = service.Namespace,
+                };
+            }
+        }
     }
 
     /// <summary>An address as Go's <c>ParseIP</c> reads one (not .NET's legacy <c>12345</c>).</summary>

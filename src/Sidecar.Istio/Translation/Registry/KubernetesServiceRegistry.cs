@@ -182,12 +182,12 @@ internal static class KubernetesServiceRegistry
                 foreach (var ip in address.Addresses)
                 {
                     var pod = address.PodName is { } podName ? index.Pod(address.PodNamespace ?? resource.Namespace, podName) : index.PodAt(ip);
-                    Add(ip, pod, byName);
+                    Add(ip, pod, byName, address.Hostname);
                 }
             }
         }
 
-        void Add(string ip, IstioResource? pod, IReadOnlyDictionary<string, int> endpointPorts)
+        void Add(string ip, IstioResource? pod, IReadOnlyDictionary<string, int> endpointPorts, string? hostname = null)
         {
             if (!seen.Add((ip, string.Join(',', endpointPorts.OrderBy(p => p.Key, StringComparer.Ordinal)))))
             {
@@ -195,7 +195,8 @@ internal static class KubernetesServiceRegistry
             }
 
             var served = ports.Where(p => endpointPorts.ContainsKey(p.Name)).Select(p => p.Number).ToHashSet();
-            endpoints.Add(PodEndpoint(ip, pod, endpointPorts, resource.Namespace) with { ServicePorts = served.Count == ports.Length ? null : served });
+            var endpoint = PodEndpoint(ip, pod, endpointPorts, resource.Namespace);
+            endpoints.Add(endpoint with { ServicePorts = served.Count == ports.Length ? null : served, HostName = hostname ?? endpoint.HostName });
         }
     }
 
@@ -217,6 +218,8 @@ internal static class KubernetesServiceRegistry
             ServiceAccount = (pod?.Spec as PodSpec)?.ServiceAccountName,
             WorkloadName = pod is null ? null : ((PodSpec)pod.Spec).WorkloadName ?? pod.Name,
             Namespace = pod?.Namespace ?? serviceNamespace,
+            HostName = (pod?.Spec as PodSpec)?.Hostname,
+            SubDomain = (pod?.Spec as PodSpec)?.Subdomain,
         };
     }
 

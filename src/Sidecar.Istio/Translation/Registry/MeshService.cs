@@ -46,6 +46,12 @@ internal sealed record ServiceEndpoint
 
     public required string Namespace { get; init; }
 
+    /// <summary>A pod's DNS name under a headless service: its hostname (the endpoint's, else the pod's
+    /// <c>spec.hostname</c>) and the pod's <c>spec.subdomain</c>; both null for other endpoints.</summary>
+    public string? HostName { get; init; }
+
+    public string? SubDomain { get; init; }
+
     /// <summary>
     /// The service ports this endpoint serves, by number; null: all of its service's. Set when two ServiceEntries
     /// for one host are merged: each entry's endpoints serve only that entry's ports.

@@ -582,4 +582,87 @@ public sealed class NameTableTests
 
         Assert.Equal(["240.240.0.1"], name.Ips);
     }
+
+    [Fact]
+    public void A_statefulset_pod_under_its_headless_service_gets_its_own_name_as_istiod_gives_it()
+    {
+        // istiod's BuildNameTable: "<hostname>.<subdomain>.<pod namespace>.svc.<cluster domain>" for each endpoint
+        // whose pod has a subdomain (i.e. mysql-0.mysql.default.svc.cluster.local), besides the service's own name.
+        var config = Config("""
+            apiVersion: v1
+            kind: Service
+            metadata: {name: mysql, namespace: default}
+            spec:
+              clusterIP: None
+              ports: [{name: tcp-mysql, port: 3306}]
+              selector: {app: mysql}
+            ---
+            apiVersion: discovery.k8s.io/v1
+            kind: EndpointSlice
+            metadata:
+              name: mysql-x1
+              namespace: default
+              labels: {kubernetes.io/service-name: mysql}
+            addressType: IPv4
+            endpoints:
+            - addresses: [10.1.0.20]
+              hostname: mysql-0
+              conditions: {ready: true}
+              targetRef: {kind: Pod, name: mysql-0, namespace: default}
+            - addresses: [10.1.0.21]
+              hostname: mysql-1
+              conditions: {ready: true}
+              targetRef: {kind: Pod, name: mysql-1, namespace: default}
+            ports: [{name: tcp-mysql, port: 3306}]
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: mysql-0, namespace: default, labels: {app: mysql}}
+            spec:
+              hostname: mysql-0
+              subdomain: mysql
+              containers: [{name: mysql, image: mysql}]
+            status: {phase: Running, podIP: 10.1.0.20}
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: mysql-1, namespace: default, labels: {app: mysql}}
+            spec:
+              containers: [{name: mysql, image: mysql}]
+            status: {phase: Running, podIP: 10.1.0.21}
+            """);
+
+        var pod = Name(config, "mysql-0.mysql.default.svc.cluster.local");
+        Assert.Equal(["10.1.0.20"], pod.Ips);
+        Assert.Equal(NameInfoConfig.KubernetesRegistry, pod.Registry);
+        Assert.Equal(("mysql-0.mysql", "default"), (pod.ShortName, pod.Namespace));
+        // mysql-1's pod has no subdomain: kube-dns gives it no name, nor does istiod.
+        Absent(config, "mysql-1.mysql.default.svc.cluster.local");
+        Assert.Equal(["10.1.0.20", "10.1.0.21"], Name(config, "mysql.default.svc.cluster.local").Ips.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Pods_found_by_the_selector_alone_are_named_by_their_hostname_and_subdomain()
+    {
+        var config = Config("""
+            apiVersion: v1
+            kind: Service
+            metadata: {name: kafka, namespace: data}
+            spec:
+              clusterIP: None
+              ports: [{name: tcp-kafka, port: 9092}]
+              selector: {app: kafka}
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: kafka-0, namespace: data, labels: {app: kafka}}
+            spec:
+              hostname: kafka-0
+              subdomain: kafka
+              containers: [{name: kafka, image: kafka, ports: [{containerPort: 9092}]}]
+            status: {phase: Running, podIP: 10.1.0.30, conditions: [{type: Ready, status: "True"}]}
+            """);
+
+        Assert.Equal(["10.1.0.30"], Name(config, "kafka-0.kafka.data.svc.cluster.local").Ips);
+    }
 }
