@@ -192,6 +192,36 @@ public sealed class DnsProxyTests
         }
     }
 
+    [Ipv6LoopbackFact]
+    public async Task On_localhost_it_listens_on_the_loopback_address_of_each_nameserver_family_as_pilot_agent_does()
+    {
+        // pilot-agent binds "localhost" as 127.0.0.1 and, where resolv.conf names IPv6 nameservers, ::1: the ip6tables
+        // DNS capture redirects an IPv6 pod's queries to [::1]:15053.
+        using var config = new ConfigDirectory();
+        config.Write("cluster.yaml", Cluster);
+        var resolvConf = Path.Combine(Path.GetTempPath(), $"resolv-{Guid.NewGuid():N}.conf");
+        await File.WriteAllTextAsync(resolvConf, "nameserver 192.0.2.53\nnameserver fd00::53\n");
+        try
+        {
+            var port = FreePort.Get();
+            await using var sidecar = await SidecarProcess.StartAsync(config.Path, bind: IPAddress.Loopback,
+                arguments: ["--namespace", "default", "--dns-capture", "--dns-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--resolv-conf", resolvConf]);
+
+            foreach (var address in new[] { IPAddress.Loopback, IPAddress.IPv6Loopback })
+            {
+                var reply = await DnsExchange.UdpAsync(new IPEndPoint(address, port), DnsWire.Query(0x6601, "reviews"));
+                Assert.True(reply.Authoritative, $"{address}: {reply}");
+                Assert.Equal([IPAddress.Parse(ClusterIp)], reply.Addresses);
+                var tcp = await DnsExchange.TcpAsync(new IPEndPoint(address, port), DnsWire.Query(0x6602, "reviews.default"));
+                Assert.Equal([IPAddress.Parse(ClusterIp)], tcp.Addresses);
+            }
+        }
+        finally
+        {
+            File.Delete(resolvConf);
+        }
+    }
+
     [Fact]
     public async Task A_DNS_PROXY_ADDR_that_is_not_host_and_port_is_refused_at_start_with_its_name()
     {

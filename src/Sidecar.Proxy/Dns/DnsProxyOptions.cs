@@ -16,8 +16,8 @@ public sealed record DnsProxyOptions
     /// (<c>ISTIO_META_DNS_AUTO_ALLOCATE=true</c>; only with <see cref="Enabled"/>, as istiod requires both).</summary>
     public bool AutoAllocate { get; init; }
 
-    /// <summary>The address it listens on (pilot-agent's <c>DNS_PROXY_ADDR</c>); null: localhost, or the
-    /// <c>--bind</c> address when that is specific.</summary>
+    /// <summary>The address it listens on (pilot-agent's <c>DNS_PROXY_ADDR</c>); null: the <c>--bind</c> address when
+    /// that is specific, else localhost: 127.0.0.1 and, where resolv.conf names IPv6 nameservers, ::1.</summary>
     public System.Net.IPAddress? Address { get; init; }
 
     /// <summary>The UDP and TCP port it listens on. On 53 (a VM or container without DNS capture rules, as root) it
@@ -28,11 +28,12 @@ public sealed record DnsProxyOptions
     /// port 53, /var/lib/istio/resolv.conf where that exists, as the machine's own then names this proxy).</summary>
     public string? ResolvConfPath { get; init; }
 
-    /// <summary>Parses pilot-agent's <c>DNS_PROXY_ADDR</c> (<c>localhost:15053</c>, <c>127.0.0.1:53</c>, <c>[::1]:53</c>).</summary>
-    public static bool TryParseAddress(string value, out System.Net.IPAddress address, out int port)
+    /// <summary>Parses pilot-agent's <c>DNS_PROXY_ADDR</c> (<c>localhost:15053</c>, <c>127.0.0.1:53</c>, <c>[::1]:53</c>);
+    /// <paramref name="address"/> is null for <c>localhost</c> (the loopback address of each nameserver family).</summary>
+    public static bool TryParseAddress(string value, out System.Net.IPAddress? address, out int port)
     {
         ArgumentNullException.ThrowIfNull(value);
-        address = System.Net.IPAddress.Loopback;
+        address = null;
         port = 0;
         var colon = value.LastIndexOf(':');
         if (colon <= 0 || !int.TryParse(value.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out port) || port is < 1 or > 65535)
@@ -41,6 +42,6 @@ public sealed record DnsProxyOptions
         }
 
         var host = value[..colon].Trim('[', ']');
-        return host == "localhost" || System.Net.IPAddress.TryParse(host, out address!);
+        return host == "localhost" || System.Net.IPAddress.TryParse(host, out address);
     }
 }

@@ -14,11 +14,12 @@ namespace Sidecar.Proxy.Dns;
 /// </summary>
 internal sealed partial class DnsProxyServer : BackgroundService
 {
-    private readonly DnsProxyOptions _options;
     private const string DefaultResolvConf = "/etc/resolv.conf";
     private const string IstioResolvConf = "/var/lib/istio/resolv.conf";
 
-    private readonly IPEndPoint _endpoint;
+    private readonly DnsProxyOptions _options;
+    private readonly IPAddress? _address;
+    private readonly int _port;
     private readonly string _resolvConfPath;
     private readonly bool _respondBeforeSync;
     private readonly string _proxyNamespace;
@@ -26,11 +27,10 @@ internal sealed partial class DnsProxyServer : BackgroundService
     private readonly ILogger<DnsProxyServer> _logger;
     private readonly DnsMetrics _metrics;
     private readonly DnsUpstream _upstream;
+    private readonly List<(Socket Udp, Socket Tcp)> _listeners = [];
     private ResolvConf _resolvConf = ResolvConf.None;
     private DnsLookupTable? _table;
     private EquatableArray<NameInfoConfig> _tableSource;
-    private Socket? _udp;
-    private Socket? _tcp;
 
     public DnsProxyServer(ProxyOptions options, ProxyConfigStore store, Telemetry.ProxyTelemetry telemetry, ILogger<DnsProxyServer> logger)
     {
@@ -38,10 +38,12 @@ internal sealed partial class DnsProxyServer : BackgroundService
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(telemetry);
         _options = options.Dns;
-        // pilot-agent listens on localhost; a standalone sidecar on its own 127.x address listens there instead.
-        _endpoint = new IPEndPoint(options.Dns.Address ?? options.AdminBindAddress, options.Dns.Port);
+        // pilot-agent listens on localhost (null here: chosen by the nameservers' families once they are read); a
+        // standalone sidecar on its own 127.x address listens there instead.
+        _address = options.Dns.Address ?? (options.AdminBindAddress.Equals(IPAddress.Loopback) ? null : options.AdminBindAddress);
+        _port = options.Dns.Port;
         _resolvConfPath = options.Dns.ResolvConfPath ?? DefaultResolvConf;
-        if (options.Dns.Port == 53)
+        if (_port == 53)
         {
             if (Environment.IsPrivilegedProcess)
             {
@@ -55,19 +57,17 @@ internal sealed partial class DnsProxyServer : BackgroundService
             }
             else
             {
-                Log.PrivilegedPortRefused(logger, _endpoint.ToString());
-                _endpoint = new IPEndPoint(IPAddress.Loopback, 15053);
+                Log.PrivilegedPortRefused(logger, $"{_address?.ToString() ?? "localhost"}:53");
+                (_address, _port) = (null, 15053);
             }
         }
+
         _proxyNamespace = options.Workload.Namespace;
         _store = store;
         _logger = logger;
         _metrics = new DnsMetrics(telemetry.Registry);
         _upstream = new DnsUpstream(_metrics);
     }
-
-    /// <summary>The address and port the proxy answers on (the port the OS gave when 0 was asked for).</summary>
-    public IPEndPoint? LocalEndPoint => _udp?.LocalEndPoint as IPEndPoint;
 
     public override Task StartAsync(CancellationToken cancellationToken)
     {
@@ -76,20 +76,25 @@ internal sealed partial class DnsProxyServer : BackgroundService
             return Task.CompletedTask;
         }
 
-        // Bound before the host starts, so a port in use stops the sidecar as any other listener's would.
-        _udp = new Socket(_endpoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-        _udp.Bind(_endpoint);
-        _tcp = new Socket(_endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        _tcp.Bind(new IPEndPoint(_endpoint.Address, ((IPEndPoint)_udp.LocalEndPoint!).Port));
-        _tcp.Listen(128);
         _resolvConf = ResolvConf.Load(_resolvConfPath);
+        // Bound before the host starts, so a port in use stops the sidecar as any other listener's would.
+        foreach (var address in _address is { } specific ? [specific] : LocalhostAddresses(_resolvConf))
+        {
+            var udp = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+            var tcp = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            _listeners.Add((udp, tcp));
+            udp.Bind(new IPEndPoint(address, _port));
+            tcp.Bind(new IPEndPoint(address, ((IPEndPoint)udp.LocalEndPoint!).Port));
+            tcp.Listen(128);
+            Log.Started(_logger, udp.LocalEndPoint!.ToString()!, string.Join(",", _resolvConf.Nameservers), string.Join(",", _resolvConf.SearchDomains));
+        }
+
         _store.Published += Rebuild;
         if (_store.Current is { } current)
         {
             Rebuild(current);
         }
 
-        Log.Started(_logger, _udp.LocalEndPoint!.ToString()!, string.Join(",", _resolvConf.Nameservers), string.Join(",", _resolvConf.SearchDomains));
         return base.StartAsync(cancellationToken);
     }
 
@@ -101,25 +106,42 @@ internal sealed partial class DnsProxyServer : BackgroundService
 
     public override void Dispose()
     {
-        _udp?.Dispose();
-        _tcp?.Dispose();
+        CloseListeners();
         base.Dispose();
     }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (_udp is null || _tcp is null)
+        // Closing the sockets ends the loops.
+        stoppingToken.Register(CloseListeners);
+        return Task.WhenAll(_listeners.SelectMany(l => new[] { ServeUdpAsync(l.Udp, stoppingToken), AcceptTcpAsync(l.Tcp, stoppingToken) }));
+    }
+
+    /// <summary>
+    /// "localhost" as pilot-agent binds it: 127.0.0.1 where resolv.conf names IPv4 nameservers (or none), ::1 where it
+    /// names IPv6 ones, so the capture rules of each family (which redirect to the loopback address of theirs) reach it.
+    /// </summary>
+    private static IEnumerable<IPAddress> LocalhostAddresses(ResolvConf resolvConf)
+    {
+        var v6 = resolvConf.Nameservers.Any(n => n.AddressFamily == AddressFamily.InterNetworkV6) && Socket.OSSupportsIPv6;
+        if (!v6 || resolvConf.Nameservers.Any(n => n.AddressFamily == AddressFamily.InterNetwork))
         {
-            return Task.CompletedTask;
+            yield return IPAddress.Loopback;
         }
 
-        // Closing the sockets ends both loops.
-        stoppingToken.Register(() =>
+        if (v6)
         {
-            _udp.Dispose();
-            _tcp.Dispose();
-        });
-        return Task.WhenAll(ServeUdpAsync(_udp, stoppingToken), AcceptTcpAsync(_tcp, stoppingToken));
+            yield return IPAddress.IPv6Loopback;
+        }
+    }
+
+    private void CloseListeners()
+    {
+        foreach (var (udp, tcp) in _listeners)
+        {
+            udp.Dispose();
+            tcp.Dispose();
+        }
     }
 
     private void Rebuild(ProxyConfig config)
@@ -141,7 +163,7 @@ internal sealed partial class DnsProxyServer : BackgroundService
         var buffer = new byte[DnsResponseWriter.MaxMessageSize];
         var reply = new byte[DnsResponseWriter.MaxMessageSize];
         // One client address, reused: a query answered here allocates nothing.
-        var client = new SocketAddress(_endpoint.AddressFamily);
+        var client = new SocketAddress(socket.AddressFamily);
         while (!stoppingToken.IsCancellationRequested)
         {
             int received;

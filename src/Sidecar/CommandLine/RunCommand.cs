@@ -153,7 +153,7 @@ internal static class RunCommand
                 {
                     Enabled = parse.GetValue(dnsCapture) || environment.DnsCapture,
                     AutoAllocate = parse.GetValue(dnsAutoAllocate) || environment.DnsAutoAllocate,
-                    Address = DnsProxyAddress(environment) is { } dnsAddress ? dnsAddress.Address : null,
+                    Address = DnsProxyAddress(environment)?.Address,
                     Port = DnsProxyAddress(environment)?.Port ?? parse.GetValue(dnsPort),
                     ResolvConfPath = parse.GetValue(resolvConf),
                 },
@@ -184,8 +184,8 @@ internal static class RunCommand
     }
 
     /// <summary>pilot-agent's <c>DNS_PROXY_ADDR</c>, already validated; null when unset.</summary>
-    private static System.Net.IPEndPoint? DnsProxyAddress(IstioEnvironment environment) =>
-        environment.DnsProxyAddress is { } value && Proxy.Dns.DnsProxyOptions.TryParseAddress(value, out var address, out var port) ? new System.Net.IPEndPoint(address, port) : null;
+    private static (IPAddress? Address, int Port)? DnsProxyAddress(IstioEnvironment environment) =>
+        environment.DnsProxyAddress is { } value && Proxy.Dns.DnsProxyOptions.TryParseAddress(value, out var address, out var port) ? (address, port) : null;
 
     /// <summary>istiod's address as pilot-agent takes it: <c>host:port</c> means TLS (istiod's 15012), a URL is used as given.</summary>
     private static Uri? XdsAddress(string? address) =>
