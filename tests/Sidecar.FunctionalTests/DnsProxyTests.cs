@@ -222,6 +222,41 @@ public sealed class DnsProxyTests
         }
     }
 
+    [PrivilegedPortFact]
+    public async Task With_DNS_FORWARD_PARALLEL_every_nameserver_is_asked_at_once_and_the_first_answer_wins()
+    {
+        // pilot-agent's DNS_FORWARD_PARALLEL. The answering nameserver is listed first: asked in turn, the second one
+        // would never see the query; asked in parallel, it sees it too (and its silence costs nothing).
+        var answering = LoopbackAddresses.Next();
+        await using var upstream = FakeNameserver.Start(answering, new Dictionary<string, IPAddress> { ["external.example.com"] = ExternalAddress });
+        using var silent = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp);
+        silent.Bind(new IPEndPoint(LoopbackAddresses.Next(), 53));
+        using var config = new ConfigDirectory();
+        config.Write("cluster.yaml", Cluster);
+        var resolvConf = Path.Combine(Path.GetTempPath(), $"resolv-{Guid.NewGuid():N}.conf");
+        await File.WriteAllTextAsync(resolvConf, $"nameserver {answering}\nnameserver {((IPEndPoint)silent.LocalEndPoint!).Address}\n");
+        try
+        {
+            var port = FreePort.Get();
+            await using var sidecar = await SidecarProcess.StartAsync(config.Path,
+                arguments: ["--namespace", "default", "--dns-capture", "--dns-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--resolv-conf", resolvConf],
+                environment: new Dictionary<string, string> { ["DNS_FORWARD_PARALLEL"] = "true" });
+
+            var reply = await DnsExchange.UdpAsync(new IPEndPoint(sidecar.Bind, port), DnsWire.Query(0x7701, "external.example.com"));
+            Assert.Equal([ExternalAddress], reply.Addresses);
+
+            var forwarded = new byte[512];
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            var length = await silent.ReceiveAsync(forwarded, System.Net.Sockets.SocketFlags.None, deadline.Token);
+            Assert.True(length > 12);
+            Assert.Equal(0x7701, System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(forwarded));
+        }
+        finally
+        {
+            File.Delete(resolvConf);
+        }
+    }
+
     [Fact]
     public async Task A_DNS_PROXY_ADDR_that_is_not_host_and_port_is_refused_at_start_with_its_name()
     {

@@ -16,6 +16,10 @@ public sealed record DnsProxyOptions
     /// (<c>ISTIO_META_DNS_AUTO_ALLOCATE=true</c>; only with <see cref="Enabled"/>, as istiod requires both).</summary>
     public bool AutoAllocate { get; init; }
 
+    /// <summary>pilot-agent's <c>DNS_FORWARD_PARALLEL</c>: a query the table cannot answer goes to every nameserver at
+    /// once, the first answer winning, instead of to each in turn.</summary>
+    public bool ForwardParallel { get; init; }
+
     /// <summary>The address it listens on (pilot-agent's <c>DNS_PROXY_ADDR</c>); null: the <c>--bind</c> address when
     /// that is specific, else localhost: 127.0.0.1 and, where resolv.conf names IPv6 nameservers, ::1.</summary>
     public System.Net.IPAddress? Address { get; init; }

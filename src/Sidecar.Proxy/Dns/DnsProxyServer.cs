@@ -66,7 +66,7 @@ internal sealed partial class DnsProxyServer : BackgroundService
         _store = store;
         _logger = logger;
         _metrics = new DnsMetrics(telemetry.Registry);
-        _upstream = new DnsUpstream(_metrics);
+        _upstream = new DnsUpstream(_metrics, options.Dns.ForwardParallel);
     }
 
     public override Task StartAsync(CancellationToken cancellationToken)

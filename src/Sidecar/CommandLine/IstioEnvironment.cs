@@ -85,6 +85,9 @@ internal sealed class IstioEnvironment
     /// <summary>Istio's <c>ISTIO_META_DNS_AUTO_ALLOCATE</c>: with DNS capture, addresses for ServiceEntries without any.</summary>
     public bool DnsAutoAllocate => Get("ISTIO_META_DNS_AUTO_ALLOCATE") is "1" or "t" or "T" or "true" or "TRUE" or "True";
 
+    /// <summary>pilot-agent's <c>DNS_FORWARD_PARALLEL</c>: forward to every nameserver at once.</summary>
+    public bool DnsForwardParallel => Get("DNS_FORWARD_PARALLEL") is "1" or "t" or "T" or "true" or "TRUE" or "True";
+
     /// <summary>pilot-agent's <c>DNS_PROXY_ADDR</c>: where the DNS proxy listens (<c>localhost:15053</c> by default).</summary>
     public string? DnsProxyAddress => Get("DNS_PROXY_ADDR");
 

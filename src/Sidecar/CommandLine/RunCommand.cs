@@ -156,6 +156,7 @@ internal static class RunCommand
                     Address = DnsProxyAddress(environment)?.Address,
                     Port = DnsProxyAddress(environment)?.Port ?? parse.GetValue(dnsPort),
                     ResolvConfPath = parse.GetValue(resolvConf),
+                    ForwardParallel = environment.DnsForwardParallel,
                 },
                 ExitOnZeroActiveConnections = environment.ExitOnZeroActiveConnections,
                 MinimumDrainDuration = environment.MinimumDrainDuration is { } minimum ? ParseDuration(minimum) : TimeSpan.FromSeconds(5),
