@@ -171,25 +171,17 @@ public sealed class DnsProxyTests
         await using var upstream = FakeNameserver.Start(nameserver, new Dictionary<string, IPAddress> { ["external.example.com"] = ExternalAddress });
         using var config = new ConfigDirectory();
         config.Write("cluster.yaml", Cluster);
-        var resolvConf = Path.Combine(Path.GetTempPath(), $"resolv-{Guid.NewGuid():N}.conf");
-        await File.WriteAllTextAsync(resolvConf, $"nameserver {nameserver}\n");
-        try
-        {
-            var proxy = new IPEndPoint(LoopbackAddresses.Next(), 53);
-            await using var sidecar = await SidecarProcess.StartAsync(config.Path, arguments: ["--namespace", "default", "--dns-capture", "--resolv-conf", resolvConf],
-                environment: new Dictionary<string, string> { ["DNS_PROXY_ADDR"] = $"{proxy.Address}:53" });
+        using var resolvConf = TempResolvConf.Write($"nameserver {nameserver}\n");
+        var proxy = new IPEndPoint(LoopbackAddresses.Next(), 53);
+        await using var sidecar = await SidecarProcess.StartAsync(config.Path, arguments: ["--namespace", "default", "--dns-capture", "--resolv-conf", resolvConf.Path],
+            environment: new Dictionary<string, string> { ["DNS_PROXY_ADDR"] = $"{proxy.Address}:53" });
 
-            var mesh = await DnsExchange.UdpAsync(proxy, DnsWire.Query(0x5301, "reviews.default.svc.cluster.local"));
-            Assert.True(mesh.Authoritative, mesh.ToString());
-            Assert.Equal([IPAddress.Parse(ClusterIp)], mesh.Addresses);
-            var external = await DnsExchange.TcpAsync(proxy, DnsWire.Query(0x5302, "external.example.com"));
-            Assert.Equal([ExternalAddress], external.Addresses);
-            Assert.Equal(1, upstream.CountFor("external.example.com."));
-        }
-        finally
-        {
-            File.Delete(resolvConf);
-        }
+        var mesh = await DnsExchange.UdpAsync(proxy, DnsWire.Query(0x5301, "reviews.default.svc.cluster.local"));
+        Assert.True(mesh.Authoritative, mesh.ToString());
+        Assert.Equal([IPAddress.Parse(ClusterIp)], mesh.Addresses);
+        var external = await DnsExchange.TcpAsync(proxy, DnsWire.Query(0x5302, "external.example.com"));
+        Assert.Equal([ExternalAddress], external.Addresses);
+        Assert.Equal(1, upstream.CountFor("external.example.com."));
     }
 
     [Ipv6LoopbackFact]
@@ -199,26 +191,18 @@ public sealed class DnsProxyTests
         // DNS capture redirects an IPv6 pod's queries to [::1]:15053.
         using var config = new ConfigDirectory();
         config.Write("cluster.yaml", Cluster);
-        var resolvConf = Path.Combine(Path.GetTempPath(), $"resolv-{Guid.NewGuid():N}.conf");
-        await File.WriteAllTextAsync(resolvConf, "nameserver 192.0.2.53\nnameserver fd00::53\n");
-        try
-        {
-            var port = FreePort.Get();
-            await using var sidecar = await SidecarProcess.StartAsync(config.Path, bind: IPAddress.Loopback,
-                arguments: ["--namespace", "default", "--dns-capture", "--dns-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--resolv-conf", resolvConf]);
+        using var resolvConf = TempResolvConf.Write("nameserver 192.0.2.53\nnameserver fd00::53\n");
+        var port = FreePort.Get();
+        await using var sidecar = await SidecarProcess.StartAsync(config.Path, bind: IPAddress.Loopback,
+            arguments: ["--namespace", "default", "--dns-capture", "--dns-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--resolv-conf", resolvConf.Path]);
 
-            foreach (var address in new[] { IPAddress.Loopback, IPAddress.IPv6Loopback })
-            {
-                var reply = await DnsExchange.UdpAsync(new IPEndPoint(address, port), DnsWire.Query(0x6601, "reviews"));
-                Assert.True(reply.Authoritative, $"{address}: {reply}");
-                Assert.Equal([IPAddress.Parse(ClusterIp)], reply.Addresses);
-                var tcp = await DnsExchange.TcpAsync(new IPEndPoint(address, port), DnsWire.Query(0x6602, "reviews.default"));
-                Assert.Equal([IPAddress.Parse(ClusterIp)], tcp.Addresses);
-            }
-        }
-        finally
+        foreach (var address in new[] { IPAddress.Loopback, IPAddress.IPv6Loopback })
         {
-            File.Delete(resolvConf);
+            var reply = await DnsExchange.UdpAsync(new IPEndPoint(address, port), DnsWire.Query(0x6601, "reviews"));
+            Assert.True(reply.Authoritative, $"{address}: {reply}");
+            Assert.Equal([IPAddress.Parse(ClusterIp)], reply.Addresses);
+            var tcp = await DnsExchange.TcpAsync(new IPEndPoint(address, port), DnsWire.Query(0x6602, "reviews.default"));
+            Assert.Equal([IPAddress.Parse(ClusterIp)], tcp.Addresses);
         }
     }
 
@@ -233,28 +217,20 @@ public sealed class DnsProxyTests
         silent.Bind(new IPEndPoint(LoopbackAddresses.Next(), 53));
         using var config = new ConfigDirectory();
         config.Write("cluster.yaml", Cluster);
-        var resolvConf = Path.Combine(Path.GetTempPath(), $"resolv-{Guid.NewGuid():N}.conf");
-        await File.WriteAllTextAsync(resolvConf, $"nameserver {answering}\nnameserver {((IPEndPoint)silent.LocalEndPoint!).Address}\n");
-        try
-        {
-            var port = FreePort.Get();
-            await using var sidecar = await SidecarProcess.StartAsync(config.Path,
-                arguments: ["--namespace", "default", "--dns-capture", "--dns-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--resolv-conf", resolvConf],
-                environment: new Dictionary<string, string> { ["DNS_FORWARD_PARALLEL"] = "true" });
+        using var resolvConf = TempResolvConf.Write($"nameserver {answering}\nnameserver {((IPEndPoint)silent.LocalEndPoint!).Address}\n");
+        var port = FreePort.Get();
+        await using var sidecar = await SidecarProcess.StartAsync(config.Path,
+            arguments: ["--namespace", "default", "--dns-capture", "--dns-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--resolv-conf", resolvConf.Path],
+            environment: new Dictionary<string, string> { ["DNS_FORWARD_PARALLEL"] = "true" });
 
-            var reply = await DnsExchange.UdpAsync(new IPEndPoint(sidecar.Bind, port), DnsWire.Query(0x7701, "external.example.com"));
-            Assert.Equal([ExternalAddress], reply.Addresses);
+        var reply = await DnsExchange.UdpAsync(new IPEndPoint(sidecar.Bind, port), DnsWire.Query(0x7701, "external.example.com"));
+        Assert.Equal([ExternalAddress], reply.Addresses);
 
-            var forwarded = new byte[512];
-            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            var length = await silent.ReceiveAsync(forwarded, System.Net.Sockets.SocketFlags.None, deadline.Token);
-            Assert.True(length > 12);
-            Assert.Equal(0x7701, System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(forwarded));
-        }
-        finally
-        {
-            File.Delete(resolvConf);
-        }
+        var forwarded = new byte[512];
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var length = await silent.ReceiveAsync(forwarded, System.Net.Sockets.SocketFlags.None, deadline.Token);
+        Assert.True(length > 12);
+        Assert.Equal(0x7701, System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(forwarded));
     }
 
     [Fact]
@@ -331,6 +307,23 @@ public sealed class DnsProxyTests
     }
 
     /// <summary>A sidecar with the DNS proxy on a free port of its address, and the fake nameserver its resolv.conf names.</summary>
+    /// <summary>A resolv.conf of the test's own, removed afterwards.</summary>
+    private sealed class TempResolvConf : IDisposable
+    {
+        private TempResolvConf(string path) => Path = path;
+
+        public string Path { get; }
+
+        public static TempResolvConf Write(string text)
+        {
+            var path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"resolv-{Guid.NewGuid():N}.conf");
+            File.WriteAllText(path, text);
+            return new TempResolvConf(path);
+        }
+
+        public void Dispose() => File.Delete(Path);
+    }
+
     private sealed class DnsSidecar : IAsyncDisposable
     {
         private readonly string _resolvConf;
