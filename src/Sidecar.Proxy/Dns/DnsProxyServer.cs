@@ -17,7 +17,6 @@ internal sealed partial class DnsProxyServer : BackgroundService
     private const string DefaultResolvConf = "/etc/resolv.conf";
     private const string IstioResolvConf = "/var/lib/istio/resolv.conf";
 
-    private readonly DnsProxyOptions _options;
     private readonly IPAddress? _address;
     private readonly int _port;
     private readonly string _resolvConfPath;
@@ -32,12 +31,13 @@ internal sealed partial class DnsProxyServer : BackgroundService
     private DnsLookupTable? _table;
     private EquatableArray<NameInfoConfig> _tableSource;
 
-    public DnsProxyServer(ProxyOptions options, ProxyConfigStore store, Telemetry.ProxyTelemetry telemetry, ILogger<DnsProxyServer> logger)
+    /// <summary>Registered only with DNS capture on; <paramref name="metrics"/> is the registry the sidecar's metrics
+    /// endpoints export.</summary>
+    public DnsProxyServer(ProxyOptions options, ProxyConfigStore store, Prometheus.CollectorRegistry metrics, ILogger<DnsProxyServer> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(store);
-        ArgumentNullException.ThrowIfNull(telemetry);
-        _options = options.Dns;
+        ArgumentNullException.ThrowIfNull(metrics);
         // pilot-agent listens on localhost (null here: chosen by the nameservers' families once they are read); a
         // standalone sidecar on its own 127.x address listens there instead.
         _address = options.Dns.Address ?? (options.AdminBindAddress.Equals(IPAddress.Loopback) ? null : options.AdminBindAddress);
@@ -65,17 +65,12 @@ internal sealed partial class DnsProxyServer : BackgroundService
         _proxyNamespace = options.Workload.Namespace;
         _store = store;
         _logger = logger;
-        _metrics = new DnsMetrics(telemetry.Registry);
+        _metrics = new DnsMetrics(metrics);
         _upstream = new DnsUpstream(_metrics, options.Dns.ForwardParallel);
     }
 
     public override Task StartAsync(CancellationToken cancellationToken)
     {
-        if (!_options.Enabled)
-        {
-            return Task.CompletedTask;
-        }
-
         _resolvConf = ResolvConf.Load(_resolvConfPath);
         // Bound before the host starts, so a port in use stops the sidecar as any other listener's would.
         foreach (var address in _address is { } specific ? [specific] : LocalhostAddresses(_resolvConf))
@@ -349,7 +344,7 @@ internal sealed partial class DnsProxyServer : BackgroundService
         [LoggerMessage(Level = LogLevel.Information, Message = "DNS proxy listening on {Endpoint} (UDP and TCP); upstream nameservers [{Nameservers}], search [{Search}]")]
         public static partial void Started(ILogger logger, string endpoint, string nameservers, string search);
 
-        [LoggerMessage(Level = LogLevel.Error, Message = "DNS proxy address {Endpoint} is port 53 and the sidecar does not run as root; listening on 127.0.0.1:15053 instead")]
+        [LoggerMessage(Level = LogLevel.Error, Message = "DNS proxy address {Endpoint} is port 53 and the sidecar does not run as root; listening on localhost:15053 instead")]
         public static partial void PrivilegedPortRefused(ILogger logger, string endpoint);
 
         [LoggerMessage(Level = LogLevel.Debug, Message = "DNS name table: {Hosts} hosts, {Names} names answered")]

@@ -65,7 +65,8 @@ public static class SidecarProxyExtensions
         services.AddHostedService(sp => sp.GetRequiredService<TerminationDrain>());
         if (options.Dns.Enabled)
         {
-            services.AddSingleton<Dns.DnsProxyServer>();
+            services.AddSingleton(sp => new Dns.DnsProxyServer(options, sp.GetRequiredService<ProxyConfigStore>(),
+                sp.GetRequiredService<Telemetry.ProxyTelemetry>().Registry, sp.GetRequiredService<ILogger<Dns.DnsProxyServer>>()));
             services.AddHostedService(sp => sp.GetRequiredService<Dns.DnsProxyServer>());
         }
 

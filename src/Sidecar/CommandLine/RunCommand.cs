@@ -149,15 +149,7 @@ internal static class RunCommand
                 ProtocolDetectionTimeout = parse.GetValue(detection) is { } detectionText ? ParseDuration(detectionText) : null,
                 AcceptHttp10 = environment.AcceptHttp10,
                 AppProbers = environment.AppProbers,
-                Dns = new Proxy.Dns.DnsProxyOptions
-                {
-                    Enabled = parse.GetValue(dnsCapture) || environment.DnsCapture,
-                    AutoAllocate = parse.GetValue(dnsAutoAllocate) || environment.DnsAutoAllocate,
-                    Address = DnsProxyAddress(environment)?.Address,
-                    Port = DnsProxyAddress(environment)?.Port ?? parse.GetValue(dnsPort),
-                    ResolvConfPath = parse.GetValue(resolvConf),
-                    ForwardParallel = environment.DnsForwardParallel,
-                },
+                Dns = DnsProxy(parse, environment, dnsCapture, dnsAutoAllocate, dnsPort, resolvConf),
                 ExitOnZeroActiveConnections = environment.ExitOnZeroActiveConnections,
                 MinimumDrainDuration = environment.MinimumDrainDuration is { } minimum ? ParseDuration(minimum) : TimeSpan.FromSeconds(5),
                 Concurrency = parse.GetValue(concurrency),
@@ -184,9 +176,22 @@ internal static class RunCommand
         return command;
     }
 
-    /// <summary>pilot-agent's <c>DNS_PROXY_ADDR</c>, already validated; null when unset.</summary>
-    private static (IPAddress? Address, int Port)? DnsProxyAddress(IstioEnvironment environment) =>
-        environment.DnsProxyAddress is { } value && Proxy.Dns.DnsProxyOptions.TryParseAddress(value, out var address, out var port) ? (address, port) : null;
+    /// <summary>The DNS proxy's settings from the flags and pilot-agent's env vars (<c>DNS_PROXY_ADDR</c>, already
+    /// validated, sets the address and port).</summary>
+    private static Proxy.Dns.DnsProxyOptions DnsProxy(ParseResult parse, IstioEnvironment environment, Option<bool> capture, Option<bool> autoAllocate, Option<int> port, Option<string?> resolvConf)
+    {
+        var options = new Proxy.Dns.DnsProxyOptions
+        {
+            Enabled = parse.GetValue(capture) || environment.DnsCapture,
+            AutoAllocate = parse.GetValue(autoAllocate) || environment.DnsAutoAllocate,
+            Port = parse.GetValue(port),
+            ResolvConfPath = parse.GetValue(resolvConf),
+            ForwardParallel = environment.DnsForwardParallel,
+        };
+        return environment.DnsProxyAddress is { } value && Proxy.Dns.DnsProxyOptions.TryParseAddress(value, out var address, out var addressPort)
+            ? options with { Address = address, Port = addressPort }
+            : options;
+    }
 
     /// <summary>istiod's address as pilot-agent takes it: <c>host:port</c> means TLS (istiod's 15012), a URL is used as given.</summary>
     private static Uri? XdsAddress(string? address) =>

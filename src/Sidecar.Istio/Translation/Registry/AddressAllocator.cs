@@ -40,33 +40,33 @@ internal static class AddressAllocator
             }
         }
 
-        var taken = addresses.Values.ToHashSet(StringComparer.Ordinal);
-        var next = 1;
+        using var free = FreeAddresses(addresses.Values.ToHashSet(StringComparer.Ordinal)).GetEnumerator();
         foreach (var key in eligible.Where(k => !addresses.ContainsKey(k)))
         {
-            string address;
-            do
-            {
-                // 240.240.x.0 and 240.240.x.255 are skipped, as istiod skips them.
-                while (next % 256 is 0 or 255)
-                {
-                    next++;
-                }
-
-                address = $"240.240.{next / 256}.{next % 256}";
-                next++;
-            }
-            while (taken.Contains(address) && next <= 0xFFFE);
-
-            if (next > 0xFFFF)
+            // A /16 of them: past 65,024 entries the rest keep none, as istiod's allocator runs out too.
+            if (!free.MoveNext())
             {
                 break;
             }
 
-            addresses[key] = address;
+            addresses[key] = free.Current;
         }
 
         return [.. services.Select(s => IsEligible(s) && addresses.TryGetValue((s.Namespace, s.Host), out var vip) ? s with { Vips = [vip] } : s)];
+    }
+
+    /// <summary>240.240.0.1 upwards, less the addresses istiod already gave and 240.240.x.0 and 240.240.x.255, which
+    /// istiod skips too.</summary>
+    private static IEnumerable<string> FreeAddresses(HashSet<string> taken)
+    {
+        for (var n = 1; n < 0xFFFF; n++)
+        {
+            var address = $"240.240.{n / 256}.{n % 256}";
+            if (n % 256 is not (0 or 255) && !taken.Contains(address))
+            {
+                yield return address;
+            }
+        }
     }
 
     /// <summary>The IPv4 address the entry's <c>status.addresses</c> gives its host, if any.</summary>
