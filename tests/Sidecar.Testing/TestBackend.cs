@@ -35,6 +35,7 @@ public sealed class TestBackend : IAsyncDisposable
 
     public string Name { get; }
 
+    /// <summary>The TCP address served; unset for a backend on a unix domain socket.</summary>
     public IPEndPoint EndPoint { get; private set; } = null!;
 
     public int Port => EndPoint.Port;
@@ -59,7 +60,8 @@ public sealed class TestBackend : IAsyncDisposable
         int port = 0,
         HttpProtocols protocols = HttpProtocols.Http1,
         System.Net.Sockets.Socket? listenSocket = null,
-        bool bufferBody = true)
+        bool bufferBody = true,
+        string? unixSocketPath = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -70,6 +72,11 @@ public sealed class TestBackend : IAsyncDisposable
             {
                 // A socket bound elsewhere (inside a pod's network namespace): Kestrel serves its handle.
                 kestrel.ListenHandle((ulong)listenSocket.Handle, listen => listen.Protocols = protocols);
+            }
+            else if (unixSocketPath is not null)
+            {
+                // An application on a unix domain socket (Istio's `unix://` endpoints).
+                kestrel.ListenUnixSocket(unixSocketPath, listen => listen.Protocols = protocols);
             }
             else
             {
@@ -106,6 +113,11 @@ public sealed class TestBackend : IAsyncDisposable
             }
         });
         await app.StartAsync();
+        if (unixSocketPath is not null)
+        {
+            return backend;
+        }
+
         if (listenSocket is not null)
         {
             backend.EndPoint = (IPEndPoint)listenSocket.LocalEndPoint!;

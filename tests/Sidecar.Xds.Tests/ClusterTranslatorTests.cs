@@ -120,6 +120,23 @@ public sealed class ClusterTranslatorTests
     }
 
     [Fact]
+    public void A_pipe_endpoint_is_a_unix_socket_endpoint()
+    {
+        // What istiod sends for a ServiceEntry's `unix:///path` endpoint or a Sidecar ingress's unix defaultEndpoint.
+        var assignment = new ClusterLoadAssignment
+        {
+            ClusterName = Name,
+            Endpoints = { new LocalityLbEndpoints { LbEndpoints = { new LbEndpoint { Endpoint = new Endpoint { Address = new Address { Pipe = new Pipe { Path = "/var/run/example/socket" } } } } } } },
+        };
+
+        var endpoint = Assert.Single(Translate(Eds(), assignment, out var errors).Endpoints);
+
+        Assert.False(errors.Any);
+        Assert.Equal("unix:///var/run/example/socket", endpoint.Address);
+        Assert.Equal("/var/run/example/socket", endpoint.UnixSocketPath);
+    }
+
+    [Fact]
     public void The_service_and_DestinationRule_come_from_istiods_metadata()
     {
         var config = Translate(Eds(), Assignment("10.0.0.7"), out _);

@@ -187,6 +187,12 @@ internal static partial class CommonRules
     public static string? IpAddress(string value) => HostNames.IsIpAddress(value) ? null : $"{value} is not a valid IP";
 
     /// <summary>Istio's <c>ValidateIPSubnet</c>: an address or a CIDR block.</summary>
+    /// <summary>Istio's <c>ValidateUnixAddress</c>: a socket path after <c>unix://</c>, absolute, or <c>@</c> for Linux's abstract namespace.</summary>
+    public static string? UnixAddress(string socket) =>
+        socket.Length == 0 ? "unix address must not be empty"
+        : !socket.StartsWith('@') && (!socket.StartsWith('/') || socket.EndsWith('/')) ? $"{socket} is not an absolute path to a file"
+        : null;
+
     public static string? IpSubnet(string value)
     {
         if (value.Count(c => c == '/') == 1)

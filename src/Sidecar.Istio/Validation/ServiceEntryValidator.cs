@@ -1,13 +1,12 @@
 using Sidecar.Istio.Naming;
 using Sidecar.Istio.Resources.Networking;
+using Sidecar.Model;
 
 namespace Sidecar.Istio.Validation;
 
 /// <summary>Istio's <c>ValidateServiceEntry</c> and <c>ValidateWorkloadEntry</c> rules.</summary>
 internal static class ServiceEntryValidator
 {
-    private const string UnixAddressPrefix = "unix://";
-
     public static void Validate(ServiceEntrySpec se, ValidationReport report)
     {
         report.Check("spec.workloadSelector.labels", CommonRules.Selector(se.WorkloadSelector));
@@ -81,6 +80,10 @@ internal static class ServiceEntryValidator
                     ValidateWorkloadEntry(endpoints[i], portNames, allowFqdn: false, $"spec.endpoints[{i}]", report);
                 }
 
+                // A socket has no port to tell one service port's traffic from another's.
+                report.Error("spec.ports", "exactly 1 service port required for unix socket endpoints",
+                    se.Ports.Count != 1 && endpoints.Any(e => e.Address.StartsWith(EndpointConfig.UnixAddressPrefix, StringComparison.Ordinal)));
+
                 break;
             default:
                 if (endpoints.Count == 0)
@@ -142,12 +145,9 @@ internal static class ServiceEntryValidator
             report.Warning($"{path}.address", $"address is unset with network \"{entry.Network}\"");
         }
 
-        if (address.StartsWith(UnixAddressPrefix, StringComparison.Ordinal))
+        if (address.StartsWith(EndpointConfig.UnixAddressPrefix, StringComparison.Ordinal))
         {
-            var socket = address[UnixAddressPrefix.Length..];
-            report.Error($"{path}.address", "unix address must not be empty", socket.Length == 0);
-            report.Error($"{path}.address", $"{socket} is not an absolute path to a file",
-                socket.Length > 0 && !socket.StartsWith('@') && (!socket.StartsWith('/') || socket.EndsWith('/')));
+            report.Check($"{path}.address", CommonRules.UnixAddress(address[EndpointConfig.UnixAddressPrefix.Length..]));
             report.Error($"{path}.ports", $"unix endpoint {address} must not include ports", entry.Ports.Count != 0);
         }
         else if (address.Length > 0 && !HostNames.IsIpAddress(address))

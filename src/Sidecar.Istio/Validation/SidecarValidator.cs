@@ -1,13 +1,14 @@
 using System.Globalization;
 using Sidecar.Istio.Naming;
 using Sidecar.Istio.Resources.Networking;
+using Sidecar.Model;
 
 namespace Sidecar.Istio.Validation;
 
-/// <summary>Istio's <c>ValidateSidecar</c> rules, plus the limits of this sidecar (no unix sockets, no ingress TLS).</summary>
+/// <summary>Istio's <c>ValidateSidecar</c> rules, plus the limits of this sidecar (no unix socket listeners, no ingress TLS).</summary>
 internal static class SidecarValidator
 {
-    private const string UnixAddressPrefix = "unix://";
+    private const string UnixAddressPrefix = EndpointConfig.UnixAddressPrefix;
 
     public static void Validate(SidecarSpec sidecar, ValidationReport report)
     {
@@ -138,7 +139,7 @@ internal static class SidecarValidator
     {
         if (endpoint.StartsWith(UnixAddressPrefix, StringComparison.Ordinal))
         {
-            report.Error(path, "sidecar: unix domain socket defaultEndpoint is not supported by this sidecar (use 127.0.0.1:<port>)");
+            report.Check(path, CommonRules.UnixAddress(endpoint[UnixAddressPrefix.Length..]));
             return;
         }
 

@@ -14,7 +14,10 @@ public sealed record EndpointConfig
     /// <summary>Well-known label: the endpoint's sidecar accepts Istio mTLS.</summary>
     public const string TlsModeLabel = "security.istio.io/tlsMode";
 
-    /// <summary>An IP address, or a host name for DNS clusters.</summary>
+    /// <summary>Prefix of a unix domain socket endpoint's address (Istio's <c>unix:///path</c>, <c>unix://@abstract</c>).</summary>
+    public const string UnixAddressPrefix = "unix://";
+
+    /// <summary>An IP address, a host name for DNS clusters, or <c>unix://</c> and a socket path (Envoy's pipe address).</summary>
     public required string Address { get; init; }
 
     public required int Port { get; init; }
@@ -53,5 +56,9 @@ public sealed record EndpointConfig
     [System.Text.Json.Serialization.JsonIgnore]
     public bool IsIstioMtlsCapable => !PeerAuthenticationDisablesMtls && Labels.TryGetValue(TlsModeLabel, out var mode) && mode == "istio";
 
-    public override string ToString() => $"{Address}:{Port}";
+    /// <summary>The socket path of a unix domain socket endpoint (<c>@</c> first for Linux's abstract namespace); null for IP and DNS endpoints.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string? UnixSocketPath => Address.StartsWith(UnixAddressPrefix, StringComparison.Ordinal) ? Address[UnixAddressPrefix.Length..] : null;
+
+    public override string ToString() => UnixSocketPath ?? $"{Address}:{Port}";
 }

@@ -73,12 +73,7 @@ internal static class ClustersWriter
                 foreach (var endpoint in cluster.Endpoints.All)
                 {
                     json.WriteStartObject();
-                    json.WriteStartObject("address");
-                    json.WriteStartObject("socket_address");
-                    json.WriteString("address", endpoint.Address);
-                    json.WriteNumber("port_value", endpoint.Port);
-                    json.WriteEndObject();
-                    json.WriteEndObject();
+                    EnvoyDump.EnvoyJson.WriteSocketAddress(json, "address", endpoint.Address, endpoint.Port);
                     json.WriteStartArray("stats");
                     Stat(json, "cx_active", endpoint.ConnectionsActive);
                     Stat(json, "cx_connect_fail", endpoint.ConnectFailures);

@@ -168,7 +168,8 @@ internal sealed partial class TcpProxy
             return (null, null);
         }
 
-        IPEndPoint target;
+        // An IP target, or (target null) the endpoint's unix domain socket.
+        IPEndPoint? target = null;
         EndpointState? endpoint = null;
         if (cluster.IsOriginalDestination)
         {
@@ -192,26 +193,30 @@ internal sealed partial class TcpProxy
                 ? RequestHash.HashString(source.Address.ToString())
                 : (ulong?)null;
             endpoint = cluster.PickEndpoint(hash, _random);
-            if (endpoint is null || !IPAddress.TryParse(endpoint.Address, out var address))
+            IPAddress? address = null;
+            if (endpoint is null || (endpoint.UnixSocket is null && !IPAddress.TryParse(endpoint.Address, out address)))
             {
                 stats.Flags |= ResponseFlags.NoHealthyUpstream;
                 return (null, null);
             }
 
-            target = new IPEndPoint(address, endpoint.Port);
+            target = address is null ? null : new IPEndPoint(address, endpoint.Port);
             endpoint.BeginRequest();
         }
 
-        stats.UpstreamHost = target.ToString();
+        var host = target?.ToString() ?? endpoint!.Key;
+        stats.UpstreamHost = host;
         using var timeout = new CancellationTokenSource(cluster.Config.ConnectTimeout, _time);
         try
         {
-            var socket = await UpstreamConnectionFactory.ConnectSocketAsync(new DnsEndPoint(target.Address.ToString(), target.Port), cluster.SourceAddressFor(target.Address), cluster.Config.TcpKeepalive, timeout.Token).ConfigureAwait(false);
+            var socket = target is null
+                ? await UpstreamConnectionFactory.ConnectUnixSocketAsync(endpoint!.UnixSocket!, timeout.Token).ConfigureAwait(false)
+                : await UpstreamConnectionFactory.ConnectSocketAsync(new DnsEndPoint(target.Address.ToString(), target.Port), cluster.SourceAddressFor(target.Address), cluster.Config.TcpKeepalive, timeout.Token).ConfigureAwait(false);
             stats.UpstreamLocal = socket.LocalEndPoint as IPEndPoint;
             // The endpoint was picked above: ask for its settings directly (an original-destination target has none).
             var settings = _tls is null ? null
                 : endpoint is not null ? _tls.SettingsFor(cluster.Config, endpoint.Config)
-                : _tls.SettingsFor(cluster.Config, target.Address.ToString(), target.Port);
+                : _tls.SettingsFor(cluster.Config, target!.Address.ToString(), target.Port);
             if (_tls is null || settings is not { } tls)
             {
                 RecordConnectSuccess(cluster, endpoint);
@@ -253,7 +258,7 @@ internal sealed partial class TcpProxy
                 cluster.RecordOutcome(endpoint, 0, localOriginFailure: true);
             }
 
-            Log.ConnectFailed(_logger, target.ToString(), cluster.Name, ex.Message);
+            Log.ConnectFailed(_logger, host, cluster.Name, ex.Message);
             return (null, endpoint);
         }
     }

@@ -69,7 +69,7 @@ internal sealed partial class ClusterState : IDisposable
     {
         foreach (var endpoint in Endpoints.All)
         {
-            if (endpoint.Port == target.Port && endpoint.Address == target.Host)
+            if (endpoint.Port == target.Port && endpoint.PoolHost == target.Host)
             {
                 return endpoint;
             }

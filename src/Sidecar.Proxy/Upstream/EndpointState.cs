@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using Sidecar.Model;
 
 namespace Sidecar.Proxy.Upstream;
@@ -28,10 +29,23 @@ internal sealed class EndpointState
         Config = config;
         Address = address;
         Port = config.Port;
-        Key = $"{address}:{config.Port}";
-        DestinationPrefix = IPAddress.TryParse(address, out var ip) && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
+        if (config.UnixSocketPath is { } path)
+        {
+            // A pipe: Envoy names the host by its path. The connection pool keys connections by host and port, so
+            // the socket gets a host name of its own there, which the pool's connect callback finds it by.
+            UnixSocket = new UnixDomainSocketEndPoint(path.StartsWith('@') ? "\0" + path[1..] : path);
+            Key = path;
+            PoolHost = $"uds-{System.IO.Hashing.XxHash64.HashToUInt64(System.Text.Encoding.UTF8.GetBytes(path)):x16}.invalid";
+        }
+        else
+        {
+            Key = $"{address}:{config.Port}";
+            PoolHost = address;
+        }
+
+        DestinationPrefix = IPAddress.TryParse(address, out var ip) && ip.AddressFamily == AddressFamily.InterNetworkV6
             ? $"http://[{address}]:{config.Port}"
-            : $"http://{address}:{config.Port}";
+            : $"http://{PoolHost}:{config.Port}";
     }
 
     /// <summary>The endpoint as configured (labels, weight, locality); replaced when a push changes them.</summary>
@@ -42,8 +56,14 @@ internal sealed class EndpointState
 
     public int Port { get; }
 
-    /// <summary><c>address:port</c>, as Envoy names hosts in <c>/clusters</c> and access logs.</summary>
+    /// <summary><c>address:port</c>, or a unix domain socket's path, as Envoy names hosts in <c>/clusters</c> and access logs.</summary>
     public string Key { get; }
+
+    /// <summary>A unix domain socket endpoint's socket (Envoy's pipe address); null for IP and DNS endpoints.</summary>
+    public UnixDomainSocketEndPoint? UnixSocket { get; }
+
+    /// <summary>The host the connection pool knows this endpoint by: its address, or a unix domain socket's own name.</summary>
+    public string PoolHost { get; }
 
     /// <summary>The forwarder's destination prefix (<c>http://10.0.0.1:9080</c>), built once.</summary>
     public string DestinationPrefix { get; }

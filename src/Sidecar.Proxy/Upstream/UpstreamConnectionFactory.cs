@@ -71,7 +71,8 @@ internal static class UpstreamConnectionFactory
     {
         var endpoint = context.DnsEndPoint;
         var stream = await ConnectAsync(endpoint, bind, keepalive, IsHttp1(context), host, cancellationToken).ConfigureAwait(false);
-        if (tls.SettingsFor(cluster, endpoint.Host, endpoint.Port) is not { } settings)
+        var settings = host is not null ? tls.SettingsFor(cluster, host.Config) : tls.SettingsFor(cluster, endpoint.Host, endpoint.Port);
+        if (settings is null)
         {
             return stream;
         }
@@ -104,12 +105,30 @@ internal static class UpstreamConnectionFactory
     }
 
     /// <summary>
-    /// Opens the upstream TCP connection as a stream (for the HTTP connection pool), counted open on
-    /// <paramref name="host"/>; an HTTP/1 one records its local end into the requests written on it
-    /// (<see cref="UpstreamLocalAddress"/>).
+    /// Opens the upstream connection as a stream (for the HTTP connection pool), counted open on
+    /// <paramref name="host"/>: TCP, or the host's unix domain socket; an HTTP/1 TCP one records its local end into
+    /// the requests written on it (<see cref="UpstreamLocalAddress"/>).
     /// </summary>
     public static async ValueTask<Stream> ConnectAsync(DnsEndPoint endpoint, IPAddress? bind, TcpKeepaliveConfig? keepalive, bool http1, EndpointState? host, CancellationToken cancellationToken) =>
-        new UpstreamConnectionStream(await ConnectSocketAsync(endpoint, bind, keepalive, cancellationToken).ConfigureAwait(false), host, recordsLocalAddress: http1);
+        host?.UnixSocket is { } socket
+            ? new UpstreamConnectionStream(await ConnectUnixSocketAsync(socket, cancellationToken).ConfigureAwait(false), host, recordsLocalAddress: false)
+            : new UpstreamConnectionStream(await ConnectSocketAsync(endpoint, bind, keepalive, cancellationToken).ConfigureAwait(false), host, recordsLocalAddress: http1);
+
+    /// <summary>Connects to a unix domain socket endpoint (Envoy's pipe): no source address, keepalive or Nagle to set.</summary>
+    public static async ValueTask<Socket> ConnectUnixSocketAsync(UnixDomainSocketEndPoint endpoint, CancellationToken cancellationToken)
+    {
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            await socket.ConnectAsync(endpoint, cancellationToken).ConfigureAwait(false);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
 
     /// <summary>Whether the pool opens this connection for HTTP/1 (the version it asks for; TLS may still negotiate down).</summary>
     private static bool IsHttp1(SocketsHttpConnectionContext context) => context.InitialRequestMessage.Version.Major < 2;

@@ -5,7 +5,7 @@ using Sidecar.Model;
 namespace Sidecar.Xds.Translation;
 
 /// <summary>
-/// A <c>ClusterLoadAssignment</c> as the model's endpoints: address, port, weight, health, locality, priority and the
+/// A <c>ClusterLoadAssignment</c> as the model's endpoints: address and port (or a pipe's path), weight, health, locality, priority and the
 /// locality's weight, plus what istiod's endpoint metadata tells: <c>tlsMode</c> (auto mTLS) and the workload
 /// (<c>istio.workload</c>: name;namespace;canonical service;canonical revision;cluster) for telemetry.
 /// </summary>
@@ -19,17 +19,25 @@ internal static class EndpointTranslator
             var locality = group.Locality is { } l ? new LocalityParts(l.Region, l.Zone, l.SubZone).ToText() : null;
             foreach (var lb in group.LbEndpoints)
             {
-                if (lb.Endpoint?.Address?.SocketAddress is not { } socket)
+                // A pipe is what istiod sends for a unix domain socket endpoint (a ServiceEntry's `unix://` address,
+                // a Sidecar ingress's `defaultEndpoint`).
+                var (address, port) = lb.Endpoint?.Address switch
                 {
-                    // Named endpoints and pipes: nothing istiod sends a sidecar.
+                    { SocketAddress: { } socket } => (socket.Address, (int)socket.PortValue),
+                    { Pipe: { } pipe } => (EndpointConfig.UnixAddressPrefix + pipe.Path, 0),
+                    _ => ((string?)null, 0),
+                };
+                if (address is null)
+                {
+                    // Internal (named) addresses: nothing istiod sends a sidecar.
                     continue;
                 }
 
                 var (workload, workloadNamespace, labels) = Workload(lb.Metadata);
                 result.Add(new EndpointConfig
                 {
-                    Address = socket.Address,
-                    Port = (int)socket.PortValue,
+                    Address = address,
+                    Port = port,
                     Weight = (int)(lb.LoadBalancingWeight ?? 1),
                     Health = lb.HealthStatus switch
                     {

@@ -3,24 +3,27 @@ using System.Net.Sockets;
 
 namespace Sidecar.FunctionalTests.Security;
 
-/// <summary>A TCP app that echoes what it receives, on 127.0.0.1.</summary>
+/// <summary>A TCP app that echoes what it receives, on 127.0.0.1 (or on the stream socket address given, a unix domain socket's).</summary>
 public sealed class TcpEcho : IDisposable
 {
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly Socket _listener;
     private readonly CancellationTokenSource _stop = new();
 
-    public TcpEcho()
+    public TcpEcho(EndPoint? endpoint = null)
     {
-        _listener.Start();
+        endpoint ??= new IPEndPoint(IPAddress.Loopback, 0);
+        _listener = new Socket(endpoint.AddressFamily, SocketType.Stream, endpoint is UnixDomainSocketEndPoint ? ProtocolType.Unspecified : ProtocolType.Tcp);
+        _listener.Bind(endpoint);
+        _listener.Listen();
         _ = AcceptLoopAsync();
     }
 
-    public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+    public int Port => ((IPEndPoint)_listener.LocalEndPoint!).Port;
 
     public void Dispose()
     {
         _stop.Cancel();
-        _listener.Stop();
+        _listener.Dispose();
         _stop.Dispose();
     }
 
@@ -31,7 +34,7 @@ public sealed class TcpEcho : IDisposable
             Socket socket;
             try
             {
-                socket = await _listener.AcceptSocketAsync(_stop.Token);
+                socket = await _listener.AcceptAsync(_stop.Token);
             }
             catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
             {

@@ -27,6 +27,36 @@ public sealed class ServiceEntryValidatorTests
             """), "spec.endpoints[0].address", "endpoint address \"db.example.com\" is not a valid IP address");
 
     [Fact]
+    public void Istios_unix_domain_socket_example_is_valid() =>
+        Assert.True(Validate(Entry("""
+            hosts: [example.unix.local]
+            location: MESH_EXTERNAL
+            ports: [{number: 8001, name: http, protocol: HTTP}]
+            resolution: STATIC
+            endpoints: [{address: "unix:///var/run/example/socket"}, {address: "unix://@example"}]
+            """)).IsValid);
+
+    [Fact]
+    public void Unix_socket_endpoints_take_exactly_one_service_port() =>
+        SingleError(Entry("""
+            hosts: [example.unix.local]
+            ports: [{number: 8001, name: http, protocol: HTTP}, {number: 8002, name: http2, protocol: HTTP}]
+            resolution: STATIC
+            endpoints: [{address: "unix:///var/run/example/socket"}]
+            """), "spec.ports", "exactly 1 service port required for unix socket endpoints");
+
+    [Theory]
+    [InlineData("{address: \"unix://var/run/socket\"}", "spec.endpoints[0].address", "var/run/socket is not an absolute path to a file")]
+    [InlineData("{address: \"unix:///var/run/socket\", ports: {http: 8080}}", "spec.endpoints[0].ports", "unix endpoint unix:///var/run/socket must not include ports")]
+    public void Unix_socket_endpoints_follow_Istios_rules(string endpoint, string field, string message) =>
+        SingleError(Entry($$"""
+            hosts: [example.unix.local]
+            ports: [{number: 8001, name: http, protocol: HTTP}]
+            resolution: STATIC
+            endpoints: [{{endpoint}}]
+            """), field, message);
+
+    [Fact]
     public void Port_numbers_must_be_in_range() =>
         SingleError(Entry("""
             hosts: [api.example.com]

@@ -44,13 +44,26 @@ public sealed class SidecarValidatorTests
               defaultEndpoint: 10.0.0.5:8080
             """), "spec.ingress[0].defaultEndpoint", "defaultEndpoint must be of form 127.0.0.1:<port>");
 
-    [Fact]
-    public void Unix_socket_default_endpoints_are_refused_clearly() =>
-        SingleError(Sidecar("""
+    [Theory]
+    [InlineData("unix:///var/run/app.sock")]
+    [InlineData("unix://@app")]
+    public void Unix_socket_default_endpoints_are_valid_as_an_absolute_path_or_an_abstract_name(string endpoint) =>
+        Assert.True(Validate(Sidecar($$"""
             ingress:
             - port: {number: 9080, protocol: HTTP, name: http}
-              defaultEndpoint: unix:///var/run/app.sock
-            """), "spec.ingress[0].defaultEndpoint", "unix domain socket defaultEndpoint is not supported");
+              defaultEndpoint: {{endpoint}}
+            """)).IsValid);
+
+    [Theory]
+    [InlineData("unix://var/run/app.sock", "var/run/app.sock is not an absolute path to a file")]
+    [InlineData("unix:///var/run/", "/var/run/ is not an absolute path to a file")]
+    [InlineData("unix://", "unix address must not be empty")]
+    public void Unix_socket_default_endpoints_follow_Istios_ValidateUnixAddress(string endpoint, string message) =>
+        SingleError(Sidecar($$"""
+            ingress:
+            - port: {number: 9080, protocol: HTTP, name: http}
+              defaultEndpoint: "{{endpoint}}"
+            """), "spec.ingress[0].defaultEndpoint", message);
 
     [Fact]
     public void Ingress_ports_are_unique() =>

@@ -109,7 +109,12 @@ internal sealed class InboundListenerBuilder(PushContext push)
             var protocol = PortProtocols.FromPort(port.Protocol, port.Name);
             var instance = instances.FirstOrDefault(i => i.TargetPort == port.Number);
             (string Address, int Port)? endpoint = null;
-            if (!string.IsNullOrEmpty(ingress.DefaultEndpoint) && DefaultEndpoints.TrySplit(ingress.DefaultEndpoint, out var host, out var endpointPort))
+            if (ingress.DefaultEndpoint?.StartsWith(EndpointConfig.UnixAddressPrefix, StringComparison.Ordinal) == true)
+            {
+                // An application listening on a unix domain socket: Envoy's pipe address, which has no port.
+                endpoint = (ingress.DefaultEndpoint, 0);
+            }
+            else if (!string.IsNullOrEmpty(ingress.DefaultEndpoint) && DefaultEndpoints.TrySplit(ingress.DefaultEndpoint, out var host, out var endpointPort))
             {
                 var address = host is "127.0.0.1" or "::1" ? host : push.Workload.InstanceIps.IsEmpty ? "127.0.0.1" : push.Workload.InstanceIps[0];
                 endpoint = (address, int.Parse(endpointPort, CultureInfo.InvariantCulture));
@@ -133,8 +138,10 @@ internal sealed class InboundListenerBuilder(PushContext push)
             Endpoints = endpoint is { } e ? [new EndpointConfig { Address = e.Address, Port = e.Port }] : default,
             HttpProtocol = protocol.IsHttp2() ? UpstreamHttpProtocol.Http2 : protocol.IsHttp() ? UpstreamHttpProtocol.Http1 : UpstreamHttpProtocol.UseDownstream,
             // Istio binds inbound connections to 127.0.0.6 (which its iptables rules let through) unless the
-            // endpoint is loopback.
-            UpstreamBindAddress = endpoint is { Address: "127.0.0.1" or "::1" } ? null : InternalClusters.InboundPassthroughBindAddress,
+            // endpoint is loopback (or a unix domain socket, which has no source address).
+            UpstreamBindAddress = endpoint is { Address: "127.0.0.1" or "::1" } || endpoint?.Address.StartsWith(EndpointConfig.UnixAddressPrefix, StringComparison.Ordinal) == true
+                ? null
+                : InternalClusters.InboundPassthroughBindAddress,
             Service = instance is null
                 ? null
                 : new ServiceMetadata(instance.Service.Host, instance.Service.ShortName, instance.Service.Namespace, instance.Port.Number, null, instance.Port.Protocol.IstioName()),

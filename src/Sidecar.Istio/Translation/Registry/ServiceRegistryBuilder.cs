@@ -28,15 +28,8 @@ internal static class ServiceRegistryBuilder
             {
                 for (var i = 0; i < inline.Count; i++)
                 {
-                    if (inline[i].Address.StartsWith("unix://", StringComparison.Ordinal))
-                    {
-                        errors.Add(new ConfigError(resource.Source.File, resource.Id, $"spec.endpoints[{i}].address",
-                            "unix domain socket endpoints are not supported by this sidecar"));
-                        continue;
-                    }
-
                     // An endpoint known only by its network (reached through that network's gateway) has no
-                    // address this sidecar could connect to.
+                    // address this sidecar could connect to. A `unix://` address is kept as it is: Envoy's pipe.
                     if (inline[i].Address.Length > 0)
                     {
                         endpoints.Add(ToEndpoint(inline[i], resource.Namespace, workloadName: null));

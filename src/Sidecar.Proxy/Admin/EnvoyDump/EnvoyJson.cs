@@ -116,13 +116,22 @@ internal static class EnvoyJson
         writer.WriteEndObject();
     }
 
-    /// <summary>A <c>config.core.v3.Address</c> holding a socket address.</summary>
+    /// <summary>A <c>config.core.v3.Address</c> holding a socket address, or a pipe for a <c>unix://</c> address.</summary>
     public static void WriteSocketAddress(Utf8JsonWriter writer, string property, string address, int port)
     {
         writer.WriteStartObject(property);
-        writer.WriteStartObject("socket_address");
-        writer.WriteString("address", address);
-        writer.WriteNumber("port_value", port);
+        if (address.StartsWith(EndpointConfig.UnixAddressPrefix, StringComparison.Ordinal))
+        {
+            writer.WriteStartObject("pipe");
+            writer.WriteString("path", address[EndpointConfig.UnixAddressPrefix.Length..]);
+        }
+        else
+        {
+            writer.WriteStartObject("socket_address");
+            writer.WriteString("address", address);
+            writer.WriteNumber("port_value", port);
+        }
+
         writer.WriteEndObject();
         writer.WriteEndObject();
     }

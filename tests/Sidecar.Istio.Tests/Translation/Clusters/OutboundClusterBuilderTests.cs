@@ -30,6 +30,28 @@ public sealed class OutboundClusterBuilderTests
     }
 
     [Fact]
+    public void A_ServiceEntry_unix_socket_endpoint_is_a_static_clusters_pipe_endpoint()
+    {
+        // Istio's ServiceEntry example "a service available via a Unix Domain Socket on the host of the client".
+        var cluster = Config("""
+            apiVersion: networking.istio.io/v1
+            kind: ServiceEntry
+            metadata: {name: unix-domain-socket-example, namespace: default}
+            spec:
+              hosts: [example.unix.local]
+              location: MESH_EXTERNAL
+              ports: [{number: 8001, name: http, protocol: HTTP}]
+              resolution: STATIC
+              endpoints: [{address: "unix:///var/run/example/socket"}]
+            """).Cluster("outbound|8001||example.unix.local");
+        Assert.Equal(ClusterDiscoveryType.Static, cluster.Type);
+        var endpoint = Assert.Single(cluster.Endpoints);
+        Assert.Equal("unix:///var/run/example/socket", endpoint.Address);
+        Assert.Equal("/var/run/example/socket", endpoint.UnixSocketPath);
+        Assert.Equal("/var/run/example/socket", endpoint.ToString());
+    }
+
+    [Fact]
     public void Defaults_follow_istio_least_request_unlimited_breakers_10s_connect_timeout()
     {
         var cluster = Config(Bookinfo.Services).Cluster($"outbound|9080||{Reviews}");

@@ -110,6 +110,26 @@ public sealed class InboundListenerBuilderTests
     }
 
     [Fact]
+    public void A_unix_socket_default_endpoint_is_the_inbound_clusters_one_endpoint_with_no_source_address()
+    {
+        // Istio's IstioIngressListener.defaultEndpoint `unix:///path`: a STATIC cluster whose endpoint is a pipe.
+        var config = Config(Bookinfo.All(Bookinfo.Services, """
+            apiVersion: networking.istio.io/v1
+            kind: Sidecar
+            metadata: {name: default}
+            spec:
+              ingress:
+              - port: {number: 9080, protocol: HTTP, name: http}
+                defaultEndpoint: unix:///var/run/app/http.sock
+            """));
+        var cluster = config.Cluster("inbound|9080||");
+        Assert.Equal(ClusterDiscoveryType.Static, cluster.Type);
+        var endpoint = Assert.Single(cluster.Endpoints);
+        Assert.Equal("/var/run/app/http.sock", endpoint.UnixSocketPath);
+        Assert.Null(cluster.UpstreamBindAddress);
+    }
+
+    [Fact]
     public void An_ingress_without_default_endpoint_forwards_to_the_original_destination()
     {
         var config = Config(Bookinfo.All(Bookinfo.Services, """
