@@ -38,6 +38,13 @@ public sealed record XdsOptions
     /// gives ServiceEntries without addresses one in this proxy's config and name table.</summary>
     public bool DnsAutoAllocate { get; init; }
 
+    /// <summary>
+    /// Delta (incremental) xDS, pilot-agent's <c>ISTIO_DELTA_XDS</c> (Istio's default since 1.22): istiod sends what
+    /// changed rather than every resource of a type; false asks for state of the world. A control plane that does not
+    /// serve delta gets state of the world either way.
+    /// </summary>
+    public bool DeltaXds { get; init; } = true;
+
     /// <summary>Mesh settings istiod does not send over xDS (telemetry from flags); the rest comes from the resources.</summary>
     public MeshConfig Mesh { get; init; } = MeshConfig.Default;
 

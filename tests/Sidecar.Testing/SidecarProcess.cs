@@ -72,10 +72,10 @@ public sealed class SidecarProcess : IAsyncDisposable
     }
 
     /// <summary>Starts <c>sidecar run --xds-address URL --bind ADDRESS</c> plus <paramref name="arguments"/>: mesh mode, configured by a control plane.</summary>
-    public static Task<SidecarProcess> StartWithXdsAsync(Uri xdsAddress, IPAddress? bind = null, IEnumerable<string>? arguments = null, bool waitUntilReady = true)
+    public static Task<SidecarProcess> StartWithXdsAsync(Uri xdsAddress, IPAddress? bind = null, IEnumerable<string>? arguments = null, bool waitUntilReady = true, IDictionary<string, string>? environment = null)
     {
         bind ??= LoopbackAddresses.Next();
-        return LaunchAsync(["dotnet", SidecarAssembly, "run", "--xds-address", xdsAddress.ToString(), "--bind", bind.ToString(), .. arguments ?? []], bind, null, waitUntilReady, null);
+        return LaunchAsync(["dotnet", SidecarAssembly, "run", "--xds-address", xdsAddress.ToString(), "--bind", bind.ToString(), .. arguments ?? []], bind, null, waitUntilReady, environment);
     }
 
     /// <summary>

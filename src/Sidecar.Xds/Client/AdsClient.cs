@@ -1,13 +1,6 @@
-using Envoy.Config.Cluster.V3;
-using Envoy.Config.Endpoint.V3;
-using Envoy.Config.Listener.V3;
-using Envoy.Config.Route.V3;
 using Envoy.Service.Discovery.V3;
-using Google.Protobuf;
-using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Grpc.Net.Client;
-using Istio.Networking.Nds.V1;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Sidecar.Identity;
@@ -17,13 +10,14 @@ using Sidecar.Xds.Translation;
 namespace Sidecar.Xds.Client;
 
 /// <summary>
-/// The mesh config source: one ADS stream to istiod (state of the world), as Envoy keeps it. It subscribes to every
-/// cluster and listener, then to the endpoints and route tables those name, and, when DNS capture is on, to istiod's
-/// name table (NDS, as pilot-agent does; readiness does not wait on it). Each response is tried on a copy of what was
-/// accepted, translated into a snapshot and validated: accepted, it is ACKed (its version and nonce echoed) and, once
-/// clusters, listeners and everything they name have arrived, published; refused, it is NACKed with the error (the
-/// previous version and the nonce) and the last good snapshot keeps serving. A broken stream is opened again with
-/// growing, jittered delays, resuming with the versions and names already held.
+/// The mesh config source: one ADS stream to istiod, delta (incremental) by default as pilot-agent's
+/// <c>ISTIO_DELTA_XDS</c>, else state of the world (<see cref="XdsOptions.DeltaXds"/>; also taken when istiod does not
+/// serve delta). It subscribes to every cluster and listener, then to the endpoints and route tables those name, and,
+/// when DNS capture is on, to istiod's name table (NDS, as pilot-agent does; readiness does not wait on it). Each
+/// response is tried on a copy of what was accepted, translated into a snapshot and validated: accepted, it is ACKed
+/// and, once clusters, listeners and everything they name have arrived, published; refused, it is NACKed with the
+/// error and the last good snapshot keeps serving. A broken stream is opened again with growing, jittered delays,
+/// resuming with the versions and names already held.
 /// </summary>
 public sealed partial class AdsClient : BackgroundService
 {
@@ -39,11 +33,13 @@ public sealed partial class AdsClient : BackgroundService
     private readonly Dictionary<string, Subscription> _subscriptions;
     private XdsResources _accepted = XdsResources.Empty;
     private string _loggedWarnings = "";
+    private bool _delta;
 
     public AdsClient(XdsOptions options, ProxyConfigStore store, ILogger<AdsClient> logger, TimeProvider time, HttpMessageHandler? handler = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
+        _delta = options.DeltaXds;
         _store = store;
         _logger = logger;
         _time = time;
@@ -80,6 +76,13 @@ public sealed partial class AdsClient : BackgroundService
             {
                 return;
             }
+            catch (RpcException ex) when (_delta && ex.StatusCode == StatusCode.Unimplemented)
+            {
+                // A control plane without DeltaAggregatedResources: state of the world from now on.
+                Log.DeltaUnavailable(_logger, _options.Address);
+                _delta = false;
+                continue;
+            }
             catch (Exception ex) when (ex is RpcException or IOException or HttpRequestException or InvalidOperationException)
             {
                 Log.StreamFailed(_logger, _options.Address, ex.Message);
@@ -107,64 +110,33 @@ public sealed partial class AdsClient : BackgroundService
             headers.Add("authorization", $"Bearer {token}");
         }
 
-        using var call = _client.StreamAggregatedResources(headers, cancellationToken: cancellationToken);
-        var node = NodeBuilder.Build(_options);
-        foreach (var typeUrl in _subscriptionOrder)
-        {
-            var subscription = _subscriptions[typeUrl];
-            // Nonces belong to a stream; versions and names carry over, so istiod can skip what is unchanged.
-            subscription.Nonce = "";
-            if (IsWildcard(typeUrl) || subscription.Names.Count > 0)
-            {
-                var request = Request(typeUrl);
-                request.Node = node;
-                node = null;
-                await call.RequestStream.WriteAsync(request, cancellationToken).ConfigureAwait(false);
-            }
-        }
-
-        var received = false;
-        await foreach (var response in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-        {
-            received = true;
-            foreach (var request in Handle(response))
-            {
-                await call.RequestStream.WriteAsync(request, cancellationToken).ConfigureAwait(false);
-            }
-        }
-
-        return received;
+        return _delta
+            ? await RunDeltaStreamAsync(headers, cancellationToken).ConfigureAwait(false)
+            : await RunStateOfTheWorldStreamAsync(headers, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The ACK or NACK of <paramref name="response"/>, then any new subscription it calls for.</summary>
-    private List<DiscoveryRequest> Handle(DiscoveryResponse response)
+    /// <summary>
+    /// Tries <paramref name="candidate"/> (what was accepted, with a response of <paramref name="typeUrl"/> applied):
+    /// translated and validated, it is kept, and published once complete; null then, else the refusal's text, which
+    /// is logged and counted in <c>/config_dump</c>.
+    /// </summary>
+    private string? Accept(string typeUrl, string version, XdsResources candidate, TranslationErrors errors)
     {
-        if (!_subscriptions.TryGetValue(response.TypeUrl, out var subscription))
-        {
-            Log.UnknownType(_logger, response.TypeUrl);
-            return [];
-        }
-
-        subscription.Nonce = response.Nonce;
-        var errors = new TranslationErrors();
-        var candidate = Apply(_accepted, response, errors);
         var now = _time.GetUtcNow();
         ProxyConfig? config = null;
         if (!errors.Any)
         {
-            config = XdsSnapshotBuilder.Build(candidate, _options, VersionOf(response), now, errors);
+            config = XdsSnapshotBuilder.Build(candidate, _options, SnapshotVersion(typeUrl, version), now, errors);
         }
 
         if (errors.Any)
         {
-            Log.Refused(_logger, ShortType(response.TypeUrl), response.VersionInfo, string.Join("; ", errors.All));
+            Log.Refused(_logger, XdsTypeUrls.ShortName(typeUrl), version, string.Join("; ", errors.All));
             _store.Reject(new ConfigRejection(now, _options.Address.ToString(), errors.All.ToEquatableArray()));
-            var nack = Request(response.TypeUrl);
-            nack.ErrorDetail = new Google.Rpc.Status { Code = (int)StatusCode.InvalidArgument, Message = string.Join("\n", errors.All) };
-            return [nack];
+            return string.Join("\n", errors.All);
         }
 
-        subscription.Version = response.VersionInfo;
+        _subscriptions[typeUrl].Version = version;
         // Every push is translated whole: log what is lost only when it changes, not on every endpoint update.
         var warnings = string.Join("\n", errors.Warnings);
         if (warnings != _loggedWarnings)
@@ -176,19 +148,7 @@ public sealed partial class AdsClient : BackgroundService
             }
         }
 
-        var requests = new List<DiscoveryRequest> { Request(response.TypeUrl) };
-        var previousEndpoints = _subscriptions[XdsTypeUrls.Endpoints].Names;
-        var previousRoutes = _subscriptions[XdsTypeUrls.Route].Names;
         _accepted = candidate;
-        if (response.TypeUrl == XdsTypeUrls.Cluster && Resubscribe(XdsTypeUrls.Endpoints, candidate.EndpointNames(), previousEndpoints) is { } endpoints)
-        {
-            requests.Add(endpoints);
-        }
-        else if (response.TypeUrl == XdsTypeUrls.Listener && Resubscribe(XdsTypeUrls.Route, candidate.RouteNames(), previousRoutes) is { } routes)
-        {
-            requests.Add(routes);
-        }
-
         if (candidate.IsComplete && config is not null)
         {
             var refused = _store.TryPublish(config, _time);
@@ -198,112 +158,44 @@ public sealed partial class AdsClient : BackgroundService
             }
         }
 
-        return requests;
+        return null;
     }
 
-    /// <summary>A new request for <paramref name="typeUrl"/> when its names changed; null when they did not.</summary>
-    private DiscoveryRequest? Resubscribe(string typeUrl, IReadOnlyList<string> names, IReadOnlyList<string> previous)
+    /// <summary>
+    /// The type whose names follow from an accepted <paramref name="typeUrl"/> (clusters name endpoints, listeners
+    /// name route tables) and the names it must now be subscribed to, when they changed; null otherwise.
+    /// </summary>
+    private (string TypeUrl, IReadOnlyList<string> Names)? DependentSubscription(string typeUrl, XdsResources accepted)
     {
-        if (names.SequenceEqual(previous, StringComparer.Ordinal))
+        var (dependent, names) = typeUrl switch
         {
-            return null;
-        }
-
-        _subscriptions[typeUrl].Names = names;
-        return Request(typeUrl);
+            XdsTypeUrls.Cluster => (XdsTypeUrls.Endpoints, accepted.EndpointNames()),
+            XdsTypeUrls.Listener => (XdsTypeUrls.Route, accepted.RouteNames()),
+            _ => ("", (IReadOnlyList<string>)[]),
+        };
+        return dependent.Length > 0 && !names.SequenceEqual(_subscriptions[dependent].Names, StringComparer.Ordinal) ? (dependent, names) : null;
     }
 
-    /// <summary><paramref name="current"/> with the response's resources in place of their type's (or, for endpoints and routes, by name).</summary>
-    private static XdsResources Apply(XdsResources current, DiscoveryResponse response, TranslationErrors errors)
-    {
-        switch (response.TypeUrl)
-        {
-            case XdsTypeUrls.Cluster:
-                return current with { Clusters = Unpack<Cluster>(response, c => c.Name, errors), HasClusters = true };
-            case XdsTypeUrls.Listener:
-                return current with { Listeners = Unpack<Listener>(response, l => l.Name, errors), HasListeners = true };
-            case XdsTypeUrls.Endpoints:
-                var endpoints = new Dictionary<string, ClusterLoadAssignment>(current.Endpoints, StringComparer.Ordinal);
-                foreach (var (name, assignment) in Unpack<ClusterLoadAssignment>(response, a => a.ClusterName, errors))
-                {
-                    endpoints[name] = assignment;
-                }
-
-                return current with { Endpoints = endpoints };
-            case XdsTypeUrls.Route:
-                var routes = new Dictionary<string, RouteConfiguration>(current.Routes, StringComparer.Ordinal);
-                foreach (var (name, table) in Unpack<RouteConfiguration>(response, r => r.Name, errors))
-                {
-                    routes[name] = table;
-                }
-
-                return current with { Routes = routes };
-            case XdsTypeUrls.NameTable:
-                // istiod sends the whole table as one unnamed resource; a response without one empties it.
-                var nameTable = Unpack<NameTable>(response, _ => "", errors).GetValueOrDefault("") ?? new NameTable();
-                return current with { NameTable = nameTable };
-            default:
-                // Handle answers only the types subscribed to.
-                throw new System.Diagnostics.UnreachableException(response.TypeUrl);
-        }
-    }
-
-    private static Dictionary<string, T> Unpack<T>(DiscoveryResponse response, Func<T, string> nameOf, TranslationErrors errors)
-        where T : class, IMessage<T>, new()
-    {
-        var result = new Dictionary<string, T>(StringComparer.Ordinal);
-        for (var i = 0; i < response.Resources.Count; i++)
-        {
-            var any = response.Resources[i];
-            try
-            {
-                if (!any.TryUnpack<T>(out var resource))
-                {
-                    errors.Add(ShortType(response.TypeUrl), $"resources[{i}]", $"{Any.GetTypeName(any.TypeUrl)} in a {ShortType(response.TypeUrl)} response");
-                    continue;
-                }
-
-                result[nameOf(resource)] = resource;
-            }
-            catch (InvalidProtocolBufferException ex)
-            {
-                errors.Add(ShortType(response.TypeUrl), $"resources[{i}]", ex.Message);
-            }
-        }
-
-        return result;
-    }
-
-    /// <summary>The request for <paramref name="typeUrl"/> that acknowledges what is held: version, nonce, names.</summary>
-    private DiscoveryRequest Request(string typeUrl)
-    {
-        var subscription = _subscriptions[typeUrl];
-        var request = new DiscoveryRequest { TypeUrl = typeUrl, VersionInfo = subscription.Version, ResponseNonce = subscription.Nonce };
-        if (!IsWildcard(typeUrl))
-        {
-            request.ResourceNames.AddRange(subscription.Names);
-        }
-
-        return request;
-    }
-
-    /// <summary>Types asked for whole (no names): istiod sends every resource of the type the proxy may use.</summary>
-    private static bool IsWildcard(string typeUrl) => typeUrl is XdsTypeUrls.Cluster or XdsTypeUrls.Listener or XdsTypeUrls.NameTable;
+    /// <summary>A NACK's error: istiod logs its message and counts the rejection.</summary>
+    private static Google.Rpc.Status ErrorDetail(string refusal) => new() { Code = (int)StatusCode.InvalidArgument, Message = refusal };
 
     /// <summary>The snapshot's version: the versions of its types, in subscription order, as istiod numbers its pushes.</summary>
-    private string VersionOf(DiscoveryResponse response) =>
-        string.Join(",", _subscriptionOrder.Select(t => t == response.TypeUrl ? response.VersionInfo : _subscriptions[t].Version));
-
-    private static string ShortType(string typeUrl) => typeUrl[(typeUrl.LastIndexOf('.') + 1)..];
+    private string SnapshotVersion(string typeUrl, string version) =>
+        string.Join(",", _subscriptionOrder.Select(t => t == typeUrl ? version : _subscriptions[t].Version));
 
     /// <summary>What is held for one resource type on the stream.</summary>
     private sealed class Subscription
     {
+        /// <summary>The version of the type's last accepted response (delta: its <c>system_version_info</c>).</summary>
         public string Version { get; set; } = "";
 
         public string Nonce { get; set; } = "";
 
+        /// <summary>The names subscribed to (endpoints and route tables; the wildcard types have none).</summary>
         public IReadOnlyList<string> Names { get; set; } = [];
+
+        /// <summary>Delta: each accepted resource's version, by name (a new stream's <c>initial_resource_versions</c>).</summary>
+        public Dictionary<string, string> ResourceVersions { get; } = new(StringComparer.Ordinal);
     }
 
     private static partial class Log
@@ -325,5 +217,8 @@ public sealed partial class AdsClient : BackgroundService
 
         [LoggerMessage(EventId = 2006, Level = LogLevel.Warning, Message = "xDS: {Warning}")]
         public static partial void Warning(ILogger logger, string warning);
+
+        [LoggerMessage(EventId = 2007, Level = LogLevel.Warning, Message = "xDS: {Address} does not serve delta xDS (DeltaAggregatedResources); using state of the world")]
+        public static partial void DeltaUnavailable(ILogger logger, Uri address);
     }
 }

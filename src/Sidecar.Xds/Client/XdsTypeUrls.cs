@@ -10,4 +10,10 @@ internal static class XdsTypeUrls
 
     /// <summary>Istio's name table (NDS), for the DNS proxy: asked for only when DNS capture is on.</summary>
     public const string NameTable = "type.googleapis.com/istio.networking.nds.v1.NameTable";
+
+    /// <summary>The message name alone (<c>Cluster</c>), for logs and errors.</summary>
+    public static string ShortName(string typeUrl) => typeUrl[(typeUrl.LastIndexOf('.') + 1)..];
+
+    /// <summary>Types asked for whole (no names): istiod sends every resource of the type the proxy may use.</summary>
+    public static bool IsWildcard(string typeUrl) => typeUrl is Cluster or Listener or NameTable;
 }

@@ -79,6 +79,9 @@ internal sealed class IstioEnvironment
     /// <summary>Istio's <c>ISTIO_META_HTTP10</c>: "1" or "true" lets HTTP/1.0 requests through (Envoy's <c>accept_http_10</c>).</summary>
     public bool AcceptHttp10 => Get("ISTIO_META_HTTP10") is "1" or "true";
 
+    /// <summary>pilot-agent's <c>ISTIO_DELTA_XDS</c>: delta xDS to istiod unless false (Go's spellings of it); true by default.</summary>
+    public bool DeltaXds => Get("ISTIO_DELTA_XDS") is not ("0" or "f" or "F" or "false" or "FALSE" or "False");
+
     /// <summary>Istio's <c>ISTIO_META_DNS_CAPTURE</c>: true (Go's spellings of it) runs the agent's DNS proxy on 15053.</summary>
     public bool DnsCapture => Get("ISTIO_META_DNS_CAPTURE") is "1" or "t" or "T" or "true" or "TRUE" or "True";
 

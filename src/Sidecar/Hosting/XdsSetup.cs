@@ -23,6 +23,7 @@ internal static class XdsSetup
             InterceptionMode = Environment.GetEnvironmentVariable("INTERCEPTION_MODE") is { Length: > 0 } mode ? mode : "REDIRECT",
             DnsCapture = settings.Dns.Enabled,
             DnsAutoAllocate = settings.Dns.AutoAllocate,
+            DeltaXds = new CommandLine.IstioEnvironment().DeltaXds,
             Mesh = MeshConfig.Default,
         };
         services.AddSingleton(sp => new AdsClient(options, sp.GetRequiredService<ProxyConfigStore>(), sp.GetRequiredService<ILogger<AdsClient>>(), sp.GetRequiredService<TimeProvider>()));

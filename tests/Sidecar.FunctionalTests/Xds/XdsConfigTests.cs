@@ -11,7 +11,8 @@ namespace Sidecar.FunctionalTests.Xds;
 /// <summary>
 /// Mesh mode: a real sidecar process configured over ADS by a control plane speaking Envoy's xDS API with
 /// istiod-shaped resources (CDS, EDS, LDS, RDS): it routes by them, ACKs each push, follows new pushes without a
-/// restart, and NACKs a push it cannot apply while the last good config keeps serving.
+/// restart, and NACKs a push it cannot apply while the last good config keeps serving. Delta xDS (pilot-agent's
+/// default, <c>ISTIO_DELTA_XDS</c>) unless a test says state of the world.
 /// </summary>
 public sealed class XdsConfigTests : IAsyncLifetime
 {
@@ -57,7 +58,8 @@ public sealed class XdsConfigTests : IAsyncLifetime
             () => _istiod.Requests.Where(r => r.ResponseNonce.Length > 0 && r.ErrorDetail is null).Select(r => r.TypeUrl).Distinct().Count() == 4,
             TimeSpan.FromSeconds(10), "an ACK of each of the four types");
         Assert.Empty(_istiod.Nacks);
-        Assert.Equal([V1, V2], _istiod.Requests.Last(r => r.TypeUrl.EndsWith("ClusterLoadAssignment", StringComparison.Ordinal)).ResourceNames.Order(StringComparer.Ordinal));
+        Assert.Equal([V1, V2], _istiod.SubscribedNames(EdsType));
+        Assert.NotEmpty(_istiod.DeltaRequests);
 
         using (var dump = JsonDocument.Parse(await sidecar.Client.GetStringAsync($"{sidecar.AdminUrl}/config_dump")))
         {
@@ -100,11 +102,12 @@ public sealed class XdsConfigTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_broken_stream_is_opened_again_resuming_with_the_versions_held_while_the_config_keeps_serving()
+    public async Task A_broken_state_of_the_world_stream_is_opened_again_resuming_with_the_versions_held_while_the_config_keeps_serving()
     {
         _istiod.Push(Mesh(Table("9080", To(V1))));
-        await using var sidecar = await SidecarProcess.StartWithXdsAsync(_istiod.Address);
+        await using var sidecar = await SidecarProcess.StartWithXdsAsync(_istiod.Address, environment: StateOfTheWorld);
         Assert.Equal("reviews-v1", await BodyAsync(sidecar, "/reviews/0"));
+        Assert.Empty(_istiod.DeltaRequests);
         var heldClusters = _istiod.Requests.Last(r => r.TypeUrl.EndsWith(".Cluster", StringComparison.Ordinal)).VersionInfo;
 
         _istiod.DropStreams();
@@ -120,6 +123,72 @@ public sealed class XdsConfigTests : IAsyncLifetime
         // Pushes reach the sidecar on the new stream.
         _istiod.Push(Mesh(Table("9080", To(V2))));
         await Wait.UntilAsync(async () => await BodyAsync(sidecar, "/reviews/0") == "reviews-v2", TimeSpan.FromSeconds(10), "the push on the new stream");
+    }
+
+    [Fact]
+    public async Task A_broken_delta_stream_is_opened_again_telling_istiod_the_resource_versions_held()
+    {
+        _istiod.Push(Mesh(Table("9080", To(V1))));
+        await using var sidecar = await SidecarProcess.StartWithXdsAsync(_istiod.Address);
+        Assert.Equal("reviews-v1", await BodyAsync(sidecar, "/reviews/0"));
+        await Wait.UntilAsync(() => Task.FromResult(_istiod.DeltaRequests.Any(r => r.TypeUrl == RdsType && r.ResponseNonce.Length > 0)), TimeSpan.FromSeconds(10), "the route table's ACK");
+
+        _istiod.DropStreams();
+        Assert.Equal("reviews-v1", await BodyAsync(sidecar, "/reviews/0"));
+        await Wait.UntilAsync(() => Task.FromResult(_istiod.DeltaRequests.Count(r => r.Node is not null) >= 2), TimeSpan.FromSeconds(10), "a second stream");
+
+        // xDS's reconnect: each type's first request on the new stream carries initial_resource_versions, no nonce;
+        // the clusters as a wildcard subscription (no names), the endpoints by name.
+        var resumed = _istiod.DeltaRequests.SkipWhile(r => r.Node is null).Skip(1).SkipWhile(r => r.Node is null).ToList();
+        var clusters = resumed.First(r => r.TypeUrl == CdsType);
+        Assert.Equal("", clusters.ResponseNonce);
+        Assert.Empty(clusters.ResourceNamesSubscribe);
+        Assert.Equal(new[] { V1, V2, "PassthroughCluster" }.Order(StringComparer.Ordinal), clusters.InitialResourceVersions.Keys.Order(StringComparer.Ordinal));
+        var endpoints = resumed.First(r => r.TypeUrl == EdsType);
+        Assert.Equal([V1, V2], endpoints.ResourceNamesSubscribe.Order(StringComparer.Ordinal));
+        Assert.Equal([V1, V2], endpoints.InitialResourceVersions.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["9080"], resumed.First(r => r.TypeUrl == RdsType).InitialResourceVersions.Keys);
+
+        // Pushes reach the sidecar on the new stream.
+        _istiod.Push(Mesh(Table("9080", To(V2))));
+        await Wait.UntilAsync(async () => await BodyAsync(sidecar, "/reviews/0") == "reviews-v2", TimeSpan.FromSeconds(10), "the push on the new stream");
+        Assert.Empty(_istiod.Nacks);
+    }
+
+    [Fact]
+    public async Task A_delta_push_removes_a_cluster_and_the_sidecar_unsubscribes_from_its_endpoints()
+    {
+        _istiod.Push(Mesh(Table("9080", To(V2, Header("end-user", "jason"), "jason"), To(V1))));
+        await using var sidecar = await SidecarProcess.StartWithXdsAsync(_istiod.Address);
+        Assert.Equal("reviews-v2", await BodyAsync(sidecar, "/reviews/0", jason: true));
+
+        // v2 goes: istiod's delta push names the removed cluster (and the route no longer refers to it).
+        _istiod.Push(EdsCluster(V1, Reviews, 9080, "v1"), Passthrough(), Endpoints(V1, _v1), VirtualOutbound(), HttpPort(9080, null), Table("9080", To(V1)));
+        await Wait.UntilAsync(async () => await BodyAsync(sidecar, "/reviews/0", jason: true) == "reviews-v1", TimeSpan.FromSeconds(10), "the push without v2");
+
+        // A subscription change of its own, without a nonce, as istiod expects one.
+        await Wait.UntilAsync(() => Task.FromResult(_istiod.DeltaRequests.Any(r => r.TypeUrl == EdsType && r.ResourceNamesUnsubscribe.Contains(V2))), TimeSpan.FromSeconds(10), "the unsubscription from v2's endpoints");
+        var unsubscribe = _istiod.DeltaRequests.First(r => r.TypeUrl == EdsType && r.ResourceNamesUnsubscribe.Contains(V2));
+        Assert.Equal("", unsubscribe.ResponseNonce);
+        Assert.Empty(unsubscribe.ResourceNamesSubscribe);
+        Assert.Equal([V1], _istiod.SubscribedNames(EdsType));
+        var clusters = await sidecar.Client.GetStringAsync($"{sidecar.AdminUrl}/clusters");
+        Assert.DoesNotContain(V2, clusters, StringComparison.Ordinal);
+        Assert.Contains(V1, clusters, StringComparison.Ordinal);
+        Assert.Empty(_istiod.Nacks);
+    }
+
+    [Fact]
+    public async Task A_control_plane_without_delta_xds_is_asked_in_state_of_the_world()
+    {
+        await using var istiod = await FakeIstiod.StartAsync(servesDelta: false);
+        istiod.Push(Mesh(Table("9080", To(V1))));
+        await using var sidecar = await SidecarProcess.StartWithXdsAsync(istiod.Address);
+
+        Assert.Equal("reviews-v1", await BodyAsync(sidecar, "/reviews/0"));
+        Assert.Contains("does not serve delta xDS", sidecar.Output, StringComparison.Ordinal);
+        Assert.Contains(istiod.Requests, r => r.Node is not null && r.VersionInfo.Length == 0);
+        Assert.Empty(istiod.Nacks);
     }
 
     [Fact]
@@ -154,6 +223,13 @@ public sealed class XdsConfigTests : IAsyncLifetime
         Assert.False(istiod.Requests.First().Node.Metadata.Fields.ContainsKey("DNS_CAPTURE"));
         Assert.DoesNotContain(istiod.Requests, r => r.TypeUrl == NdsType);
     }
+
+    private const string CdsType = "type.googleapis.com/envoy.config.cluster.v3.Cluster";
+    private const string EdsType = "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment";
+    private const string RdsType = "type.googleapis.com/envoy.config.route.v3.RouteConfiguration";
+
+    /// <summary>pilot-agent's switch to state-of-the-world xDS.</summary>
+    private static readonly Dictionary<string, string> StateOfTheWorld = new() { ["ISTIO_DELTA_XDS"] = "false" };
 
     /// <summary>The mesh for reviews v1 and v2 with <paramref name="table"/> as route table "9080".</summary>
     private Google.Protobuf.IMessage[] Mesh(RouteConfiguration table, string? accessLogFormat = null) =>
