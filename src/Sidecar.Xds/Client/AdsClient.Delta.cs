@@ -87,7 +87,7 @@ public sealed partial class AdsClient
 
         foreach (var resource in response.Resources)
         {
-            if (resource.Resource_ is not null)
+            if (resource.Resource_ is not null && resource.Name.Length > 0)
             {
                 subscription.ResourceVersions[resource.Name] = resource.Version;
             }
