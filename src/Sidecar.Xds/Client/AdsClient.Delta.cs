@@ -15,6 +15,12 @@ public sealed partial class AdsClient
     private async Task<bool> RunDeltaStreamAsync(Metadata headers, CancellationToken cancellationToken)
     {
         using var call = _client.DeltaAggregatedResources(headers, cancellationToken: cancellationToken);
+        return await ServeAsync(call, DeltaOpening(), Handle, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A new stream's first requests: every type held or wildcard, with the versions of what is held.</summary>
+    private IEnumerable<DeltaDiscoveryRequest> DeltaOpening()
+    {
         var node = NodeBuilder.Build(_options);
         foreach (var typeUrl in _subscriptionOrder)
         {
@@ -35,20 +41,8 @@ public sealed partial class AdsClient
             }
 
             request.InitialResourceVersions.Add(subscription.ResourceVersions);
-            await call.RequestStream.WriteAsync(request, cancellationToken).ConfigureAwait(false);
+            yield return request;
         }
-
-        var received = false;
-        await foreach (var response in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-        {
-            received = true;
-            foreach (var request in Handle(response))
-            {
-                await call.RequestStream.WriteAsync(request, cancellationToken).ConfigureAwait(false);
-            }
-        }
-
-        return received;
     }
 
     /// <summary>The ACK or NACK of <paramref name="response"/>, then any change of subscription it calls for.</summary>
@@ -96,17 +90,8 @@ public sealed partial class AdsClient
         var requests = new List<DeltaDiscoveryRequest> { new() { TypeUrl = response.TypeUrl, ResponseNonce = response.Nonce } };
         if (DependentSubscription(response.TypeUrl, candidate) is { } dependent)
         {
-            var held = _subscriptions[dependent.TypeUrl];
-            var change = new DeltaDiscoveryRequest { TypeUrl = dependent.TypeUrl };
-            change.ResourceNamesSubscribe.AddRange(dependent.Names.Except(held.Names, StringComparer.Ordinal));
-            change.ResourceNamesUnsubscribe.AddRange(held.Names.Except(dependent.Names, StringComparer.Ordinal));
-            foreach (var name in change.ResourceNamesUnsubscribe)
-            {
-                held.ResourceVersions.Remove(name);
-            }
-
-            held.Names = dependent.Names;
-            requests.Add(change);
+            var (added, dropped) = Resubscribe(dependent.TypeUrl, dependent.Names);
+            requests.Add(new DeltaDiscoveryRequest { TypeUrl = dependent.TypeUrl, ResourceNamesSubscribe = { added }, ResourceNamesUnsubscribe = { dropped } });
         }
 
         return requests;

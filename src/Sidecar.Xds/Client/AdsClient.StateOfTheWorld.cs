@@ -13,6 +13,12 @@ public sealed partial class AdsClient
     private async Task<bool> RunStateOfTheWorldStreamAsync(Metadata headers, CancellationToken cancellationToken)
     {
         using var call = _client.StreamAggregatedResources(headers, cancellationToken: cancellationToken);
+        return await ServeAsync(call, StateOfTheWorldOpening(), Handle, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A new stream's first requests: every type held or wildcard, with its version and names (no nonce).</summary>
+    private IEnumerable<DiscoveryRequest> StateOfTheWorldOpening()
+    {
         var node = NodeBuilder.Build(_options);
         foreach (var typeUrl in _subscriptionOrder)
         {
@@ -24,21 +30,9 @@ public sealed partial class AdsClient
                 var request = Request(typeUrl);
                 request.Node = node;
                 node = null;
-                await call.RequestStream.WriteAsync(request, cancellationToken).ConfigureAwait(false);
+                yield return request;
             }
         }
-
-        var received = false;
-        await foreach (var response in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-        {
-            received = true;
-            foreach (var request in Handle(response))
-            {
-                await call.RequestStream.WriteAsync(request, cancellationToken).ConfigureAwait(false);
-            }
-        }
-
-        return received;
     }
 
     /// <summary>The ACK or NACK of <paramref name="response"/>, then any new subscription it calls for.</summary>
@@ -64,7 +58,7 @@ public sealed partial class AdsClient
         var requests = new List<DiscoveryRequest> { Request(response.TypeUrl) };
         if (DependentSubscription(response.TypeUrl, candidate) is { } dependent)
         {
-            _subscriptions[dependent.TypeUrl].Names = dependent.Names;
+            Resubscribe(dependent.TypeUrl, dependent.Names);
             requests.Add(Request(dependent.TypeUrl));
         }
 

@@ -116,6 +116,31 @@ public sealed partial class AdsClient : BackgroundService
     }
 
     /// <summary>
+    /// Writes a new stream's <paramref name="opening"/> requests, then answers each response with what
+    /// <paramref name="handle"/> makes of it (its ACK or NACK, and any new subscription), until the stream ends; true
+    /// when it delivered anything.
+    /// </summary>
+    private static async Task<bool> ServeAsync<TRequest, TResponse>(AsyncDuplexStreamingCall<TRequest, TResponse> call, IEnumerable<TRequest> opening, Func<TResponse, List<TRequest>> handle, CancellationToken cancellationToken)
+    {
+        foreach (var request in opening)
+        {
+            await call.RequestStream.WriteAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+
+        var received = false;
+        await foreach (var response in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            received = true;
+            foreach (var request in handle(response))
+            {
+                await call.RequestStream.WriteAsync(request, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        return received;
+    }
+
+    /// <summary>
     /// Tries <paramref name="candidate"/> (what was accepted, with a response of <paramref name="typeUrl"/> applied):
     /// translated and validated, it is kept, and published once complete; null then, else the refusal's text, which
     /// is logged and counted in <c>/config_dump</c>.
@@ -174,6 +199,25 @@ public sealed partial class AdsClient : BackgroundService
             _ => ("", (IReadOnlyList<string>)[]),
         };
         return dependent.Length > 0 && !names.SequenceEqual(_subscriptions[dependent].Names, StringComparer.Ordinal) ? (dependent, names) : null;
+    }
+
+    /// <summary>
+    /// Moves <paramref name="typeUrl"/>'s subscription to <paramref name="names"/>: the names added, and those dropped,
+    /// whose resources are forgotten (a removed service's endpoints are not kept).
+    /// </summary>
+    private (List<string> Added, List<string> Dropped) Resubscribe(string typeUrl, IReadOnlyList<string> names)
+    {
+        var subscription = _subscriptions[typeUrl];
+        var added = names.Except(subscription.Names, StringComparer.Ordinal).ToList();
+        var dropped = subscription.Names.Except(names, StringComparer.Ordinal).ToList();
+        subscription.Names = names;
+        foreach (var name in dropped)
+        {
+            subscription.ResourceVersions.Remove(name);
+        }
+
+        _accepted = _accepted.Apply(typeUrl, [], dropped, replaceType: false, new TranslationErrors());
+        return (added, dropped);
     }
 
     /// <summary>A NACK's error: istiod logs its message and counts the rejection.</summary>

@@ -190,7 +190,98 @@ internal sealed class FakeIstiod : IAsyncDisposable
 
     private sealed class Service(FakeIstiod server) : AggregatedDiscoveryService.AggregatedDiscoveryServiceBase
     {
-        public override async Task StreamAggregatedResources(IAsyncStreamReader<DiscoveryRequest> requestStream, IServerStreamWriter<DiscoveryResponse> responseStream, ServerCallContext context)
+        public override Task StreamAggregatedResources(IAsyncStreamReader<DiscoveryRequest> requestStream, IServerStreamWriter<DiscoveryResponse> responseStream, ServerCallContext context) =>
+            RunStreamAsync(
+                context,
+                (state, typeUrl, _) => server.Response(typeUrl, state.Subscribed.GetValueOrDefault(typeUrl) ?? [], state.Node) is { } response ? responseStream.WriteAsync(response) : Task.CompletedTask,
+                async (state, send, cancellationToken) =>
+                {
+                    await foreach (var request in requestStream.ReadAllAsync(cancellationToken))
+                    {
+                        server.Requests.Enqueue(request);
+                        state.Node ??= request.Node;
+                        var names = request.ResourceNames.Order(StringComparer.Ordinal).ToArray();
+                        var known = state.Subscribed.TryGetValue(request.TypeUrl, out var previous);
+                        state.Subscribed[request.TypeUrl] = names;
+                        // A new subscription, or new names: answer with the current resources; an ACK or NACK needs none.
+                        if (!known || !previous!.SequenceEqual(names))
+                        {
+                            await send(request.TypeUrl, null);
+                        }
+                    }
+                });
+
+        public override Task DeltaAggregatedResources(IAsyncStreamReader<DeltaDiscoveryRequest> requestStream, IServerStreamWriter<DeltaDiscoveryResponse> responseStream, ServerCallContext context)
+        {
+            if (!server.ServesDelta)
+            {
+                throw new RpcException(new Status(StatusCode.Unimplemented, "DeltaAggregatedResources is not served"));
+            }
+
+            return RunStreamAsync(
+                context,
+                (state, typeUrl, only) =>
+                {
+                    // Newly subscribed names get those resources alone; otherwise what changed and what was removed.
+                    var held = state.Held.GetOrAdd(typeUrl, _ => new(StringComparer.Ordinal));
+                    var names = only ?? state.Subscribed.GetValueOrDefault(typeUrl) ?? [];
+                    return server.DeltaResponse(typeUrl, names, state.Node, held, removals: only is null) is { } response ? responseStream.WriteAsync(response) : Task.CompletedTask;
+                },
+                async (state, send, cancellationToken) =>
+                {
+                    await foreach (var request in requestStream.ReadAllAsync(cancellationToken))
+                    {
+                        server.DeltaRequests.Enqueue(request);
+                        server.Requests.Enqueue(new DiscoveryRequest
+                        {
+                            Node = request.Node,
+                            TypeUrl = request.TypeUrl,
+                            ResponseNonce = request.ResponseNonce,
+                            ErrorDetail = request.ErrorDetail,
+                            ResourceNames = { request.ResourceNamesSubscribe },
+                        });
+                        state.Node ??= request.Node;
+                        if (request.ResponseNonce.Length > 0)
+                        {
+                            // An ACK or NACK: istiod answers neither.
+                            continue;
+                        }
+
+                        var known = state.Subscribed.TryGetValue(request.TypeUrl, out var previous);
+                        var names = new SortedSet<string>(previous ?? [], StringComparer.Ordinal);
+                        names.UnionWith(request.ResourceNamesSubscribe);
+                        names.ExceptWith(request.ResourceNamesUnsubscribe);
+                        state.Subscribed[request.TypeUrl] = [.. names];
+                        if (!known)
+                        {
+                            // A new stream's first request of the type: what the client says it holds, then everything it lacks.
+                            state.Held[request.TypeUrl] = new Dictionary<string, string>(request.InitialResourceVersions, StringComparer.Ordinal);
+                            await send(request.TypeUrl, null);
+                            continue;
+                        }
+
+                        foreach (var name in request.ResourceNamesUnsubscribe)
+                        {
+                            state.Held.GetValueOrDefault(request.TypeUrl)?.Remove(name);
+                        }
+
+                        if (request.ResourceNamesSubscribe.Count > 0)
+                        {
+                            await send(request.TypeUrl, request.ResourceNamesSubscribe);
+                        }
+                    }
+                });
+        }
+
+        /// <summary>
+        /// One ADS stream of either protocol: <paramref name="read"/> handles its requests while every push sends each
+        /// subscribed type in istiod's order; <paramref name="send"/> writes a type's response (of the names given, or
+        /// of the subscription), one write at a time.
+        /// </summary>
+        private async Task RunStreamAsync(
+            ServerCallContext context,
+            Func<StreamState, string, IReadOnlyCollection<string>?, Task> send,
+            Func<StreamState, Func<string, IReadOnlyCollection<string>?, Task>, CancellationToken, Task> read)
         {
             var state = new StreamState();
             var writes = new SemaphoreSlim(1);
@@ -199,15 +290,12 @@ internal sealed class FakeIstiod : IAsyncDisposable
                 server._streams.Add(state);
             }
 
-            async Task SendAsync(string typeUrl)
+            async Task SendAsync(string typeUrl, IReadOnlyCollection<string>? names)
             {
                 await writes.WaitAsync();
                 try
                 {
-                    if (server.Response(typeUrl, state.Subscribed.GetValueOrDefault(typeUrl) ?? [], state.Node) is { } response)
-                    {
-                        await responseStream.WriteAsync(response);
-                    }
+                    await send(state, typeUrl, names);
                 }
                 finally
                 {
@@ -224,135 +312,14 @@ internal sealed class FakeIstiod : IAsyncDisposable
                     // istiod's push order: clusters, endpoints, listeners, routes (a listener may name a cluster it just added).
                     foreach (var type in state.Subscribed.Keys.OrderBy(PushOrder).ToList())
                     {
-                        await SendAsync(type);
+                        await SendAsync(type, null);
                     }
                 }
             });
 
             try
             {
-                await foreach (var request in requestStream.ReadAllAsync(ended.Token))
-                {
-                    server.Requests.Enqueue(request);
-                    state.Node ??= request.Node;
-                    var names = request.ResourceNames.Order(StringComparer.Ordinal).ToArray();
-                    var known = state.Subscribed.TryGetValue(request.TypeUrl, out var previous);
-                    state.Subscribed[request.TypeUrl] = names;
-                    // A new subscription, or new names: answer with the current resources; an ACK or NACK needs none.
-                    if (!known || !previous!.SequenceEqual(names))
-                    {
-                        await SendAsync(request.TypeUrl);
-                    }
-                }
-            }
-            finally
-            {
-                lock (server._lock)
-                {
-                    server._streams.Remove(state);
-                }
-
-                await ended.CancelAsync();
-                try
-                {
-                    await pushes;
-                }
-                catch (OperationCanceledException)
-                {
-                }
-            }
-        }
-
-        public override async Task DeltaAggregatedResources(IAsyncStreamReader<DeltaDiscoveryRequest> requestStream, IServerStreamWriter<DeltaDiscoveryResponse> responseStream, ServerCallContext context)
-        {
-            if (!server.ServesDelta)
-            {
-                throw new RpcException(new Status(StatusCode.Unimplemented, "DeltaAggregatedResources is not served"));
-            }
-
-            var state = new StreamState();
-            var writes = new SemaphoreSlim(1);
-            lock (server._lock)
-            {
-                server._streams.Add(state);
-            }
-
-            async Task SendAsync(string typeUrl, IReadOnlyCollection<string>? only = null)
-            {
-                await writes.WaitAsync();
-                try
-                {
-                    var held = state.Held.GetOrAdd(typeUrl, _ => new(StringComparer.Ordinal));
-                    var names = only ?? state.Subscribed.GetValueOrDefault(typeUrl) ?? [];
-                    // Newly subscribed names get those resources alone.
-                    if (server.DeltaResponse(typeUrl, names, state.Node, held, removals: only is null) is { } response)
-                    {
-                        await responseStream.WriteAsync(response);
-                    }
-                }
-                finally
-                {
-                    writes.Release();
-                }
-            }
-
-            using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, state.Abort.Token);
-            var pushes = Task.Run(async () =>
-            {
-                while (!ended.IsCancellationRequested)
-                {
-                    await state.Changed.WaitAsync(ended.Token);
-                    foreach (var type in state.Subscribed.Keys.OrderBy(PushOrder).ToList())
-                    {
-                        await SendAsync(type);
-                    }
-                }
-            });
-
-            try
-            {
-                await foreach (var request in requestStream.ReadAllAsync(ended.Token))
-                {
-                    server.DeltaRequests.Enqueue(request);
-                    server.Requests.Enqueue(new DiscoveryRequest
-                    {
-                        Node = request.Node,
-                        TypeUrl = request.TypeUrl,
-                        ResponseNonce = request.ResponseNonce,
-                        ErrorDetail = request.ErrorDetail,
-                        ResourceNames = { request.ResourceNamesSubscribe },
-                    });
-                    state.Node ??= request.Node;
-                    if (request.ResponseNonce.Length > 0)
-                    {
-                        // An ACK or NACK: istiod answers neither.
-                        continue;
-                    }
-
-                    var known = state.Subscribed.TryGetValue(request.TypeUrl, out var previous);
-                    var names = new SortedSet<string>(previous ?? [], StringComparer.Ordinal);
-                    names.UnionWith(request.ResourceNamesSubscribe);
-                    names.ExceptWith(request.ResourceNamesUnsubscribe);
-                    state.Subscribed[request.TypeUrl] = [.. names];
-                    if (!known)
-                    {
-                        // A new stream's first request of the type: what the client says it holds, then everything it lacks.
-                        state.Held[request.TypeUrl] = new Dictionary<string, string>(request.InitialResourceVersions, StringComparer.Ordinal);
-                        await SendAsync(request.TypeUrl);
-                    }
-                    else
-                    {
-                        foreach (var name in request.ResourceNamesUnsubscribe)
-                        {
-                            state.Held.GetValueOrDefault(request.TypeUrl)?.Remove(name);
-                        }
-
-                        if (request.ResourceNamesSubscribe.Count > 0)
-                        {
-                            await SendAsync(request.TypeUrl, request.ResourceNamesSubscribe);
-                        }
-                    }
-                }
+                await read(state, SendAsync, ended.Token);
             }
             finally
             {
