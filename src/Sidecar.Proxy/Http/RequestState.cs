@@ -59,6 +59,9 @@ internal sealed class RequestState : IResettable
     /// <summary>Set by the transformer when it discarded a retriable response because a retry will follow.</summary>
     public bool RetryPending { get; set; }
 
+    /// <summary>Set by the transformer when it refused the response's framing (Envoy's codec would not parse it): 502 UPE follows.</summary>
+    public bool ResponseFramingRefused { get; set; }
+
     /// <summary>The status of the last response discarded for a retry.</summary>
     public int LastRetriedStatus { get; set; }
 
@@ -282,6 +285,7 @@ internal sealed class RequestState : IResettable
         Retries = 0;
         RetryPolicy = null;
         RetryPending = false;
+        ResponseFramingRefused = false;
         LastRetriedStatus = 0;
         AttemptIsRetriable = false;
         UpstreamStartTimestamp = 0;

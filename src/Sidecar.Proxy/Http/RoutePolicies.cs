@@ -109,6 +109,14 @@ internal sealed class RoutePolicies
     public bool AcceptResponse(HttpResponseMessage proxyResponse, RequestState state)
     {
         state.UpstreamHeadersTimestamp = _time.GetTimestamp();
+        // Envoy's HTTP/1 codec refuses a response framed both by Content-Length and chunked (RFC 9112 section 6.3's
+        // smuggling case; Istio leaves allow_chunked_length off): a protocol error, never forwarded.
+        if (proxyResponse.Version.Major == 1 && proxyResponse.Headers.TransferEncodingChunked == true && proxyResponse.Content.Headers.ContentLength is not null)
+        {
+            state.ResponseFramingRefused = true;
+            return false;
+        }
+
         var status = (int)proxyResponse.StatusCode;
         if (state.RetryPolicy is not { } retry || !retry.IsRetriableResponse(status, proxyResponse.Headers))
         {

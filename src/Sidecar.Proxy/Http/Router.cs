@@ -421,6 +421,7 @@ internal sealed partial class Router
             && (state.Body is null || state.Body.CanReplay)
             && !state.RouteDeadlinePassed;
         state.RetryPending = false;
+        state.ResponseFramingRefused = false;
         token = default;
 
         string destination;
@@ -467,6 +468,12 @@ internal sealed partial class Router
             }
 
             return AttemptOutcome.Retry;
+        }
+
+        if (state.ResponseFramingRefused)
+        {
+            // The transformer refused the response as Envoy's codec would: the failure of a response that did not parse.
+            error = ForwarderError.ResponseHeaders;
         }
 
         if (error == ForwarderError.None)

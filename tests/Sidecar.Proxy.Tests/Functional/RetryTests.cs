@@ -477,4 +477,20 @@ public sealed class RetryTests
         Assert.Equal("upstream connect error or disconnect/reset before headers. reset reason: protocol error", await response.Content.ReadAsStringAsync());
         Assert.Single(upstream.Heads);
     }
+
+    [Fact]
+    public async Task An_upstream_response_with_both_Content_Length_and_chunked_is_a_protocol_error_502_UPE()
+    {
+        // Envoy's HTTP/1 codec refuses a response framed both ways (http1.content_length_and_chunked_not_allowed: the
+        // smuggling RFC 9112 section 6.3 warns of) unless allow_chunked_length is set, which Istio does not set.
+        await using var upstream = RawUpstream.Start("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n");
+        var cluster = Cluster("reviews", 9080, null, new EndpointConfig { Address = upstream.Address, Port = upstream.Port }) with { HttpProtocol = UpstreamHttpProtocol.Http1 };
+        await using var proxy = await ProxyTestHost.StartAsync(Snapshot(9080, "reviews", [RouteTo(cluster.Name)], [cluster]));
+
+        using var response = await proxy.SendAsync("reviews:9080");
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Equal("UPE", response.Headers.GetValues("x-envoy-response-flags").Single());
+        Assert.Equal("upstream connect error or disconnect/reset before headers. reset reason: protocol error", await response.Content.ReadAsStringAsync());
+    }
 }
