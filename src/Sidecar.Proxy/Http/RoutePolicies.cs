@@ -109,9 +109,11 @@ internal sealed class RoutePolicies
     public bool AcceptResponse(HttpResponseMessage proxyResponse, RequestState state)
     {
         state.UpstreamHeadersTimestamp = _time.GetTimestamp();
-        // Envoy's HTTP/1 codec refuses a response framed both by Content-Length and chunked (RFC 9112 section 6.3's
-        // smuggling case; Istio leaves allow_chunked_length off): a protocol error, never forwarded.
-        if (proxyResponse.Version.Major == 1 && proxyResponse.Headers.TransferEncodingChunked == true && proxyResponse.Content.Headers.ContentLength is not null)
+        // Envoy's HTTP/1 codec refuses a response framed both by Content-Length and Transfer-Encoding (RFC 9112
+        // section 6.3's smuggling case; Istio leaves allow_chunked_length off): a protocol error, never forwarded. The
+        // unvalidated views look the names up without parsing the values (the typed properties would, per response).
+        if (proxyResponse.Version.Major == 1 && proxyResponse.Content.Headers.NonValidated.Contains("Content-Length")
+            && proxyResponse.Headers.NonValidated.Contains("Transfer-Encoding"))
         {
             state.ResponseFramingRefused = true;
             return false;
