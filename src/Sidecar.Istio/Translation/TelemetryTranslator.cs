@@ -77,34 +77,69 @@ internal static class TelemetryTranslator
     });
 
     /// <summary>
-    /// The access log of the first provider named that this sidecar has: Istio's built-in <c>envoy</c> (the mesh
-    /// config's file format to <c>/dev/stdout</c>) or an <c>envoyFileAccessLog</c> extension provider (its path, its
-    /// text format or its JSON labels). One log is written: further providers are warned about.
+    /// The access logs of the providers named, which replace the level below's (Istio's mergeLogs): Istio's built-in
+    /// <c>envoy</c> (the mesh config's format to <c>/dev/stdout</c>) or an <c>envoyFileAccessLog</c> provider is the
+    /// file log, an <c>envoyOtelAls</c> provider the OpenTelemetry log. One of each kind is kept: further providers
+    /// of a kind are warned about.
     /// </summary>
     private static TelemetryConfig UseAccessLogProviders(TelemetryConfig config, IReadOnlyList<string> names, PushContext push, IstioResource? resource, string field)
     {
-        var used = false;
+        config = config with { AccessLogFile = "", OpenTelemetryAccessLog = null };
+        bool file = false, openTelemetry = false;
         foreach (var name in names)
         {
-            if (name != EnvoyAccessLogProvider && push.Mesh.AccessLogProviders.FirstOrDefault(p => p.Name == name) is null)
+            var provider = push.Mesh.AccessLogProviders.FirstOrDefault(p => p.Name == name);
+            if (provider is null && name != EnvoyAccessLogProvider)
             {
-                push.Warn(resource, $"{field}: {name} is not an access log provider (Istio's built-in \"envoy\" or an envoyFileAccessLog extension provider); ignored");
+                push.Warn(resource, $"{field}: {name} is not an access log provider (Istio's built-in \"envoy\", an envoyFileAccessLog or an envoyOtelAls extension provider); ignored");
                 continue;
             }
 
-            if (used)
+            var isOpenTelemetry = provider?.Kind == AccessLogExtensionProvider.OpenTelemetryKind;
+            if (isOpenTelemetry ? openTelemetry : file)
             {
-                push.Warn(resource, $"{field}: {name}: this sidecar writes one access log, the first provider's; ignored");
+                push.Warn(resource, $"{field}: {name}: this sidecar writes one {(isOpenTelemetry ? "OpenTelemetry" : "file")} access log, the first provider's; ignored");
                 continue;
             }
 
-            used = true;
-            config = name == EnvoyAccessLogProvider
-                ? config with { AccessLogFile = "/dev/stdout" }
-                : FileAccessLog(config, push.Mesh.AccessLogProviders.First(p => p.Name == name));
+            if (isOpenTelemetry)
+            {
+                openTelemetry = true;
+                config = config with { OpenTelemetryAccessLog = OpenTelemetryAccessLog(provider!) };
+                continue;
+            }
+
+            file = true;
+            if (provider is null)
+            {
+                // The built-in provider prints the mesh config's format, whatever a level below chose.
+                var mesh = Translate(push.Mesh);
+                config = config with { AccessLogFile = "/dev/stdout", AccessLogEncoding = mesh.AccessLogEncoding, AccessLogFormat = mesh.AccessLogFormat };
+            }
+            else
+            {
+                config = FileAccessLog(config, provider);
+            }
         }
 
         return config;
+    }
+
+    /// <summary>
+    /// An <c>envoyOtelAls</c> provider as Istio configures Envoy's OpenTelemetry access logger: the body its text (else
+    /// Istio's default text line), the attributes its labels sorted by key, Envoy's built-in resource labels off.
+    /// </summary>
+    private static OpenTelemetryAccessLogConfig OpenTelemetryAccessLog(AccessLogExtensionProvider provider) => new(
+        provider.Name,
+        new Uri(CollectorAuthority(provider.Service, provider.Port)),
+        provider.Text is { Length: > 0 } text ? text : null,
+        (provider.Labels ?? []).OrderBy(label => label.Key, StringComparer.Ordinal).Select(label => new AccessLogAttribute(label.Key, label.Value)).ToEquatableArray());
+
+    /// <summary>A provider's collector as a base address: Istio names a service by its host, optionally <c>namespace/host</c>.</summary>
+    private static string CollectorAuthority(string service, int port)
+    {
+        var slash = service.IndexOf('/', StringComparison.Ordinal);
+        return $"http://{(slash >= 0 ? service[(slash + 1)..] : service)}:{port.ToString(CultureInfo.InvariantCulture)}";
     }
 
     /// <summary>An <c>envoyFileAccessLog</c> provider: <c>labels</c> make a JSON log of those keys, <c>text</c> a text log, neither Envoy's default format.</summary>
@@ -176,7 +211,7 @@ internal static class TelemetryTranslator
                 continue;
             }
 
-            var authority = $"http://{provider.Service}:{provider.Port.ToString(CultureInfo.InvariantCulture)}";
+            var authority = CollectorAuthority(provider.Service, provider.Port);
             return provider.Kind switch
             {
                 "zipkin" => new TracingProviderConfig(name, TracingProtocol.Zipkin, new Uri(authority + provider.Path)),
@@ -195,7 +230,7 @@ internal static class TelemetryTranslator
         {
             if (logging.Disabled == true)
             {
-                config = config with { AccessLogFile = "" };
+                config = config with { AccessLogFile = "", OpenTelemetryAccessLog = null };
                 continue;
             }
 
@@ -215,7 +250,7 @@ internal static class TelemetryTranslator
                 config = config with { AccessLogFilter = filter.Length == 0 ? null : AccessLogFilterExpression.Parse(filter) };
             }
 
-            if (logging.Providers.Count == 0 && logging.Disabled == false && config.AccessLogFile.Length == 0)
+            if (logging.Providers.Count == 0 && logging.Disabled == false && config.AccessLogFile.Length == 0 && config.OpenTelemetryAccessLog is null)
             {
                 // Re-enabled without naming a provider: the default provider, Envoy's log to stdout.
                 config = config with { AccessLogFile = "/dev/stdout" };

@@ -66,6 +66,12 @@ internal static class MeshConfigValidator
 
         foreach (var provider in mesh.AccessLogProviders)
         {
+            if (provider.Kind == AccessLogExtensionProvider.OpenTelemetryKind)
+            {
+                ValidateOpenTelemetryProvider(provider, report);
+                continue;
+            }
+
             var path = $"data.mesh.extensionProviders[{provider.Name}].envoyFileAccessLog.logFormat";
             report.Error(path, "only one of text or labels may be set", provider.Text is not null && provider.Labels is not null);
             if (provider.Text is { Length: > 0 } text && AccessLogTemplate.Parse(text, AccessLogEncoding.Text, out var textError) is null)
@@ -81,6 +87,30 @@ internal static class MeshConfigValidator
         foreach (var field in mesh.UntypedFields)
         {
             report.Warning($"data.mesh.{field}", "not used by this sidecar");
+        }
+    }
+
+    /// <summary>
+    /// Istio's validateExtensionProvider for <c>envoyOtelAls</c> (the collector's service and port), and the formats
+    /// Envoy would refuse: the body (<c>logFormat.text</c>) and each attribute (<c>logFormat.labels</c>), which are
+    /// text formats without the file log's line break.
+    /// </summary>
+    private static void ValidateOpenTelemetryProvider(AccessLogExtensionProvider provider, ValidationReport report)
+    {
+        var path = $"data.mesh.extensionProviders[{provider.Name}].{AccessLogExtensionProvider.OpenTelemetryKind}";
+        report.Error($"{path}.service", "service must not be empty", provider.Service.Length == 0);
+        report.Error($"{path}.port", "port number must be in the range 1..65535", provider.Port is < 1 or > 65535);
+        if (provider.Text is { Length: > 0 } text && AccessLogTemplate.ParseHeaderValue(text, out var textError) is null)
+        {
+            report.Error($"{path}.logFormat.text", textError!);
+        }
+
+        foreach (var (key, format) in provider.Labels ?? [])
+        {
+            if (AccessLogTemplate.ParseHeaderValue(format, out var labelError) is null)
+            {
+                report.Error($"{path}.logFormat.labels.{key}", labelError!);
+            }
         }
     }
 }

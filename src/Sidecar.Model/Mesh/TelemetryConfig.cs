@@ -37,6 +37,9 @@ public sealed record TelemetryConfig
     /// <summary>Istio's <c>accessLogFormat</c>: an Envoy format string (TEXT) or a JSON object of them (JSON); empty: the default format.</summary>
     public string AccessLogFormat { get; init; } = "";
 
+    /// <summary>The <c>envoyOtelAls</c> provider's log, exported beside (or instead of) the file log; null when none.</summary>
+    public OpenTelemetryAccessLogConfig? OpenTelemetryAccessLog { get; init; }
+
     /// <summary>Telemetry <c>accessLogging[].match.mode</c>: which side's requests are logged.</summary>
     public WorkloadMode AccessLogMode { get; init; } = WorkloadMode.ClientAndServer;
 

@@ -70,7 +70,7 @@ internal sealed class RequestTelemetry : IRequestTelemetry
             _tracer.Start(context, state, tracing.SamplingPercent);
         }
 
-        state.RecordsUpstreamLocalAddress = _settings.AccessLog is { PrintsUpstreamLocalAddress: true };
+        state.RecordsUpstreamLocalAddress = PrintsUpstreamLocalAddress(_settings.AccessLogs);
     }
 
     public void OnUpstreamRequest(HttpContext context, HttpRequestMessage upstreamRequest, RequestState state)
@@ -120,7 +120,8 @@ internal sealed class RequestTelemetry : IRequestTelemetry
 
     public void OnRequestRefused(HttpContext context, RequestState state)
     {
-        if (_settings.AccessLog is not { } accessLog || !_settings.ShouldLog(context, state))
+        var logs = _settings.AccessLogs;
+        if (logs.Length == 0 || !_settings.ShouldLog(context, state))
         {
             return;
         }
@@ -131,7 +132,7 @@ internal sealed class RequestTelemetry : IRequestTelemetry
             state.SetRequestId(requestId.ToString(), generated: false);
         }
 
-        accessLog.Enqueue(Entry(context, state, ServiceLabels.Unknown, state.Elapsed, context.Request.ContentLength ?? 0, responseBytes: 0, accessLog.Custom));
+        Enqueue(logs, Entry(context, state, ServiceLabels.Unknown, state.Elapsed, context.Request.ContentLength ?? 0, responseBytes: 0), context, state);
     }
 
     public void OnRequestCompleted(HttpContext context, RequestState state)
@@ -184,9 +185,39 @@ internal sealed class RequestTelemetry : IRequestTelemetry
         families.RecordRequest(key, elapsed.TotalMilliseconds, wireReceived, wireSent);
         var tracing = _settings.TracingFor(state.Direction);
         _tracer.Stop(context, state, service, requestBytes, responseBytes, tracing.IstioTags, tracing.CustomTags);
-        if (_settings.AccessLog is { } accessLog && _settings.ShouldLog(context, state))
+        var logs = _settings.AccessLogs;
+        if (logs.Length > 0 && _settings.ShouldLog(context, state))
         {
-            accessLog.Enqueue(Entry(context, state, service, elapsed, requestBytes, responseBytes, accessLog.Custom));
+            Enqueue(logs, Entry(context, state, service, elapsed, requestBytes, responseBytes), context, state);
+        }
+    }
+
+    private static bool PrintsUpstreamLocalAddress(AccessLogSink[] logs)
+    {
+        foreach (var log in logs)
+        {
+            if (log.PrintsUpstreamLocalAddress)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Hands the entry to each log, with the headers that log's format names.</summary>
+    private static void Enqueue(AccessLogSink[] logs, in AccessLogEntry entry, HttpContext context, RequestState state)
+    {
+        foreach (var log in logs)
+        {
+            if (log.Custom is { } custom)
+            {
+                log.Enqueue(entry with { RequestHeaderValues = custom.CaptureRequestHeaders(context.Request, state), ResponseHeaderValues = custom.CaptureResponseHeaders(context.Response) });
+            }
+            else
+            {
+                log.Enqueue(entry);
+            }
         }
     }
 
@@ -289,7 +320,7 @@ internal sealed class RequestTelemetry : IRequestTelemetry
             : "";
     }
 
-    private AccessLogEntry Entry(HttpContext context, RequestState state, ServiceLabels service, TimeSpan elapsed, long requestBytes, long responseBytes, CustomAccessLogFormat? custom)
+    private AccessLogEntry Entry(HttpContext context, RequestState state, ServiceLabels service, TimeSpan elapsed, long requestBytes, long responseBytes)
     {
         var request = context.Request;
         var headers = request.Headers;
@@ -327,8 +358,8 @@ internal sealed class RequestTelemetry : IRequestTelemetry
             RouteName = state.Route?.Config.Name,
             RequestedServerName = proxyConnection?.ServerName,
             Attempts = state.Endpoint is null ? 0 : state.Retries + 1,
-            RequestHeaderValues = custom?.CaptureRequestHeaders(request, state),
-            ResponseHeaderValues = custom?.CaptureResponseHeaders(context.Response),
+            TraceId = state.Telemetry.Span?.TraceId ?? default,
+            SpanId = state.Telemetry.Span?.SpanId ?? default,
         };
     }
 

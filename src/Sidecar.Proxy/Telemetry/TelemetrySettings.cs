@@ -16,7 +16,9 @@ internal sealed class TelemetrySettings : IAsyncDisposable
     private readonly TelemetryOptions _flags;
     private readonly TraceExporterHost? _exporter;
     private readonly Lock _gate = new();
-    private AccessLogWriter? _accessLog;
+    private AccessLogWriter? _fileLog;
+    private OpenTelemetryAccessLogWriter? _openTelemetryLog;
+    private AccessLogSink[] _accessLogs = [];
 
     // Telemetry accessLogging[].match.mode and filter: which requests the access log takes (swapped whole).
     private AccessLogSelection _selection = new(WorkloadMode.ClientAndServer, null);
@@ -37,8 +39,8 @@ internal sealed class TelemetrySettings : IAsyncDisposable
     /// <summary>The tracing of the side a request is on.</summary>
     public SideTracing TracingFor(RequestDirection direction) => direction == RequestDirection.Outbound ? ClientTracing : ServerTracing;
 
-    /// <summary>The access log, or null when off.</summary>
-    public AccessLogWriter? AccessLog => Volatile.Read(ref _accessLog);
+    /// <summary>The access logs in force (the file log, the OpenTelemetry log): empty when off.</summary>
+    public AccessLogSink[] AccessLogs => Volatile.Read(ref _accessLogs);
 
     /// <summary>
     /// Whether the access log takes a TCP connection of this direction: its side, and no filter (the filter's
@@ -80,33 +82,55 @@ internal sealed class TelemetrySettings : IAsyncDisposable
             var file = _flags.AccessLogFile ?? mesh.AccessLogFile;
             var encoding = _flags.AccessLogEncoding ?? mesh.AccessLogEncoding;
             var format = mesh.AccessLogFormat;
-            var current = _accessLog;
-            if (current is not null && current.Path == file && current.Encoding == encoding && current.Format == format)
+            var fileLog = _fileLog;
+            if (fileLog is null ? !string.IsNullOrEmpty(file) : fileLog.Path != file || fileLog.Encoding != encoding || fileLog.Format != format)
+            {
+                fileLog = string.IsNullOrEmpty(file) ? null : new AccessLogWriter(file, encoding, format);
+            }
+
+            var openTelemetryLog = _openTelemetryLog;
+            if (openTelemetryLog?.Config != mesh.OpenTelemetryAccessLog)
+            {
+                openTelemetryLog = mesh.OpenTelemetryAccessLog is { } config ? new OpenTelemetryAccessLogWriter(config) : null;
+            }
+
+            if (fileLog == _fileLog && openTelemetryLog == _openTelemetryLog)
             {
                 return;
             }
 
-            Volatile.Write(ref _accessLog, string.IsNullOrEmpty(file) ? null : new AccessLogWriter(file, encoding, format));
-            if (current is not null)
-            {
-                // Requests that already read the old writer may still enqueue; it drains them before closing.
-                _ = current.DisposeAsync().AsTask();
-            }
+            Volatile.Write(ref _accessLogs, [.. new AccessLogSink?[] { fileLog, openTelemetryLog }.OfType<AccessLogSink>()]);
+
+            // Requests that already read an old log may still enqueue; it drains them before closing.
+            CloseReplaced(_fileLog, fileLog);
+            CloseReplaced(_openTelemetryLog, openTelemetryLog);
+            _fileLog = fileLog;
+            _openTelemetryLog = openTelemetryLog;
         }
     }
 
     public async ValueTask DisposeAsync()
     {
-        AccessLogWriter? writer;
+        AccessLogSink[] logs;
         lock (_gate)
         {
-            writer = _accessLog;
-            _accessLog = null;
+            logs = _accessLogs;
+            _accessLogs = [];
+            _fileLog = null;
+            _openTelemetryLog = null;
         }
 
-        if (writer is not null)
+        foreach (var log in logs)
         {
-            await writer.DisposeAsync().ConfigureAwait(false);
+            await log.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private static void CloseReplaced(AccessLogSink? current, AccessLogSink? next)
+    {
+        if (current is not null && current != next)
+        {
+            _ = current.DisposeAsync().AsTask();
         }
     }
 

@@ -213,6 +213,7 @@ internal static class ListenerTranslator
         }
 
         parts.AccessLog ??= AccessLogTranslator.Read(manager.AccessLog, errors, resource, field + ".access_log");
+        parts.OpenTelemetryAccessLog ??= OpenTelemetryAccessLogTranslator.Read(manager.AccessLog, errors, resource, field + ".access_log");
         if (!inbound)
         {
             parts.PathNormalization ??= manager.NormalizePath == false ? PathNormalization.None

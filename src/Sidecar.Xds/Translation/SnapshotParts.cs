@@ -19,6 +19,9 @@ internal sealed class SnapshotParts
     /// <summary>The file access log the connection managers write (one mesh-wide setting in Istio); null: none.</summary>
     public (string Path, AccessLogEncoding Encoding, string Format)? AccessLog { get; set; }
 
+    /// <summary>The OpenTelemetry access log the connection managers export to; null: none.</summary>
+    public OpenTelemetryAccessLogConfig? OpenTelemetryAccessLog { get; set; }
+
     /// <summary>The external authorization service the inbound ext_authz filter names (CUSTOM policies); null: none.</summary>
     public ExtAuthzConfig? ExtAuthz { get; set; }
 

@@ -37,9 +37,9 @@ internal static class XdsSnapshotBuilder
             OutboundTrafficPolicy = blackHole ? OutboundTrafficPolicy.RegistryOnly : OutboundTrafficPolicy.AllowAny,
             PathNormalization = parts.PathNormalization ?? PathNormalization.Base,
             ProxyHeaders = options.Mesh.ProxyHeaders with { RequestIdDisabled = !parts.GenerateRequestId },
-            Telemetry = parts.AccessLog is { } log
+            Telemetry = (parts.AccessLog is { } log
                 ? options.Mesh.Telemetry with { AccessLogFile = log.Path, AccessLogEncoding = log.Encoding, AccessLogFormat = log.Format }
-                : options.Mesh.Telemetry,
+                : options.Mesh.Telemetry) with { OpenTelemetryAccessLog = parts.OpenTelemetryAccessLog },
         };
         var config = new ProxyConfig
         {

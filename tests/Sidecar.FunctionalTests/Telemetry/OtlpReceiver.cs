@@ -12,16 +12,23 @@ namespace Sidecar.FunctionalTests.Telemetry;
 /// <summary>A span as an OTLP collector received it.</summary>
 internal sealed record ReceivedSpan(string TraceId, string SpanId, string ParentSpanId, string Name, int Kind, IReadOnlyDictionary<string, string> Attributes, string ServiceName);
 
+/// <summary>A log record as an OTLP collector received it (opentelemetry/proto/logs/v1/logs.proto).</summary>
+internal sealed record ReceivedLogRecord(
+    ulong TimeUnixNano, int SeverityNumber, string SeverityText, string Body, IReadOnlyDictionary<string, string> Attributes,
+    string TraceId, string SpanId, int ResourceAttributeCount, string ScopeName);
+
 /// <summary>
-/// A real OTLP trace collector on loopback, speaking both transports the exporter uses: OTLP/HTTP (protobuf POST to
+/// A real OTLP trace and log collector on loopback, speaking both transports the exporter uses: OTLP/HTTP (protobuf POST to
 /// <c>/v1/traces</c>) and OTLP/gRPC (<c>opentelemetry.proto.collector.trace.v1.TraceService/Export</c> over h2c).
 /// The ExportTraceServiceRequest is decoded field by field from opentelemetry/proto/trace/v1/trace.proto.
 /// </summary>
 internal sealed class OtlpReceiver : IAsyncDisposable
 {
     private const string GrpcPath = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
+    private const string GrpcLogsPath = "/opentelemetry.proto.collector.logs.v1.LogsService/Export";
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<ReceivedSpan> _spans = new();
+    private readonly ConcurrentQueue<ReceivedLogRecord> _logs = new();
 
     private OtlpReceiver(WebApplication app, int httpPort, int grpcPort)
     {
@@ -35,6 +42,9 @@ internal sealed class OtlpReceiver : IAsyncDisposable
     public string GrpcEndpoint { get; }
 
     public IReadOnlyCollection<ReceivedSpan> Spans => _spans;
+
+    /// <summary>Log records received over OTLP/gRPC (<c>LogsService/Export</c>).</summary>
+    public IReadOnlyCollection<ReceivedLogRecord> Logs => _logs;
 
     public static async Task<OtlpReceiver> StartAsync()
     {
@@ -65,10 +75,18 @@ internal sealed class OtlpReceiver : IAsyncDisposable
         using var buffer = new MemoryStream();
         await context.Request.Body.CopyToAsync(buffer);
         var body = buffer.ToArray();
-        if (context.Request.Path == GrpcPath)
+        if (context.Request.Path == GrpcPath || context.Request.Path == GrpcLogsPath)
         {
             // gRPC framing: 1 byte compressed flag, 4 bytes big-endian length, then the message.
-            Decode(body.AsSpan(5).ToArray());
+            if (context.Request.Path == GrpcPath)
+            {
+                Decode(body.AsSpan(5).ToArray());
+            }
+            else
+            {
+                DecodeLogs(body.AsSpan(5).ToArray());
+            }
+
             context.Response.ContentType = "application/grpc";
             await context.Response.Body.WriteAsync(new byte[5]);
             context.Response.AppendTrailer("grpc-status", "0");
@@ -105,6 +123,67 @@ internal sealed class OtlpReceiver : IAsyncDisposable
                 }
             }
         }
+    }
+
+    /// <summary>ExportLogsServiceRequest{1: ResourceLogs{1: Resource{1: KeyValue}, 2: ScopeLogs{1: InstrumentationScope{1: name}, 2: LogRecord}}}.</summary>
+    private void DecodeLogs(byte[] request)
+    {
+        foreach (var resourceLogs in Fields(request, 1))
+        {
+            var resourceAttributes = Fields(resourceLogs, 1).Sum(resource => Attributes(resource, 1).Count);
+            foreach (var scopeLogs in Fields(resourceLogs, 2))
+            {
+                var scopeName = "";
+                foreach (var scope in Fields(scopeLogs, 1))
+                {
+                    foreach (var name in Fields(scope, 1))
+                    {
+                        scopeName = System.Text.Encoding.UTF8.GetString(name);
+                    }
+                }
+
+                foreach (var record in Fields(scopeLogs, 2))
+                {
+                    _logs.Enqueue(DecodeLogRecord(record, resourceAttributes, scopeName));
+                }
+            }
+        }
+    }
+
+    /// <summary>LogRecord{1 time_unix_nano, 2 severity_number, 3 severity_text, 5 body, 6 attributes, 9 trace_id, 10 span_id}.</summary>
+    private static ReceivedLogRecord DecodeLogRecord(byte[] record, int resourceAttributes, string scopeName)
+    {
+        ulong time = 0;
+        int severity = 0;
+        string severityText = "", body = "", traceId = "", spanId = "";
+        var input = new CodedInputStream(record);
+        uint tag;
+        while ((tag = input.ReadTag()) != 0)
+        {
+            switch (WireFormat.GetTagFieldNumber(tag))
+            {
+                case 1: time = input.ReadFixed64(); break;
+                case 2: severity = input.ReadEnum(); break;
+                case 3: severityText = input.ReadString(); break;
+                case 5: body = StringValue(input.ReadBytes().ToByteArray()); break;
+                case 9: traceId = Convert.ToHexStringLower(input.ReadBytes().ToByteArray()); break;
+                case 10: spanId = Convert.ToHexStringLower(input.ReadBytes().ToByteArray()); break;
+                default: input.SkipLastField(); break;
+            }
+        }
+
+        return new ReceivedLogRecord(time, severity, severityText, body, Attributes(record, 6), traceId, spanId, resourceAttributes, scopeName);
+    }
+
+    /// <summary>AnyValue{1 string_value}.</summary>
+    private static string StringValue(byte[] anyValue)
+    {
+        foreach (var value in Fields(anyValue, 1))
+        {
+            return System.Text.Encoding.UTF8.GetString(value);
+        }
+
+        return "";
     }
 
     /// <summary>Span{1 trace_id, 2 span_id, 4 parent_span_id, 5 name, 6 kind, 9 attributes}.</summary>

@@ -93,7 +93,8 @@ internal static class IstiodResources
 
     /// <summary>istiod's per-port listener <c>0.0.0.0_9080</c>: HTTP (sniffed) to RDS table "9080", the rest passed through.</summary>
     /// <param name="accessLogFormat">The file access log's text format (istiod's from the mesh's accessLogFile and accessLogFormat); null: none.</param>
-    public static Listener HttpPort(int port, string? accessLogFormat = null) => new()
+    /// <param name="otherLog">Another access log of the connection manager (istiod's for a Telemetry provider); null: none.</param>
+    public static Listener HttpPort(int port, string? accessLogFormat = null, Envoy.Config.Accesslog.V3.AccessLog? otherLog = null) => new()
     {
         Name = $"0.0.0.0_{port}",
         Address = new Address { SocketAddress = new SocketAddress { Address = "0.0.0.0", PortValue = (uint)port } },
@@ -130,6 +131,7 @@ internal static class IstiodResources
                                         LogFormat = new SubstitutionFormatString { TextFormatSource = new DataSource { InlineString = accessLogFormat + "\n" } },
                                     }),
                                 }],
+                                otherLog is null ? [] : [otherLog],
                             },
                             StreamIdleTimeout = Duration.FromTimeSpan(TimeSpan.Zero),
                             UseRemoteAddress = false,

@@ -232,7 +232,7 @@ public sealed class XdsConfigTests : IAsyncLifetime
     private static readonly Dictionary<string, string> StateOfTheWorld = new() { ["ISTIO_DELTA_XDS"] = "false" };
 
     /// <summary>The mesh for reviews v1 and v2 with <paramref name="table"/> as route table "9080".</summary>
-    private Google.Protobuf.IMessage[] Mesh(RouteConfiguration table, string? accessLogFormat = null) =>
+    private Google.Protobuf.IMessage[] Mesh(RouteConfiguration table, string? accessLogFormat = null, Envoy.Config.Accesslog.V3.AccessLog? otherLog = null) =>
     [
         EdsCluster(V1, Reviews, 9080, "v1"),
         EdsCluster(V2, Reviews, 9080, "v2"),
@@ -240,9 +240,43 @@ public sealed class XdsConfigTests : IAsyncLifetime
         Endpoints(V1, _v1),
         Endpoints(V2, _v2),
         VirtualOutbound(),
-        HttpPort(9080, accessLogFormat),
+        HttpPort(9080, accessLogFormat, otherLog),
         table,
     ];
+
+    [Fact]
+    public async Task The_OpenTelemetry_access_log_istiod_configures_exports_each_request_to_the_collector_its_cluster_names()
+    {
+        await using var collector = await Telemetry.OtlpReceiver.StartAsync();
+        var collectorPort = new Uri(collector.GrpcEndpoint).Port;
+
+        // pilot's buildOpenTelemetryAccessLogConfig for an envoyOtelAls provider with logFormat text and labels.
+        var otel = new Envoy.Extensions.AccessLoggers.OpenTelemetry.V3.OpenTelemetryAccessLogConfig
+        {
+            CommonConfig = new Envoy.Extensions.AccessLoggers.Grpc.V3.CommonGrpcAccessLogConfig
+            {
+                LogName = "otel_envoy_accesslog",
+                GrpcService = new Envoy.Config.Core.V3.GrpcService
+                {
+                    EnvoyGrpc = new Envoy.Config.Core.V3.GrpcService.Types.EnvoyGrpc { ClusterName = $"outbound|{collectorPort}||127.0.0.1", Authority = "127.0.0.1" },
+                },
+            },
+            DisableBuiltinLabels = true,
+            Body = new Opentelemetry.Proto.Common.V1.AnyValue { StringValue = "%REQ(:METHOD)% %REQ(:PATH)% %RESPONSE_CODE% %UPSTREAM_CLUSTER%" },
+            Attributes = new Opentelemetry.Proto.Common.V1.KeyValueList
+            {
+                Values = { new Opentelemetry.Proto.Common.V1.KeyValue { Key = "code", Value = new Opentelemetry.Proto.Common.V1.AnyValue { StringValue = "%RESPONSE_CODE%" } } },
+            },
+        };
+        _istiod.Push(Mesh(Table("9080", To(V1)), otherLog: new Envoy.Config.Accesslog.V3.AccessLog { Name = "envoy.access_loggers.open_telemetry", TypedConfig = Any.Pack(otel) }));
+        await using var sidecar = await SidecarProcess.StartWithXdsAsync(_istiod.Address, arguments: ["--namespace", "default", "--pod-name", "productpage-v1-abc", "--labels", "app=productpage,version=v1"]);
+
+        Assert.Equal("reviews-v1", await BodyAsync(sidecar, "/reviews/otel"));
+
+        await Wait.UntilAsync(() => collector.Logs.Any(r => r.Body == $"GET /reviews/otel 200 {V1}"), TimeSpan.FromSeconds(20), "the request's record at the collector");
+        Assert.Equal("200", collector.Logs.Single(r => r.Body == $"GET /reviews/otel 200 {V1}").Attributes["code"]);
+        Assert.Empty(_istiod.Nacks);
+    }
 
     private static async Task<string> BodyAsync(SidecarProcess sidecar, string path, bool jason = false)
     {

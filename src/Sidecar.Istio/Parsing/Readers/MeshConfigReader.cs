@@ -139,19 +139,33 @@ internal static class MeshConfigReader
         return result;
     }
 
-    /// <summary>The <c>envoyFileAccessLog</c> entries of <c>extensionProviders</c>.</summary>
+    /// <summary>The <c>envoyFileAccessLog</c> and <c>envoyOtelAls</c> entries of <c>extensionProviders</c>.</summary>
     private static List<AccessLogExtensionProvider> AccessLogProviders(IReadOnlyList<YamlObject>? providers)
     {
         var result = new List<AccessLogExtensionProvider>();
         foreach (var provider in providers ?? [])
         {
-            if (provider.Object("envoyFileAccessLog") is { } file)
+            if (provider.Object(AccessLogExtensionProvider.FileKind) is { } file)
             {
                 var format = file.Object("logFormat");
                 result.Add(new AccessLogExtensionProvider
                 {
                     Name = provider.String("name") ?? "",
                     Path = file.String("path") ?? "",
+                    Text = format?.String("text"),
+                    Labels = format?.StringMap("labels"),
+                });
+            }
+            else if (provider.Object(AccessLogExtensionProvider.OpenTelemetryKind) is { } otel)
+            {
+                // logName names the log to Envoy's built-in resource labels, which Istio turns off: nothing reads it.
+                var format = otel.Object("logFormat");
+                result.Add(new AccessLogExtensionProvider
+                {
+                    Name = provider.String("name") ?? "",
+                    Kind = AccessLogExtensionProvider.OpenTelemetryKind,
+                    Service = otel.String("service") ?? "",
+                    Port = otel.Int32("port") ?? 0,
                     Text = format?.String("text"),
                     Labels = format?.StringMap("labels"),
                 });

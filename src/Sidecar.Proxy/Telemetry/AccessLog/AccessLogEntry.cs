@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using Sidecar.Proxy.Http;
 
@@ -74,6 +75,11 @@ internal readonly record struct AccessLogEntry
 
     /// <summary>%UPSTREAM_REQUEST_ATTEMPT_COUNT%: requests sent upstream (0: never forwarded).</summary>
     public int Attempts { get; init; }
+
+    /// <summary>The trace of the request's span, which an OpenTelemetry access log record carries; default without a span.</summary>
+    public ActivityTraceId TraceId { get; init; }
+
+    public ActivitySpanId SpanId { get; init; }
 
     /// <summary>The request headers a custom format names, in <see cref="CustomAccessLogFormat"/>'s order; null otherwise.</summary>
     public string?[]? RequestHeaderValues { get; init; }

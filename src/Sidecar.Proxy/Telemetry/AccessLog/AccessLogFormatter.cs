@@ -52,7 +52,8 @@ internal sealed class AccessLogFormatter
         }
     }
 
-    private static void WriteText(in AccessLogEntry e, ArrayBufferWriter<byte> output)
+    /// <summary>Envoy's default text line (with its line break).</summary>
+    public static void WriteText(in AccessLogEntry e, ArrayBufferWriter<byte> output)
     {
         Append(output, "[");
         Append(output, e.StartTime.UtcDateTime.ToString(StartTimeFormat, CultureInfo.InvariantCulture));

@@ -1,25 +1,18 @@
 using System.Buffers;
-using System.Threading.Channels;
 using Sidecar.Model;
 
 namespace Sidecar.Proxy.Telemetry.AccessLog;
 
 /// <summary>
-/// Writes access log lines off the request path: a request hands its entry to a bounded channel (never waiting:
-/// when the writer falls behind, entries are dropped and counted, as Envoy's buffered file logger does), and one
-/// background task formats batches into a reused buffer and writes them to the file or stdout.
+/// The file access log (Istio's <c>accessLogFile</c>, or an <c>envoyFileAccessLog</c> provider): lines formatted in
+/// batches into a reused buffer and written to the file or stdout.
 /// </summary>
-internal sealed class AccessLogWriter : IAsyncDisposable
+internal sealed class AccessLogWriter : AccessLogSink
 {
-    private const int Capacity = 16 * 1024;
     private const int FlushThreshold = 64 * 1024;
-    private readonly Channel<AccessLogEntry> _entries = Channel.CreateBounded<AccessLogEntry>(
-        new BoundedChannelOptions(Capacity) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true, SingleWriter = false });
-
     private readonly AccessLogFormatter _formatter;
     private readonly Stream _output;
-    private readonly Task _writing;
-    private long _dropped;
+    private readonly ArrayBufferWriter<byte> _buffer = new(FlushThreshold * 2);
 
     public AccessLogWriter(string path, AccessLogEncoding encoding, string format = "")
     {
@@ -32,7 +25,7 @@ internal sealed class AccessLogWriter : IAsyncDisposable
         _output = path == "/dev/stdout" ? Console.OpenStandardOutput()
             : path == "/dev/stderr" ? Console.OpenStandardError()
             : AppendOnlyFile.Open(path);
-        _writing = Task.Run(WriteLoopAsync);
+        Start();
     }
 
     public string Path { get; }
@@ -42,60 +35,24 @@ internal sealed class AccessLogWriter : IAsyncDisposable
     /// <summary>Istio's <c>accessLogFormat</c> ("" for the default).</summary>
     public string Format { get; }
 
-    /// <summary>The custom format, whose headers a request captures with its entry; null for the default format.</summary>
-    public CustomAccessLogFormat? Custom => _formatter.Custom;
+    public override CustomAccessLogFormat? Custom => _formatter.Custom;
 
-    /// <summary>Whether a line prints <c>%UPSTREAM_LOCAL_ADDRESS%</c>: Envoy's default format and Istio's JSON do.</summary>
-    public bool PrintsUpstreamLocalAddress => Custom?.PrintsUpstreamLocalAddress ?? true;
-
-    /// <summary>Entries dropped because the writer could not keep up.</summary>
-    public long Dropped => Interlocked.Read(ref _dropped);
-
-    /// <summary>Queues an entry; never blocks.</summary>
-    public void Enqueue(in AccessLogEntry entry)
+    protected override ValueTask Write(in AccessLogEntry entry)
     {
-        if (!_entries.Writer.TryWrite(entry))
-        {
-            Interlocked.Increment(ref _dropped);
-        }
+        _formatter.Write(entry, _buffer);
+        return _buffer.WrittenCount >= FlushThreshold ? FlushAsync() : default;
     }
 
-    public async ValueTask DisposeAsync()
+    protected override async ValueTask FlushAsync()
     {
-        _entries.Writer.TryComplete();
-        await _writing.ConfigureAwait(false);
-        await _output.DisposeAsync().ConfigureAwait(false);
-    }
-
-    private async Task WriteLoopAsync()
-    {
-        var buffer = new ArrayBufferWriter<byte>(FlushThreshold * 2);
-        var reader = _entries.Reader;
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
-        {
-            while (reader.TryRead(out var entry))
-            {
-                _formatter.Write(entry, buffer);
-                if (buffer.WrittenCount >= FlushThreshold)
-                {
-                    await FlushAsync(buffer).ConfigureAwait(false);
-                }
-            }
-
-            await FlushAsync(buffer).ConfigureAwait(false);
-        }
-    }
-
-    private async ValueTask FlushAsync(ArrayBufferWriter<byte> buffer)
-    {
-        if (buffer.WrittenCount == 0)
+        if (_buffer.WrittenCount == 0)
         {
             return;
         }
 
         try
         {
-            await _output.WriteAsync(buffer.WrittenMemory).ConfigureAwait(false);
+            await _output.WriteAsync(_buffer.WrittenMemory).ConfigureAwait(false);
             await _output.FlushAsync().ConfigureAwait(false);
         }
         catch (IOException)
@@ -103,6 +60,8 @@ internal sealed class AccessLogWriter : IAsyncDisposable
             // A closed stdout or a full disk must not stop the proxy: the lines are lost, as Envoy loses them.
         }
 
-        buffer.ResetWrittenCount();
+        _buffer.ResetWrittenCount();
     }
+
+    protected override ValueTask CloseAsync() => _output.DisposeAsync();
 }

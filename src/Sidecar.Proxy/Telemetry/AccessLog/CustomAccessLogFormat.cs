@@ -100,13 +100,7 @@ internal sealed class CustomAccessLogFormat
     {
         if (_template.Json.IsEmpty)
         {
-            var line = new StringBuilder();
-            foreach (var segment in _template.Text)
-            {
-                line.Append(Value(segment, entry) ?? "-");
-            }
-
-            Append(output, line.ToString());
+            Append(output, Text(_template.Text, entry));
             return;
         }
 
@@ -136,17 +130,23 @@ internal sealed class CustomAccessLogFormat
             }
             else
             {
-                var text = new StringBuilder();
-                foreach (var segment in field.Template)
-                {
-                    text.Append(Value(segment, entry) ?? "-");
-                }
-
-                json.WriteStringValue(text.ToString());
+                json.WriteStringValue(Text(field.Template, entry));
             }
         }
 
         json.WriteEndObject();
+    }
+
+    /// <summary>Segments of this format printed as Envoy's text formats print them: a missing value is <c>-</c>.</summary>
+    public string Text(EquatableArray<AccessLogSegment> segments, in AccessLogEntry entry)
+    {
+        var text = new StringBuilder();
+        foreach (var segment in segments)
+        {
+            text.Append(Value(segment, entry) ?? "-");
+        }
+
+        return text.ToString();
     }
 
     /// <summary>Envoy's json_format: an operator alone keeps its type (numbers stay numbers, missing is null).</summary>

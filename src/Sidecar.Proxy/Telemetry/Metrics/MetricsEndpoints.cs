@@ -79,7 +79,7 @@ internal sealed class MetricsEndpoints
             return PrometheusAsync(context);
         }
 
-        var collected = EnvoyStatsText.Collect(_dataPlane, _settings.AccessLog?.Dropped ?? 0);
+        var collected = EnvoyStatsText.Collect(_dataPlane, _settings.AccessLogs.Sum(log => log.Dropped));
         _server?.AddTo(collected);
         IEnumerable<KeyValuePair<string, long>> stats = collected;
         if (query["filter"] is { Count: > 0 } filter && filter[0] is { Length: > 0 } pattern)

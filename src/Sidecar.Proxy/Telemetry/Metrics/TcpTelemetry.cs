@@ -41,9 +41,9 @@ internal sealed class TcpTelemetry
         }
 
         _metrics.RecordTcpClosed(key, stats.ReceivedBytes, stats.SentBytes);
-        if (_settings?.AccessLog is { } accessLog && _settings.ShouldLogConnection(stats.Direction))
+        if (_settings is not null && _settings.ShouldLogConnection(stats.Direction))
         {
-            accessLog.Enqueue(Entry(stats));
+            Enqueue(_settings.AccessLogs, Entry(stats));
         }
     }
 
@@ -54,9 +54,17 @@ internal sealed class TcpTelemetry
     public void OnWithoutChain(TcpConnectionStats stats)
     {
         ArgumentNullException.ThrowIfNull(stats);
-        if (_settings?.AccessLog is { } accessLog && _settings.ShouldLogConnection(stats.Direction))
+        if (_settings is not null && _settings.ShouldLogConnection(stats.Direction))
         {
-            accessLog.Enqueue(Entry(stats) with { UpstreamCluster = null, ResponseCodeDetails = "filter_chain_not_found" });
+            Enqueue(_settings.AccessLogs, Entry(stats) with { UpstreamCluster = null, ResponseCodeDetails = "filter_chain_not_found" });
+        }
+    }
+
+    private static void Enqueue(AccessLog.AccessLogSink[] logs, in AccessLog.AccessLogEntry entry)
+    {
+        foreach (var log in logs)
+        {
+            log.Enqueue(entry);
         }
     }
 

@@ -327,7 +327,7 @@ public sealed class TelemetryApiTests
         Assert.Equal("/var/log/access.json", telemetry.AccessLogFile);
         Assert.Equal(AccessLogEncoding.Json, telemetry.AccessLogEncoding);
         Assert.Equal("""{"code":"%RESPONSE_CODE%","path":"%REQ(:PATH)%"}""", telemetry.AccessLogFormat);
-        Assert.Contains(result.Warnings, w => w.Contains("text-log", StringComparison.Ordinal) && w.Contains("one access log", StringComparison.Ordinal));
+        Assert.Contains(result.Warnings, w => w.Contains("text-log", StringComparison.Ordinal) && w.Contains("one file access log", StringComparison.Ordinal));
         Assert.Equal(WorkloadMode.Server, telemetry.AccessLogMode);
         Assert.Equal(AccessLogFilterExpression.Parse("response.code >= 400"), telemetry.AccessLogFilter);
         // CEL outside the evaluated comparisons is warned about (and would log everything).
