@@ -176,6 +176,30 @@ public sealed class CommandLineTests
     }
 
     [Fact]
+    public async Task Sigterm_while_starting_is_a_clean_stop()
+    {
+        // Like pilot-agent, the sidecar serves only once it holds a certificate from Istio's CA: a start held there (the
+        // CA here a listener that accepts and never speaks TLS) is one a SIGTERM can be sent into for sure. A pod deleted
+        // as it starts stops cleanly, exit code 0, as Envoy and pilot-agent do.
+        using var ca = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        ca.Start();
+        using var config = new ConfigDirectory();
+        var token = Path.GetTempFileName();
+        await File.WriteAllTextAsync(token, "a-service-account-token");
+        await using var sidecar = await SidecarProcess.StartAsync(
+            config.Path,
+            arguments: ["--ca-address", $"https://127.0.0.1:{((IPEndPoint)ca.LocalEndpoint).Port}", "--ca-token-file", token],
+            waitUntilReady: false);
+
+        // The sidecar is asking the CA for its first certificate.
+        using var asking = await ca.AcceptTcpClientAsync().WaitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.Equal(0, await sidecar.TerminateAsync(TimeSpan.FromSeconds(20)));
+        Assert.Contains("Stopped while starting", sidecar.Output, StringComparison.Ordinal);
+        File.Delete(token);
+    }
+
+    [Fact]
     public async Task With_exit_on_zero_active_connections_the_sidecar_outlives_its_last_connection()
     {
         // pilot-agent's EXIT_ON_ZERO_ACTIVE_CONNECTIONS: after MINIMUM_DRAIN_DURATION, exit once downstream_cx_active is 0.

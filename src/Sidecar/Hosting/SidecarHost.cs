@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
@@ -18,6 +19,13 @@ internal static class SidecarHost
 {
     public static async Task<int> RunAsync(SidecarSettings settings, CancellationToken cancellationToken)
     {
+        // SIGTERM or SIGINT at any time is a clean stop, as for Envoy and pilot-agent: once the host runs it drains
+        // (the host's own handling); before that (the host building or starting, the first certificate awaited: a
+        // pod deleted as it starts) it ends the start.
+        using var terminating = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => Terminate(context, terminating));
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => Terminate(context, terminating));
+
         var concurrency = RuntimeTuning.ApplyConcurrency(settings.Concurrency);
         // The config directory is read and translated on another core while the host builds itself.
         var configSource = settings.ConfigDirectory is { } directory
@@ -80,10 +88,15 @@ internal static class SidecarHost
             if (app.Services.GetService<Identity.CertificateStore>() is { } certificates)
             {
                 // Like pilot-agent, get the first certificate before serving, so readiness means mTLS works.
-                await certificates.StartAsync(cancellationToken).ConfigureAwait(false);
+                await certificates.StartAsync(terminating.Token).ConfigureAwait(false);
             }
 
-            await app.RunAsync().ConfigureAwait(false);
+            await app.RunAsync(terminating.Token).ConfigureAwait(false);
+            return 0;
+        }
+        catch (OperationCanceledException) when (terminating.IsCancellationRequested)
+        {
+            app.Logger.LogInformation("Stopped while starting");
             return 0;
         }
         catch (IOException ex) when (ex.InnerException is System.Net.Sockets.SocketException or Microsoft.AspNetCore.Connections.AddressInUseException)
@@ -96,6 +109,12 @@ internal static class SidecarHost
             app.Logger.LogCritical("Cannot bind a listener: {Error}", ex.Message);
             return 2;
         }
+    }
+
+    private static void Terminate(PosixSignalContext context, CancellationTokenSource terminating)
+    {
+        context.Cancel = true;
+        terminating.Cancel();
     }
 
     private static void ConfigureLogging(ILoggingBuilder logging, string level)
