@@ -35,7 +35,7 @@ internal sealed class ProxyTelemetry : IAsyncDisposable
         var server = new ServerMetrics(Registry, dataPlane, readiness, connections, listeners, options.Concurrency, time);
         _exporter = new TraceExporterHost(options.Workload, loggers.CreateLogger("Sidecar.Proxy.Telemetry.Tracing"));
         Tracer = new ProxyTracer(options.Workload, Random.Shared, options.Workload.TrustDomain);
-        Settings = new TelemetrySettings(options.Telemetry, _exporter);
+        Settings = new TelemetrySettings(options.Telemetry, _exporter, loggers.CreateLogger("Sidecar.Proxy.Telemetry.AccessLog"));
         UpdatePropagation();
         router.Telemetry = new RequestTelemetry(Metrics, Tracer, Settings, options.Workload, time, tls);
         _tcpTelemetry = new TcpTelemetry(Metrics, Settings);

@@ -1,4 +1,6 @@
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Sidecar.Model;
 using Sidecar.Proxy.Http;
 using Sidecar.Proxy.Telemetry.AccessLog;
@@ -11,10 +13,11 @@ namespace Sidecar.Proxy.Telemetry;
 /// <c>enableTracing</c>, <c>defaultConfig.tracing.sampling</c>, default tracing provider) with command-line overrides
 /// on top. Re-evaluated on each config push; the request path reads plain fields.
 /// </summary>
-internal sealed class TelemetrySettings : IAsyncDisposable
+internal sealed partial class TelemetrySettings : IAsyncDisposable
 {
     private readonly TelemetryOptions _flags;
     private readonly TraceExporterHost? _exporter;
+    private readonly ILogger _logger;
     private readonly Lock _gate = new();
     private AccessLogWriter? _fileLog;
     private OpenTelemetryAccessLogWriter? _openTelemetryLog;
@@ -23,10 +26,11 @@ internal sealed class TelemetrySettings : IAsyncDisposable
     // Telemetry accessLogging[].match.mode and filter: which requests the access log takes (swapped whole).
     private AccessLogSelection _selection = new(WorkloadMode.ClientAndServer, null);
 
-    public TelemetrySettings(TelemetryOptions flags, TraceExporterHost? exporter)
+    public TelemetrySettings(TelemetryOptions flags, TraceExporterHost? exporter, ILogger? logger = null)
     {
         _flags = flags;
         _exporter = exporter;
+        _logger = logger ?? NullLogger.Instance;
         Apply(TelemetryConfig.Default);
     }
 
@@ -92,6 +96,10 @@ internal sealed class TelemetrySettings : IAsyncDisposable
             if (openTelemetryLog?.Config != mesh.OpenTelemetryAccessLog)
             {
                 openTelemetryLog = mesh.OpenTelemetryAccessLog is { } config ? new OpenTelemetryAccessLogWriter(config) : null;
+                if (openTelemetryLog is not null)
+                {
+                    Log.ExportingAccessLogs(_logger, openTelemetryLog.Config.Endpoint.ToString(), openTelemetryLog.Config.Provider);
+                }
             }
 
             if (fileLog == _fileLog && openTelemetryLog == _openTelemetryLog)
@@ -132,6 +140,12 @@ internal sealed class TelemetrySettings : IAsyncDisposable
         {
             _ = current.DisposeAsync().AsTask();
         }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 610, Level = LogLevel.Information, Message = "Exporting access logs over OTLP/gRPC to {Endpoint} (provider {Provider})")]
+        public static partial void ExportingAccessLogs(ILogger logger, string endpoint, string provider);
     }
 
     private sealed record AccessLogSelection(WorkloadMode Mode, AccessLogFilterExpression? Filter);

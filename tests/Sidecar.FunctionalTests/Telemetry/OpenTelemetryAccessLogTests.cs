@@ -84,6 +84,7 @@ public sealed class OpenTelemetryAccessLogTests : IAsyncLifetime
         Assert.Equal(0, record.ResourceAttributeCount);
         Assert.Equal("", record.ScopeName);
         Assert.Equal("", record.TraceId);
+        Assert.Contains($"Exporting access logs over OTLP/gRPC to {_collector.GrpcEndpoint}/ (provider otel)", sidecar.Output, StringComparison.Ordinal);
     }
 
     [Fact]
