@@ -52,6 +52,9 @@ public enum AccessLogCommand
     /// <summary><c>%ENVIRONMENT(X)%</c>: an environment variable of the proxy.</summary>
     Environment,
 
+    /// <summary><c>%TRACE_ID%</c>: the trace id of the request's span (hex); missing without a span.</summary>
+    TraceId,
+
     /// <summary>An Envoy operator this sidecar does not record (TLS details, filter state, ...): printed as Envoy prints a missing value.</summary>
     NotRecorded,
 }

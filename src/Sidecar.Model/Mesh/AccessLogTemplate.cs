@@ -58,6 +58,7 @@ public sealed record AccessLogTemplate(EquatableArray<AccessLogSegment> Text, Eq
         ["DOWNSTREAM_PEER_URI_SAN"] = AccessLogCommand.DownstreamPeerUriSan,
         ["DOWNSTREAM_LOCAL_URI_SAN"] = AccessLogCommand.DownstreamLocalUriSan,
         ["ENVIRONMENT"] = AccessLogCommand.Environment,
+        ["TRACE_ID"] = AccessLogCommand.TraceId,
     };
 
     /// <summary>Envoy operators accepted and printed as missing: what they describe is not recorded here.</summary>
@@ -74,7 +75,7 @@ public sealed record AccessLogTemplate(EquatableArray<AccessLogSegment> Text, Eq
         "DOWNSTREAM_PEER_CERT_V_START", "DOWNSTREAM_PEER_CERT_V_END", "DOWNSTREAM_TRANSPORT_FAILURE_REASON",
         "UPSTREAM_PEER_URI_SAN", "UPSTREAM_LOCAL_URI_SAN", "UPSTREAM_PEER_SUBJECT", "UPSTREAM_TLS_VERSION", "UPSTREAM_TLS_CIPHER",
         "UPSTREAM_TLS_SESSION_ID", "UPSTREAM_PEER_ISSUER", "UPSTREAM_PEER_CERT", "UPSTREAM_CONNECTION_ID", "UPSTREAM_FILTER_STATE",
-        "CONNECTION_ID", "STREAM_ID", "TRACE_ID", "VIRTUAL_CLUSTER_NAME", "TRAILER", "DYNAMIC_METADATA", "CLUSTER_METADATA",
+        "CONNECTION_ID", "STREAM_ID", "VIRTUAL_CLUSTER_NAME", "TRAILER", "DYNAMIC_METADATA", "CLUSTER_METADATA",
         "UPSTREAM_METADATA", "FILTER_STATE", "METADATA", "CEL", "UPSTREAM_PROTOCOL", "REQUEST_HEADERS_BYTES",
         "RESPONSE_HEADERS_BYTES", "RESPONSE_TRAILERS_BYTES", "UNIQUE_ID", "ACCESS_LOG_TYPE", "DOWNSTREAM_REMOTE_ADDRESS_ENDPOINT_ID",
     };

@@ -90,6 +90,7 @@ internal sealed class HeaderValueFormat
             AccessLogCommand.RequestedServerName => state?.Connection?.ServerName,
             AccessLogCommand.Hostname => Environment.MachineName,
             AccessLogCommand.Environment => Environment.GetEnvironmentVariable(segment.Argument),
+            AccessLogCommand.TraceId => state?.Telemetry.Span?.TraceId.ToHexString(),
             _ => null,
         };
     }

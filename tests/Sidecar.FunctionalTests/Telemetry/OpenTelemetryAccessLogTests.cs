@@ -50,6 +50,7 @@ public sealed class OpenTelemetryAccessLogTests : IAsyncLifetime
                         code: "%RESPONSE_CODE%"
                         cluster: "%UPSTREAM_CLUSTER%"
                         absent: "%REQ(X-ABSENT)%"
+                        trace: "%TRACE_ID%"
                 defaultProviders: {accessLogging: [otel]}
             """);
         await using var sidecar = await SidecarProcess.StartAsync(config.Path);
@@ -75,7 +76,8 @@ public sealed class OpenTelemetryAccessLogTests : IAsyncLifetime
         Assert.Equal("200", record.Attributes["code"]);
         Assert.Equal("outbound|9080||reviews.default.svc.cluster.local", record.Attributes["cluster"]);
         Assert.Equal("-", record.Attributes["absent"]);
-        Assert.Equal(4, record.Attributes.Count);
+        Assert.Equal("-", record.Attributes["trace"]);
+        Assert.Equal(5, record.Attributes.Count);
 
         // The request's start time; no severity, resource attributes or scope, and no trace without a span.
         Assert.InRange(record.TimeUnixNano, UnixNanoseconds(before), UnixNanoseconds(after));
@@ -105,7 +107,7 @@ public sealed class OpenTelemetryAccessLogTests : IAsyncLifetime
                   envoyOtelAls:
                     service: default/{{new Uri(_collector.GrpcEndpoint).Host}}
                     port: {{new Uri(_collector.GrpcEndpoint).Port}}
-                    logFormat: {text: "%REQ(:METHOD)% %REQ(:PATH)% %RESPONSE_CODE% %RESPONSE_FLAGS%"}
+                    logFormat: {text: "%REQ(:METHOD)% %REQ(:PATH)% %RESPONSE_CODE% %RESPONSE_FLAGS% %TRACE_ID%"}
                 - name: otel-traces
                   opentelemetry:
                     service: {{new Uri(_collector.GrpcEndpoint).Host}}
@@ -127,7 +129,8 @@ public sealed class OpenTelemetryAccessLogTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
 
-        var record = await WaitForRecordAsync(r => r.Body == $"GET {path} 200 -");
+        // %TRACE_ID%: the trace of the request's span.
+        var record = await WaitForRecordAsync(r => r.Body == $"GET {path} 200 - {traceId}");
         Assert.Empty(record.Attributes);
 
         // The record names the request's span, the CLIENT span the sidecar exported for it.

@@ -219,6 +219,7 @@ internal sealed class CustomAccessLogFormat
             AccessLogCommand.DownstreamPeerUriSan => e.DownstreamPeerUriSan,
             AccessLogCommand.DownstreamLocalUriSan => e.DownstreamLocalUriSan,
             AccessLogCommand.Environment => Environment.GetEnvironmentVariable(segment.Argument),
+            AccessLogCommand.TraceId => e.TraceId == default ? null : e.TraceId.ToHexString(),
             _ => null,
         };
         return value is not null && segment.MaxLength > 0 && value.Length > segment.MaxLength ? value[..segment.MaxLength] : value;
