@@ -92,6 +92,37 @@ public sealed class ListenerTranslatorTests
     }
 
     [Fact]
+    public void The_grpc_web_filter_istiod_adds_for_a_grpc_web_port_is_run_and_not_warned_about()
+    {
+        var manager = new HttpConnectionManager
+        {
+            StatPrefix = "outbound_0.0.0.0_8080",
+            Rds = new Rds { RouteConfigName = "8080" },
+            HttpFilters =
+            {
+                new HttpFilter { Name = "istio.metadata_exchange" },
+                new HttpFilter { Name = "envoy.filters.http.grpc_web" },
+                new HttpFilter { Name = "envoy.filters.http.grpc_stats" },
+                new HttpFilter { Name = "envoy.filters.http.router" },
+            },
+        };
+        var listener = new Listener
+        {
+            Name = "0.0.0.0_8080",
+            Address = new Address { SocketAddress = new SocketAddress { Address = "0.0.0.0", PortValue = 8080 } },
+            TrafficDirection = EnvoyDirection.Outbound,
+            FilterChains = { new FilterChain { Filters = { new Filter { Name = "envoy.filters.network.http_connection_manager", TypedConfig = Any.Pack(manager) } } } },
+        };
+        var errors = new TranslationErrors();
+
+        var config = ListenerTranslator.Translate(listener, new SnapshotParts(), errors)!;
+
+        Assert.True(Assert.Single(config.FilterChains).Http!.GrpcWeb);
+        Assert.Empty(errors.Warnings);
+        Assert.False(errors.Any);
+    }
+
+    [Fact]
     public void A_filter_this_sidecar_cannot_run_refuses_the_listener_rather_than_skipping_the_check()
     {
         // A CUSTOM AuthorizationPolicy's external authorization check.

@@ -59,6 +59,12 @@ public sealed record HttpConnectionManagerConfig
 
     /// <summary>Set <c>x-forwarded-client-cert</c> from the peer certificate (Istio's APPEND_FORWARD, inbound).</summary>
     public bool ForwardClientCertDetails { get; init; }
+
+    /// <summary>
+    /// Envoy's <c>grpc_web</c> filter, which istiod adds for a <c>grpc-web</c> port: gRPC-Web requests go upstream as
+    /// gRPC and their responses come back as gRPC-Web.
+    /// </summary>
+    public bool GrpcWeb { get; init; }
 }
 
 /// <summary>The TCP terminal of a filter chain (Envoy's <c>tcp_proxy</c>).</summary>

@@ -121,6 +121,12 @@ internal sealed class RequestState : IResettable
     /// <summary>A <c>Set-Cookie</c> value a cookie hash policy generated for this request, or null.</summary>
     public string? SetCookie { get; set; }
 
+    /// <summary>The request came as gRPC-Web on a connection manager with Envoy's grpc_web filter: it goes upstream as gRPC.</summary>
+    public GrpcWebMode GrpcWeb { get; set; }
+
+    /// <summary>The gRPC-Web caller accepts base64 text: the response is encoded so.</summary>
+    public bool GrpcWebTextResponse { get; set; }
+
     /// <summary>Which of its own headers the proxy adds (mesh config <c>defaultConfig.proxyHeaders</c>), as of the request's start.</summary>
     public Sidecar.Model.ProxyHeadersConfig ProxyHeaders { get; set; } = Sidecar.Model.ProxyHeadersConfig.Default;
 
@@ -294,6 +300,8 @@ internal sealed class RequestState : IResettable
         AttemptBoundByPerTryTimeout = false;
         Body = null;
         SetCookie = null;
+        GrpcWeb = GrpcWebMode.None;
+        GrpcWebTextResponse = false;
         RewrittenPath = null;
         RewrittenAuthority = null;
         ExtAuthzDenial = null;

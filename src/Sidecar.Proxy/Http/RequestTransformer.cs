@@ -23,6 +23,10 @@ internal sealed class RequestTransformer : HttpTransformer
     {
         await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken).ConfigureAwait(false);
         _policies.TransformRequest(httpContext, proxyRequest, destinationPrefix, _state);
+        if (_state.GrpcWeb != GrpcWebMode.None)
+        {
+            GrpcWeb.TransformRequest(proxyRequest);
+        }
     }
 
     public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
@@ -35,6 +39,35 @@ internal sealed class RequestTransformer : HttpTransformer
 
         await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken).ConfigureAwait(false);
         _policies.TransformResponse(httpContext, _state);
+        if (_state.GrpcWeb != GrpcWebMode.None)
+        {
+            if (!GrpcWeb.IsGrpcResponse(proxyResponse))
+            {
+                // Not gRPC (an HTML 404, say): the caller gets a gRPC-Web status instead of the body.
+                await GrpcWeb.ToGrpcStatusAsync(httpContext, proxyResponse, cancellationToken).ConfigureAwait(false);
+                return false;
+            }
+
+            if (_state.GrpcWebTextResponse)
+            {
+                httpContext.Response.Body = new GrpcWebTextResponseBody(httpContext.Response.Body);
+            }
+        }
+
         return true;
+    }
+
+    public override ValueTask TransformResponseTrailersAsync(HttpContext httpContext, HttpResponseMessage proxyResponse, CancellationToken cancellationToken) =>
+        _state.GrpcWeb == GrpcWebMode.None
+            ? base.TransformResponseTrailersAsync(httpContext, proxyResponse, cancellationToken)
+            : WriteGrpcWebTrailersAsync(httpContext, proxyResponse, cancellationToken);
+
+    /// <summary>gRPC-Web has no HTTP trailers: they go as the body's last frame.</summary>
+    private static async ValueTask WriteGrpcWebTrailersAsync(HttpContext httpContext, HttpResponseMessage proxyResponse, CancellationToken cancellationToken)
+    {
+        if (proxyResponse.TrailingHeaders.Any())
+        {
+            await httpContext.Response.Body.WriteAsync(GrpcWeb.TrailersFrame(proxyResponse.TrailingHeaders), cancellationToken).ConfigureAwait(false);
+        }
     }
 }

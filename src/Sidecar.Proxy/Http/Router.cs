@@ -143,6 +143,12 @@ internal sealed partial class Router
             }
             else
             {
+                // Envoy's grpc_web filter runs after the authorization filters, before fault, CORS and the router.
+                if (connection.HttpChain is { GrpcWeb: true })
+                {
+                    GrpcWeb.Begin(context, state);
+                }
+
                 await RouteAsync(context, state, table, matchedHost).ConfigureAwait(false);
             }
         }

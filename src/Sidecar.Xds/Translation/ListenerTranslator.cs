@@ -21,6 +21,9 @@ internal static class ListenerTranslator
     private const string TcpProxyFilter = "envoy.filters.network.tcp_proxy";
 
     /// <summary>Filters istiod adds whose work this proxy does itself (routing, faults, CORS, metadata exchange, stats).</summary>
+    /// <summary>Envoy's gRPC-Web filter (istiod's for a <c>grpc-web</c> port): translated, so it needs no typed config here.</summary>
+    private const string GrpcWebFilter = "envoy.filters.http.grpc_web";
+
     private static readonly HashSet<string> NativeFilters = new(StringComparer.Ordinal)
     {
         "envoy.filters.http.router", "envoy.router", "envoy.filters.http.fault", "envoy.fault", "envoy.filters.http.cors", "envoy.cors",
@@ -166,11 +169,18 @@ internal static class ListenerTranslator
             tableName = "";
         }
 
+        var grpcWeb = false;
         for (var i = 0; i < manager.HttpFilters.Count; i++)
         {
             var filter = manager.HttpFilters[i];
             if (filter.Disabled)
             {
+                continue;
+            }
+
+            if (filter.Name == GrpcWebFilter)
+            {
+                grpcWeb = true;
                 continue;
             }
 
@@ -230,6 +240,7 @@ internal static class ListenerTranslator
             StreamIdleTimeout = XdsValues.Duration(manager.StreamIdleTimeout) ?? TimeSpan.FromMinutes(5),
             ForwardClientCertDetails = manager.ForwardClientCertDetails is HttpConnectionManager.Types.ForwardClientCertDetails.AppendForward
                 or HttpConnectionManager.Types.ForwardClientCertDetails.SanitizeSet,
+            GrpcWeb = grpcWeb,
         };
     }
 

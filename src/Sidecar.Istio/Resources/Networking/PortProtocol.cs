@@ -70,7 +70,7 @@ public static class PortProtocols
     public static bool IsHttp(this PortProtocol p) => p is PortProtocol.Http or PortProtocol.HttpProxy or PortProtocol.Http2 or PortProtocol.Grpc or PortProtocol.GrpcWeb;
 
     /// <summary>HTTP/2 upstream (Istio's <c>IsHTTP2</c>).</summary>
-    public static bool IsHttp2(this PortProtocol p) => p is PortProtocol.Http2 or PortProtocol.Grpc;
+    public static bool IsHttp2(this PortProtocol p) => p is PortProtocol.Http2 or PortProtocol.Grpc or PortProtocol.GrpcWeb;
 
     public static bool IsGrpc(this PortProtocol p) => p is PortProtocol.Grpc or PortProtocol.GrpcWeb;
 

@@ -13,11 +13,12 @@ internal static class FilterChains
         ApplicationProtocols = ["http/1.1", "h2c"],
     };
 
-    public static FilterChainConfig Http(string name, string routeTable, string statPrefix, FilterChainMatchConfig match, bool inbound = false) => new()
+    /// <param name="grpcWeb">The port is a <c>grpc-web</c> one: istiod adds Envoy's <c>grpc_web</c> filter.</param>
+    public static FilterChainConfig Http(string name, string routeTable, string statPrefix, FilterChainMatchConfig match, bool inbound = false, bool grpcWeb = false) => new()
     {
         Name = name,
         Match = match,
-        Http = new HttpConnectionManagerConfig { RouteTableName = routeTable, StatPrefix = statPrefix, ForwardClientCertDetails = inbound },
+        Http = new HttpConnectionManagerConfig { RouteTableName = routeTable, StatPrefix = statPrefix, ForwardClientCertDetails = inbound, GrpcWeb = grpcWeb },
     };
 
     /// <summary>Where Envoy's chain match would find nothing: the connection is closed, NR <c>filter_chain_not_found</c>.</summary>

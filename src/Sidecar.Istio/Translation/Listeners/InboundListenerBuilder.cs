@@ -163,7 +163,7 @@ internal sealed class InboundListenerBuilder(PushContext push)
             RouteTables.Add(RouteTable(table, targetPort, servicePort, protocol));
             if (mode != InboundMtlsMode.Disable)
             {
-                chains.Add(FilterChains.Http($"inbound|{p}|mtls-http", table, prefix, InboundTlsChains.HttpMatch, inbound: true) with
+                chains.Add(FilterChains.Http($"inbound|{p}|mtls-http", table, prefix, InboundTlsChains.HttpMatch, inbound: true, grpcWeb: protocol == PortProtocol.GrpcWeb) with
                 {
                     Tls = tls with { Alpn = InboundTlsChains.HttpAlpn },
                 });
@@ -172,7 +172,7 @@ internal sealed class InboundListenerBuilder(PushContext push)
             if (mode != InboundMtlsMode.Strict)
             {
                 chains.Add(FilterChains.Http($"inbound|{p}|http", table, prefix,
-                    protocol.IsSniffed() ? FilterChains.SniffedHttp : FilterChainMatchConfig.Any, inbound: true));
+                    protocol.IsSniffed() ? FilterChains.SniffedHttp : FilterChainMatchConfig.Any, inbound: true, grpcWeb: protocol == PortProtocol.GrpcWeb));
             }
         }
 

@@ -68,6 +68,7 @@ internal sealed class OutboundListenerBuilder
                 {
                     var draft = Draft(Wildcard, port.Number, bind: false);
                     draft.HttpRouteTable ??= EnsureRouteTable(port.Number.ToString(System.Globalization.CultureInfo.InvariantCulture), port.Number, scope);
+                    draft.GrpcWeb |= port.Protocol == PortProtocol.GrpcWeb;
                     continue;
                 }
 
@@ -216,7 +217,7 @@ internal sealed class OutboundListenerBuilder
             }
 
             var match = draft.Sniffed || draft.TlsChains.Count > 0 ? FilterChains.SniffedHttp : FilterChainMatchConfig.Any;
-            chains.Add(FilterChains.Http($"http:{table}", table, FilterChains.StatPrefix("outbound", draft.Address, draft.Port), match));
+            chains.Add(FilterChains.Http($"http:{table}", table, FilterChains.StatPrefix("outbound", draft.Address, draft.Port), match, grpcWeb: draft.GrpcWeb));
             chains.AddRange(match == FilterChains.SniffedHttp ? FilterChains.ForSniffedPort(tcp) : tcp);
         }
         else
@@ -249,6 +250,9 @@ internal sealed class OutboundListenerBuilder
         public string? HttpRouteTable { get; set; }
 
         public bool Sniffed { get; set; }
+
+        /// <summary>A service's port here is <c>grpc-web</c>: the connection manager gets Envoy's <c>grpc_web</c> filter.</summary>
+        public bool GrpcWeb { get; set; }
 
         public List<FilterChainConfig> TlsChains { get; } = [];
 

@@ -180,6 +180,11 @@ internal static class ListenerWriter
             }
         }
 
+        if (http.GrpcWeb)
+        {
+            EnvoyJson.WriteNamedEmpty(writer, "envoy.filters.http.grpc_web", "envoy.extensions.filters.http.grpc_web.v3.GrpcWeb");
+        }
+
         EnvoyJson.WriteNamedEmpty(writer, "envoy.filters.http.fault", "envoy.extensions.filters.http.fault.v3.HTTPFault");
         EnvoyJson.WriteNamedEmpty(writer, "envoy.filters.http.cors", "envoy.extensions.filters.http.cors.v3.Cors");
         WriteNamed(writer, "istio.stats");

@@ -381,6 +381,7 @@ public sealed class OutboundClusterBuilderTests
     [Theory]
     [InlineData("GRPC", "grpc", UpstreamHttpProtocol.Http2)]
     [InlineData("HTTP2", "http2", UpstreamHttpProtocol.Http2)]
+    [InlineData("GRPC-Web", "grpc-web", UpstreamHttpProtocol.Http2)] // Istio's IsHTTP2 counts gRPC-Web: upstream it is gRPC
     [InlineData("HTTP", "http", UpstreamHttpProtocol.Http1)]
     [InlineData(null, "grpc-api", UpstreamHttpProtocol.Http2)] // port-name prefix convention
     [InlineData(null, "http-web", UpstreamHttpProtocol.Http1)]

@@ -1,0 +1,179 @@
+using System.Buffers.Binary;
+using System.Text;
+using Microsoft.AspNetCore.Http;
+
+namespace Sidecar.Proxy.Http;
+
+/// <summary>How a request speaks gRPC-Web: not at all, in binary, or base64-encoded (<c>application/grpc-web-text</c>).</summary>
+internal enum GrpcWebMode
+{
+    None,
+    Binary,
+    Text,
+}
+
+/// <summary>
+/// Envoy's <c>grpc_web</c> filter (istiod adds it for a <c>grpc-web</c> port): a gRPC-Web request goes upstream as
+/// gRPC (content-type <c>application/grpc</c>, <c>te: trailers</c>, no content-length, a text body base64-decoded)
+/// and its response comes back as gRPC-Web (<c>application/grpc-web+proto</c>, or <c>-text+proto</c> when the
+/// caller accepts text, the body base64-encoded frame by frame), the trailers written as the body's last frame
+/// (flag 0x80, then <c>name:value\r\n</c> lines). A response that is not gRPC becomes a gRPC-Web status: its HTTP
+/// status as a gRPC status, its body (16 kB at most) as <c>grpc-message</c>, no body.
+/// </summary>
+internal static class GrpcWeb
+{
+    /// <summary>The flag of the trailers frame.</summary>
+    public const byte TrailerFrame = 0x80;
+
+    /// <summary>Envoy's MAX_BUFFERED_PLAINTEXT_LENGTH: how much of a non-gRPC body becomes the grpc-message.</summary>
+    public const int MaxMessageBytes = 16384;
+
+    private const string ProtoContentType = "application/grpc-web+proto";
+    private const string TextProtoContentType = "application/grpc-web-text+proto";
+
+    private static readonly Func<object, Task> BinaryResponseHeaders = response => SetResponseHeaders((HttpResponse)response, ProtoContentType);
+    private static readonly Func<object, Task> TextResponseHeaders = response => SetResponseHeaders((HttpResponse)response, TextProtoContentType);
+
+    /// <summary>The request's mode by its content-type, one of the four Envoy accepts.</summary>
+    public static GrpcWebMode ModeOf(HttpRequest request) => request.ContentType switch
+    {
+        "application/grpc-web" or ProtoContentType => GrpcWebMode.Binary,
+        "application/grpc-web-text" or TextProtoContentType => GrpcWebMode.Text,
+        _ => GrpcWebMode.None,
+    };
+
+    /// <summary>
+    /// Takes a gRPC-Web request on: records its mode, decodes a text body as it is read, and has the response's
+    /// headers made gRPC-Web whoever answers (the upstream or the sidecar itself).
+    /// </summary>
+    public static void Begin(HttpContext context, RequestState state)
+    {
+        var request = context.Request;
+        state.GrpcWeb = ModeOf(request);
+        if (state.GrpcWeb == GrpcWebMode.None)
+        {
+            return;
+        }
+
+        var accept = request.Headers.Accept.ToString();
+        state.GrpcWebTextResponse = accept is "application/grpc-web-text" or TextProtoContentType;
+        if (state.GrpcWeb == GrpcWebMode.Text)
+        {
+            request.Body = new GrpcWebTextRequestBody(request.Body);
+        }
+
+        context.Response.OnStarting(state.GrpcWebTextResponse ? TextResponseHeaders : BinaryResponseHeaders, context.Response);
+    }
+
+    /// <summary>The request as it goes upstream: gRPC.</summary>
+    public static void TransformRequest(HttpRequestMessage proxyRequest)
+    {
+        if (proxyRequest.Content is { } content)
+        {
+            // The length was the HTTP/1.1 body's, not the sum of the HTTP/2 DATA frames (and a text body shrinks).
+            content.Headers.ContentLength = null;
+            content.Headers.Remove("Content-Type");
+            content.Headers.TryAddWithoutValidation("Content-Type", "application/grpc");
+        }
+
+        proxyRequest.Headers.Remove("TE");
+        proxyRequest.Headers.TryAddWithoutValidation("TE", "trailers");
+        if (!proxyRequest.Headers.Contains("grpc-accept-encoding"))
+        {
+            proxyRequest.Headers.TryAddWithoutValidation("grpc-accept-encoding", "identity");
+        }
+    }
+
+    /// <summary>Whether the upstream answered in gRPC (or already in proto-encoded gRPC-Web): else its answer becomes a gRPC-Web status.</summary>
+    public static bool IsGrpcResponse(HttpResponseMessage response)
+    {
+        var contentType = response.Content.Headers.ContentType?.MediaType;
+        if (contentType is not null && (contentType.Equals("application/grpc", StringComparison.OrdinalIgnoreCase)
+            || contentType.StartsWith("application/grpc+", StringComparison.OrdinalIgnoreCase)))
+        {
+            return true;
+        }
+
+        if (response.StatusCode == System.Net.HttpStatusCode.OK && contentType is not null
+            && (contentType.Equals("application/grpc-web", StringComparison.OrdinalIgnoreCase) || contentType.Equals(ProtoContentType, StringComparison.OrdinalIgnoreCase)))
+        {
+            return true;
+        }
+
+        // Trailers-only: the status in the headers.
+        return response.Headers.Contains("grpc-status");
+    }
+
+    /// <summary>
+    /// A response that is not gRPC, as Envoy's filter turns it into a gRPC-Web one: the HTTP status mapped to
+    /// <c>grpc-status</c>, the body's first 16 kB percent-encoded into <c>grpc-message</c>, no body.
+    /// </summary>
+    public static async Task ToGrpcStatusAsync(HttpContext context, HttpResponseMessage proxyResponse, CancellationToken cancellationToken)
+    {
+        var body = new byte[MaxMessageBytes];
+        var length = 0;
+        var stream = await proxyResponse.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        int read;
+        while (length < body.Length && (read = await stream.ReadAsync(body.AsMemory(length), cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            length += read;
+        }
+
+        var response = context.Response;
+        response.Headers["grpc-status"] = LocalReply.GrpcStatusFromHttp(response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        response.Headers["grpc-message"] = PercentEncode(body.AsSpan(0, length));
+        response.ContentLength = 0;
+    }
+
+    /// <summary>The trailers frame: flag 0x80, the length (big-endian), then each trailer as <c>name:value\r\n</c>.</summary>
+    public static byte[] TrailersFrame(IEnumerable<KeyValuePair<string, IEnumerable<string>>> trailers)
+    {
+        var text = new StringBuilder();
+        foreach (var (name, values) in trailers)
+        {
+            foreach (var value in values)
+            {
+                text.Append(name.ToLowerInvariant()).Append(':').Append(value).Append("\r\n");
+            }
+        }
+
+        var length = Encoding.UTF8.GetByteCount(text.ToString());
+        var frame = new byte[5 + length];
+        frame[0] = TrailerFrame;
+        BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(1), (uint)length);
+        Encoding.UTF8.GetBytes(text.ToString(), frame.AsSpan(5));
+        return frame;
+    }
+
+    private static Task SetResponseHeaders(HttpResponse response, string contentType)
+    {
+        response.ContentType = contentType;
+
+        // The body changes length (trailers become a frame, text is base64); a gRPC status made from a non-gRPC answer keeps its 0.
+        if (response.ContentLength != 0)
+        {
+            response.ContentLength = null;
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Envoy's <c>Http::Utility::PercentEncoding::encode</c> of grpc-message: bytes outside printable ASCII, and <c>%</c>, as <c>%XX</c>.</summary>
+    private static string PercentEncode(ReadOnlySpan<byte> message)
+    {
+        var text = new StringBuilder(message.Length);
+        foreach (var b in message)
+        {
+            if (b is >= 0x20 and < 0x7e && b != (byte)'%')
+            {
+                text.Append((char)b);
+            }
+            else
+            {
+                text.Append('%').Append(b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
+            }
+        }
+
+        return text.ToString();
+    }
+}

@@ -1,0 +1,81 @@
+using System.Buffers.Binary;
+
+namespace Sidecar.Proxy.Http;
+
+/// <summary>
+/// A gRPC-Web text response body (<c>application/grpc-web-text+proto</c>): each gRPC frame written through it goes
+/// downstream base64-encoded on its own, padding included, once it is whole, as Envoy's filter encodes them; the
+/// bytes of a frame not yet whole wait for the rest.
+/// </summary>
+internal sealed class GrpcWebTextResponseBody : Stream
+{
+    private const int FrameHeaderLength = 5;
+    private readonly Stream _inner;
+    private byte[] _pending = new byte[1024];
+    private int _pendingCount;
+
+    public GrpcWebTextResponseBody(Stream inner) => _inner = inner;
+
+    public override bool CanRead => false;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => true;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        Append(buffer.Span);
+        var consumed = 0;
+        while (_pendingCount - consumed >= FrameHeaderLength)
+        {
+            var declared = BinaryPrimitives.ReadUInt32BigEndian(_pending.AsSpan(consumed + 1));
+            if (declared > int.MaxValue - FrameHeaderLength)
+            {
+                throw new IOException($"gRPC frame of {declared} bytes");
+            }
+
+            var frameLength = FrameHeaderLength + (int)declared;
+            if (_pendingCount - consumed < frameLength)
+            {
+                break;
+            }
+
+            var encoded = Convert.ToBase64String(_pending, consumed, frameLength);
+            await _inner.WriteAsync(System.Text.Encoding.ASCII.GetBytes(encoded), cancellationToken).ConfigureAwait(false);
+            consumed += frameLength;
+        }
+
+        _pending.AsSpan(consumed, _pendingCount - consumed).CopyTo(_pending);
+        _pendingCount -= consumed;
+    }
+
+    public override void Flush() => _inner.Flush();
+
+    public override Task FlushAsync(CancellationToken cancellationToken) => _inner.FlushAsync(cancellationToken);
+
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    private void Append(ReadOnlySpan<byte> bytes)
+    {
+        if (_pending.Length - _pendingCount < bytes.Length)
+        {
+            Array.Resize(ref _pending, Math.Max(_pending.Length * 2, _pendingCount + bytes.Length));
+        }
+
+        bytes.CopyTo(_pending.AsSpan(_pendingCount));
+        _pendingCount += bytes.Length;
+    }
+}
