@@ -78,6 +78,13 @@ public sealed class GrpcWebTests : IAsyncLifetime
         Assert.Equal(GrpcWebTrailerFlag, frames[1].Flags);
         Assert.Equal(["grpc-message:done", "grpc-status:0"], TrailerLines(frames[1].Payload));
         Assert.False(response.TrailingHeaders.Any());
+
+        // The metrics read the status the trailers frame carried, as Envoy's stats filter reads the trailer before grpc_web encodes it.
+        await Wait.UntilAsync(
+            async () => (await Telemetry.PrometheusScrape.GetAsync($"http://{_bind}:15090/stats/prometheus"))
+                .Any(s => s.Name == "istio_requests_total" && s.Has(("reporter", "destination"), ("request_protocol", "grpc"), ("grpc_response_status", "0"))),
+            TimeSpan.FromSeconds(10),
+            "istio_requests_total with the call's grpc_response_status");
     }
 
     [Fact]

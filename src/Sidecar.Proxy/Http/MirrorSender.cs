@@ -76,6 +76,12 @@ internal sealed partial class MirrorSender
             }
         }
 
+        if (state.GrpcWeb != GrpcWebMode.None)
+        {
+            // The shadow copies the request as the grpc_web filter left it (its body replays already decoded).
+            GrpcWeb.TransformRequest(message);
+        }
+
         policies.AddProxyHeaders(context, message, state);
         state.Target?.RequestHeaders.Apply(message, context, state);
         route?.RequestHeaders.Apply(message, context, state);

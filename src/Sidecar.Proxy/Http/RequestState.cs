@@ -127,6 +127,9 @@ internal sealed class RequestState : IResettable
     /// <summary>The gRPC-Web caller accepts base64 text: the response is encoded so.</summary>
     public bool GrpcWebTextResponse { get; set; }
 
+    /// <summary>The upstream's <c>grpc-status</c> trailer, which gRPC-Web sends in the body rather than as a trailer.</summary>
+    public string? GrpcWebTrailerStatus { get; set; }
+
     /// <summary>Which of its own headers the proxy adds (mesh config <c>defaultConfig.proxyHeaders</c>), as of the request's start.</summary>
     public Sidecar.Model.ProxyHeadersConfig ProxyHeaders { get; set; } = Sidecar.Model.ProxyHeadersConfig.Default;
 
@@ -302,6 +305,7 @@ internal sealed class RequestState : IResettable
         SetCookie = null;
         GrpcWeb = GrpcWebMode.None;
         GrpcWebTextResponse = false;
+        GrpcWebTrailerStatus = null;
         RewrittenPath = null;
         RewrittenAuthority = null;
         ExtAuthzDenial = null;

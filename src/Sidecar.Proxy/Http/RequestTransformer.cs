@@ -62,11 +62,16 @@ internal sealed class RequestTransformer : HttpTransformer
             ? base.TransformResponseTrailersAsync(httpContext, proxyResponse, cancellationToken)
             : WriteGrpcWebTrailersAsync(httpContext, proxyResponse, cancellationToken);
 
-    /// <summary>gRPC-Web has no HTTP trailers: they go as the body's last frame.</summary>
-    private static async ValueTask WriteGrpcWebTrailersAsync(HttpContext httpContext, HttpResponseMessage proxyResponse, CancellationToken cancellationToken)
+    /// <summary>gRPC-Web has no HTTP trailers: they go as the body's last frame (the status kept for telemetry, which reads trailers).</summary>
+    private async ValueTask WriteGrpcWebTrailersAsync(HttpContext httpContext, HttpResponseMessage proxyResponse, CancellationToken cancellationToken)
     {
         if (proxyResponse.TrailingHeaders.Any())
         {
+            if (proxyResponse.TrailingHeaders.TryGetValues("grpc-status", out var status))
+            {
+                _state.GrpcWebTrailerStatus = status.FirstOrDefault();
+            }
+
             await httpContext.Response.Body.WriteAsync(GrpcWeb.TrailersFrame(proxyResponse.TrailingHeaders), cancellationToken).ConfigureAwait(false);
         }
     }

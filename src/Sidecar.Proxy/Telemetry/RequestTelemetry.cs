@@ -181,7 +181,7 @@ internal sealed class RequestTelemetry : IRequestTelemetry
         var families = _metrics.Families;
         var expressions = families.Layout.RequestExpressions(state.Direction);
         var tags = expressions.Length == 0 ? null : MetricTagEvaluator.Evaluate(expressions, context, state);
-        var key = new HttpSeriesKey(state.Direction, state.Telemetry.Peer, service, principal, ReportedStatus(context, state), state.Flags, grpc, grpc ? GrpcStatus(context) : "", policy, tags);
+        var key = new HttpSeriesKey(state.Direction, state.Telemetry.Peer, service, principal, ReportedStatus(context, state), state.Flags, grpc, grpc ? GrpcStatus(context, state) : "", policy, tags);
         families.RecordRequest(key, elapsed.TotalMilliseconds, wireReceived, wireSent);
         var tracing = _settings.TracingFor(state.Direction);
         _tracer.Stop(context, state, service, requestBytes, responseBytes, tracing.IstioTags, tracing.CustomTags);
@@ -308,7 +308,7 @@ internal sealed class RequestTelemetry : IRequestTelemetry
     private static Upstream.ClusterState? RouteCluster(RequestState state) =>
         state.Route?.Action is { Clusters: [var first, ..] } ? first.Cluster : null;
 
-    private static string GrpcStatus(HttpContext context)
+    private static string GrpcStatus(HttpContext context, RequestState state)
     {
         if (context.Response.Headers.TryGetValue(ProxyHeaders.GrpcStatus, out var status))
         {
@@ -317,7 +317,7 @@ internal sealed class RequestTelemetry : IRequestTelemetry
 
         return context.Features.Fetch<IHttpResponseTrailersFeature>()?.Trailers is { } trailers && trailers.TryGetValue(ProxyHeaders.GrpcStatus, out var trailer)
             ? trailer.ToString()
-            : "";
+            : state.GrpcWebTrailerStatus ?? "";
     }
 
     private AccessLogEntry Entry(HttpContext context, RequestState state, ServiceLabels service, TimeSpan elapsed, long requestBytes, long responseBytes)
