@@ -52,10 +52,12 @@ internal sealed partial class MirrorSender
             path = rewritten;
         }
 
+        // The shadow speaks the mirror cluster's protocol, as the primary speaks its own (gRPC mirrors need HTTP/2).
+        var protocol = cluster.RequestConfigFor(request.Protocol);
         var message = new HttpRequestMessage(new HttpMethod(request.Method), UpstreamUri.For(endpoint.DestinationPrefix, path, request.QueryString))
         {
-            Version = System.Net.HttpVersion.Version11,
-            VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+            Version = protocol.Version ?? System.Net.HttpVersion.Version11,
+            VersionPolicy = protocol.VersionPolicy ?? HttpVersionPolicy.RequestVersionOrLower,
         };
 
         if (body is { } bytes)

@@ -210,6 +210,33 @@ public sealed class TrafficShapingTests
     }
 
     [Fact]
+    public async Task The_shadow_speaks_the_mirror_clusters_protocol()
+    {
+        // Envoy sends the shadow with the mirror cluster's codec: an HTTP/2 (gRPC) cluster gets it over HTTP/2, even
+        // when the primary cluster and the caller speak HTTP/1.1.
+        await using var primary = await TestBackend.StartAsync("primary");
+        var shadowSeen = new TaskCompletionSource<ReceivedRequest>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var shadow = await TestBackend.StartAsync("shadow", (context, received) =>
+        {
+            shadowSeen.TrySetResult(received);
+            return Task.CompletedTask;
+        }, protocols: Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http2);
+        var c1 = Cluster("reviews", 9080, "v1", Endpoint(primary));
+        var c2 = Cluster("reviews", 9080, "v2", Endpoint(shadow)) with { HttpProtocol = UpstreamHttpProtocol.Http2 };
+        var route = new RouteConfig
+        {
+            Route = new RouteActionConfig { Clusters = [new WeightedClusterConfig { Cluster = c1.Name }], Mirrors = [new MirrorPolicyConfig(c2.Name, Percentage.Full)] },
+        };
+        await using var proxy = await ProxyTestHost.StartAsync(Snapshot(9080, "reviews", [route], [c1, c2]));
+
+        using var response = await proxy.SendAsync("reviews:9080", "/reviews/1");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("HTTP/1.1", Assert.Single(primary.Received).Protocol);
+        Assert.Equal("HTTP/2", (await shadowSeen.Task.WaitAsync(TimeSpan.FromSeconds(10))).Protocol);
+    }
+
+    [Fact]
     public async Task The_mirror_gets_the_request_after_the_routes_rewrites_and_header_operations()
     {
         // Envoy's router finalizes the request headers (path and host rewrites, request_headers_to_add/remove)
