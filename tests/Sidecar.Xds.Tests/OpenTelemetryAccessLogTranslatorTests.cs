@@ -37,6 +37,7 @@ public sealed class OpenTelemetryAccessLogTranslatorTests
         Assert.NotNull(log);
         Assert.Equal("otel_envoy_accesslog", log.Provider);
         Assert.Equal(new Uri("http://otel-collector.observability.svc.cluster.local:4317"), log.Endpoint);
+        Assert.Equal(Collector, log.Cluster);
         Assert.Equal("%REQ(:METHOD)% %RESPONSE_CODE%", log.Body);
         Assert.Equal([new AccessLogAttribute("code", "%RESPONSE_CODE%"), new AccessLogAttribute("path", "%REQ(:PATH)%")], log.Attributes.ToArray());
         Assert.Empty(errors.Warnings);

@@ -133,13 +133,19 @@ internal static class TelemetryTranslator
         provider.Name,
         new Uri(CollectorAuthority(provider.Service, provider.Port)),
         provider.Text is { Length: > 0 } text ? text : null,
-        (provider.Labels ?? []).OrderBy(label => label.Key, StringComparer.Ordinal).Select(label => new AccessLogAttribute(label.Key, label.Value)).ToEquatableArray());
+        (provider.Labels ?? []).OrderBy(label => label.Key, StringComparer.Ordinal).Select(label => new AccessLogAttribute(label.Key, label.Value)).ToEquatableArray(),
+        CollectorCluster(provider.Service, provider.Port));
 
     /// <summary>A provider's collector as a base address: Istio names a service by its host, optionally <c>namespace/host</c>.</summary>
-    private static string CollectorAuthority(string service, int port)
+    private static string CollectorAuthority(string service, int port) => $"http://{CollectorHost(service)}:{port.ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>The collector service's cluster, as Istio's LookupCluster names it for a provider (<c>outbound|4317||host</c>).</summary>
+    private static string CollectorCluster(string service, int port) => ClusterName.Outbound(port, null, CollectorHost(service));
+
+    private static string CollectorHost(string service)
     {
         var slash = service.IndexOf('/', StringComparison.Ordinal);
-        return $"http://{(slash >= 0 ? service[(slash + 1)..] : service)}:{port.ToString(CultureInfo.InvariantCulture)}";
+        return slash >= 0 ? service[(slash + 1)..] : service;
     }
 
     /// <summary>An <c>envoyFileAccessLog</c> provider: <c>labels</c> make a JSON log of those keys, <c>text</c> a text log, neither Envoy's default format.</summary>
@@ -212,11 +218,12 @@ internal static class TelemetryTranslator
             }
 
             var authority = CollectorAuthority(provider.Service, provider.Port);
+            var cluster = CollectorCluster(provider.Service, provider.Port);
             return provider.Kind switch
             {
-                "zipkin" => new TracingProviderConfig(name, TracingProtocol.Zipkin, new Uri(authority + provider.Path)),
-                _ when provider.Path is { } path => new TracingProviderConfig(name, TracingProtocol.OtlpHttp, new Uri(authority + path)),
-                _ => new TracingProviderConfig(name, TracingProtocol.OtlpGrpc, new Uri(authority)),
+                "zipkin" => new TracingProviderConfig(name, TracingProtocol.Zipkin, new Uri(authority + provider.Path), cluster),
+                _ when provider.Path is { } path => new TracingProviderConfig(name, TracingProtocol.OtlpHttp, new Uri(authority + path), cluster),
+                _ => new TracingProviderConfig(name, TracingProtocol.OtlpGrpc, new Uri(authority), cluster),
             };
         }
 

@@ -18,8 +18,12 @@ public enum TracingProtocol
     Zipkin,
 }
 
-/// <summary>A trace collector: for OTLP/gRPC the collector's base address, for OTLP/HTTP and Zipkin the full URL spans are posted to.</summary>
-public sealed record TracingProviderConfig(string Name, TracingProtocol Protocol, Uri Endpoint);
+/// <summary>
+/// A trace collector: for OTLP/gRPC the collector's base address, for OTLP/HTTP and Zipkin the full URL spans are
+/// posted to. <paramref name="Cluster"/>: the collector's service cluster (Istio's <c>outbound|port||host</c>), which
+/// spans go through when the sidecar has it (its endpoints, its mTLS), as Envoy sends them; else the address is dialled.
+/// </summary>
+public sealed record TracingProviderConfig(string Name, TracingProtocol Protocol, Uri Endpoint, string? Cluster = null);
 
 /// <summary>
 /// The telemetry part of Istio's MeshConfig (<c>accessLogFile</c>, <c>accessLogEncoding</c>, <c>enableTracing</c>,

@@ -33,9 +33,10 @@ internal sealed class ProxyTelemetry : IAsyncDisposable
         Metrics = new IstioMetrics(Registry, WorkloadLabels.From(options.Workload));
         _ = new ProxyHealthMetrics(Registry, dataPlane);
         var server = new ServerMetrics(Registry, dataPlane, readiness, connections, listeners, options.Concurrency, time);
-        _exporter = new TraceExporterHost(options.Workload, loggers.CreateLogger("Sidecar.Proxy.Telemetry.Tracing"));
+        var collectors = new CollectorTransport(dataPlane);
+        _exporter = new TraceExporterHost(options.Workload, loggers.CreateLogger("Sidecar.Proxy.Telemetry.Tracing"), collectors);
         Tracer = new ProxyTracer(options.Workload, Random.Shared, options.Workload.TrustDomain);
-        Settings = new TelemetrySettings(options.Telemetry, _exporter, loggers.CreateLogger("Sidecar.Proxy.Telemetry.AccessLog"));
+        Settings = new TelemetrySettings(options.Telemetry, _exporter, loggers.CreateLogger("Sidecar.Proxy.Telemetry.AccessLog"), collectors);
         UpdatePropagation();
         router.Telemetry = new RequestTelemetry(Metrics, Tracer, Settings, options.Workload, time, tls);
         _tcpTelemetry = new TcpTelemetry(Metrics, Settings);

@@ -18,6 +18,7 @@ internal sealed partial class TelemetrySettings : IAsyncDisposable
     private readonly TelemetryOptions _flags;
     private readonly TraceExporterHost? _exporter;
     private readonly ILogger _logger;
+    private readonly CollectorTransport? _collectors;
     private readonly Lock _gate = new();
     private AccessLogWriter? _fileLog;
     private OpenTelemetryAccessLogWriter? _openTelemetryLog;
@@ -26,11 +27,12 @@ internal sealed partial class TelemetrySettings : IAsyncDisposable
     // Telemetry accessLogging[].match.mode and filter: which requests the access log takes (swapped whole).
     private AccessLogSelection _selection = new(WorkloadMode.ClientAndServer, null);
 
-    public TelemetrySettings(TelemetryOptions flags, TraceExporterHost? exporter, ILogger? logger = null)
+    public TelemetrySettings(TelemetryOptions flags, TraceExporterHost? exporter, ILogger? logger = null, CollectorTransport? collectors = null)
     {
         _flags = flags;
         _exporter = exporter;
         _logger = logger ?? NullLogger.Instance;
+        _collectors = collectors;
         Apply(TelemetryConfig.Default);
     }
 
@@ -95,7 +97,7 @@ internal sealed partial class TelemetrySettings : IAsyncDisposable
             var openTelemetryLog = _openTelemetryLog;
             if (openTelemetryLog?.Config != mesh.OpenTelemetryAccessLog)
             {
-                openTelemetryLog = mesh.OpenTelemetryAccessLog is { } config ? new OpenTelemetryAccessLogWriter(config) : null;
+                openTelemetryLog = mesh.OpenTelemetryAccessLog is { } config ? new OpenTelemetryAccessLogWriter(config, _collectors) : null;
                 if (openTelemetryLog is not null)
                 {
                     Log.ExportingAccessLogs(_logger, openTelemetryLog.Config.Endpoint.ToString(), openTelemetryLog.Config.Provider);

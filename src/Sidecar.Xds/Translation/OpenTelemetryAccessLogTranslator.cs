@@ -52,7 +52,7 @@ internal static class OpenTelemetryAccessLogTranslator
             }
 
             var endpoint = new Uri($"http://{host}:{port.ToString(CultureInfo.InvariantCulture)}");
-            return new OpenTelemetryAccessLogConfig(config.LogName.Length > 0 ? config.LogName : config.CommonConfig?.LogName ?? "", endpoint, body, [.. attributes]);
+            return new OpenTelemetryAccessLogConfig(config.LogName.Length > 0 ? config.LogName : config.CommonConfig?.LogName ?? "", endpoint, body, [.. attributes], cluster);
         }
 
         return null;

@@ -32,7 +32,8 @@ internal sealed class OpenTelemetryAccessLogWriter : AccessLogSink
     private readonly EquatableArray<AccessLogJsonField> _attributes;
     private readonly ArrayBufferWriter<byte> _defaultLine = new(1024);
 
-    public OpenTelemetryAccessLogWriter(OpenTelemetryAccessLogConfig config)
+    /// <param name="collectors">How the collector is reached (through its cluster when the sidecar has it); null: its address is dialled.</param>
+    public OpenTelemetryAccessLogWriter(OpenTelemetryAccessLogConfig config, CollectorTransport? collectors = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         Config = config;
@@ -50,6 +51,10 @@ internal sealed class OpenTelemetryAccessLogWriter : AccessLogSink
                 exporter.Endpoint = config.Endpoint;
                 exporter.Protocol = OtlpExportProtocol.Grpc;
                 exporter.BatchExportProcessorOptions.ScheduledDelayMilliseconds = FlushIntervalMilliseconds;
+                if (collectors is not null)
+                {
+                    exporter.HttpClientFactory = () => collectors.ClientFor(config.Cluster, TimeSpan.FromMilliseconds(exporter.TimeoutMilliseconds));
+                }
             });
         }));
         _logger = _factory.CreateLogger("");

@@ -17,15 +17,21 @@ internal sealed partial class TraceExporterHost : IDisposable
     /// <summary>Spans are flushed each second so traces appear promptly (Envoy's OpenTelemetry tracer flushes on a timer too).</summary>
     private const int FlushIntervalMilliseconds = 1000;
 
+    /// <summary>How long one post of spans to Zipkin may take (the OTLP exporter has its own setting, 10 s).</summary>
+    private static readonly TimeSpan ZipkinTimeout = TimeSpan.FromSeconds(10);
+
     private readonly string _serviceName;
     private readonly ILogger _logger;
+    private readonly CollectorTransport? _collectors;
     private readonly Lock _gate = new();
     private TracingProviderConfig? _current;
     private TracerProvider? _provider;
 
-    public TraceExporterHost(WorkloadInfo workload, ILogger logger)
+    /// <param name="collectors">How collectors are reached (through their cluster when the sidecar has it); null: their addresses are dialled.</param>
+    public TraceExporterHost(WorkloadInfo workload, ILogger logger, CollectorTransport? collectors = null)
     {
         ArgumentNullException.ThrowIfNull(workload);
+        _collectors = collectors;
         // Envoy reports Istio workloads to tracers as <canonical service>.<namespace>.
         _serviceName = $"{workload.CanonicalService}.{workload.Namespace}";
         _logger = logger;
@@ -78,6 +84,10 @@ internal sealed partial class TraceExporterHost : IDisposable
             {
                 zipkin.Endpoint = provider.Endpoint;
                 zipkin.BatchExportProcessorOptions.ScheduledDelayMilliseconds = FlushIntervalMilliseconds;
+                if (_collectors is { } collectors)
+                {
+                    zipkin.HttpClientFactory = () => collectors.ClientFor(provider.Cluster, ZipkinTimeout);
+                }
             });
 #pragma warning restore CS0618
         }
@@ -88,6 +98,10 @@ internal sealed partial class TraceExporterHost : IDisposable
                 otlp.Endpoint = provider.Endpoint;
                 otlp.Protocol = provider.Protocol == TracingProtocol.OtlpHttp ? OtlpExportProtocol.HttpProtobuf : OtlpExportProtocol.Grpc;
                 otlp.BatchExportProcessorOptions.ScheduledDelayMilliseconds = FlushIntervalMilliseconds;
+                if (_collectors is { } collectors)
+                {
+                    otlp.HttpClientFactory = () => collectors.ClientFor(provider.Cluster, TimeSpan.FromMilliseconds(otlp.TimeoutMilliseconds));
+                }
             });
         }
 

@@ -45,6 +45,7 @@ public sealed class OpenTelemetryAccessLogTests
         Assert.Equal("otel", log.Provider);
         // namespace/host names the service: the host is the collector's address.
         Assert.Equal(new Uri("http://otel-collector.observability.svc.cluster.local:4317"), log.Endpoint);
+        Assert.Equal("outbound|4317||otel-collector.observability.svc.cluster.local", log.Cluster);
         Assert.Equal("%REQ(:METHOD)% %REQ(:PATH)% %RESPONSE_CODE%", log.Body);
         Assert.Equal([new AccessLogAttribute("code", "%RESPONSE_CODE%"), new AccessLogAttribute("upstream", "%UPSTREAM_CLUSTER%")], log.Attributes.ToArray());
 

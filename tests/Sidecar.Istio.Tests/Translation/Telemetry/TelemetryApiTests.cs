@@ -39,7 +39,7 @@ public sealed class TelemetryApiTests
 
         Assert.Equal("/dev/stdout", telemetry.AccessLogFile);
         Assert.Equal(10, telemetry.ClientTracing.SamplingPercent);
-        Assert.Equal(new TracingProviderConfig("otel", TracingProtocol.OtlpGrpc, new Uri("http://otel-collector.observability.svc.cluster.local:4317")), telemetry.ClientTracing.Provider);
+        Assert.Equal(new TracingProviderConfig("otel", TracingProtocol.OtlpGrpc, new Uri("http://otel-collector.observability.svc.cluster.local:4317"), "outbound|4317||otel-collector.observability.svc.cluster.local"), telemetry.ClientTracing.Provider);
     }
 
     [Fact]

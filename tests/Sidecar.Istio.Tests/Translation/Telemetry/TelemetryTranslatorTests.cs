@@ -51,13 +51,14 @@ public sealed class TelemetryTranslatorTests
         Assert.Equal("/dev/stdout", telemetry.AccessLogFile);
         Assert.Equal(AccessLogEncoding.Json, telemetry.AccessLogEncoding);
         Assert.Equal(25.5, telemetry.ClientTracing.SamplingPercent);
-        Assert.Equal(new TracingProviderConfig("otel", TracingProtocol.OtlpGrpc, new Uri("http://opentelemetry-collector.observability.svc.cluster.local:4317")), telemetry.ClientTracing.Provider);
+        // Spans go through the collector's cluster when the sidecar has it, as Istio's LookupCluster names it.
+        Assert.Equal(new TracingProviderConfig("otel", TracingProtocol.OtlpGrpc, new Uri("http://opentelemetry-collector.observability.svc.cluster.local:4317"), "outbound|4317||opentelemetry-collector.observability.svc.cluster.local"), telemetry.ClientTracing.Provider);
     }
 
     [Theory]
-    [InlineData("otel-http", TracingProtocol.OtlpHttp, "http://collector.observability.svc.cluster.local:4318/v1/traces")]
-    [InlineData("zipkin", TracingProtocol.Zipkin, "http://zipkin.istio-system.svc.cluster.local:9411/api/v2/spans")]
-    public void Default_tracing_provider_picks_the_transport_of_its_extension_provider(string name, TracingProtocol protocol, string endpoint)
+    [InlineData("otel-http", TracingProtocol.OtlpHttp, "http://collector.observability.svc.cluster.local:4318/v1/traces", "outbound|4318||collector.observability.svc.cluster.local")]
+    [InlineData("zipkin", TracingProtocol.Zipkin, "http://zipkin.istio-system.svc.cluster.local:9411/api/v2/spans", "outbound|9411||zipkin.istio-system.svc.cluster.local")]
+    public void Default_tracing_provider_picks_the_transport_of_its_extension_provider(string name, TracingProtocol protocol, string endpoint, string cluster)
     {
         var telemetry = Config(Bookinfo.All(Bookinfo.Services, $$"""
             apiVersion: v1
@@ -77,7 +78,7 @@ public sealed class TelemetryTranslatorTests
                   tracing: [{{name}}]
             """)).Mesh.Telemetry;
 
-        Assert.Equal(new TracingProviderConfig(name, protocol, new Uri(endpoint)), telemetry.ClientTracing.Provider);
+        Assert.Equal(new TracingProviderConfig(name, protocol, new Uri(endpoint), cluster), telemetry.ClientTracing.Provider);
     }
 
     [Fact]
