@@ -57,6 +57,9 @@ internal static class GrpcWeb
 
         var accept = request.Headers.Accept.ToString();
         state.GrpcWebTextResponse = accept is "application/grpc-web-text" or TextProtoContentType;
+
+        // As Envoy's filter rewrites the request's headers: from here on it is a gRPC request (local replies, telemetry, the upstream).
+        request.ContentType = "application/grpc";
         if (state.GrpcWeb == GrpcWebMode.Text)
         {
             request.Body = new GrpcWebTextRequestBody(request.Body);
@@ -121,7 +124,7 @@ internal static class GrpcWeb
 
         var response = context.Response;
         response.Headers["grpc-status"] = LocalReply.GrpcStatusFromHttp(response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        response.Headers["grpc-message"] = PercentEncode(body.AsSpan(0, length));
+        response.Headers["grpc-message"] = LocalReply.PercentEncodeGrpcMessage(body.AsSpan(0, length));
         response.ContentLength = 0;
     }
 
@@ -156,24 +159,5 @@ internal static class GrpcWeb
         }
 
         return Task.CompletedTask;
-    }
-
-    /// <summary>Envoy's <c>Http::Utility::PercentEncoding::encode</c> of grpc-message: bytes outside printable ASCII, and <c>%</c>, as <c>%XX</c>.</summary>
-    private static string PercentEncode(ReadOnlySpan<byte> message)
-    {
-        var text = new StringBuilder(message.Length);
-        foreach (var b in message)
-        {
-            if (b is >= 0x20 and < 0x7e && b != (byte)'%')
-            {
-                text.Append((char)b);
-            }
-            else
-            {
-                text.Append('%').Append(b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
-            }
-        }
-
-        return text.ToString();
     }
 }

@@ -93,8 +93,13 @@ internal static class LocalReply
         return response.Body.WriteAsync(body, 0, body.Length, context.RequestAborted);
     }
 
+    /// <summary>
+    /// Envoy's <c>Grpc::Common::hasGrpcContentType</c>: <c>application/grpc</c>, alone or followed by <c>+</c> or
+    /// <c>;</c>. gRPC-Web (<c>application/grpc-web...</c>) is not gRPC until the grpc_web filter has made it so.
+    /// </summary>
     public static bool IsGrpc(HttpRequest request) =>
-        request.ContentType is { } type && type.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase);
+        request.ContentType is { } type && type.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase)
+        && (type.Length == 16 || type[16] is '+' or ';');
 
     /// <summary>Envoy's <c>Grpc::Utility::httpToGrpcStatus</c>.</summary>
     public static int GrpcStatusFromHttp(int status) => status switch
