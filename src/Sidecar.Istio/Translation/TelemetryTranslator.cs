@@ -122,6 +122,14 @@ internal static class TelemetryTranslator
             }
         }
 
+        if (!file && !openTelemetry)
+        {
+            // None of the providers named exists: Istio then falls back to the mesh config's accessLogFile
+            // (setHTTPAccessLog: no logging config from the Telemetry API).
+            var legacy = Translate(push.Mesh);
+            config = config with { AccessLogFile = legacy.AccessLogFile, AccessLogEncoding = legacy.AccessLogEncoding, AccessLogFormat = legacy.AccessLogFormat };
+        }
+
         return config;
     }
 

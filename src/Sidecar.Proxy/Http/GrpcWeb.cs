@@ -28,6 +28,7 @@ internal static class GrpcWeb
     /// <summary>Envoy's MAX_BUFFERED_PLAINTEXT_LENGTH: how much of a non-gRPC body becomes the grpc-message.</summary>
     public const int MaxMessageBytes = 16384;
 
+    private const string GrpcAcceptEncoding = "grpc-accept-encoding";
     private const string ProtoContentType = "application/grpc-web+proto";
     private const string TextProtoContentType = "application/grpc-web-text+proto";
 
@@ -58,8 +59,14 @@ internal static class GrpcWeb
         var accept = request.Headers.Accept.ToString();
         state.GrpcWebTextResponse = accept is "application/grpc-web-text" or TextProtoContentType;
 
-        // As Envoy's filter rewrites the request's headers: from here on it is a gRPC request (local replies, telemetry, the upstream).
+        // As Envoy's filter rewrites the request's headers: from here on it is a gRPC request (local replies, telemetry,
+        // the access log, the upstream).
         request.ContentType = "application/grpc";
+        request.Headers.TE = "trailers";
+        if (!request.Headers.ContainsKey(GrpcAcceptEncoding))
+        {
+            request.Headers[GrpcAcceptEncoding] = "identity";
+        }
         if (state.GrpcWeb == GrpcWebMode.Text)
         {
             request.Body = new GrpcWebTextRequestBody(request.Body);
@@ -81,9 +88,9 @@ internal static class GrpcWeb
 
         proxyRequest.Headers.Remove("TE");
         proxyRequest.Headers.TryAddWithoutValidation("TE", "trailers");
-        if (!proxyRequest.Headers.Contains("grpc-accept-encoding"))
+        if (!proxyRequest.Headers.Contains(GrpcAcceptEncoding))
         {
-            proxyRequest.Headers.TryAddWithoutValidation("grpc-accept-encoding", "identity");
+            proxyRequest.Headers.TryAddWithoutValidation(GrpcAcceptEncoding, "identity");
         }
     }
 

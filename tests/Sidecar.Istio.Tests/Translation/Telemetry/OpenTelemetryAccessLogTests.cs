@@ -97,6 +97,31 @@ public sealed class OpenTelemetryAccessLogTests
     }
 
     [Fact]
+    public void A_level_naming_only_providers_that_do_not_exist_falls_back_to_the_mesh_configs_accessLogFile()
+    {
+        // Istio's setHTTPAccessLog: no provider resolved (len(cfgs) == 0), the legacy accessLogFile applies.
+        var result = Translate(Bookinfo.All(Bookinfo.Services, Mesh, """
+            apiVersion: telemetry.istio.io/v1
+            kind: Telemetry
+            metadata: {name: mesh-default, namespace: istio-system}
+            spec:
+              accessLogging: [{providers: [{name: otel}]}]
+            ---
+            apiVersion: telemetry.istio.io/v1
+            kind: Telemetry
+            metadata: {name: productpage, namespace: default}
+            spec:
+              selector: {matchLabels: {app: productpage}}
+              accessLogging: [{providers: [{name: stackdriver}]}]
+            """));
+
+        Assert.True(result.IsValid, string.Join("\n", result.Errors));
+        Assert.Equal("/dev/stdout", result.Config!.Mesh.Telemetry.AccessLogFile);
+        Assert.Null(result.Config.Mesh.Telemetry.OpenTelemetryAccessLog);
+        Assert.Contains(result.Warnings, w => w.Contains("stackdriver", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Disabled_turns_the_OpenTelemetry_log_off_too()
     {
         var telemetry = Config(Bookinfo.All(Bookinfo.Services, """
