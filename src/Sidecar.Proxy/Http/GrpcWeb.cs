@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
 using Microsoft.AspNetCore.Http;
@@ -67,6 +68,7 @@ internal static class GrpcWeb
         {
             request.Headers[GrpcAcceptEncoding] = "identity";
         }
+
         if (state.GrpcWeb == GrpcWebMode.Text)
         {
             request.Body = new GrpcWebTextRequestBody(request.Body);
@@ -75,43 +77,34 @@ internal static class GrpcWeb
         context.Response.OnStarting(state.GrpcWebTextResponse ? TextResponseHeaders : BinaryResponseHeaders, context.Response);
     }
 
-    /// <summary>The request as it goes upstream: gRPC.</summary>
+    /// <summary>
+    /// The request as it goes upstream: <see cref="Begin"/> made its headers gRPC, which the forwarder copies; the
+    /// length was the HTTP/1.1 body's (a text body shrinks, and HTTP/2 frames its own), and <c>te</c> is hop-by-hop,
+    /// so both are settled here.
+    /// </summary>
     public static void TransformRequest(HttpRequestMessage proxyRequest)
     {
         if (proxyRequest.Content is { } content)
         {
-            // The length was the HTTP/1.1 body's, not the sum of the HTTP/2 DATA frames (and a text body shrinks).
             content.Headers.ContentLength = null;
-            content.Headers.Remove("Content-Type");
-            content.Headers.TryAddWithoutValidation("Content-Type", "application/grpc");
         }
 
         proxyRequest.Headers.Remove("TE");
         proxyRequest.Headers.TryAddWithoutValidation("TE", "trailers");
-        if (!proxyRequest.Headers.Contains(GrpcAcceptEncoding))
-        {
-            proxyRequest.Headers.TryAddWithoutValidation(GrpcAcceptEncoding, "identity");
-        }
     }
 
-    /// <summary>Whether the upstream answered in gRPC (or already in proto-encoded gRPC-Web): else its answer becomes a gRPC-Web status.</summary>
+    /// <summary>
+    /// Whether the upstream answered in gRPC (Envoy's <c>isGrpcResponseHeaders</c>: a gRPC content type, or the status
+    /// in the headers of a trailers-only answer) or already in proto-encoded gRPC-Web with 200: else its answer becomes
+    /// a gRPC-Web status.
+    /// </summary>
     public static bool IsGrpcResponse(HttpResponseMessage response)
     {
         var contentType = response.Content.Headers.ContentType?.MediaType;
-        if (contentType is not null && (contentType.Equals("application/grpc", StringComparison.OrdinalIgnoreCase)
-            || contentType.StartsWith("application/grpc+", StringComparison.OrdinalIgnoreCase)))
-        {
-            return true;
-        }
-
-        if (response.StatusCode == System.Net.HttpStatusCode.OK && contentType is not null
-            && (contentType.Equals("application/grpc-web", StringComparison.OrdinalIgnoreCase) || contentType.Equals(ProtoContentType, StringComparison.OrdinalIgnoreCase)))
-        {
-            return true;
-        }
-
-        // Trailers-only: the status in the headers.
-        return response.Headers.Contains("grpc-status");
+        return LocalReply.IsGrpcContentType(contentType)
+            || response.Headers.Contains(ProxyHeaders.GrpcStatus)
+            || (response.StatusCode == System.Net.HttpStatusCode.OK
+                && (string.Equals(contentType, "application/grpc-web", StringComparison.OrdinalIgnoreCase) || string.Equals(contentType, ProtoContentType, StringComparison.OrdinalIgnoreCase)));
     }
 
     /// <summary>
@@ -120,19 +113,26 @@ internal static class GrpcWeb
     /// </summary>
     public static async Task ToGrpcStatusAsync(HttpContext context, HttpResponseMessage proxyResponse, CancellationToken cancellationToken)
     {
-        var body = new byte[MaxMessageBytes];
-        var length = 0;
-        var stream = await proxyResponse.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        int read;
-        while (length < body.Length && (read = await stream.ReadAsync(body.AsMemory(length), cancellationToken).ConfigureAwait(false)) > 0)
+        var body = ArrayPool<byte>.Shared.Rent(MaxMessageBytes);
+        try
         {
-            length += read;
-        }
+            var length = 0;
+            var stream = await proxyResponse.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            int read;
+            while (length < MaxMessageBytes && (read = await stream.ReadAsync(body.AsMemory(length, MaxMessageBytes - length), cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                length += read;
+            }
 
-        var response = context.Response;
-        response.Headers["grpc-status"] = LocalReply.GrpcStatusFromHttp(response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        response.Headers["grpc-message"] = LocalReply.PercentEncodeGrpcMessage(body.AsSpan(0, length));
-        response.ContentLength = 0;
+            var response = context.Response;
+            response.Headers[ProxyHeaders.GrpcStatus] = LocalReply.GrpcStatusFromHttp(response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            response.Headers[ProxyHeaders.GrpcMessage] = LocalReply.PercentEncodeGrpcMessage(body.AsSpan(0, length));
+            response.ContentLength = 0;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(body);
+        }
     }
 
     /// <summary>The trailers frame: flag 0x80, the length (big-endian), then each trailer as <c>name:value\r\n</c>.</summary>
@@ -147,11 +147,12 @@ internal static class GrpcWeb
             }
         }
 
-        var length = Encoding.UTF8.GetByteCount(text.ToString());
+        var lines = text.ToString();
+        var length = Encoding.UTF8.GetByteCount(lines);
         var frame = new byte[5 + length];
         frame[0] = TrailerFrame;
         BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(1), (uint)length);
-        Encoding.UTF8.GetBytes(text.ToString(), frame.AsSpan(5));
+        Encoding.UTF8.GetBytes(lines, frame.AsSpan(5));
         return frame;
     }
 

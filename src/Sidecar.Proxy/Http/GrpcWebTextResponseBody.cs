@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Buffers.Text;
 
 namespace Sidecar.Proxy.Http;
 
@@ -49,8 +50,9 @@ internal sealed class GrpcWebTextResponseBody : Stream
                 break;
             }
 
-            var encoded = Convert.ToBase64String(_pending, consumed, frameLength);
-            await _inner.WriteAsync(System.Text.Encoding.ASCII.GetBytes(encoded), cancellationToken).ConfigureAwait(false);
+            var encoded = new byte[Base64.GetMaxEncodedToUtf8Length(frameLength)];
+            Base64.EncodeToUtf8(_pending.AsSpan(consumed, frameLength), encoded, out _, out var written);
+            await _inner.WriteAsync(encoded.AsMemory(0, written), cancellationToken).ConfigureAwait(false);
             consumed += frameLength;
         }
 

@@ -93,12 +93,15 @@ internal static class LocalReply
         return response.Body.WriteAsync(body, 0, body.Length, context.RequestAborted);
     }
 
+    /// <summary>Whether the request is gRPC by its content type (<see cref="IsGrpcContentType"/>).</summary>
+    public static bool IsGrpc(HttpRequest request) => IsGrpcContentType(request.ContentType);
+
     /// <summary>
     /// Envoy's <c>Grpc::Common::hasGrpcContentType</c>: <c>application/grpc</c>, alone or followed by <c>+</c> or
     /// <c>;</c>. gRPC-Web (<c>application/grpc-web...</c>) is not gRPC until the grpc_web filter has made it so.
     /// </summary>
-    public static bool IsGrpc(HttpRequest request) =>
-        request.ContentType is { } type && type.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase)
+    public static bool IsGrpcContentType(string? type) =>
+        type is not null && type.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase)
         && (type.Length == 16 || type[16] is '+' or ';');
 
     /// <summary>Envoy's <c>Grpc::Utility::httpToGrpcStatus</c>.</summary>

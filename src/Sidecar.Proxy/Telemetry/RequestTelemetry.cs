@@ -70,7 +70,7 @@ internal sealed class RequestTelemetry : IRequestTelemetry
             _tracer.Start(context, state, tracing.SamplingPercent);
         }
 
-        state.RecordsUpstreamLocalAddress = PrintsUpstreamLocalAddress(_settings.AccessLogs);
+        state.RecordsUpstreamLocalAddress = _settings.AccessLogsPrintUpstreamLocalAddress;
     }
 
     public void OnUpstreamRequest(HttpContext context, HttpRequestMessage upstreamRequest, RequestState state)
@@ -190,19 +190,6 @@ internal sealed class RequestTelemetry : IRequestTelemetry
         {
             Enqueue(logs, Entry(context, state, service, elapsed, requestBytes, responseBytes), context, state);
         }
-    }
-
-    private static bool PrintsUpstreamLocalAddress(AccessLogSink[] logs)
-    {
-        foreach (var log in logs)
-        {
-            if (log.PrintsUpstreamLocalAddress)
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     /// <summary>Hands the entry to each log, with the headers that log's format names.</summary>

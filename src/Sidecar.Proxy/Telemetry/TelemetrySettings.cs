@@ -23,6 +23,7 @@ internal sealed partial class TelemetrySettings : IAsyncDisposable
     private AccessLogWriter? _fileLog;
     private OpenTelemetryAccessLogWriter? _openTelemetryLog;
     private AccessLogSink[] _accessLogs = [];
+    private bool _accessLogsPrintUpstreamLocalAddress;
 
     // Telemetry accessLogging[].match.mode and filter: which requests the access log takes (swapped whole).
     private AccessLogSelection _selection = new(WorkloadMode.ClientAndServer, null);
@@ -47,6 +48,9 @@ internal sealed partial class TelemetrySettings : IAsyncDisposable
 
     /// <summary>The access logs in force (the file log, the OpenTelemetry log): empty when off.</summary>
     public AccessLogSink[] AccessLogs => Volatile.Read(ref _accessLogs);
+
+    /// <summary>Whether an access log in force prints where upstream connections left from (which requests then record).</summary>
+    public bool AccessLogsPrintUpstreamLocalAddress => Volatile.Read(ref _accessLogsPrintUpstreamLocalAddress);
 
     /// <summary>
     /// Whether the access log takes a TCP connection of this direction: its side, and no filter (the filter's
@@ -109,7 +113,9 @@ internal sealed partial class TelemetrySettings : IAsyncDisposable
                 return;
             }
 
-            Volatile.Write(ref _accessLogs, [.. new AccessLogSink?[] { fileLog, openTelemetryLog }.OfType<AccessLogSink>()]);
+            AccessLogSink[] logs = [.. new AccessLogSink?[] { fileLog, openTelemetryLog }.OfType<AccessLogSink>()];
+            Volatile.Write(ref _accessLogsPrintUpstreamLocalAddress, logs.Any(log => log.PrintsUpstreamLocalAddress));
+            Volatile.Write(ref _accessLogs, logs);
 
             // Requests that already read an old log may still enqueue; it drains them before closing.
             CloseReplaced(_fileLog, fileLog);
@@ -126,6 +132,7 @@ internal sealed partial class TelemetrySettings : IAsyncDisposable
         {
             logs = _accessLogs;
             _accessLogs = [];
+            _accessLogsPrintUpstreamLocalAddress = false;
             _fileLog = null;
             _openTelemetryLog = null;
         }
