@@ -60,6 +60,75 @@ public sealed class ClusterTranslatorTests
     }
 
     [Fact]
+    public void Istiods_upstream_proxy_protocol_socket_wraps_each_transport_socket_match_and_is_unwrapped()
+    {
+        // istiod's applyUpstreamProxyProtocol (DestinationRule trafficPolicy.proxyProtocol: {version: V2}) wraps the
+        // tlsMode-istio TLS socket and the tlsMode-disabled raw_buffer one in envoy.transport_sockets.upstream_proxy_protocol.
+        var cluster = Eds();
+        var istioMutual = new UpstreamTlsContext
+        {
+            Sni = "outbound_.9080_.v1_.reviews.default.svc.cluster.local",
+            CommonTlsContext = new CommonTlsContext { TlsCertificateSdsSecretConfigs = { new SdsSecretConfig { Name = "default" } } },
+        };
+        cluster.TransportSocketMatches.Add(new Cluster.Types.TransportSocketMatch
+        {
+            Name = "tlsMode-istio",
+            Match = new Struct { Fields = { ["tlsMode"] = Value.ForString("istio") } },
+            TransportSocket = ProxyProtocol(ProxyProtocolConfig.Types.Version.V2, new TransportSocket { Name = "envoy.transport_sockets.tls", TypedConfig = Any.Pack(istioMutual) }),
+        });
+        cluster.TransportSocketMatches.Add(new Cluster.Types.TransportSocketMatch
+        {
+            Name = "tlsMode-disabled",
+            Match = new Struct(),
+            TransportSocket = ProxyProtocol(ProxyProtocolConfig.Types.Version.V2, new TransportSocket { Name = "envoy.transport_sockets.raw_buffer" }),
+        });
+
+        var config = Translate(cluster, Assignment("10.0.0.7", tlsMode: true), out var errors);
+
+        Assert.False(errors.Any);
+        Assert.Equal(ProxyProtocolVersion.V2, config.ProxyProtocol);
+        Assert.True(config.AutoMtls);
+        Assert.Equal(UpstreamTlsMode.IstioMutual, config.AutoMtlsSettings!.Mode);
+    }
+
+    [Fact]
+    public void An_upstream_proxy_protocol_socket_around_raw_buffer_or_tls_is_read_with_what_it_wraps()
+    {
+        // Version 1 is the enum's zero: istiod's `proxyProtocol: {}` sends a config without it.
+        var plain = Eds();
+        plain.TransportSocket = ProxyProtocol(ProxyProtocolConfig.Types.Version.V1, new TransportSocket { Name = "envoy.transport_sockets.raw_buffer" });
+        var config = Translate(plain, Assignment("10.0.0.7"), out var errors);
+        Assert.False(errors.Any);
+        Assert.Equal(ProxyProtocolVersion.V1, config.ProxyProtocol);
+        Assert.Null(config.Tls);
+
+        var simple = Eds();
+        simple.TransportSocket = ProxyProtocol(ProxyProtocolConfig.Types.Version.V2, new TransportSocket
+        {
+            Name = "envoy.transport_sockets.tls",
+            TypedConfig = Any.Pack(new UpstreamTlsContext { Sni = "reviews.example.com", CommonTlsContext = new CommonTlsContext() }),
+        });
+        config = Translate(simple, Assignment("10.0.0.7"), out errors);
+        Assert.False(errors.Any);
+        Assert.Equal(ProxyProtocolVersion.V2, config.ProxyProtocol);
+        Assert.Equal(UpstreamTlsMode.Simple, config.Tls!.Mode);
+        Assert.Equal("reviews.example.com", config.Tls.Sni);
+
+        // Without the wrapper there is no header.
+        Assert.Null(Translate(Eds(), Assignment("10.0.0.7"), out _).ProxyProtocol);
+    }
+
+    private static TransportSocket ProxyProtocol(ProxyProtocolConfig.Types.Version version, TransportSocket inner) => new()
+    {
+        Name = "envoy.transport_sockets.upstream_proxy_protocol",
+        TypedConfig = Any.Pack(new Envoy.Extensions.TransportSockets.ProxyProtocol.V3.ProxyProtocolUpstreamTransport
+        {
+            Config = new ProxyProtocolConfig { Version = version },
+            TransportSocket = inner,
+        }),
+    };
+
+    [Fact]
     public void Envoy_defaults_apply_where_istiod_leaves_a_field_unset()
     {
         var cluster = new Cluster { Name = "outbound|80||example.com", Type = Cluster.Types.DiscoveryType.StrictDns, LoadAssignment = Assignment("example.com") };

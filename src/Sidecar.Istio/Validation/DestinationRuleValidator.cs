@@ -42,21 +42,21 @@ internal static class DestinationRuleValidator
         }
 
         if (policy.OutlierDetection is null && policy.ConnectionPool is null && policy.LoadBalancer is null && policy.Tls is null &&
-            policy.PortLevelSettings.Count == 0 && !policy.HasTunnel && !policy.HasProxyProtocol)
+            policy.PortLevelSettings.Count == 0 && !policy.HasTunnel && policy.ProxyProtocol is null)
         {
             report.Error(path, "traffic policy must have at least one field");
             return;
         }
 
-        if (policy.HasTunnel && policy.HasProxyProtocol)
+        if (policy.HasTunnel && policy.ProxyProtocol is not null)
         {
             report.Error(path, "tunnel and proxyProtocol must not be set together");
             return;
         }
 
-        if (policy.HasTunnel || policy.HasProxyProtocol)
+        if (policy.HasTunnel)
         {
-            report.Warning(path, "tunnel and proxyProtocol settings are not applied by this sidecar");
+            report.Warning($"{path}.tunnel", "not applied by this sidecar");
         }
 
         ValidateOutlierDetection(policy.OutlierDetection, $"{path}.outlierDetection", report);

@@ -116,6 +116,9 @@ public sealed record ClusterConfig
 
     /// <summary>Istio's <c>loadBalancer.warmupDurationSecs</c> (slow start); null when off.</summary>
     public TimeSpan? SlowStartWindow { get; init; }
+
+    /// <summary>The PROXY protocol header each upstream connection starts with (Istio's <c>proxyProtocol</c>); null: none.</summary>
+    public ProxyProtocolVersion? ProxyProtocol { get; init; }
 }
 
 /// <summary>Istio metadata of the service a cluster serves (<c>istio.services</c> in Envoy's cluster metadata).</summary>

@@ -356,7 +356,7 @@ internal sealed partial class Router
                 ForwarderError error;
                 try
                 {
-                    error = await _forwarder.SendAsync(context, destination, cluster.Invoker, cluster.RequestConfigFor(protocol), state.TransformerFor(_policies), token).ConfigureAwait(false);
+                    error = await _forwarder.SendAsync(context, destination, cluster.InvokerFor(state.Connection, context.Connection), cluster.RequestConfigFor(protocol), state.TransformerFor(_policies), token).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {

@@ -35,7 +35,7 @@ internal sealed partial class ConnectionDispatcher
                 connection.Transport = wire.Count(connection.Transport);
             }
 
-            connection.Items[ProxyConnection.Key] = new ProxyConnection(listener, original)
+            var proxyConnection = new ProxyConnection(listener, original)
             {
                 HttpChain = http,
                 IsMutualTls = peer is not null,
@@ -43,6 +43,7 @@ internal sealed partial class ConnectionDispatcher
                 ServerName = decision.Sniff.ClientHello?.ServerName,
                 WireBytes = wire,
             };
+            connection.Items[ProxyConnection.Key] = proxyConnection;
             connection.Items[MutualTlsPeer.Key] = peer;
             if (!_relay.TryRelay(connection, protocols))
             {
@@ -50,7 +51,12 @@ internal sealed partial class ConnectionDispatcher
                 return false;
             }
 
-            connection.Closed = _active.Closed;
+            var active = _active;
+            connection.Closed = () =>
+            {
+                active.Closed();
+                proxyConnection.Close();
+            };
             return true;
         }
 

@@ -184,14 +184,20 @@ internal sealed partial class ConnectionDispatcher : IDisposable
             connection.Transport = wire.Count(connection.Transport);
         }
 
-        connection.Items[ProxyConnection.Key] = new ProxyConnection(listener, original) { HttpChain = chain, Sniff = sniff, ChainSource = chainSource, WireBytes = wire };
+        var proxyConnection = new ProxyConnection(listener, original) { HttpChain = chain, Sniff = sniff, ChainSource = chainSource, WireBytes = wire };
+        connection.Items[ProxyConnection.Key] = proxyConnection;
         if (!_relay.TryRelay(connection, protocols))
         {
             _ = connection.DisposeAsync();
             return false;
         }
 
-        connection.ConnectionClosed.Register(static active => ((DownstreamConnections)active!).Closed(), _active);
+        var active = _active;
+        connection.ConnectionClosed.Register(() =>
+        {
+            active.Closed();
+            proxyConnection.Close();
+        });
         return true;
     }
 

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
 using Sidecar.Model;
 using Sidecar.Proxy.Http;
+using Sidecar.Proxy.Upstream.ProxyProtocol;
 
 namespace Sidecar.Proxy.Listeners;
 
@@ -56,6 +57,43 @@ internal sealed class ProxyConnection
 
     /// <summary>The snapshot <see cref="ChainSource"/> was last checked against: until a push, a request costs one comparison.</summary>
     private DataPlaneSnapshot? _checkedAgainst;
+
+    private ClientConnectionPools? _clientPools;
+    private int _closed;
+
+    /// <summary>
+    /// The connection's own upstream pools, for clusters that send the PROXY protocol (made on first use, closed with
+    /// the connection): their header names this connection's client and the address it dialled.
+    /// </summary>
+    public ClientConnectionPools ClientPools(ConnectionInfo connection)
+    {
+        if (Volatile.Read(ref _clientPools) is { } pools)
+        {
+            return pools;
+        }
+
+        var source = new IPEndPoint(connection.RemoteIpAddress ?? IPAddress.IPv6None, connection.RemotePort);
+        var destination = OriginalDestination?.Endpoint ?? new IPEndPoint(connection.LocalIpAddress ?? IPAddress.IPv6None, connection.LocalPort);
+        var created = new ClientConnectionPools(source, destination);
+        if (Interlocked.CompareExchange(ref _clientPools, created, null) is { } raced)
+        {
+            return raced;
+        }
+
+        if (Volatile.Read(ref _closed) != 0)
+        {
+            created.Dispose();
+        }
+
+        return created;
+    }
+
+    /// <summary>Called once the connection has closed: releases what it held upstream.</summary>
+    public void Close()
+    {
+        Volatile.Write(ref _closed, 1);
+        Volatile.Read(ref _clientPools)?.Dispose();
+    }
 
     /// <summary>
     /// Envoy drains connections whose filter chain a push removed: false when this plaintext inbound connection would

@@ -7,6 +7,7 @@ using Sidecar.Model;
 using Sidecar.Proxy.Http;
 using Sidecar.Proxy.Security;
 using Sidecar.Proxy.Upstream;
+using Sidecar.Proxy.Upstream.ProxyProtocol;
 
 namespace Sidecar.Proxy.Tcp;
 
@@ -213,6 +214,11 @@ internal sealed partial class TcpProxy
                 ? await UpstreamConnectionFactory.ConnectUnixSocketAsync(endpoint!.UnixSocket!, timeout.Token).ConfigureAwait(false)
                 : await UpstreamConnectionFactory.ConnectSocketAsync(new DnsEndPoint(target.Address.ToString(), target.Port), cluster.SourceAddressFor(target.Address), cluster.Config.TcpKeepalive, timeout.Token).ConfigureAwait(false);
             stats.UpstreamLocal = socket.LocalEndPoint as IPEndPoint;
+            if (cluster.Config.ProxyProtocol is { } proxyProtocol)
+            {
+                await SendProxyProtocolAsync(socket, proxyProtocol, stats, timeout.Token).ConfigureAwait(false);
+            }
+
             // The endpoint was picked above: ask for its settings directly (an original-destination target has none).
             var settings = _tls is null ? null
                 : endpoint is not null ? _tls.SettingsFor(cluster.Config, endpoint.Config)
@@ -260,6 +266,26 @@ internal sealed partial class TcpProxy
 
             Log.ConnectFailed(_logger, host, cluster.Name, ex.Message);
             return (null, endpoint);
+        }
+    }
+
+    /// <summary>
+    /// The PROXY protocol header, ahead of TLS and of the client's bytes: Envoy's tcp_proxy hands the upstream socket
+    /// the downstream connection's two ends (the client, and where it connected: the original destination if captured).
+    /// </summary>
+    private static async ValueTask SendProxyProtocolAsync(Socket upstream, ProxyProtocolVersion version, TcpConnectionStats stats, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var header = stats.DownstreamRemote is { } client && stats.DownstreamLocal is { } dialled
+                ? ProxyProtocolHeader.For(version, client, dialled)
+                : ProxyProtocolHeader.WithoutClient(version, upstream.LocalEndPoint, upstream.RemoteEndPoint);
+            await upstream.SendAsync(header, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            upstream.Dispose();
+            throw;
         }
     }
 

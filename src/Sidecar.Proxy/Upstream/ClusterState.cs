@@ -1,8 +1,11 @@
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Sidecar.Model;
+using Sidecar.Proxy.Listeners;
 using Sidecar.Proxy.Upstream.LoadBalancing;
+using Sidecar.Proxy.Upstream.ProxyProtocol;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Sidecar.Proxy.Upstream;
@@ -49,7 +52,7 @@ internal sealed partial class ClusterState : IDisposable
         _loopbackSource = loopbackSource;
         Name = config.Name;
         Config = config;
-        _invoker = UpstreamConnectionFactory.CreateInvoker(config, tls, () => Config, loopbackSource, HostOf);
+        _invoker = CreateSharedInvoker(config);
         (_http1Request, _http2Request) = CreateRequestConfigs(config);
         _outlierDetector = config.OutlierDetection is { } od ? new OutlierDetector(od, time) : null;
         _endpoints = BuildEndpointSet(config, ResolveStatic(config), []);
@@ -60,7 +63,23 @@ internal sealed partial class ClusterState : IDisposable
 
     public ClusterConfig Config { get; private set; }
 
+    /// <summary>The cluster's pool, for requests made on behalf of no downstream connection or without the PROXY protocol.</summary>
     public HttpMessageInvoker Invoker => Volatile.Read(ref _invoker);
+
+    /// <summary>
+    /// The pool for a request that came on <paramref name="downstream"/>: the cluster's, or, when the cluster sends
+    /// the PROXY protocol, the downstream connection's own (its header names that connection's client).
+    /// </summary>
+    public HttpMessageInvoker InvokerFor(ProxyConnection? downstream, ConnectionInfo connection) =>
+        Config.ProxyProtocol is null || downstream is null ? Invoker : downstream.ClientPools(connection).For(this);
+
+    /// <summary>A pool with the cluster's current settings whose connections start with <paramref name="proxyProtocol"/>.</summary>
+    public HttpMessageInvoker CreateInvoker(ProxyProtocolPreamble proxyProtocol) =>
+        UpstreamConnectionFactory.CreateInvoker(Config, _tls, () => Config, _loopbackSource, HostOf, proxyProtocol);
+
+    private HttpMessageInvoker CreateSharedInvoker(ClusterConfig config) =>
+        UpstreamConnectionFactory.CreateInvoker(config, _tls, () => Config, _loopbackSource, HostOf,
+            config.ProxyProtocol is { } version ? ProxyProtocolPreamble.WithoutClient(version) : null);
 
     public EndpointSet Endpoints => Volatile.Read(ref _endpoints);
 
@@ -265,7 +284,7 @@ internal sealed partial class ClusterState : IDisposable
         Config = config;
         if (!SameConnectionSettings(old, config))
         {
-            var previous = Interlocked.Exchange(ref _invoker, UpstreamConnectionFactory.CreateInvoker(config, _tls, () => Config, _loopbackSource, HostOf));
+            var previous = Interlocked.Exchange(ref _invoker, CreateSharedInvoker(config));
             RetireLater(previous);
         }
 
@@ -309,7 +328,8 @@ internal sealed partial class ClusterState : IDisposable
         && a.MaxConnectionDuration == b.MaxConnectionDuration && a.MaxRequestsPerConnection == b.MaxRequestsPerConnection
         && a.CircuitBreakers.MaxConnections == b.CircuitBreakers.MaxConnections
         && a.UpstreamBindAddress == b.UpstreamBindAddress && a.TcpKeepalive == b.TcpKeepalive
-        && a.Tls == b.Tls && a.AutoMtls == b.AutoMtls && a.AutoMtlsSettings == b.AutoMtlsSettings && a.HttpProtocol == b.HttpProtocol;
+        && a.Tls == b.Tls && a.AutoMtls == b.AutoMtls && a.AutoMtlsSettings == b.AutoMtlsSettings && a.HttpProtocol == b.HttpProtocol
+        && a.ProxyProtocol == b.ProxyProtocol;
 
     /// <summary>Endpoints as addresses: for STRICT_DNS, what the last resolution found (resolution runs in the background).</summary>
     private (EndpointConfig Config, string Address)[] ResolveStatic(ClusterConfig config) =>

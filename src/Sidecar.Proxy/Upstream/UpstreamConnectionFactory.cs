@@ -3,25 +3,28 @@ using System.Net.Sockets;
 using Sidecar.Model;
 using Sidecar.Proxy.Http;
 using Sidecar.Proxy.Security;
+using Sidecar.Proxy.Upstream.ProxyProtocol;
 
 namespace Sidecar.Proxy.Upstream;
 
 /// <summary>
 /// Builds a cluster's connection pool: one <see cref="SocketsHttpHandler"/> per cluster (Envoy keeps a pool per
 /// cluster and host), with the cluster's connect timeout, idle timeout, connection lifetime, requests per HTTP/1.1
-/// connection, connection limit, source address and TCP keepalive. Proxy semantics: no redirects, cookies, decompression or system proxy.
+/// connection, connection limit, source address, TCP keepalive and PROXY protocol header. Proxy semantics: no
+/// redirects, cookies, decompression or system proxy.
 /// </summary>
 internal static class UpstreamConnectionFactory
 {
-    public static HttpMessageInvoker CreateInvoker(ClusterConfig cluster, UpstreamTlsOriginator? tls = null, Func<ClusterConfig>? current = null, IPAddress? loopbackSource = null, Func<DnsEndPoint, EndpointState?>? hostOf = null) =>
-        new(CreateHandler(cluster, tls, current, loopbackSource, hostOf), disposeHandler: true);
+    public static HttpMessageInvoker CreateInvoker(ClusterConfig cluster, UpstreamTlsOriginator? tls = null, Func<ClusterConfig>? current = null, IPAddress? loopbackSource = null, Func<DnsEndPoint, EndpointState?>? hostOf = null, ProxyProtocolPreamble? proxyProtocol = null) =>
+        new(CreateHandler(cluster, tls, current, loopbackSource, hostOf, proxyProtocol), disposeHandler: true);
 
     /// <param name="cluster">The cluster's connection settings.</param>
     /// <param name="tls">Originates TLS when the cluster or endpoint asks for it; null for plaintext only.</param>
     /// <param name="current">The cluster's latest config (endpoints change without a new pool); defaults to <paramref name="cluster"/>.</param>
     /// <param name="loopbackSource">The source of connections to loopback endpoints (<see cref="SourceAddress.For"/>).</param>
     /// <param name="hostOf">The cluster's host a connection goes to, which counts it open while it lives.</param>
-    public static SocketsHttpHandler CreateHandler(ClusterConfig cluster, UpstreamTlsOriginator? tls = null, Func<ClusterConfig>? current = null, IPAddress? loopbackSource = null, Func<DnsEndPoint, EndpointState?>? hostOf = null)
+    /// <param name="proxyProtocol">The PROXY protocol header each connection starts with; null for none.</param>
+    public static SocketsHttpHandler CreateHandler(ClusterConfig cluster, UpstreamTlsOriginator? tls = null, Func<ClusterConfig>? current = null, IPAddress? loopbackSource = null, Func<DnsEndPoint, EndpointState?>? hostOf = null, ProxyProtocolPreamble? proxyProtocol = null)
     {
         var handler = new SocketsHttpHandler
         {
@@ -55,8 +58,8 @@ internal static class UpstreamConnectionFactory
         var bind = cluster.UpstreamBindAddress is { } text && IPAddress.TryParse(text, out var address) ? address : null;
         var keepalive = cluster.TcpKeepalive;
         Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>> connect = tls is null
-            ? (context, cancellationToken) => ConnectAsync(context.DnsEndPoint, SourceAddress.For(bind, loopbackSource, context.DnsEndPoint.Host), keepalive, IsHttp1(context), hostOf?.Invoke(context.DnsEndPoint), cancellationToken)
-            : (context, cancellationToken) => ConnectTlsAsync(context, current?.Invoke() ?? cluster, tls, SourceAddress.For(bind, loopbackSource, context.DnsEndPoint.Host), keepalive, hostOf?.Invoke(context.DnsEndPoint), cancellationToken);
+            ? (context, cancellationToken) => ConnectAsync(context.DnsEndPoint, SourceAddress.For(bind, loopbackSource, context.DnsEndPoint.Host), keepalive, IsHttp1(context), hostOf?.Invoke(context.DnsEndPoint), proxyProtocol, cancellationToken)
+            : (context, cancellationToken) => ConnectTlsAsync(context, current?.Invoke() ?? cluster, tls, SourceAddress.For(bind, loopbackSource, context.DnsEndPoint.Host), keepalive, hostOf?.Invoke(context.DnsEndPoint), proxyProtocol, cancellationToken);
         handler.ConnectCallback = cluster.MaxRequestsPerConnection is { } maxRequests && cluster.HttpProtocol != UpstreamHttpProtocol.Http2
             ? async (context, cancellationToken) => context.InitialRequestMessage.Version.Major >= 2
                 ? await connect(context, cancellationToken).ConfigureAwait(false)
@@ -67,10 +70,10 @@ internal static class UpstreamConnectionFactory
 
     /// <summary>Connects, then (mTLS toward a sidecar, or DestinationRule TLS) runs the TLS handshake with the ALPN
     /// Istio offers for the request's HTTP version; the pool then speaks plain HTTP over the TLS stream.</summary>
-    private static async ValueTask<Stream> ConnectTlsAsync(SocketsHttpConnectionContext context, ClusterConfig cluster, UpstreamTlsOriginator tls, IPAddress? bind, TcpKeepaliveConfig? keepalive, EndpointState? host, CancellationToken cancellationToken)
+    private static async ValueTask<Stream> ConnectTlsAsync(SocketsHttpConnectionContext context, ClusterConfig cluster, UpstreamTlsOriginator tls, IPAddress? bind, TcpKeepaliveConfig? keepalive, EndpointState? host, ProxyProtocolPreamble? proxyProtocol, CancellationToken cancellationToken)
     {
         var endpoint = context.DnsEndPoint;
-        var stream = await ConnectAsync(endpoint, bind, keepalive, IsHttp1(context), host, cancellationToken).ConfigureAwait(false);
+        var stream = await ConnectAsync(endpoint, bind, keepalive, IsHttp1(context), host, proxyProtocol, cancellationToken).ConfigureAwait(false);
         var settings = host is not null ? tls.SettingsFor(cluster, host.Config) : tls.SettingsFor(cluster, endpoint.Host, endpoint.Port);
         if (settings is null)
         {
@@ -106,13 +109,30 @@ internal static class UpstreamConnectionFactory
 
     /// <summary>
     /// Opens the upstream connection as a stream (for the HTTP connection pool), counted open on
-    /// <paramref name="host"/>: TCP, or the host's unix domain socket; an HTTP/1 TCP one records its local end into
-    /// the requests written on it (<see cref="UpstreamLocalAddress"/>).
+    /// <paramref name="host"/>: TCP, or the host's unix domain socket, its PROXY protocol header sent first; an HTTP/1
+    /// TCP one records its local end into the requests written on it (<see cref="UpstreamLocalAddress"/>).
     /// </summary>
-    public static async ValueTask<Stream> ConnectAsync(DnsEndPoint endpoint, IPAddress? bind, TcpKeepaliveConfig? keepalive, bool http1, EndpointState? host, CancellationToken cancellationToken) =>
-        host?.UnixSocket is { } socket
-            ? new UpstreamConnectionStream(await ConnectUnixSocketAsync(socket, cancellationToken).ConfigureAwait(false), host, recordsLocalAddress: false)
-            : new UpstreamConnectionStream(await ConnectSocketAsync(endpoint, bind, keepalive, cancellationToken).ConfigureAwait(false), host, recordsLocalAddress: http1);
+    private static async ValueTask<Stream> ConnectAsync(DnsEndPoint endpoint, IPAddress? bind, TcpKeepaliveConfig? keepalive, bool http1, EndpointState? host, ProxyProtocolPreamble? proxyProtocol, CancellationToken cancellationToken)
+    {
+        var unix = host?.UnixSocket;
+        var socket = unix is not null
+            ? await ConnectUnixSocketAsync(unix, cancellationToken).ConfigureAwait(false)
+            : await ConnectSocketAsync(endpoint, bind, keepalive, cancellationToken).ConfigureAwait(false);
+        if (proxyProtocol is not null)
+        {
+            try
+            {
+                await proxyProtocol.WriteAsync(socket, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        }
+
+        return new UpstreamConnectionStream(socket, host, recordsLocalAddress: unix is null && http1);
+    }
 
     /// <summary>Connects to a unix domain socket endpoint (Envoy's pipe): no source address, keepalive or Nagle to set.</summary>
     public static async ValueTask<Socket> ConnectUnixSocketAsync(UnixDomainSocketEndPoint endpoint, CancellationToken cancellationToken)

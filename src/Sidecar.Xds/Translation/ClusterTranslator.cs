@@ -1,5 +1,7 @@
 using Envoy.Config.Cluster.V3;
+using Envoy.Config.Core.V3;
 using Envoy.Config.Endpoint.V3;
+using Envoy.Extensions.TransportSockets.ProxyProtocol.V3;
 using Envoy.Extensions.TransportSockets.Tls.V3;
 using Sidecar.Model;
 using EnvoyHttpProtocolOptions = Envoy.Extensions.Upstreams.Http.V3.HttpProtocolOptions;
@@ -9,8 +11,8 @@ namespace Sidecar.Xds.Translation;
 /// <summary>
 /// An Envoy <c>Cluster</c> (with its EDS assignment) as the model's <see cref="ClusterConfig"/>: discovery type, load
 /// balancing, circuit breakers (Envoy's defaults where istiod sets none), outlier detection, HTTP protocol options,
-/// TLS (ISTIO_MUTUAL when the certificate is SDS secret <c>default</c>) and auto mTLS's transport socket matches, and
-/// the service from istiod's <c>istio</c> metadata or the cluster name.
+/// TLS (ISTIO_MUTUAL when the certificate is SDS secret <c>default</c>) and auto mTLS's transport socket matches, the
+/// PROXY protocol socket that wraps them, and the service from istiod's <c>istio</c> metadata or the cluster name.
 /// </summary>
 internal static class ClusterTranslator
 {
@@ -135,11 +137,17 @@ internal static class ClusterTranslator
 
     private static ClusterConfig ApplyTls(ClusterConfig config, Cluster cluster, TranslationErrors errors, string resource)
     {
-        if (cluster.TransportSocket is { TypedConfig: { } socket })
+        ProxyProtocolVersion? proxyProtocol = null;
+        if (cluster.TransportSocket is { } transportSocket)
         {
+            if (Unwrap(transportSocket, ref proxyProtocol)?.TypedConfig is not { } socket)
+            {
+                return config with { ProxyProtocol = proxyProtocol };
+            }
+
             if (socket.TryUnpack<UpstreamTlsContext>(out var tls))
             {
-                return config with { Tls = UpstreamTls(tls, resource, "transport_socket", errors) };
+                return config with { Tls = UpstreamTls(tls, resource, "transport_socket", errors), ProxyProtocol = proxyProtocol };
             }
 
             if (!socket.TypeUrl.EndsWith("raw_buffer.v3.RawBuffer", StringComparison.Ordinal))
@@ -147,21 +155,41 @@ internal static class ClusterTranslator
                 errors.Add(resource, "transport_socket", $"transport socket {socket.TypeUrl} is not supported");
             }
 
-            return config;
+            return config with { ProxyProtocol = proxyProtocol };
         }
 
         // Auto mTLS: istiod's "tlsMode-istio" match (endpoints labelled tlsMode: istio), plaintext for the others.
+        UpstreamTlsConfig? autoMtls = null;
         for (var i = 0; i < cluster.TransportSocketMatches.Count; i++)
         {
             var match = cluster.TransportSocketMatches[i];
-            if (match.Match?.Fields.TryGetValue("tlsMode", out var mode) == true && mode.StringValue == "istio"
-                && match.TransportSocket?.TypedConfig?.TryUnpack<UpstreamTlsContext>(out var tls) == true)
+            var socket = Unwrap(match.TransportSocket, ref proxyProtocol);
+            if (autoMtls is null && match.Match?.Fields.TryGetValue("tlsMode", out var mode) == true && mode.StringValue == "istio"
+                && socket?.TypedConfig?.TryUnpack<UpstreamTlsContext>(out var tls) == true)
             {
-                return config with { AutoMtls = true, AutoMtlsSettings = UpstreamTls(tls, resource, $"transport_socket_matches[{i}]", errors) };
+                autoMtls = UpstreamTls(tls, resource, $"transport_socket_matches[{i}]", errors);
             }
         }
 
-        return config;
+        return autoMtls is null
+            ? config with { ProxyProtocol = proxyProtocol }
+            : config with { AutoMtls = true, AutoMtlsSettings = autoMtls, ProxyProtocol = proxyProtocol };
+    }
+
+    /// <summary>
+    /// Envoy's <c>upstream_proxy_protocol</c> socket wraps another (istiod's <c>applyUpstreamProxyProtocol</c> wraps
+    /// the TLS socket, each transport socket match's, or raw_buffer): its version, and the socket inside (null:
+    /// raw_buffer). Any other socket is returned as it is.
+    /// </summary>
+    private static TransportSocket? Unwrap(TransportSocket? socket, ref ProxyProtocolVersion? version)
+    {
+        if (socket?.TypedConfig?.TryUnpack<ProxyProtocolUpstreamTransport>(out var proxyProtocol) != true)
+        {
+            return socket;
+        }
+
+        version = proxyProtocol!.Config?.Version == ProxyProtocolConfig.Types.Version.V2 ? ProxyProtocolVersion.V2 : ProxyProtocolVersion.V1;
+        return proxyProtocol.TransportSocket;
     }
 
     /// <summary>

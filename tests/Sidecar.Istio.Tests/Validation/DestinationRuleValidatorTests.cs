@@ -31,6 +31,26 @@ public sealed class DestinationRuleValidatorTests
         SingleError(Rule("trafficPolicy: {}"), "spec.trafficPolicy", "traffic policy must have at least one field");
 
     [Fact]
+    public void ProxyProtocol_alone_is_a_traffic_policy_and_its_version_is_V1_or_V2()
+    {
+        var result = Validate(Rule("trafficPolicy: {proxyProtocol: {version: V2}}"));
+        Assert.Empty(result.Errors);
+        Assert.Empty(result.Warnings);
+        var parsed = Sidecar.Istio.Parsing.IstioYamlParser.Parse(Rule("trafficPolicy: {proxyProtocol: {version: V3}}"), "rules.yaml");
+        var error = Assert.Single(parsed.Errors);
+        Assert.Equal("spec.trafficPolicy.proxyProtocol.version", error.Field);
+        Assert.StartsWith("unknown value \"V3\" (expected one of V1, V2)", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Tunnel_and_proxyProtocol_are_refused_together() =>
+        SingleError(Rule("""
+            trafficPolicy:
+              proxyProtocol: {version: V1}
+              tunnel: {protocol: CONNECT, targetHost: example.com, targetPort: 443}
+            """), "spec.trafficPolicy", "tunnel and proxyProtocol must not be set together");
+
+    [Fact]
     public void Maglev_tables_must_be_prime() =>
         SingleError(Rule("""
             trafficPolicy:

@@ -152,11 +152,23 @@ internal static class NetworkingReader
             Tls = ClientTls(o.Object("tls")),
             PortLevelSettings = portLevel,
             HasTunnel = o.Has("tunnel"),
-            HasProxyProtocol = o.Has("proxyProtocol"),
+            ProxyProtocol = ProxyProtocol(o.Object("proxyProtocol")),
         };
         o.Ignore("retryBudget");
         o.RejectUnknownFields();
         return policy;
+    }
+
+    private static ProxyProtocolSettings? ProxyProtocol(YamlObject? o)
+    {
+        if (o is null)
+        {
+            return null;
+        }
+
+        var settings = new ProxyProtocolSettings(o.Enum("version", "V1", "V2") ?? "V1");
+        o.RejectUnknownFields();
+        return settings;
     }
 
     public static LoadBalancerSettings? LoadBalancer(YamlObject? o)

@@ -16,9 +16,13 @@ public sealed record TrafficPolicy
     /// <summary>True when <c>tunnel</c> was given (not supported by this sidecar).</summary>
     public bool HasTunnel { get; init; }
 
-    /// <summary>True when <c>proxyProtocol</c> was given (not supported by this sidecar).</summary>
-    public bool HasProxyProtocol { get; init; }
+    /// <summary><c>proxyProtocol</c>: the PROXY protocol header upstream connections start with; null when absent.</summary>
+    public ProxyProtocolSettings? ProxyProtocol { get; init; }
 }
+
+/// <summary>Istio's <c>TrafficPolicy.ProxyProtocol</c>.</summary>
+/// <param name="Version"><c>V1</c> (the default) or <c>V2</c>.</param>
+public sealed record ProxyProtocolSettings(string Version);
 
 /// <summary>A <c>portLevelSettings[]</c> entry: replaces (does not merge with) the policy for one port.</summary>
 public sealed record PortTrafficPolicy

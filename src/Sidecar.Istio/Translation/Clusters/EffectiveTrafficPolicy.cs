@@ -4,14 +4,15 @@ namespace Sidecar.Istio.Translation.Clusters;
 
 /// <summary>
 /// The traffic policy that applies to one cluster, after Istio's <c>MergeTrafficPolicy</c>: a subset's fields override
-/// the rule's field by field, and a matching <c>portLevelSettings</c> entry replaces all four fields (unset ones fall
-/// back to defaults, not to the parent).
+/// the rule's field by field, and a matching <c>portLevelSettings</c> entry replaces all four of its fields (unset ones
+/// fall back to defaults, not to the parent); <c>proxyProtocol</c>, which port-level settings do not have, is kept.
 /// </summary>
 internal sealed record EffectiveTrafficPolicy(
     LoadBalancerSettings? LoadBalancer,
     ConnectionPoolSettings? ConnectionPool,
     OutlierDetection? OutlierDetection,
-    ClientTlsSettings? Tls)
+    ClientTlsSettings? Tls,
+    ProxyProtocolSettings? ProxyProtocol = null)
 {
     public static readonly EffectiveTrafficPolicy None = new(null, null, null, null);
 
@@ -30,13 +31,14 @@ internal sealed record EffectiveTrafficPolicy(
             overrides.LoadBalancer ?? LoadBalancer,
             overrides.ConnectionPool ?? ConnectionPool,
             overrides.OutlierDetection ?? OutlierDetection,
-            overrides.Tls ?? Tls);
+            overrides.Tls ?? Tls,
+            overrides.ProxyProtocol ?? ProxyProtocol);
         foreach (var pls in overrides.PortLevelSettings)
         {
             if (pls.Port == port)
             {
                 // Per Istio's docs, port-level policies do not inherit: unset fields go back to defaults.
-                return new EffectiveTrafficPolicy(pls.LoadBalancer, pls.ConnectionPool, pls.OutlierDetection, pls.Tls);
+                return new EffectiveTrafficPolicy(pls.LoadBalancer, pls.ConnectionPool, pls.OutlierDetection, pls.Tls, merged.ProxyProtocol);
             }
         }
 

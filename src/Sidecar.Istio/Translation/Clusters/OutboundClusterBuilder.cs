@@ -10,7 +10,7 @@ namespace Sidecar.Istio.Translation.Clusters;
 /// <summary>
 /// Builds the outbound clusters of a service as istiod's cluster builder does: <c>outbound|port||host</c> per port,
 /// plus <c>outbound|port|subset|host</c> per DestinationRule subset (endpoints filtered by the subset's labels),
-/// each with the traffic policy that applies (load balancer, connection pool, outlier detection, TLS).
+/// each with the traffic policy that applies (load balancer, connection pool, outlier detection, TLS, PROXY protocol).
 /// </summary>
 internal sealed class OutboundClusterBuilder(PushContext push)
 {
@@ -75,6 +75,13 @@ internal sealed class OutboundClusterBuilder(PushContext push)
             DnsRefreshRate = push.Mesh.DnsRefreshRate.ToTimeSpan(),
             HttpProtocol = UpstreamProtocol(port.Protocol, policy.ConnectionPool),
             Origin = rule is null ? null : string.Join(", ", rule.Sources.Select(r => r.Id)),
+            // Istio's applyUpstreamProxyProtocol: outbound clusters only, wrapping whatever transport socket they have.
+            ProxyProtocol = policy.ProxyProtocol?.Version switch
+            {
+                null => null,
+                "V2" => ProxyProtocolVersion.V2,
+                _ => ProxyProtocolVersion.V1,
+            },
         };
         cluster = ConnectionPoolMapping.Apply(cluster, policy.ConnectionPool, push.Mesh.TcpKeepalive, push.Mesh.ConnectTimeout.ToTimeSpan());
         cluster = ApplyOutlierDetection(cluster, policy.OutlierDetection);

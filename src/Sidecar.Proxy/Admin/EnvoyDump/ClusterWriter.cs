@@ -247,11 +247,13 @@ internal static class ClusterWriter
         writer.WriteEndObject();
     }
 
+    /// <summary>The cluster's transport sockets as istiod writes them: TLS, or auto mTLS's two matches, each wrapped in
+    /// the upstream PROXY protocol socket when the cluster sends the header (a bare one wraps raw_buffer).</summary>
     private static void WriteTransportSockets(Utf8JsonWriter writer, ClusterConfig cluster)
     {
         if (cluster.Tls is { Mode: not UpstreamTlsMode.Disable } tls)
         {
-            TlsContextWriter.WriteUpstream(writer, "transport_socket", tls);
+            WriteSocket(writer, cluster, w => TlsContextWriter.WriteUpstream(w, "transport_socket", tls));
             return;
         }
 
@@ -263,16 +265,47 @@ internal static class ClusterWriter
             writer.WriteStartObject("match");
             writer.WriteString("tlsMode", "istio");
             writer.WriteEndObject();
-            TlsContextWriter.WriteUpstream(writer, "transport_socket", auto);
+            WriteSocket(writer, cluster, w => TlsContextWriter.WriteUpstream(w, "transport_socket", auto));
             writer.WriteEndObject();
             writer.WriteStartObject();
             writer.WriteString("name", "tlsMode-disabled");
             writer.WriteStartObject("match");
             writer.WriteEndObject();
-            TlsContextWriter.WriteRawBuffer(writer, "transport_socket");
+            WriteSocket(writer, cluster, w => TlsContextWriter.WriteRawBuffer(w, "transport_socket"));
             writer.WriteEndObject();
             writer.WriteEndArray();
+            return;
         }
+
+        if (cluster.ProxyProtocol is not null)
+        {
+            WriteSocket(writer, cluster, w => TlsContextWriter.WriteRawBuffer(w, "transport_socket"));
+        }
+    }
+
+    /// <summary>A <c>transport_socket</c>, inside Envoy's <c>upstream_proxy_protocol</c> one when the cluster has it.</summary>
+    private static void WriteSocket(Utf8JsonWriter writer, ClusterConfig cluster, Action<Utf8JsonWriter> inner)
+    {
+        if (cluster.ProxyProtocol is not { } version)
+        {
+            inner(writer);
+            return;
+        }
+
+        writer.WriteStartObject("transport_socket");
+        writer.WriteString("name", "envoy.transport_sockets.upstream_proxy_protocol");
+        EnvoyJson.StartTyped(writer, "typed_config", "envoy.extensions.transport_sockets.proxy_protocol.v3.ProxyProtocolUpstreamTransport");
+        writer.WriteStartObject("config");
+        if (version == ProxyProtocolVersion.V2)
+        {
+            // proto3 JSON leaves the enum's zero value (V1) out.
+            writer.WriteString("version", "V2");
+        }
+
+        writer.WriteEndObject();
+        inner(writer);
+        writer.WriteEndObject();
+        writer.WriteEndObject();
     }
 
     /// <summary>istiod's <c>istio</c> cluster metadata: the service, its port, the subset and the DestinationRule.</summary>

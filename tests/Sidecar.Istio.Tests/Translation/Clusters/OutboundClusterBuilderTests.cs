@@ -317,6 +317,40 @@ public sealed class OutboundClusterBuilderTests
     }
 
     [Fact]
+    public void ProxyProtocol_version_reaches_outbound_clusters_through_subsets_and_port_level_settings()
+    {
+        // Istio's MergeTrafficPolicy: a subset's proxyProtocol replaces the rule's; portLevelSettings, which have no
+        // proxyProtocol field, replace the other four fields and keep it. `proxyProtocol: {}` is version V1 (enum 0).
+        var config = WithRule("""
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: {name: reviews}
+            spec:
+              host: reviews
+              trafficPolicy:
+                proxyProtocol: {}
+                portLevelSettings:
+                - port: {number: 9080}
+                  loadBalancer: {simple: RANDOM}
+              subsets:
+              - name: v1
+                labels: {version: v1}
+              - name: v2
+                labels: {version: v2}
+                trafficPolicy:
+                  proxyProtocol: {version: V2}
+            """);
+        var all = config.Cluster($"outbound|9080||{Reviews}");
+        Assert.Equal(ProxyProtocolVersion.V1, all.ProxyProtocol);
+        Assert.Equal(LoadBalancerPolicy.Random, all.LbPolicy);
+        Assert.Equal(ProxyProtocolVersion.V1, config.Cluster($"outbound|9080|v1|{Reviews}").ProxyProtocol);
+        Assert.Equal(ProxyProtocolVersion.V2, config.Cluster($"outbound|9080|v2|{Reviews}").ProxyProtocol);
+        // Only outbound clusters: Istio applies it with the TLS settings, never to inbound ones.
+        Assert.Null(config.Cluster($"outbound|9080||ratings.default.svc.cluster.local").ProxyProtocol);
+        Assert.DoesNotContain(config.Clusters, c => c.Name.StartsWith("inbound|", StringComparison.Ordinal) && c.ProxyProtocol is not null);
+    }
+
+    [Fact]
     public void Tls_disable_turns_auto_mtls_off_and_mesh_external_never_has_it()
     {
         var config = Config(Bookinfo.All(Bookinfo.Services, """
