@@ -118,6 +118,28 @@ public sealed class ClusterTranslatorTests
         Assert.Null(Translate(Eds(), Assignment("10.0.0.7"), out _).ProxyProtocol);
     }
 
+    [Fact]
+    public void A_retry_budget_is_read_with_envoys_defaults_for_unset_fields()
+    {
+        var cluster = Eds();
+        cluster.CircuitBreakers = new CircuitBreakers
+        {
+            Thresholds =
+            {
+                new CircuitBreakers.Types.Thresholds
+                {
+                    MaxRetries = uint.MaxValue,
+                    RetryBudget = new CircuitBreakers.Types.Thresholds.Types.RetryBudget { BudgetPercent = new Envoy.Type.V3.Percent { Value = 0.2 }, MinRetryConcurrency = 5 },
+                },
+            },
+        };
+        Assert.Equal(new RetryBudgetConfig(0.2, 5), Translate(cluster, Assignment("10.0.0.7"), out _).CircuitBreakers.RetryBudget);
+
+        // budget_percent defaults to 20%, min_retry_concurrency to 3.
+        cluster.CircuitBreakers.Thresholds[0].RetryBudget = new CircuitBreakers.Types.Thresholds.Types.RetryBudget();
+        Assert.Equal(new RetryBudgetConfig(20, 3), Translate(cluster, Assignment("10.0.0.7"), out _).CircuitBreakers.RetryBudget);
+    }
+
     private static TransportSocket ProxyProtocol(ProxyProtocolConfig.Types.Version version, TransportSocket inner) => new()
     {
         Name = "envoy.transport_sockets.upstream_proxy_protocol",

@@ -42,7 +42,7 @@ internal static class DestinationRuleValidator
         }
 
         if (policy.OutlierDetection is null && policy.ConnectionPool is null && policy.LoadBalancer is null && policy.Tls is null &&
-            policy.PortLevelSettings.Count == 0 && !policy.HasTunnel && policy.ProxyProtocol is null)
+            policy.PortLevelSettings.Count == 0 && !policy.HasTunnel && policy.ProxyProtocol is null && policy.RetryBudget is null)
         {
             report.Error(path, "traffic policy must have at least one field");
             return;
@@ -57,6 +57,12 @@ internal static class DestinationRuleValidator
         if (policy.HasTunnel)
         {
             report.Warning($"{path}.tunnel", "not applied by this sidecar");
+        }
+
+        if (policy.RetryBudget?.Percent is { } percent)
+        {
+            // Envoy refuses a Percent outside 0..100 (the cluster would be rejected).
+            report.Error($"{path}.retryBudget.percent", "percent must be in range [0.0, 100.0]", percent is < 0 or > 100 || double.IsNaN(percent));
         }
 
         ValidateOutlierDetection(policy.OutlierDetection, $"{path}.outlierDetection", report);

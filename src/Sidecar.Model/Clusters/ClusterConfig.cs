@@ -148,7 +148,23 @@ public sealed record CircuitBreakersConfig
 
     /// <summary>Istio's <c>http.maxRetries</c>.</summary>
     public long MaxRetries { get; init; } = Unlimited;
+
+    /// <summary>Istio's <c>retryBudget</c> (Envoy's <c>retry_budget</c>); when set it replaces <see cref="MaxRetries"/>.</summary>
+    public RetryBudgetConfig? RetryBudget { get; init; }
+
+    /// <summary>
+    /// How many retries may be in flight while <paramref name="activeRequests"/> requests are: the retry budget's share
+    /// of them, never below its floor (Envoy's <c>RetryBudgetImpl::max</c>), else <see cref="MaxRetries"/>.
+    /// </summary>
+    public long RetryLimit(long activeRequests) => RetryBudget is { } budget
+        ? Math.Max((long)(budget.BudgetPercent / 100.0 * activeRequests), budget.MinRetryConcurrency)
+        : MaxRetries;
 }
+
+/// <summary>Envoy's <c>CircuitBreakers.Thresholds.RetryBudget</c>, from Istio's <c>trafficPolicy.retryBudget</c>.</summary>
+/// <param name="BudgetPercent">The share of active requests that may be retries at once, in percent.</param>
+/// <param name="MinRetryConcurrency">The number of concurrent retries always allowed.</param>
+public sealed record RetryBudgetConfig(double BudgetPercent, long MinRetryConcurrency);
 
 /// <summary>Envoy outlier detection, from Istio's <c>outlierDetection</c>.</summary>
 public sealed record OutlierDetectionConfig

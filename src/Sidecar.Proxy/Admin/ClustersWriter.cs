@@ -21,7 +21,7 @@ internal static class ClustersWriter
             Line(text, name, "default_priority::max_connections", breakers.MaxConnections);
             Line(text, name, "default_priority::max_pending_requests", breakers.MaxPendingRequests);
             Line(text, name, "default_priority::max_requests", breakers.MaxRequests);
-            Line(text, name, "default_priority::max_retries", breakers.MaxRetries);
+            Line(text, name, "default_priority::max_retries", breakers.RetryLimit(cluster.ActiveRequests));
             // istiod sets no HIGH priority thresholds: Envoy's defaults, which no request of a sidecar uses.
             Line(text, name, "high_priority::max_connections", 1024);
             Line(text, name, "high_priority::max_pending_requests", 1024);

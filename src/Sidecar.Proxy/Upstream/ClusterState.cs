@@ -189,10 +189,11 @@ internal sealed partial class ClusterState : IDisposable
 
     public void ReleaseConnection() => Interlocked.Decrement(ref _activeTcpConnections);
 
-    /// <summary>The <c>max_retries</c> breaker: a retry beyond it is not attempted (upstream_rq_retry_overflow).</summary>
+    /// <summary>The <c>max_retries</c> breaker, or the retry budget that replaces it: a retry beyond it is not
+    /// attempted (upstream_rq_retry_overflow).</summary>
     public bool TryAcquireRetry()
     {
-        if (Interlocked.Increment(ref _activeRetries) > Config.CircuitBreakers.MaxRetries)
+        if (Interlocked.Increment(ref _activeRetries) > Config.CircuitBreakers.RetryLimit(ActiveRequests))
         {
             Interlocked.Decrement(ref _activeRetries);
             Interlocked.Increment(ref _retryOverflows);

@@ -89,6 +89,10 @@ internal static class ClusterTranslator
             MaxPendingRequests = thresholds?.MaxPendingRequests ?? 1024,
             MaxRequests = thresholds?.MaxRequests ?? 1024,
             MaxRetries = thresholds?.MaxRetries ?? 3,
+            // Envoy's defaults for a budget's unset fields: 20% of the active requests, at least 3.
+            RetryBudget = thresholds?.RetryBudget is { } budget
+                ? new RetryBudgetConfig(budget.BudgetPercent?.Value ?? 20, budget.MinRetryConcurrency ?? 3)
+                : null,
         };
     }
 

@@ -43,6 +43,13 @@ public sealed class DestinationRuleValidatorTests
     }
 
     [Fact]
+    public void A_retry_budgets_percent_is_a_percentage()
+    {
+        Assert.Empty(Validate(Rule("trafficPolicy: {retryBudget: {percent: 100}}")).Errors);
+        SingleError(Rule("trafficPolicy: {retryBudget: {percent: 120, minRetryConcurrency: 2}}"), "spec.trafficPolicy.retryBudget.percent", "percent must be in range [0.0, 100.0]");
+    }
+
+    [Fact]
     public void Tunnel_and_proxyProtocol_are_refused_together() =>
         SingleError(Rule("""
             trafficPolicy:

@@ -153,10 +153,22 @@ internal static class NetworkingReader
             PortLevelSettings = portLevel,
             HasTunnel = o.Has("tunnel"),
             ProxyProtocol = ProxyProtocol(o.Object("proxyProtocol")),
+            RetryBudget = RetryBudget(o.Object("retryBudget")),
         };
-        o.Ignore("retryBudget");
         o.RejectUnknownFields();
         return policy;
+    }
+
+    private static RetryBudgetSettings? RetryBudget(YamlObject? o)
+    {
+        if (o is null)
+        {
+            return null;
+        }
+
+        var settings = new RetryBudgetSettings(o.Double("percent"), o.UInt32("minRetryConcurrency") ?? 0);
+        o.RejectUnknownFields();
+        return settings;
     }
 
     private static ProxyProtocolSettings? ProxyProtocol(YamlObject? o)

@@ -18,7 +18,15 @@ public sealed record TrafficPolicy
 
     /// <summary><c>proxyProtocol</c>: the PROXY protocol header upstream connections start with; null when absent.</summary>
     public ProxyProtocolSettings? ProxyProtocol { get; init; }
+
+    /// <summary><c>retryBudget</c>: replaces <c>connectionPool.http.maxRetries</c>; null when absent.</summary>
+    public RetryBudgetSettings? RetryBudget { get; init; }
 }
+
+/// <summary>Istio's <c>TrafficPolicy.RetryBudget</c>: concurrent retries as a share of active requests.</summary>
+/// <param name="Percent"><c>percent</c>; null when unset.</param>
+/// <param name="MinRetryConcurrency"><c>minRetryConcurrency</c>; 0 when unset.</param>
+public sealed record RetryBudgetSettings(double? Percent, uint MinRetryConcurrency);
 
 /// <summary>Istio's <c>TrafficPolicy.ProxyProtocol</c>.</summary>
 /// <param name="Version"><c>V1</c> (the default) or <c>V2</c>.</param>

@@ -160,6 +160,16 @@ internal static class ClusterWriter
         writer.WriteNumber("max_pending_requests", breakers.MaxPendingRequests);
         writer.WriteNumber("max_requests", breakers.MaxRequests);
         writer.WriteNumber("max_retries", breakers.MaxRetries);
+        if (breakers.RetryBudget is { } budget)
+        {
+            writer.WriteStartObject("retry_budget");
+            writer.WriteStartObject("budget_percent");
+            writer.WriteNumber("value", budget.BudgetPercent);
+            writer.WriteEndObject();
+            writer.WriteNumber("min_retry_concurrency", budget.MinRetryConcurrency);
+            writer.WriteEndObject();
+        }
+
         writer.WriteBoolean("track_remaining", true);
         writer.WriteEndObject();
         writer.WriteEndArray();

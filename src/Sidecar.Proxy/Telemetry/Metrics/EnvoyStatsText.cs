@@ -95,8 +95,10 @@ internal static class EnvoyStatsText
         stats[prefix + "circuit_breakers.default.remaining_pending"] = Math.Max(0, limits.MaxPendingRequests - pending);
         stats[prefix + "circuit_breakers.default.rq_open"] = active >= limits.MaxRequests ? 1 : 0;
         stats[prefix + "circuit_breakers.default.remaining_rq"] = Math.Max(0, limits.MaxRequests - active);
-        stats[prefix + "circuit_breakers.default.rq_retry_open"] = retries >= limits.MaxRetries ? 1 : 0;
-        stats[prefix + "circuit_breakers.default.remaining_retries"] = Math.Max(0, limits.MaxRetries - retries);
+        var retryLimit = limits.RetryLimit(active);
+        stats[prefix + "circuit_breakers.default.rq_retry_open"] = retries >= retryLimit ? 1 : 0;
+        // Envoy does not track what a retry budget leaves (its remaining gauge stays 0).
+        stats[prefix + "circuit_breakers.default.remaining_retries"] = limits.RetryBudget is null ? Math.Max(0, retryLimit - retries) : 0;
         var connections = cluster.ActiveTcpConnections;
         stats[prefix + "circuit_breakers.default.cx_open"] = connections >= limits.MaxConnections ? 1 : 0;
         stats[prefix + "circuit_breakers.default.remaining_cx"] = Math.Max(0, limits.MaxConnections - connections);

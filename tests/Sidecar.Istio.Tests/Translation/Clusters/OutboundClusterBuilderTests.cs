@@ -351,6 +351,63 @@ public sealed class OutboundClusterBuilderTests
     }
 
     [Fact]
+    public void RetryBudget_becomes_the_retry_breaker_with_istiods_defaults_for_unset_fields()
+    {
+        // Istio's applyRetryBudget: minRetryConcurrency 0 means 3; an unset percent is istiod's 0.2 (Envoy reads 0.2%).
+        // A subset's retryBudget replaces the rule's; port-level settings, which have none, keep it.
+        var config = WithRule("""
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: {name: reviews}
+            spec:
+              host: reviews
+              trafficPolicy:
+                retryBudget: {percent: 25, minRetryConcurrency: 5}
+                portLevelSettings:
+                - port: {number: 9080}
+                  connectionPool: {http: {maxRetries: 7}}
+              subsets:
+              - name: v1
+                labels: {version: v1}
+                trafficPolicy:
+                  retryBudget: {}
+            """);
+        var all = config.Cluster($"outbound|9080||{Reviews}").CircuitBreakers;
+        Assert.Equal(new RetryBudgetConfig(25, 5), all.RetryBudget);
+        Assert.Equal(7, all.MaxRetries);
+        Assert.Equal(new RetryBudgetConfig(0.2, 3), config.Cluster($"outbound|9080|v1|{Reviews}").CircuitBreakers.RetryBudget);
+        Assert.Null(config.Cluster($"outbound|9080||ratings.default.svc.cluster.local").CircuitBreakers.RetryBudget);
+    }
+
+    [Theory]
+    [InlineData("grpc")]
+    [InlineData("http2")]
+    public void UseClientProtocol_keeps_the_clients_protocol_even_on_an_http2_port(string portName)
+    {
+        // applyConnectionPool's setUseDownstreamProtocol replaces an HTTP/2 port's explicit protocol options (and
+        // shouldH2Upgrade does not upgrade when useClientProtocol is set; validation refuses it with UPGRADE).
+        var cluster = Config($$"""
+            apiVersion: networking.istio.io/v1
+            kind: ServiceEntry
+            metadata: {name: api, namespace: default}
+            spec:
+              hosts: [api.example.com]
+              location: MESH_EXTERNAL
+              resolution: STATIC
+              ports: [{number: 8080, name: {{portName}}, protocol: {{portName.ToUpperInvariant()}} }]
+              endpoints: [{address: 10.0.0.9}]
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: {name: api, namespace: default}
+            spec:
+              host: api.example.com
+              trafficPolicy: {connectionPool: {http: {useClientProtocol: true} } }
+            """).Cluster("outbound|8080||api.example.com");
+        Assert.Equal(UpstreamHttpProtocol.UseDownstream, cluster.HttpProtocol);
+    }
+
+    [Fact]
     public void Tls_disable_turns_auto_mtls_off_and_mesh_external_never_has_it()
     {
         var config = Config(Bookinfo.All(Bookinfo.Services, """
