@@ -140,6 +140,23 @@ public sealed class ClusterTranslatorTests
         Assert.Equal(new RetryBudgetConfig(20, 3), Translate(cluster, Assignment("10.0.0.7"), out _).CircuitBreakers.RetryBudget);
     }
 
+    [Fact]
+    public void Http2_max_concurrent_streams_is_read_from_the_explicit_http2_options()
+    {
+        var cluster = Eds();
+        var options = new EnvoyHttpProtocolOptions
+        {
+            ExplicitHttpConfig = new EnvoyHttpProtocolOptions.Types.ExplicitHttpConfig { Http2ProtocolOptions = new Http2ProtocolOptions { MaxConcurrentStreams = 16 } },
+        };
+        cluster.TypedExtensionProtocolOptions["envoy.extensions.upstreams.http.v3.HttpProtocolOptions"] = Any.Pack(options);
+
+        var config = Translate(cluster, Assignment("10.0.0.7"), out var errors);
+
+        Assert.False(errors.Any);
+        Assert.Equal(UpstreamHttpProtocol.Http2, config.HttpProtocol);
+        Assert.Equal(16, config.MaxConcurrentStreams);
+    }
+
     private static TransportSocket ProxyProtocol(ProxyProtocolConfig.Types.Version version, TransportSocket inner) => new()
     {
         Name = "envoy.transport_sockets.upstream_proxy_protocol",

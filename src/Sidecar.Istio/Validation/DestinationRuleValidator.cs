@@ -141,10 +141,6 @@ internal static class DestinationRuleValidator
             report.Error($"{path}.http", "use client protocol must not be true when H2UpgradePolicy is UPGRADE",
                 http.H2UpgradePolicy == "UPGRADE" && http.UseClientProtocol == true);
             report.Error($"{path}.http.maxConcurrentStreams", "max concurrent streams must be non-negative", http.MaxConcurrentStreams < 0);
-            if (http.MaxConcurrentStreams > 0)
-            {
-                report.Warning($"{path}.http.maxConcurrentStreams", "not applied by this sidecar");
-            }
         }
 
         if (pool.Tcp is { } tcp)

@@ -80,6 +80,10 @@ public sealed record ClusterConfig
     /// upstream connections; null means unlimited.</summary>
     public int? MaxRequestsPerConnection { get; init; }
 
+    /// <summary>Istio's <c>http.maxConcurrentStreams</c> (Envoy's <c>http2_protocol_options.max_concurrent_streams</c>): at
+    /// most this many requests at once on one HTTP/2 upstream connection; null: the server's limit.</summary>
+    public int? MaxConcurrentStreams { get; init; }
+
     /// <summary>Istio's <c>tcp.maxConnectionDuration</c>: a pooled HTTP connection older than this is not reused; null: no limit.</summary>
     public TimeSpan? MaxConnectionDuration { get; init; }
 

@@ -330,7 +330,7 @@ internal sealed partial class ClusterState : IDisposable
         && a.CircuitBreakers.MaxConnections == b.CircuitBreakers.MaxConnections
         && a.UpstreamBindAddress == b.UpstreamBindAddress && a.TcpKeepalive == b.TcpKeepalive
         && a.Tls == b.Tls && a.AutoMtls == b.AutoMtls && a.AutoMtlsSettings == b.AutoMtlsSettings && a.HttpProtocol == b.HttpProtocol
-        && a.ProxyProtocol == b.ProxyProtocol;
+        && a.ProxyProtocol == b.ProxyProtocol && a.MaxConcurrentStreams == b.MaxConcurrentStreams;
 
     /// <summary>Endpoints as addresses: for STRICT_DNS, what the last resolution found (resolution runs in the background).</summary>
     private (EndpointConfig Config, string Address)[] ResolveStatic(ClusterConfig config) =>

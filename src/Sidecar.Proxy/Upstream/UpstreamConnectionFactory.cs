@@ -10,7 +10,7 @@ namespace Sidecar.Proxy.Upstream;
 /// <summary>
 /// Builds a cluster's connection pool: one <see cref="SocketsHttpHandler"/> per cluster (Envoy keeps a pool per
 /// cluster and host), with the cluster's connect timeout, idle timeout, connection lifetime, requests per HTTP/1.1
-/// connection, connection limit, source address, TCP keepalive and PROXY protocol header. Proxy semantics: no
+/// connection, streams per HTTP/2 connection, connection limit, source address, TCP keepalive and PROXY protocol header. Proxy semantics: no
 /// redirects, cookies, decompression or system proxy.
 /// </summary>
 internal static class UpstreamConnectionFactory
@@ -64,7 +64,9 @@ internal static class UpstreamConnectionFactory
             ? async (context, cancellationToken) => context.InitialRequestMessage.Version.Major >= 2
                 ? await connect(context, cancellationToken).ConfigureAwait(false)
                 : new RequestLimitedConnectionStream(await connect(context, cancellationToken).ConfigureAwait(false), maxRequests)
-            : connect;
+            : cluster.MaxConcurrentStreams is > 0 and var maxStreams && cluster.HttpProtocol == UpstreamHttpProtocol.Http2
+                ? async (context, cancellationToken) => new Http2StreamLimit(await connect(context, cancellationToken).ConfigureAwait(false), (uint)maxStreams)
+                : connect;
         return handler;
     }
 

@@ -136,6 +136,7 @@ internal static class ClusterTranslator
                 EnvoyHttpProtocolOptions.UpstreamProtocolOptionsOneofCase.ExplicitHttpConfig when options.ExplicitHttpConfig.Http2ProtocolOptions is not null => UpstreamHttpProtocol.Http2,
                 _ => UpstreamHttpProtocol.Http1,
             },
+            MaxConcurrentStreams = options.ExplicitHttpConfig?.Http2ProtocolOptions?.MaxConcurrentStreams is { } streams and > 0 and <= int.MaxValue ? (int)streams : null,
         };
     }
 

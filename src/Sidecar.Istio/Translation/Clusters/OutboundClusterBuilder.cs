@@ -85,6 +85,13 @@ internal sealed class OutboundClusterBuilder(PushContext push)
         };
         cluster = ConnectionPoolMapping.Apply(cluster, policy.ConnectionPool, push.Mesh.TcpKeepalive, push.Mesh.ConnectTimeout.ToTimeSpan());
         cluster = ApplyRetryBudget(cluster, policy.RetryBudget);
+        if (policy.ConnectionPool?.Http?.MaxConcurrentStreams is > 0 and var streams && port.Protocol.IsHttp2() && cluster.HttpProtocol == UpstreamHttpProtocol.Http2)
+        {
+            // applyConnectionPool sets it on the HTTP/2 options an HTTP2/gRPC port already has; an h2UpgradePolicy
+            // upgrade comes after it with fresh options, and useClientProtocol replaces them, so neither carries it.
+            cluster = cluster with { MaxConcurrentStreams = streams };
+        }
+
         cluster = ApplyOutlierDetection(cluster, policy.OutlierDetection);
         cluster = ApplyLoadBalancer(cluster, policy.LoadBalancer);
         cluster = LocalityLoadBalancing.Apply(cluster, LocalityLoadBalancing.Effective(push.Mesh.LocalityLbSetting, policy.LoadBalancer?.LocalityLbSetting), push.Workload);

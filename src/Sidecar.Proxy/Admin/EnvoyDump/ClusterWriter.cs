@@ -234,6 +234,11 @@ internal static class ClusterWriter
             case UpstreamHttpProtocol.Http2:
                 writer.WriteStartObject("explicit_http_config");
                 writer.WriteStartObject("http2_protocol_options");
+                if (cluster.MaxConcurrentStreams is { } streams)
+                {
+                    writer.WriteNumber("max_concurrent_streams", streams);
+                }
+
                 writer.WriteEndObject();
                 writer.WriteEndObject();
                 break;

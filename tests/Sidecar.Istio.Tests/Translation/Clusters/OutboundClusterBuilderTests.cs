@@ -407,6 +407,35 @@ public sealed class OutboundClusterBuilderTests
         Assert.Equal(UpstreamHttpProtocol.UseDownstream, cluster.HttpProtocol);
     }
 
+    [Theory]
+    [InlineData("HTTP2", null, 8)]
+    [InlineData("GRPC", null, 8)]
+    [InlineData("HTTP", "UPGRADE", null)] // setH2Options after applyConnectionPool: fresh options, no limit
+    [InlineData("HTTP", null, null)]
+    public void MaxConcurrentStreams_limits_the_streams_of_an_http2_ports_connections(string protocol, string? upgrade, int? expected)
+    {
+        var upgradePolicy = upgrade is null ? "" : $", h2UpgradePolicy: {upgrade}";
+        var cluster = Config($$"""
+            apiVersion: networking.istio.io/v1
+            kind: ServiceEntry
+            metadata: {name: api, namespace: default}
+            spec:
+              hosts: [api.example.com]
+              location: MESH_EXTERNAL
+              resolution: STATIC
+              ports: [{number: 8080, name: api, protocol: {{protocol}} }]
+              endpoints: [{address: 10.0.0.9}]
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: {name: api, namespace: default}
+            spec:
+              host: api.example.com
+              trafficPolicy: {connectionPool: {http: {maxConcurrentStreams: 8{{upgradePolicy}} } } }
+            """).Cluster("outbound|8080||api.example.com");
+        Assert.Equal(expected, cluster.MaxConcurrentStreams);
+    }
+
     [Fact]
     public void Tls_disable_turns_auto_mtls_off_and_mesh_external_never_has_it()
     {
