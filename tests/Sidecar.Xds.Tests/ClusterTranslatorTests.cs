@@ -157,6 +157,41 @@ public sealed class ClusterTranslatorTests
         Assert.Equal(16, config.MaxConcurrentStreams);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_validation_contexts_crl_is_read_from_the_context_or_istiods_file_root_name(bool throughSds)
+    {
+        var validation = new CertificateValidationContext();
+        if (!throughSds)
+        {
+            validation.Crl = new DataSource { Filename = "/etc/ca.crl" };
+        }
+
+        var cluster = Eds();
+        cluster.TransportSocket = new TransportSocket
+        {
+            Name = "envoy.transport_sockets.tls",
+            TypedConfig = Any.Pack(new UpstreamTlsContext
+            {
+                CommonTlsContext = new CommonTlsContext
+                {
+                    CombinedValidationContext = new CommonTlsContext.Types.CombinedCertificateValidationContext
+                    {
+                        DefaultValidationContext = validation,
+                        ValidationContextSdsSecretConfig = new SdsSecretConfig { Name = throughSds ? "file-root:/etc/ca.pem~/etc/ca.crl" : "file-root:/etc/ca.pem" },
+                    },
+                },
+            }),
+        };
+
+        var tls = Translate(cluster, Assignment("10.0.0.7"), out var errors).Tls!;
+
+        Assert.False(errors.Any);
+        Assert.Equal("/etc/ca.pem", tls.CaCertificatesPath);
+        Assert.Equal("/etc/ca.crl", tls.CaCrlPath);
+    }
+
     private static TransportSocket ProxyProtocol(ProxyProtocolConfig.Types.Version version, TransportSocket inner) => new()
     {
         Name = "envoy.transport_sockets.upstream_proxy_protocol",

@@ -32,6 +32,10 @@ public sealed record UpstreamTlsConfig
     /// <summary>Trusted roots (PEM) for SIMPLE/MUTUAL (Istio's <c>caCertificates</c>); null uses the system roots.</summary>
     public string? CaCertificatesPath { get; init; }
 
+    /// <summary>Istio's <c>caCrl</c> (Envoy's validation context <c>crl</c>): PEM CRLs the server's chain is checked
+    /// against; only with <see cref="CaCertificatesPath"/>, as istiod attaches it.</summary>
+    public string? CaCrlPath { get; init; }
+
     public string? ClientCertificatePath { get; init; }
 
     public string? PrivateKeyPath { get; init; }

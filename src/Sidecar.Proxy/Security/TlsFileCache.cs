@@ -14,6 +14,7 @@ internal sealed class TlsFileCache
 {
     private readonly ConcurrentDictionary<(string Certificate, string Key), Loaded<SslStreamCertificateContext>> _clientCertificates = new();
     private readonly ConcurrentDictionary<string, Loaded<X509Certificate2Collection>> _roots = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Loaded<IReadOnlyList<Revocation.RevocationList>>> _revocationLists = new(StringComparer.Ordinal);
 
     /// <summary>The certificate chain and key of <paramref name="certificatePath"/> and <paramref name="keyPath"/>, ready for a handshake.</summary>
     public SslStreamCertificateContext ClientCertificate(string certificatePath, string keyPath)
@@ -55,6 +56,21 @@ internal sealed class TlsFileCache
         roots.ImportFromPemFile(path);
         _roots[path] = new Loaded<X509Certificate2Collection>(version, roots);
         return roots;
+    }
+
+    /// <summary>The CRLs of the file at <paramref name="path"/> (a DestinationRule's <c>caCrl</c>).</summary>
+    /// <exception cref="InvalidDataException">The file holds no certificate revocation list.</exception>
+    public IReadOnlyList<Revocation.RevocationList> RevocationLists(string path)
+    {
+        var version = (File.GetLastWriteTimeUtc(path), default(DateTime));
+        if (_revocationLists.TryGetValue(path, out var cached) && cached.Version == version)
+        {
+            return cached.Value;
+        }
+
+        var lists = Revocation.RevocationList.LoadFile(path);
+        _revocationLists[path] = new Loaded<IReadOnlyList<Revocation.RevocationList>>(version, lists);
+        return lists;
     }
 
     /// <summary>What was loaded, and the write times of the files it came from.</summary>

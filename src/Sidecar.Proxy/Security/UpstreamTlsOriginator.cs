@@ -3,6 +3,7 @@ using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using Sidecar.Identity;
 using Sidecar.Model;
+using Sidecar.Proxy.Security.Revocation;
 
 namespace Sidecar.Proxy.Security;
 
@@ -85,6 +86,20 @@ internal sealed class UpstreamTlsOriginator
         }
     }
 
+    /// <summary>The CRLs of a <c>caCrl</c> file; none when it cannot be read, so that every chain fails the check, as
+    /// Envoy refuses a cluster whose CRL it cannot load rather than skip the check.</summary>
+    private IReadOnlyList<RevocationList> RevocationLists(string path)
+    {
+        try
+        {
+            return _files.RevocationLists(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException or FormatException)
+        {
+            return [];
+        }
+    }
+
     /// <summary>Whether this handshake's certificate check refused the peer (else a failure is the handshake's own).</summary>
     private sealed class Verification
     {
@@ -125,6 +140,7 @@ internal sealed class UpstreamTlsOriginator
         }
 
         var customRoots = tls.CaCertificatesPath is { } caPath ? _files.Roots(caPath) : null;
+        var revocationLists = customRoots is not null && tls.CaCrlPath is { } crlPath ? RevocationLists(crlPath) : null;
         var expected = tls.SubjectAltNames;
         options.RemoteCertificateValidationCallback = (_, peer, chain, errors) =>
         {
@@ -138,8 +154,8 @@ internal sealed class UpstreamTlsOriginator
                 return verification.Record(false);
             }
 
-            var trusted = customRoots is null
-                ? (errors & SslPolicyErrors.RemoteCertificateChainErrors) == 0
+            var trusted = customRoots is null ? (errors & SslPolicyErrors.RemoteCertificateChainErrors) == 0
+                : revocationLists is not null ? RevocationCheck.Verify(server, chain, customRoots, revocationLists, DateTimeOffset.UtcNow)
                 : TrustBundle.Verify(server, chain, customRoots);
             // With subjectAltNames the SAN list decides the name. Without, only auto_san_validation checks one (the
             // request's host, when the rule gives no sni); a rule's own sni, or a TCP connection, checks the chain alone.

@@ -263,7 +263,10 @@ internal static class ClusterTranslator
             }
         }
 
-        var caPath = rootSecret?.StartsWith("file-root:", StringComparison.Ordinal) == true ? rootSecret["file-root:".Length..] : validation?.TrustedCa?.Filename;
+        // istiod's file-root SDS name is file-root:CA, or file-root:CA~CRL where it sends the CRL through SDS too.
+        var fileRoot = rootSecret?.StartsWith("file-root:", StringComparison.Ordinal) == true ? rootSecret["file-root:".Length..].Split('~', 2) : null;
+        var caPath = fileRoot?[0] ?? validation?.TrustedCa?.Filename;
+        var crlPath = validation?.Crl?.Filename is { Length: > 0 } crl ? crl : fileRoot is [_, { Length: > 0 } sdsCrl] ? sdsCrl : null;
         return new UpstreamTlsConfig
         {
             Mode = mode,
@@ -271,6 +274,7 @@ internal static class ClusterTranslator
             SubjectAltNames = sans.ToEquatableArray(),
             Alpn = (common?.AlpnProtocols ?? []).ToEquatableArray(),
             CaCertificatesPath = mode == UpstreamTlsMode.IstioMutual ? null : caPath,
+            CaCrlPath = mode == UpstreamTlsMode.IstioMutual || caPath is null ? null : crlPath,
             ClientCertificatePath = clientCertificate,
             PrivateKeyPath = privateKey,
             // No validation context at all: Envoy does not verify the server (Istio's insecureSkipVerify).

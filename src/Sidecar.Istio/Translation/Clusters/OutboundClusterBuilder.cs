@@ -290,9 +290,12 @@ internal sealed class OutboundClusterBuilder(PushContext push)
                     return cluster;
                 }
 
-                if (!string.IsNullOrEmpty(tls.CaCrl))
+                // istiod attaches the CRL to the validation context it builds for caCertificates (none without them,
+                // or with insecureSkipVerify).
+                var verifies = !string.IsNullOrEmpty(tls.CaCertificates) && tls.InsecureSkipVerify != true;
+                if (!string.IsNullOrEmpty(tls.CaCrl) && !verifies)
                 {
-                    push.Warn(service.Source, $"tls.caCrl for {cluster.Name} is not applied by this sidecar");
+                    push.Warn(service.Source, $"tls.caCrl for {cluster.Name} is not applied: istiod attaches it only to a validation with caCertificates");
                 }
 
                 return cluster with
@@ -304,6 +307,7 @@ internal sealed class OutboundClusterBuilder(PushContext push)
                         SubjectAltNames = (tls.SubjectAltNames is { Count: > 0 } sans ? sans : service.ServiceAccounts).ToEquatableArray(),
                         Alpn = h2 ? ["h2"] : default,
                         CaCertificatesPath = string.IsNullOrEmpty(tls.CaCertificates) ? null : tls.CaCertificates,
+                        CaCrlPath = verifies && !string.IsNullOrEmpty(tls.CaCrl) ? tls.CaCrl : null,
                         ClientCertificatePath = tls.Mode == "MUTUAL" ? tls.ClientCertificate : null,
                         PrivateKeyPath = tls.Mode == "MUTUAL" ? tls.PrivateKey : null,
                         InsecureSkipVerify = tls.InsecureSkipVerify ?? false,

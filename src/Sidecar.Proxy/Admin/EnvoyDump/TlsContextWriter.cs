@@ -47,6 +47,13 @@ internal static class TlsContextWriter
                 writer.WriteEndArray();
             }
 
+            if (tls.CaCrlPath is { } crl)
+            {
+                writer.WriteStartObject("crl");
+                writer.WriteString("filename", crl);
+                writer.WriteEndObject();
+            }
+
             writer.WriteEndObject();
             if (root is not null)
             {

@@ -437,6 +437,39 @@ public sealed class OutboundClusterBuilderTests
     }
 
     [Fact]
+    public void CaCrl_goes_with_caCertificates_as_istiod_attaches_it_to_that_validation()
+    {
+        var result = Translate("""
+            apiVersion: networking.istio.io/v1
+            kind: ServiceEntry
+            metadata: {name: secure, namespace: default}
+            spec:
+              hosts: [a.example.com, b.example.com]
+              location: MESH_EXTERNAL
+              resolution: DNS
+              ports: [{number: 443, name: tls, protocol: TLS}]
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: {name: a, namespace: default}
+            spec:
+              host: a.example.com
+              trafficPolicy: {tls: {mode: SIMPLE, caCertificates: /etc/ca.pem, caCrl: /etc/ca.crl}}
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: {name: b, namespace: default}
+            spec:
+              host: b.example.com
+              trafficPolicy: {tls: {mode: SIMPLE, caCrl: /etc/ca.crl}}
+            """);
+        var config = result.Config!;
+        Assert.Equal("/etc/ca.crl", config.Cluster("outbound|443||a.example.com").Tls!.CaCrlPath);
+        Assert.Null(config.Cluster("outbound|443||b.example.com").Tls!.CaCrlPath);
+        Assert.Contains(result.Warnings, w => w.Contains("tls.caCrl for outbound|443||b.example.com is not applied", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Tls_disable_turns_auto_mtls_off_and_mesh_external_never_has_it()
     {
         var config = Config(Bookinfo.All(Bookinfo.Services, """

@@ -1,0 +1,96 @@
+using System.Net;
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.Logging;
+using Sidecar.Testing;
+
+namespace Sidecar.FunctionalTests;
+
+/// <summary>
+/// DestinationRule <c>tls.caCrl</c> on TLS origination: istiod puts the file in the validation context's <c>crl</c>
+/// beside <c>caCertificates</c>, and Envoy refuses a server whose certificate the CRL revokes.
+/// </summary>
+public sealed class EgressTlsRevocationTests
+{
+    [Fact]
+    public async Task A_server_whose_certificate_the_caCrl_revokes_is_refused_as_Envoy_refuses_it()
+    {
+        using var ca = TestPki.CreateRoot("Egress Test Root");
+        var revoked = ca.IssueServer("revoked.example.com");
+        var good = ca.IssueServer("good.example.com");
+        using var config = new ConfigDirectory();
+        var files = Path.Combine(config.Path, "..", $"pki-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(files);
+        var caFile = Path.Combine(files, "ca.pem");
+        var crlFile = Path.Combine(files, "ca.crl");
+        File.WriteAllText(caFile, ca.Certificate.ExportCertificatePem());
+        File.WriteAllText(crlFile, TestPki.Pem(ca.Crl([revoked])));
+
+        var address = LoopbackAddresses.Next();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(address, 0, listen => listen.UseHttps(new TlsHandshakeCallbackOptions
+        {
+            // One server, the certificate its SNI names.
+            OnConnection = hello => ValueTask.FromResult(new SslServerAuthenticationOptions
+            {
+                ServerCertificate = hello.ClientHelloInfo.ServerName == "revoked.example.com" ? revoked : good,
+            }),
+        })));
+        await using var server = builder.Build();
+        server.Run(context => context.Response.WriteAsync("secure"));
+        await server.StartAsync();
+        var port = new Uri(server.Urls.Single()).Port;
+
+        try
+        {
+            config.Write("egress.yaml", $$$"""
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: egress, namespace: default}
+                spec:
+                  hosts: [good.example.com, revoked.example.com]
+                  location: MESH_EXTERNAL
+                  resolution: STATIC
+                  ports: [{number: 80, name: http, protocol: HTTP, targetPort: {{{port}}} }]
+                  endpoints: [{address: {{{address}}} }]
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: good, namespace: default}
+                spec:
+                  host: good.example.com
+                  trafficPolicy: {tls: {mode: SIMPLE, caCertificates: {{{caFile}}}, caCrl: {{{crlFile}}} } }
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: revoked, namespace: default}
+                spec:
+                  host: revoked.example.com
+                  trafficPolicy: {tls: {mode: SIMPLE, caCertificates: {{{caFile}}}, caCrl: {{{crlFile}}} } }
+                """);
+            await using var sidecar = await SidecarProcess.StartAsync(config.Path);
+
+            using var accepted = await sidecar.SendAsync("good.example.com:80", "/");
+            Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+            Assert.Equal("secure", await accepted.Content.ReadAsStringAsync());
+
+            using var refused = await sidecar.SendAsync("revoked.example.com:80", "/");
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            Assert.EndsWith("transport failure reason: TLS_error:|268435581:SSL routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED:TLS_error_end",
+                await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+            // The config dump carries the list where istiod puts it.
+            var dump = await sidecar.Client.GetStringAsync($"{sidecar.AdminUrl}/config_dump");
+            Assert.Contains($"\"crl\":{{\"filename\":\"{crlFile.Replace("\\", "\\\\", StringComparison.Ordinal)}\"}}", dump.Replace(" ", "", StringComparison.Ordinal).Replace("\n", "", StringComparison.Ordinal), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(files, recursive: true);
+        }
+    }
+}
