@@ -190,6 +190,43 @@ public sealed class ListenerTranslatorTests
     }
 
     [Fact]
+    public void A_tcp_proxys_tunneling_config_is_read_as_istiod_writes_it_for_a_tunnel()
+    {
+        var listener = new Listener
+        {
+            Name = "10.96.0.20_3306",
+            Address = new Address { SocketAddress = new SocketAddress { Address = "10.96.0.20", PortValue = 3306 } },
+            BindToPort = false,
+            TrafficDirection = EnvoyDirection.Outbound,
+            FilterChains =
+            {
+                new FilterChain
+                {
+                    Filters =
+                    {
+                        new Filter
+                        {
+                            Name = "envoy.filters.network.tcp_proxy",
+                            TypedConfig = Any.Pack(new TcpProxy
+                            {
+                                StatPrefix = "outbound|3306||forward-proxy.example.com",
+                                Cluster = "outbound|3306||forward-proxy.example.com",
+                                TunnelingConfig = new TcpProxy.Types.TunnelingConfig { Hostname = "db.example.com:3306", UsePost = true },
+                            }),
+                        },
+                    },
+                },
+            },
+        };
+
+        var errors = new TranslationErrors();
+        var config = ListenerTranslator.Translate(listener, new SnapshotParts(), errors)!;
+
+        Assert.False(errors.Any);
+        Assert.Equal(new TcpTunnelingConfig("db.example.com:3306", UsePost: true, PostPath: "/"), Assert.Single(config.FilterChains).Tcp!.Tunneling);
+    }
+
+    [Fact]
     public void The_snapshot_reads_the_outbound_traffic_policy_from_the_capture_listeners_catch_all()
     {
         var outbound = new Listener

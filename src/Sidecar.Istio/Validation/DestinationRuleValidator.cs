@@ -42,21 +42,28 @@ internal static class DestinationRuleValidator
         }
 
         if (policy.OutlierDetection is null && policy.ConnectionPool is null && policy.LoadBalancer is null && policy.Tls is null &&
-            policy.PortLevelSettings.Count == 0 && !policy.HasTunnel && policy.ProxyProtocol is null && policy.RetryBudget is null)
+            policy.PortLevelSettings.Count == 0 && policy.Tunnel is null && policy.ProxyProtocol is null && policy.RetryBudget is null)
         {
             report.Error(path, "traffic policy must have at least one field");
             return;
         }
 
-        if (policy.HasTunnel && policy.ProxyProtocol is not null)
+        if (policy.Tunnel is not null && policy.ProxyProtocol is not null)
         {
             report.Error(path, "tunnel and proxyProtocol must not be set together");
             return;
         }
 
-        if (policy.HasTunnel)
+        if (policy.Tunnel is { } tunnel)
         {
-            report.Warning($"{path}.tunnel", "not applied by this sidecar");
+            // Istio's validateTunnelSettings.
+            report.Error($"{path}.tunnel.protocol", "tunnel protocol must be \"CONNECT\" or \"POST\"", tunnel.Protocol is not ("" or "CONNECT" or "POST"));
+            if (!HostNames.IsIpAddress(tunnel.TargetHost) && HostNames.ValidateFqdn(tunnel.TargetHost) is { } invalid)
+            {
+                report.Error($"{path}.tunnel.targetHost", $"tunnel target host must be valid FQDN or IP address: {invalid}");
+            }
+
+            report.Error($"{path}.tunnel.targetPort", $"tunnel target port is invalid: port number {tunnel.TargetPort} must be in the range 1..65535", tunnel.TargetPort is 0 or > 65535);
         }
 
         if (policy.RetryBudget?.Percent is { } percent)

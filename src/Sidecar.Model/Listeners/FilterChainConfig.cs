@@ -77,6 +77,9 @@ public sealed record TcpProxyConfig
 
     /// <summary>Envoy's tcp_proxy <c>idle_timeout</c> (1 h by default; Istio's <c>tcp.idleTimeout</c>).</summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>The stream goes inside an HTTP request to the cluster (Istio's <c>tunnel</c>); null: as it is.</summary>
+    public TcpTunnelingConfig? Tunneling { get; init; }
 }
 
 /// <summary>TLS termination on a filter chain (Envoy's <c>DownstreamTlsContext</c>): Istio's inbound mTLS.</summary>

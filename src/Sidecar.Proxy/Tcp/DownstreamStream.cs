@@ -5,7 +5,8 @@ namespace Sidecar.Proxy.Tcp;
 
 /// <summary>
 /// One end of a proxied TCP connection: a plain socket, or a TLS stream over one (inbound mTLS terminated, or
-/// upstream mTLS originated). Half-close sends TLS close_notify before the FIN, so the far side sees a clean end.
+/// upstream mTLS originated), and on the upstream side perhaps an HTTP tunnel inside it (Istio's <c>tunnel</c>).
+/// Half-close sends TLS close_notify before the FIN, so the far side sees a clean end; a POST tunnel's is its last chunk.
 /// </summary>
 internal sealed class DownstreamStream : IAsyncDisposable
 {
@@ -24,6 +25,16 @@ internal sealed class DownstreamStream : IAsyncDisposable
         Stream = tls;
     }
 
+    private DownstreamStream(Stream tunnel, Socket socket, SslStream? tls)
+    {
+        _tls = tls;
+        Socket = socket;
+        Stream = tunnel;
+    }
+
+    /// <summary>The same connection, its bytes carried inside <paramref name="tunnel"/> (an HTTP tunnel opened on it).</summary>
+    public DownstreamStream Through(Stream tunnel) => new(tunnel, Socket, _tls);
+
     public Socket Socket { get; }
 
     public Stream Stream { get; }
@@ -35,6 +46,13 @@ internal sealed class DownstreamStream : IAsyncDisposable
     {
         try
         {
+            if (Stream is Tunneling.ChunkedTunnelStream post)
+            {
+                // The request ends with its last chunk; the connection stays open for the rest of the response.
+                await post.EndAsync().ConfigureAwait(false);
+                return;
+            }
+
             if (_tls is not null)
             {
                 await _tls.ShutdownAsync().ConfigureAwait(false);

@@ -99,7 +99,7 @@ internal sealed partial class TcpProxy
                 return;
             }
 
-            (upstream, endpoint) = await ConnectAsync(downstream.Socket, cluster, originalDestination, stats).ConfigureAwait(false);
+            (upstream, endpoint) = await ConnectAsync(downstream.Socket, cluster, originalDestination, route.Tunneling, stats).ConfigureAwait(false);
             if (upstream is null)
             {
                 return;
@@ -161,7 +161,7 @@ internal sealed partial class TcpProxy
         return clusters[^1].Cluster;
     }
 
-    private async Task<(DownstreamStream? Upstream, EndpointState? Endpoint)> ConnectAsync(Socket downstream, ClusterState? cluster, IPEndPoint? originalDestination, TcpConnectionStats stats)
+    private async Task<(DownstreamStream? Upstream, EndpointState? Endpoint)> ConnectAsync(Socket downstream, ClusterState? cluster, IPEndPoint? originalDestination, TcpTunnelingConfig? tunneling, TcpConnectionStats stats)
     {
         if (cluster is null)
         {
@@ -226,7 +226,7 @@ internal sealed partial class TcpProxy
             if (_tls is null || settings is not { } tls)
             {
                 RecordConnectSuccess(cluster, endpoint);
-                return (new DownstreamStream(socket), endpoint);
+                return (await TunnelAsync(new DownstreamStream(socket), tunneling, timeout.Token).ConfigureAwait(false), endpoint);
             }
 
             // Istio mTLS toward the peer sidecar's TCP chain: ALPN istio-peer-exchange, istio.
@@ -247,7 +247,7 @@ internal sealed partial class TcpProxy
                 }
 
                 RecordConnectSuccess(cluster, endpoint);
-                return (new DownstreamStream(ssl, socket), endpoint);
+                return (await TunnelAsync(new DownstreamStream(ssl, socket), tunneling, timeout.Token).ConfigureAwait(false), endpoint);
             }
             catch
             {
@@ -285,6 +285,25 @@ internal sealed partial class TcpProxy
         catch
         {
             upstream.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Opens the route's HTTP tunnel on the connection (Istio's <c>tunnel</c>); the connection itself without one.</summary>
+    private static async ValueTask<DownstreamStream> TunnelAsync(DownstreamStream upstream, TcpTunnelingConfig? tunneling, CancellationToken cancellationToken)
+    {
+        if (tunneling is null)
+        {
+            return upstream;
+        }
+
+        try
+        {
+            return upstream.Through(await Tunneling.HttpTunnel.OpenAsync(upstream.Stream, tunneling, cancellationToken).ConfigureAwait(false));
+        }
+        catch
+        {
+            await upstream.DisposeAsync().ConfigureAwait(false);
             throw;
         }
     }

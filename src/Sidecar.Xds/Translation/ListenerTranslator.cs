@@ -251,6 +251,9 @@ internal static class ListenerTranslator
             ? tcp.WeightedClusters.Clusters.Select(c => new WeightedClusterConfig { Cluster = c.Name, Weight = (int)c.Weight }).ToEquatableArray()
             : [new WeightedClusterConfig { Cluster = tcp.Cluster }],
         IdleTimeout = XdsValues.Duration(tcp.IdleTimeout) ?? TimeSpan.FromHours(1),
+        Tunneling = tcp.TunnelingConfig is { } tunnel
+            ? new TcpTunnelingConfig(tunnel.Hostname, tunnel.UsePost, tunnel.PostPath is { Length: > 0 } path ? path : "/")
+            : null,
     };
 
     /// <summary>Istio's inbound mTLS: the workload certificate, client certificates required, peers checked by SAN prefix.</summary>

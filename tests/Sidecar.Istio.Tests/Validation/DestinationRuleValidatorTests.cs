@@ -50,6 +50,15 @@ public sealed class DestinationRuleValidatorTests
     }
 
     [Fact]
+    public void A_tunnel_names_its_protocol_target_host_and_port_as_istio_checks_them()
+    {
+        Assert.Empty(Validate(Rule("trafficPolicy: {tunnel: {targetHost: 10.0.0.1, targetPort: 443}}")).Errors);
+        var result = Validate(Rule("trafficPolicy: {tunnel: {protocol: GET, targetHost: 'bad host', targetPort: 0}}"));
+        Assert.Equal(["spec.trafficPolicy.tunnel.protocol", "spec.trafficPolicy.tunnel.targetHost", "spec.trafficPolicy.tunnel.targetPort"], result.Errors.Select(e => e.Field));
+        Assert.Equal("tunnel protocol must be \"CONNECT\" or \"POST\"", result.Errors[0].Message);
+    }
+
+    [Fact]
     public void Tunnel_and_proxyProtocol_are_refused_together() =>
         SingleError(Rule("""
             trafficPolicy:

@@ -151,12 +151,25 @@ internal static class NetworkingReader
             OutlierDetection = OutlierDetection(o.Object("outlierDetection")),
             Tls = ClientTls(o.Object("tls")),
             PortLevelSettings = portLevel,
-            HasTunnel = o.Has("tunnel"),
+            Tunnel = Tunnel(o.Object("tunnel")),
             ProxyProtocol = ProxyProtocol(o.Object("proxyProtocol")),
             RetryBudget = RetryBudget(o.Object("retryBudget")),
         };
         o.RejectUnknownFields();
         return policy;
+    }
+
+    private static TunnelSettings? Tunnel(YamlObject? o)
+    {
+        if (o is null)
+        {
+            return null;
+        }
+
+        // Istio validates the protocol's value (validateTunnelSettings), not the parser: read as given.
+        var settings = new TunnelSettings(o.String("protocol") ?? "", o.String("targetHost") ?? "", o.UInt32("targetPort") ?? 0);
+        o.RejectUnknownFields();
+        return settings;
     }
 
     private static RetryBudgetSettings? RetryBudget(YamlObject? o)

@@ -13,8 +13,8 @@ public sealed record TrafficPolicy
 
     public IReadOnlyList<PortTrafficPolicy> PortLevelSettings { get; init; } = [];
 
-    /// <summary>True when <c>tunnel</c> was given (not supported by this sidecar).</summary>
-    public bool HasTunnel { get; init; }
+    /// <summary><c>tunnel</c>: TCP to this destination goes inside an HTTP CONNECT or POST request; null when absent.</summary>
+    public TunnelSettings? Tunnel { get; init; }
 
     /// <summary><c>proxyProtocol</c>: the PROXY protocol header upstream connections start with; null when absent.</summary>
     public ProxyProtocolSettings? ProxyProtocol { get; init; }
@@ -22,6 +22,12 @@ public sealed record TrafficPolicy
     /// <summary><c>retryBudget</c>: replaces <c>connectionPool.http.maxRetries</c>; null when absent.</summary>
     public RetryBudgetSettings? RetryBudget { get; init; }
 }
+
+/// <summary>Istio's <c>TrafficPolicy.TunnelSettings</c>.</summary>
+/// <param name="Protocol"><c>CONNECT</c> (the default) or <c>POST</c>.</param>
+/// <param name="TargetHost">The host the tunnel's proxy is asked to reach.</param>
+/// <param name="TargetPort">Its port.</param>
+public sealed record TunnelSettings(string Protocol, string TargetHost, uint TargetPort);
 
 /// <summary>Istio's <c>TrafficPolicy.RetryBudget</c>: concurrent retries as a share of active requests.</summary>
 /// <param name="Percent"><c>percent</c>; null when unset.</param>

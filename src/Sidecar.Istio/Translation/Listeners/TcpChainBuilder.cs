@@ -51,7 +51,7 @@ internal sealed class TcpChainBuilder(PushContext push)
 
         var cluster = ClusterName.Outbound(port, null, service.Host);
         chains.Add(TcpChain($"tcp:{cluster}", new FilterChainMatchConfig { PrefixRanges = prefixRanges.ToEquatableArray() },
-            [new WeightedClusterConfig { Cluster = cluster }], IdleTimeout(service.Host, service.Namespace, port, null)));
+            [new WeightedClusterConfig { Cluster = cluster }], Destination(service.Host, service.Namespace, port, null)));
         return chains;
     }
 
@@ -92,7 +92,7 @@ internal sealed class TcpChainBuilder(PushContext push)
             var match = wildcardListener
                 ? new FilterChainMatchConfig { ServerNames = [service.Host], TransportProtocol = "tls", PrefixRanges = prefixRanges.ToEquatableArray() }
                 : new FilterChainMatchConfig { PrefixRanges = prefixRanges.ToEquatableArray() };
-            chains.Add(TcpChain($"tls:{service.Host}", match, [new WeightedClusterConfig { Cluster = cluster }], IdleTimeout(service.Host, service.Namespace, port, null)));
+            chains.Add(TcpChain($"tls:{service.Host}", match, [new WeightedClusterConfig { Cluster = cluster }], Destination(service.Host, service.Namespace, port, null)));
         }
 
         return chains;
@@ -104,7 +104,7 @@ internal sealed class TcpChainBuilder(PushContext push)
     private FilterChainConfig Chain(string name, IReadOnlyList<string> prefixRanges, IReadOnlyList<RouteDestination> destinations, VirtualServiceEntry vs, int port)
     {
         var clusters = new List<WeightedClusterConfig>();
-        TimeSpan? idle = null;
+        DestinationSettings settings = default;
         foreach (var destination in destinations)
         {
             if (destinations.Count > 1 && destination.Weight == 0)
@@ -119,35 +119,60 @@ internal sealed class TcpChainBuilder(PushContext push)
             clusters.Add(new WeightedClusterConfig { Cluster = ClusterName.Outbound(targetPort, subset, host), Weight = destinations.Count == 1 ? 100 : destination.Weight });
             if (destinations.Count == 1 && service is not null)
             {
-                idle = IdleTimeout(host, service.Namespace, targetPort, subset);
+                settings = Destination(host, service.Namespace, targetPort, subset);
             }
         }
 
         var clusterName = clusters.Count == 1 ? clusters[0].Cluster : string.Join(",", clusters.Select(c => c.Cluster));
-        return TcpChain($"{name}:{clusterName}", new FilterChainMatchConfig { PrefixRanges = prefixRanges.ToEquatableArray() }, clusters, idle);
+        return TcpChain($"{name}:{clusterName}", new FilterChainMatchConfig { PrefixRanges = prefixRanges.ToEquatableArray() }, clusters, settings);
     }
 
-    private static FilterChainConfig TcpChain(string name, FilterChainMatchConfig match, IReadOnlyList<WeightedClusterConfig> clusters, TimeSpan? idleTimeout)
+    private static FilterChainConfig TcpChain(string name, FilterChainMatchConfig match, IReadOnlyList<WeightedClusterConfig> clusters, DestinationSettings settings)
     {
-        var proxy = new TcpProxyConfig { StatPrefix = clusters.Count == 1 ? clusters[0].Cluster : "weighted", Clusters = clusters.ToEquatableArray() };
-        return new FilterChainConfig { Name = name, Match = match, Tcp = idleTimeout is { } idle ? proxy with { IdleTimeout = idle } : proxy };
+        var proxy = new TcpProxyConfig { StatPrefix = clusters.Count == 1 ? clusters[0].Cluster : "weighted", Clusters = clusters.ToEquatableArray(), Tunneling = settings.Tunneling };
+        return new FilterChainConfig { Name = name, Match = match, Tcp = settings.IdleTimeout is { } idle ? proxy with { IdleTimeout = idle } : proxy };
     }
 
-    /// <summary>The DestinationRule's <c>connectionPool.tcp.idleTimeout</c> for a destination (0s disables it, as in Envoy).</summary>
-    private TimeSpan? IdleTimeout(string host, string ns, int port, string? subset)
+    /// <summary>
+    /// What a single destination's DestinationRule sets on its tcp_proxy: <c>connectionPool.tcp.idleTimeout</c> (0s
+    /// disables it, as in Envoy) and, as istiod's <c>tunnelingconfig.Apply</c>, the <c>tunnel</c> of the subset the
+    /// route names (its own, not the rule's), else the rule's.
+    /// </summary>
+    private DestinationSettings Destination(string host, string ns, int port, string? subset)
     {
         var rule = push.DestinationRules.Find(host, ns);
         if (rule is null)
         {
-            return null;
+            return default;
         }
 
         var policy = EffectiveTrafficPolicy.ForPort(rule.TrafficPolicy, port);
-        if (subset is not null && rule.FindSubset(subset) is { } s)
+        var tunnel = rule.TrafficPolicy?.Tunnel;
+        if (subset is not null)
         {
-            policy = policy.Merge(s.TrafficPolicy, port);
+            var found = rule.FindSubset(subset);
+            tunnel = found?.TrafficPolicy?.Tunnel;
+            if (found is not null)
+            {
+                policy = policy.Merge(found.TrafficPolicy, port);
+            }
         }
 
-        return policy.ConnectionPool?.Tcp?.IdleTimeout?.ToTimeSpan();
+        var tunneling = tunnel is null
+            ? null
+            : new TcpTunnelingConfig(JoinHostPort(tunnel.TargetHost, tunnel.TargetPort), UsePost: tunnel.Protocol == "POST");
+        if (tunneling is not null && policy.ConnectionPool?.Http?.H2UpgradePolicy == "UPGRADE")
+        {
+            push.Warn(rule.Sources[0], $"the tunnel to {host} is carried over HTTP/1.1 (Envoy would use HTTP/2 on this upgraded cluster)");
+        }
+
+        return new DestinationSettings(policy.ConnectionPool?.Tcp?.IdleTimeout?.ToTimeSpan(), tunneling);
     }
+
+    /// <summary>Go's <c>net.JoinHostPort</c>, as istiod writes the tunnel's hostname: an IPv6 address in brackets.</summary>
+    private static string JoinHostPort(string host, uint port) =>
+        host.Contains(':', StringComparison.Ordinal) ? $"[{host}]:{port}" : $"{host}:{port}";
+
+    /// <summary>What <see cref="Destination"/> found; both null without a DestinationRule.</summary>
+    private readonly record struct DestinationSettings(TimeSpan? IdleTimeout, TcpTunnelingConfig? Tunneling);
 }

@@ -244,6 +244,18 @@ internal static class ListenerWriter
         }
 
         EnvoyJson.WriteDuration(writer, "idle_timeout", tcp.IdleTimeout);
+        if (tcp.Tunneling is { } tunnel)
+        {
+            writer.WriteStartObject("tunneling_config");
+            writer.WriteString("hostname", tunnel.Hostname);
+            if (tunnel.UsePost)
+            {
+                writer.WriteBoolean("use_post", true);
+            }
+
+            writer.WriteEndObject();
+        }
+
         writer.WriteEndObject();
     }
 

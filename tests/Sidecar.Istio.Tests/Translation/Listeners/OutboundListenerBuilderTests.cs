@@ -126,6 +126,57 @@ public sealed class OutboundListenerBuilderTests
     }
 
     [Fact]
+    public void A_tunnel_goes_on_single_destination_tcp_chains_from_the_subset_a_route_names_not_inherited_from_the_rule()
+    {
+        // istiod's tunnelingconfig.Apply: a route to a subset takes that subset's tunnel only; the service's own chain
+        // takes the rule's; a weighted split (buildOutboundNetworkFiltersWithWeightedClusters) gets none.
+        var config = Config(Bookinfo.All(Database, """
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: {name: mysql}
+            spec:
+              host: mysql
+              trafficPolicy:
+                tunnel: {targetHost: db.example.com, targetPort: 3306}
+              subsets:
+              - name: primary
+                labels: {version: primary}
+                trafficPolicy:
+                  tunnel: {protocol: POST, targetHost: "2001:db8::7", targetPort: 5432}
+              - {name: replica, labels: {version: replica}}
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: {name: mysql}
+            spec:
+              hosts: [mysql]
+              tcp:
+              - match: [{port: 3306, destinationSubnets: [10.96.5.0/24]}]
+                route: [{destination: {host: mysql, subset: primary}}]
+              - match: [{port: 3306, destinationSubnets: [10.96.6.0/24]}]
+                route: [{destination: {host: mysql, subset: replica}}]
+              - route:
+                - {destination: {host: mysql, subset: primary}, weight: 50}
+                - {destination: {host: mysql, subset: replica}, weight: 50}
+            """));
+        var chains = config.Listener("10.96.5.5_3306").FilterChains;
+        Assert.Equal(new TcpTunnelingConfig("[2001:db8::7]:5432", UsePost: true), chains[0].Tcp!.Tunneling);
+        Assert.Null(chains[1].Tcp!.Tunneling);
+        Assert.Null(chains[2].Tcp!.Tunneling);
+
+        var plain = Config(Bookinfo.All(Database, """
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: {name: mysql}
+            spec:
+              host: mysql
+              trafficPolicy:
+                tunnel: {protocol: CONNECT, targetHost: db.example.com, targetPort: 3306}
+            """));
+        Assert.Equal(new TcpTunnelingConfig("db.example.com:3306"), Assert.Single(plain.Listener("10.96.5.5_3306").FilterChains).Tcp!.Tunneling);
+    }
+
+    [Fact]
     public void Tls_ports_match_by_sni_and_virtual_service_tls_routes()
     {
         var config = Config("""
