@@ -227,6 +227,46 @@ public sealed class ListenerTranslatorTests
     }
 
     [Fact]
+    public void A_workload_with_tcp_chains_only_takes_its_access_log_from_tcp_proxy()
+    {
+        // istiod attaches the mesh's file access log to tcp_proxy too: with no connection manager, that is where it is.
+        var tcp = new TcpProxy
+        {
+            StatPrefix = "outbound|3306||mysql.default.svc.cluster.local",
+            Cluster = "outbound|3306||mysql.default.svc.cluster.local",
+            AccessLog =
+            {
+                new Envoy.Config.Accesslog.V3.AccessLog
+                {
+                    Name = "envoy.access_loggers.file",
+                    TypedConfig = Any.Pack(new Envoy.Extensions.AccessLoggers.File.V3.FileAccessLog { Path = "/dev/stdout" }),
+                },
+            },
+        };
+        var listener = new Listener
+        {
+            Name = "10.96.0.20_3306",
+            Address = new Address { SocketAddress = new SocketAddress { Address = "10.96.0.20", PortValue = 3306 } },
+            BindToPort = false,
+            TrafficDirection = EnvoyDirection.Outbound,
+            FilterChains = { new FilterChain { Filters = { new Filter { Name = "envoy.filters.network.tcp_proxy", TypedConfig = Any.Pack(tcp) } } } },
+        };
+        var resources = XdsResources.Empty with
+        {
+            Listeners = new Dictionary<string, Listener> { [listener.Name] = listener },
+            HasClusters = true,
+            HasListeners = true,
+        };
+        var options = new XdsOptions { Address = new Uri("http://istiod:15010"), Workload = WorkloadInfo.Default };
+
+        var errors = new TranslationErrors();
+        var config = XdsSnapshotBuilder.Build(resources, options, "1", DateTimeOffset.UnixEpoch, errors);
+
+        Assert.False(errors.Any);
+        Assert.Equal("/dev/stdout", config.Mesh.Telemetry.AccessLogFile);
+    }
+
+    [Fact]
     public void The_snapshot_reads_the_outbound_traffic_policy_from_the_capture_listeners_catch_all()
     {
         var outbound = new Listener

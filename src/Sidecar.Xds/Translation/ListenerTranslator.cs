@@ -125,6 +125,10 @@ internal static class ListenerTranslator
 
             if (typed?.TryUnpack<TcpProxy>(out var tcp) == true)
             {
+                // istiod gives tcp_proxy the access logs it gives the connection managers: a workload with TCP
+                // ports only has them here.
+                parts.AccessLog ??= AccessLogTranslator.Read(tcp.AccessLog, errors, resource, at + ".access_log");
+                parts.OpenTelemetryAccessLog ??= OpenTelemetryAccessLogTranslator.Read(tcp.AccessLog, errors, resource, at + ".access_log");
                 return config with { Tcp = TcpProxy(tcp) };
             }
 
