@@ -74,6 +74,9 @@ internal enum ResponseFlags : uint
 
     /// <summary>DF: DNS resolution failed.</summary>
     DnsResolutionFailure = 1u << 20,
+
+    /// <summary>DR: the downstream reset the stream (an HTTP/2 RST_STREAM), its connection still open.</summary>
+    DownstreamRemoteReset = 1u << 21,
 }
 
 /// <summary>Envoy's short strings for <see cref="ResponseFlags"/>, comma-joined, cached per combination.</summary>
@@ -81,7 +84,7 @@ internal static class ResponseFlagNames
 {
     private static readonly string[] ShortNames =
     [
-        "LH", "UH", "UT", "LR", "UR", "UF", "UC", "UO", "NR", "DI", "FI", "RL", "UAEX", "DC", "URX", "SI", "DPE", "DT", "UPE", "NC", "DF",
+        "LH", "UH", "UT", "LR", "UR", "UF", "UC", "UO", "NR", "DI", "FI", "RL", "UAEX", "DC", "URX", "SI", "DPE", "DT", "UPE", "NC", "DF", "DR",
     ];
 
     /// <summary>Envoy's <c>%RESPONSE_FLAGS_LONG%</c> names, in the same order.</summary>
@@ -91,7 +94,7 @@ internal static class ResponseFlagNames
         "UpstreamConnectionFailure", "UpstreamConnectionTermination", "UpstreamOverflow", "NoRouteFound", "DelayInjected",
         "FaultInjected", "RateLimited", "UnauthorizedExternalService", "DownstreamConnectionTermination",
         "UpstreamRetryLimitExceeded", "StreamIdleTimeout", "DownstreamProtocolError", "DurationTimeout",
-        "UpstreamProtocolError", "NoClusterFound", "DnsResolutionFailed",
+        "UpstreamProtocolError", "NoClusterFound", "DnsResolutionFailed", "DownstreamRemoteReset",
     ];
 
     private static readonly ConcurrentDictionary<ResponseFlags, string> Cache = new();

@@ -154,7 +154,7 @@ internal sealed partial class Router
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
-            state.Flags |= ResponseFlags.DownstreamConnectionTermination;
+            state.Flags |= DownstreamGone(state);
         }
         finally
         {
@@ -162,6 +162,11 @@ internal sealed partial class Router
             _states.Return(state);
         }
     }
+
+    /// <summary>Why the client's request ended: an HTTP/2 stream reset on a connection still open (DR), else the
+    /// connection's end (DC).</summary>
+    private static ResponseFlags DownstreamGone(RequestState state) =>
+        state.Connection?.Input is { Ended: false } ? ResponseFlags.DownstreamRemoteReset : ResponseFlags.DownstreamConnectionTermination;
 
     /// <summary>
     /// Matches the route and runs its policies. A route that only forwards (<see cref="Route.ForwardOnly"/>: most
@@ -499,8 +504,8 @@ internal sealed partial class Router
             endpoint?.EndRequest(error: false, connectFailure: false);
             if (context.RequestAborted.IsCancellationRequested)
             {
-                // The client went away: DC, and no response code unless one was sent (Envoy logs 0).
-                state.Flags |= ResponseFlags.DownstreamConnectionTermination;
+                // The client went away (DC) or reset the stream (DR): no response code unless one was sent (Envoy logs 0).
+                state.Flags |= DownstreamGone(state);
             }
             else
             {

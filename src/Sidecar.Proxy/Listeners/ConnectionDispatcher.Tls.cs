@@ -30,6 +30,7 @@ internal sealed partial class ConnectionDispatcher
             var connection = new TlsConnectionContext(stream, local, remote);
             var protocols = IstioAlpn.IsHttp2(stream.NegotiatedApplicationProtocol) ? HttpProtocols.Http2 : HttpProtocols.Http1;
             var wire = protocols == HttpProtocols.Http1 ? new WireBytes() : null;
+            var input = wire is null ? InputEndWatcher.Watch(connection) : null;
             if (wire is not null)
             {
                 connection.Transport = wire.Count(connection.Transport);
@@ -42,6 +43,7 @@ internal sealed partial class ConnectionDispatcher
                 PeerPrincipal = peer?.Principal,
                 ServerName = decision.Sniff.ClientHello?.ServerName,
                 WireBytes = wire,
+                Input = input,
             };
             connection.Items[ProxyConnection.Key] = proxyConnection;
             connection.Items[MutualTlsPeer.Key] = peer;

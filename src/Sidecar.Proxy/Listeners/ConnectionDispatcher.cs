@@ -179,12 +179,13 @@ internal sealed partial class ConnectionDispatcher : IDisposable
         var connection = _connections.Create(socket);
         var protocols = sniff.Protocol == SniffedProtocol.Http2 ? HttpProtocols.Http2 : HttpProtocols.Http1;
         var wire = protocols == HttpProtocols.Http1 ? new WireBytes() : null;
+        var input = wire is null ? InputEndWatcher.Watch(connection) : null;
         if (wire is not null)
         {
             connection.Transport = wire.Count(connection.Transport);
         }
 
-        var proxyConnection = new ProxyConnection(listener, original) { HttpChain = chain, Sniff = sniff, ChainSource = chainSource, WireBytes = wire };
+        var proxyConnection = new ProxyConnection(listener, original) { HttpChain = chain, Sniff = sniff, ChainSource = chainSource, WireBytes = wire, Input = input };
         connection.Items[ProxyConnection.Key] = proxyConnection;
         if (!_relay.TryRelay(connection, protocols))
         {

@@ -31,6 +31,9 @@ internal sealed class ProxyConnection
     /// <summary>The bytes an HTTP/1 connection carried each way, for Istio's request and response size metrics; null for HTTP/2.</summary>
     public WireBytes? WireBytes { get; init; }
 
+    /// <summary>An HTTP/2 connection's input, to tell a stream reset from the connection's end; null for HTTP/1.</summary>
+    public InputEndWatcher? Input { get; init; }
+
     /// <summary>The HTTP filter chain chosen for the connection, when the listener's config decides it (configured listeners).</summary>
     public HttpConnectionManagerConfig? HttpChain { get; set; }
 

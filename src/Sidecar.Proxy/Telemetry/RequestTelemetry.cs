@@ -367,5 +367,5 @@ internal sealed class RequestTelemetry : IRequestTelemetry
     /// <c>0 DC</c>), not the status Kestrel would have sent.
     /// </summary>
     private static int ReportedStatus(HttpContext context, RequestState state) =>
-        (state.Flags & ResponseFlags.DownstreamConnectionTermination) != 0 && !context.Response.HasStarted ? 0 : context.Response.StatusCode;
+        (state.Flags & (ResponseFlags.DownstreamConnectionTermination | ResponseFlags.DownstreamRemoteReset)) != 0 && !context.Response.HasStarted ? 0 : context.Response.StatusCode;
 }

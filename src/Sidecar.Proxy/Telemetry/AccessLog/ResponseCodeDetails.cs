@@ -87,6 +87,11 @@ internal static class ResponseCodeDetails
             return "http1.codec_error";
         }
 
+        if ((flags & ResponseFlags.DownstreamRemoteReset) != 0)
+        {
+            return "http2.remote_reset";
+        }
+
         if ((flags & ResponseFlags.DownstreamConnectionTermination) != 0)
         {
             return "downstream_remote_disconnect";
