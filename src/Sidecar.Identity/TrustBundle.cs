@@ -8,7 +8,12 @@ public static class TrustBundle
 {
     /// <summary>True when <paramref name="peer"/> chains to one of <paramref name="roots"/>, using the certificates the
     /// peer sent as intermediates.</summary>
-    public static bool Verify(X509Certificate2 peer, X509Chain? presented, X509Certificate2Collection roots)
+    public static bool Verify(X509Certificate2 peer, X509Chain? presented, X509Certificate2Collection roots) =>
+        Verify(peer, presented, roots, andThen: null);
+
+    /// <summary>As <see cref="Verify(X509Certificate2, X509Chain?, X509Certificate2Collection)"/>, then
+    /// <paramref name="andThen"/> on the chain built (a revocation check, say) when one is given.</summary>
+    public static bool Verify(X509Certificate2 peer, X509Chain? presented, X509Certificate2Collection roots, Func<X509Chain, bool>? andThen)
     {
         ArgumentNullException.ThrowIfNull(peer);
         ArgumentNullException.ThrowIfNull(roots);
@@ -27,6 +32,6 @@ public static class TrustBundle
             chain.ChainPolicy.ExtraStore.AddRange(presented.ChainPolicy.ExtraStore);
         }
 
-        return chain.Build(peer);
+        return chain.Build(peer) && (andThen is null || andThen(chain));
     }
 }

@@ -24,16 +24,8 @@ public sealed class ProxyProtocolTests
         var backendAddress = LoopbackAddresses.Next();
         await using var backend = await ProxyProtocolBackend.StartAsync(backendAddress);
         using var config = new ConfigDirectory();
-        config.Write("pp.yaml", ServiceEntry(Host, "HTTP", backendAddress, backend.Port) + "---\n" + ServiceEntry("plain.example.com", "HTTP", backendAddress, backend.Port) + $$"""
-            ---
-            apiVersion: networking.istio.io/v1
-            kind: DestinationRule
-            metadata: {name: pp, namespace: default}
-            spec:
-              host: {{Host}}
-              trafficPolicy:
-                proxyProtocol: {version: V1}
-            """);
+        config.Write("pp.yaml", ServiceEntry(Host, "HTTP", backendAddress, backend.Port) + "---\n" + ServiceEntry("plain.example.com", "HTTP", backendAddress, backend.Port)
+            + "---\n" + Rule(Host, "{proxyProtocol: {version: V1} }"));
         var address = LoopbackAddresses.Next();
         await using var sidecar = await SidecarProcess.StartAsync(config.Path, address);
 
@@ -64,17 +56,8 @@ public sealed class ProxyProtocolTests
         var backendAddress = LoopbackAddresses.Next();
         await using var backend = await ProxyProtocolBackend.StartAsync(backendAddress, certificate);
         using var config = new ConfigDirectory();
-        config.Write("pp.yaml", ServiceEntry(Host, "HTTP", backendAddress, backend.Port) + $$"""
-            ---
-            apiVersion: networking.istio.io/v1
-            kind: DestinationRule
-            metadata: {name: pp, namespace: default}
-            spec:
-              host: {{Host}}
-              trafficPolicy:
-                tls: {mode: SIMPLE, insecureSkipVerify: true}
-                proxyProtocol: {version: V2}
-            """);
+        config.Write("pp.yaml", ServiceEntry(Host, "HTTP", backendAddress, backend.Port) + "---\n"
+            + Rule(Host, "{tls: {mode: SIMPLE, insecureSkipVerify: true}, proxyProtocol: {version: V2} }"));
         var address = LoopbackAddresses.Next();
         await using var sidecar = await SidecarProcess.StartAsync(config.Path, address);
 
@@ -97,15 +80,7 @@ public sealed class ProxyProtocolTests
         await using var backend = await ProxyProtocolBackend.StartAsync(backendAddress);
         using var config = new ConfigDirectory();
         var address = LoopbackAddresses.Next();
-        config.Write("pp.yaml", ServiceEntry(Host, "TCP", backendAddress, backend.Port) + $$"""
-            ---
-            apiVersion: networking.istio.io/v1
-            kind: DestinationRule
-            metadata: {name: pp, namespace: default}
-            spec:
-              host: {{Host}}
-              trafficPolicy:
-                proxyProtocol: {version: V2}
+        config.Write("pp.yaml", ServiceEntry(Host, "TCP", backendAddress, backend.Port) + "---\n" + Rule(Host, "{proxyProtocol: {version: V2} }") + $$"""
             ---
             apiVersion: networking.istio.io/v1
             kind: Sidecar
@@ -156,22 +131,9 @@ public sealed class ProxyProtocolTests
         try
         {
             await Wait.UntilAsync(() => Listening(haproxyAddress, 8081) && Listening(haproxyAddress, 8082), TimeSpan.FromSeconds(15), "haproxy listening");
-            config.Write("pp.yaml", ServiceEntry("hap-v1.example.com", "HTTP", haproxyAddress, 8081) + "---\n" + ServiceEntry("hap-v2.example.com", "HTTP", haproxyAddress, 8082) + """
-                ---
-                apiVersion: networking.istio.io/v1
-                kind: DestinationRule
-                metadata: {name: hap-v1, namespace: default}
-                spec:
-                  host: hap-v1.example.com
-                  trafficPolicy: {proxyProtocol: {version: V1} }
-                ---
-                apiVersion: networking.istio.io/v1
-                kind: DestinationRule
-                metadata: {name: hap-v2, namespace: default}
-                spec:
-                  host: hap-v2.example.com
-                  trafficPolicy: {proxyProtocol: {version: V2} }
-                """);
+            config.Write("pp.yaml", string.Join("---\n",
+                ServiceEntry("hap-v1.example.com", "HTTP", haproxyAddress, 8081), ServiceEntry("hap-v2.example.com", "HTTP", haproxyAddress, 8082),
+                Rule("hap-v1.example.com", "{proxyProtocol: {version: V1} }"), Rule("hap-v2.example.com", "{proxyProtocol: {version: V2} }")));
             var address = LoopbackAddresses.Next();
             await using var sidecar = await SidecarProcess.StartAsync(config.Path, address);
 
@@ -214,6 +176,16 @@ public sealed class ProxyProtocolTests
           resolution: STATIC
           ports: [{number: 80, name: {{{protocol.ToLowerInvariant()}}}, protocol: {{{protocol}}}, targetPort: {{{port}}} }]
           endpoints: [{address: {{{address}}} }]
+
+        """;
+
+    private static string Rule(string host, string trafficPolicy) => $$"""
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata: {name: {{host.Split('.')[0]}}, namespace: default}
+        spec:
+          host: {{host}}
+          trafficPolicy: {{trafficPolicy}}
 
         """;
 

@@ -192,32 +192,12 @@ public sealed class ListenerTranslatorTests
     [Fact]
     public void A_tcp_proxys_tunneling_config_is_read_as_istiod_writes_it_for_a_tunnel()
     {
-        var listener = new Listener
+        var listener = TcpListener(new TcpProxy
         {
-            Name = "10.96.0.20_3306",
-            Address = new Address { SocketAddress = new SocketAddress { Address = "10.96.0.20", PortValue = 3306 } },
-            BindToPort = false,
-            TrafficDirection = EnvoyDirection.Outbound,
-            FilterChains =
-            {
-                new FilterChain
-                {
-                    Filters =
-                    {
-                        new Filter
-                        {
-                            Name = "envoy.filters.network.tcp_proxy",
-                            TypedConfig = Any.Pack(new TcpProxy
-                            {
-                                StatPrefix = "outbound|3306||forward-proxy.example.com",
-                                Cluster = "outbound|3306||forward-proxy.example.com",
-                                TunnelingConfig = new TcpProxy.Types.TunnelingConfig { Hostname = "db.example.com:3306", UsePost = true },
-                            }),
-                        },
-                    },
-                },
-            },
-        };
+            StatPrefix = "outbound|3306||forward-proxy.example.com",
+            Cluster = "outbound|3306||forward-proxy.example.com",
+            TunnelingConfig = new TcpProxy.Types.TunnelingConfig { Hostname = "db.example.com:3306", UsePost = true },
+        });
 
         var errors = new TranslationErrors();
         var config = ListenerTranslator.Translate(listener, new SnapshotParts(), errors)!;
@@ -243,14 +223,7 @@ public sealed class ListenerTranslatorTests
                 },
             },
         };
-        var listener = new Listener
-        {
-            Name = "10.96.0.20_3306",
-            Address = new Address { SocketAddress = new SocketAddress { Address = "10.96.0.20", PortValue = 3306 } },
-            BindToPort = false,
-            TrafficDirection = EnvoyDirection.Outbound,
-            FilterChains = { new FilterChain { Filters = { new Filter { Name = "envoy.filters.network.tcp_proxy", TypedConfig = Any.Pack(tcp) } } } },
-        };
+        var listener = TcpListener(tcp);
         var resources = XdsResources.Empty with
         {
             Listeners = new Dictionary<string, Listener> { [listener.Name] = listener },
@@ -293,4 +266,14 @@ public sealed class ListenerTranslatorTests
         Assert.Equal("xds", config.Origin.Kind);
         Assert.False(Assert.Single(config.Listeners).BindToPort);
     }
+
+    /// <summary>An outbound listener of istiod's for a TCP service port, its one chain <paramref name="tcp"/>.</summary>
+    private static Listener TcpListener(TcpProxy tcp) => new()
+    {
+        Name = "10.96.0.20_3306",
+        Address = new Address { SocketAddress = new SocketAddress { Address = "10.96.0.20", PortValue = 3306 } },
+        BindToPort = false,
+        TrafficDirection = EnvoyDirection.Outbound,
+        FilterChains = { new FilterChain { Filters = { new Filter { Name = "envoy.filters.network.tcp_proxy", TypedConfig = Any.Pack(tcp) } } } },
+    };
 }

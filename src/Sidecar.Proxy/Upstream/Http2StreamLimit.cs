@@ -14,7 +14,7 @@ namespace Sidecar.Proxy.Upstream;
 /// otherwise assume 100 until then, as SocketsHttpHandler does).
 /// </summary>
 /// <remarks>Written by hand: SocketsHttpHandler has no client-side stream limit.</remarks>
-internal sealed class Http2StreamLimit : Stream
+internal sealed class Http2StreamLimit : AsyncOnlyStream
 {
     private const int FrameHeaderLength = 9;
     private const byte SettingsType = 0x4;
@@ -28,6 +28,7 @@ internal sealed class Http2StreamLimit : Stream
 
     // One reader of the connection at a time: the connection's read loop, or the preface's write waiting for SETTINGS.
     private readonly SemaphoreSlim _reading = new(1, 1);
+    private readonly TaskCompletionSource _firstSettingsTaken = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private byte[] _output = new byte[16 * 1024];
     private int _outputStart;
     private int _outputEnd;
@@ -41,26 +42,11 @@ internal sealed class Http2StreamLimit : Stream
     private long _drained;
     private bool _prefaceWritten;
     private int _activeReads;
-    private readonly TaskCompletionSource _firstSettingsTaken = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public Http2StreamLimit(Stream inner, uint limit)
     {
         _inner = inner;
         _limit = limit;
-    }
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => true;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
     }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
@@ -96,44 +82,6 @@ internal sealed class Http2StreamLimit : Stream
         }
     }
 
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-    public override int Read(Span<byte> buffer)
-    {
-        Interlocked.Increment(ref _activeReads);
-        NoteReaderReturned();
-        _reading.Wait();
-        try
-        {
-            while (_outputEnd == _outputStart)
-            {
-                var read = _inner.Read(_readBuffer);
-                if (read == 0)
-                {
-                    _firstSettingsTaken.TrySetResult();
-                    return 0;
-                }
-
-                Process(_readBuffer.AsSpan(0, read));
-            }
-
-            return Drain(buffer);
-        }
-        catch
-        {
-            _firstSettingsTaken.TrySetResult();
-            throw;
-        }
-        finally
-        {
-            _reading.Release();
-            Interlocked.Decrement(ref _activeReads);
-        }
-    }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         await _inner.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
@@ -154,46 +102,7 @@ internal sealed class Http2StreamLimit : Stream
         }
     }
 
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
-
-    public override void Write(ReadOnlySpan<byte> buffer)
-    {
-        _inner.Write(buffer);
-        if (!_prefaceWritten)
-        {
-            _prefaceWritten = true;
-            _inner.Flush();
-            if (Volatile.Read(ref _activeReads) > 0)
-            {
-                _firstSettingsTaken.Task.Wait();
-                return;
-            }
-
-            _reading.Wait();
-            try
-            {
-                while (!_firstSettingsSeen && _inner.Read(_readBuffer) is > 0 and var read)
-                {
-                    Process(_readBuffer.AsSpan(0, read));
-                }
-            }
-            finally
-            {
-                _reading.Release();
-            }
-        }
-    }
-
     public override Task FlushAsync(CancellationToken cancellationToken) => _inner.FlushAsync(cancellationToken);
-
-    public override void Flush() => _inner.Flush();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

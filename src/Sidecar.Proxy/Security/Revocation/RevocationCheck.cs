@@ -1,4 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
+using Sidecar.Identity;
 
 namespace Sidecar.Proxy.Security.Revocation;
 
@@ -11,41 +12,22 @@ namespace Sidecar.Proxy.Security.Revocation;
 internal static class RevocationCheck
 {
     /// <summary>Whether <paramref name="peer"/> chains to <paramref name="roots"/> and nothing in the chain is revoked.</summary>
-    public static bool Verify(X509Certificate2 peer, X509Chain? presented, X509Certificate2Collection roots, IReadOnlyList<RevocationList> lists, DateTimeOffset now)
-    {
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(roots);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        chain.ChainPolicy.DisableCertificateDownloads = true;
-        if (presented is not null)
+    public static bool Verify(X509Certificate2 peer, X509Chain? presented, X509Certificate2Collection roots, IReadOnlyList<RevocationList> lists, DateTimeOffset now) =>
+        TrustBundle.Verify(peer, presented, roots, chain =>
         {
-            for (var i = 1; i < presented.ChainElements.Count; i++)
+            var elements = chain.ChainElements;
+            for (var i = 0; i < elements.Count; i++)
             {
-                chain.ChainPolicy.ExtraStore.Add(presented.ChainElements[i].Certificate);
+                var certificate = elements[i].Certificate;
+                var issuer = i + 1 < elements.Count ? elements[i + 1].Certificate : certificate;
+                if (!IsCurrentlyValid(certificate, issuer, lists, now))
+                {
+                    return false;
+                }
             }
 
-            chain.ChainPolicy.ExtraStore.AddRange(presented.ChainPolicy.ExtraStore);
-        }
-
-        if (!chain.Build(peer))
-        {
-            return false;
-        }
-
-        var elements = chain.ChainElements;
-        for (var i = 0; i < elements.Count; i++)
-        {
-            var certificate = elements[i].Certificate;
-            var issuer = i + 1 < elements.Count ? elements[i + 1].Certificate : certificate;
-            if (!IsCurrentlyValid(certificate, issuer, lists, now))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
+            return true;
+        });
 
     private static bool IsCurrentlyValid(X509Certificate2 certificate, X509Certificate2 issuer, IReadOnlyList<RevocationList> lists, DateTimeOffset now)
     {

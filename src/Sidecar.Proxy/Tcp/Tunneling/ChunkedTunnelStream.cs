@@ -8,7 +8,7 @@ namespace Sidecar.Proxy.Tcp.Tunneling;
 /// A POST tunnel's stream over HTTP/1.1: what is written goes out as the request's chunks, the end of the stream as
 /// its last chunk; what is read is the response's body, its chunked encoding taken off.
 /// </summary>
-internal sealed class ChunkedTunnelStream : Stream
+internal sealed class ChunkedTunnelStream : AsyncOnlyStream
 {
     private static readonly byte[] LastChunk = "0\r\n\r\n"u8.ToArray();
     private readonly Stream _inner;
@@ -41,20 +41,6 @@ internal sealed class ChunkedTunnelStream : Stream
         Raw,
     }
 
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => true;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
     /// <summary>Ends the request: its last chunk.</summary>
     public ValueTask EndAsync(CancellationToken cancellationToken = default) => _inner.WriteAsync(LastChunk, cancellationToken);
 
@@ -83,11 +69,6 @@ internal sealed class ChunkedTunnelStream : Stream
             ArrayPool<byte>.Shared.Return(framed);
         }
     }
-
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -137,18 +118,7 @@ internal sealed class ChunkedTunnelStream : Stream
         }
     }
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
     public override Task FlushAsync(CancellationToken cancellationToken) => _inner.FlushAsync(cancellationToken);
-
-    public override void Flush() => _inner.Flush();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     private int Buffered => _bufferedEnd - _bufferedStart;
 

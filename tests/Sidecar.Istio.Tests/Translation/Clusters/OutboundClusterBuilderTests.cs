@@ -9,6 +9,26 @@ public sealed class OutboundClusterBuilderTests
 
     private static ProxyConfig WithRule(string rule) => Config(Bookinfo.All(Bookinfo.Services, rule));
 
+    /// <summary>The cluster of <c>api.example.com:8080</c>, a port of <paramref name="protocol"/>, under a rule with <paramref name="trafficPolicy"/>.</summary>
+    private static ClusterConfig ApiCluster(string protocol, string trafficPolicy) => Config($$"""
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata: {name: api, namespace: default}
+        spec:
+          hosts: [api.example.com]
+          location: MESH_EXTERNAL
+          resolution: STATIC
+          ports: [{number: 8080, name: api, protocol: {{protocol}} }]
+          endpoints: [{address: 10.0.0.9}]
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata: {name: api, namespace: default}
+        spec:
+          host: api.example.com
+          trafficPolicy: {{trafficPolicy}}
+        """).Cluster("outbound|8080||api.example.com");
+
     [Fact]
     public void Builds_a_cluster_per_port_and_one_per_subset_with_filtered_endpoints()
     {
@@ -386,24 +406,7 @@ public sealed class OutboundClusterBuilderTests
     {
         // applyConnectionPool's setUseDownstreamProtocol replaces an HTTP/2 port's explicit protocol options (and
         // shouldH2Upgrade does not upgrade when useClientProtocol is set; validation refuses it with UPGRADE).
-        var cluster = Config($$"""
-            apiVersion: networking.istio.io/v1
-            kind: ServiceEntry
-            metadata: {name: api, namespace: default}
-            spec:
-              hosts: [api.example.com]
-              location: MESH_EXTERNAL
-              resolution: STATIC
-              ports: [{number: 8080, name: {{portName}}, protocol: {{portName.ToUpperInvariant()}} }]
-              endpoints: [{address: 10.0.0.9}]
-            ---
-            apiVersion: networking.istio.io/v1
-            kind: DestinationRule
-            metadata: {name: api, namespace: default}
-            spec:
-              host: api.example.com
-              trafficPolicy: {connectionPool: {http: {useClientProtocol: true} } }
-            """).Cluster("outbound|8080||api.example.com");
+        var cluster = ApiCluster(portName.ToUpperInvariant(), "{connectionPool: {http: {useClientProtocol: true} } }");
         Assert.Equal(UpstreamHttpProtocol.UseDownstream, cluster.HttpProtocol);
     }
 
@@ -415,24 +418,7 @@ public sealed class OutboundClusterBuilderTests
     public void MaxConcurrentStreams_limits_the_streams_of_an_http2_ports_connections(string protocol, string? upgrade, int? expected)
     {
         var upgradePolicy = upgrade is null ? "" : $", h2UpgradePolicy: {upgrade}";
-        var cluster = Config($$"""
-            apiVersion: networking.istio.io/v1
-            kind: ServiceEntry
-            metadata: {name: api, namespace: default}
-            spec:
-              hosts: [api.example.com]
-              location: MESH_EXTERNAL
-              resolution: STATIC
-              ports: [{number: 8080, name: api, protocol: {{protocol}} }]
-              endpoints: [{address: 10.0.0.9}]
-            ---
-            apiVersion: networking.istio.io/v1
-            kind: DestinationRule
-            metadata: {name: api, namespace: default}
-            spec:
-              host: api.example.com
-              trafficPolicy: {connectionPool: {http: {maxConcurrentStreams: 8{{upgradePolicy}} } } }
-            """).Cluster("outbound|8080||api.example.com");
+        var cluster = ApiCluster(protocol, $"{{connectionPool: {{http: {{maxConcurrentStreams: 8{upgradePolicy} }} }} }}");
         Assert.Equal(expected, cluster.MaxConcurrentStreams);
     }
 
