@@ -53,7 +53,7 @@ public sealed class EgressTlsRevocationTests
                 kind: ServiceEntry
                 metadata: {name: egress, namespace: default}
                 spec:
-                  hosts: [good.example.com, revoked.example.com]
+                  hosts: [good.example.com, revoked.example.com, unreadable.example.com]
                   location: MESH_EXTERNAL
                   resolution: STATIC
                   ports: [{number: 80, name: http, protocol: HTTP, targetPort: {{{port}}} }]
@@ -72,6 +72,13 @@ public sealed class EgressTlsRevocationTests
                 spec:
                   host: revoked.example.com
                   trafficPolicy: {tls: {mode: SIMPLE, caCertificates: {{{caFile}}}, caCrl: {{{crlFile}}} } }
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: unreadable, namespace: default}
+                spec:
+                  host: unreadable.example.com
+                  trafficPolicy: {tls: {mode: SIMPLE, caCertificates: {{{caFile}}}, caCrl: {{{crlFile}}}.missing } }
                 """);
             await using var sidecar = await SidecarProcess.StartAsync(config.Path);
 
@@ -83,6 +90,10 @@ public sealed class EgressTlsRevocationTests
             Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
             Assert.EndsWith("transport failure reason: TLS_error:|268435581:SSL routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED:TLS_error_end",
                 await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+            // A CRL that cannot be read checks nothing through: the connection fails (Envoy would refuse the cluster).
+            using var unreadable = await sidecar.SendAsync("unreadable.example.com:80", "/");
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, unreadable.StatusCode);
 
             // The config dump carries the list where istiod puts it.
             var dump = await sidecar.Client.GetStringAsync($"{sidecar.AdminUrl}/config_dump");

@@ -86,20 +86,6 @@ internal sealed class UpstreamTlsOriginator
         }
     }
 
-    /// <summary>The CRLs of a <c>caCrl</c> file; none when it cannot be read, so that every chain fails the check, as
-    /// Envoy refuses a cluster whose CRL it cannot load rather than skip the check.</summary>
-    private IReadOnlyList<RevocationList> RevocationLists(string path)
-    {
-        try
-        {
-            return _files.RevocationLists(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException or FormatException)
-        {
-            return [];
-        }
-    }
-
     /// <summary>Whether this handshake's certificate check refused the peer (else a failure is the handshake's own).</summary>
     private sealed class Verification
     {
@@ -140,7 +126,8 @@ internal sealed class UpstreamTlsOriginator
         }
 
         var customRoots = tls.CaCertificatesPath is { } caPath ? _files.Roots(caPath) : null;
-        var revocationLists = customRoots is not null && tls.CaCrlPath is { } crlPath ? RevocationLists(crlPath) : null;
+        // A CRL file that cannot be read fails the connection as a caCertificates file that cannot be read does.
+        var revocationLists = customRoots is not null && tls.CaCrlPath is { } crlPath ? _files.RevocationLists(crlPath) : null;
         var expected = tls.SubjectAltNames;
         options.RemoteCertificateValidationCallback = (_, peer, chain, errors) =>
         {
