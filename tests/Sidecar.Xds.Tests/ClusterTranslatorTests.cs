@@ -192,6 +192,26 @@ public sealed class ClusterTranslatorTests
         Assert.Equal("/etc/ca.crl", tls.CaCrlPath);
     }
 
+    [Fact]
+    public void Slow_start_is_read_with_its_aggression_and_minimum_weight()
+    {
+        var cluster = Eds();
+        cluster.LbPolicy = Cluster.Types.LbPolicy.RoundRobin;
+        cluster.RoundRobinLbConfig = new Cluster.Types.RoundRobinLbConfig
+        {
+            SlowStartConfig = new Cluster.Types.SlowStartConfig
+            {
+                SlowStartWindow = Duration.FromTimeSpan(TimeSpan.FromSeconds(90)),
+                Aggression = new RuntimeDouble { DefaultValue = 2, RuntimeKey = "(" },
+                MinWeightPercent = new Envoy.Type.V3.Percent { Value = 25 },
+            },
+        };
+
+        var config = Translate(cluster, Assignment("10.0.0.7"), out _);
+
+        Assert.Equal((TimeSpan.FromSeconds(90), 2.0, 25.0), (config.SlowStartWindow, config.SlowStartAggression, config.SlowStartMinWeightPercent));
+    }
+
     private static TransportSocket ProxyProtocol(ProxyProtocolConfig.Types.Version version, TransportSocket inner) => new()
     {
         Name = "envoy.transport_sockets.upstream_proxy_protocol",

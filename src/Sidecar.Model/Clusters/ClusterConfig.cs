@@ -118,8 +118,15 @@ public sealed record ClusterConfig
     /// <c>outlierDetection.minHealthPercent</c>). Null means Envoy's default of 50%.</summary>
     public int? HealthyPanicThresholdPercent { get; init; }
 
-    /// <summary>Istio's <c>loadBalancer.warmupDurationSecs</c> (slow start); null when off.</summary>
+    /// <summary>Istio's <c>loadBalancer.warmup.duration</c> (or <c>warmupDurationSecs</c>): Envoy's slow start window,
+    /// in which a newly added endpoint's weight grows; null when off.</summary>
     public TimeSpan? SlowStartWindow { get; init; }
+
+    /// <summary>Istio's <c>warmup.aggression</c> (Envoy's <c>aggression</c>): 1 grows the weight linearly.</summary>
+    public double SlowStartAggression { get; init; } = 1.0;
+
+    /// <summary>Istio's <c>warmup.minimumPercent</c> (Envoy's <c>min_weight_percent</c>): the weight a new endpoint starts at.</summary>
+    public double SlowStartMinWeightPercent { get; init; } = 10;
 
     /// <summary>The PROXY protocol header each upstream connection starts with (Istio's <c>proxyProtocol</c>); null: none.</summary>
     public ProxyProtocolVersion? ProxyProtocol { get; init; }

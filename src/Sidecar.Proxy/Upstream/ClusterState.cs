@@ -370,6 +370,7 @@ internal sealed partial class ClusterState : IDisposable
 
         var states = new List<EndpointState>(endpoints.Length);
         var seen = new HashSet<string>();
+        var now = _time.GetTimestamp();
         foreach (var (endpoint, address) in endpoints)
         {
             var key = $"{address}:{endpoint.Port}";
@@ -384,14 +385,14 @@ internal sealed partial class ClusterState : IDisposable
             }
             else
             {
-                state = new EndpointState(endpoint, address);
+                state = new EndpointState(endpoint, address, now);
             }
 
             states.Add(state);
         }
 
         var all = states.ToArray();
-        return new EndpointSet(all, LoadBalancer.Create(config, all));
+        return new EndpointSet(all, LoadBalancer.Create(config, all, _time));
     }
 
     private void StartDnsIfNeeded()

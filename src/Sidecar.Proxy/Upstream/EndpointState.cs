@@ -24,8 +24,10 @@ internal sealed class EndpointState
     private int _ejectionCount;
     private int _ejectionBackoff;
 
-    public EndpointState(EndpointConfig config, string address)
+    /// <param name="addedAt">When the endpoint joined its cluster (a <see cref="TimeProvider"/> timestamp), for slow start.</param>
+    public EndpointState(EndpointConfig config, string address, long addedAt = 0)
     {
+        AddedAt = addedAt;
         Config = config;
         Address = address;
         Port = config.Port;
@@ -47,6 +49,9 @@ internal sealed class EndpointState
             ? $"http://[{address}]:{config.Port}"
             : $"http://{PoolHost}:{config.Port}";
     }
+
+    /// <summary>When the endpoint joined its cluster (a <see cref="TimeProvider"/> timestamp).</summary>
+    public long AddedAt { get; }
 
     /// <summary>The endpoint as configured (labels, weight, locality); replaced when a push changes them.</summary>
     public EndpointConfig Config { get; set; }

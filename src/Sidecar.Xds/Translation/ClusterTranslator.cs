@@ -51,7 +51,9 @@ internal static class ClusterTranslator
             },
             LeastRequestChoiceCount = (int)(cluster.LeastRequestLbConfig?.ChoiceCount ?? 2),
             MinimumRingSize = (int)Math.Min(cluster.RingHashLbConfig?.MinimumRingSize ?? 1024, 8_388_608),
-            SlowStartWindow = XdsValues.Duration(cluster.LeastRequestLbConfig?.SlowStartConfig?.SlowStartWindow ?? cluster.RoundRobinLbConfig?.SlowStartConfig?.SlowStartWindow),
+            SlowStartWindow = XdsValues.Duration(SlowStart(cluster)?.SlowStartWindow),
+            SlowStartAggression = SlowStart(cluster)?.Aggression?.DefaultValue is > 0 and var aggression ? aggression : 1.0,
+            SlowStartMinWeightPercent = SlowStart(cluster)?.MinWeightPercent?.Value ?? 10,
             Endpoints = endpoints is null ? default : EndpointTranslator.Translate(endpoints),
             // Envoy's default connect timeout is 5 s; istiod always sets one (10 s unless the DestinationRule says).
             ConnectTimeout = XdsValues.Duration(cluster.ConnectTimeout) ?? TimeSpan.FromSeconds(5),
@@ -109,6 +111,9 @@ internal static class ClusterTranslator
         BaseEjectionTime = XdsValues.Duration(outlier.BaseEjectionTime) ?? TimeSpan.FromSeconds(30),
         MaxEjectionPercent = (int)(outlier.MaxEjectionPercent ?? 10),
     };
+
+    private static Cluster.Types.SlowStartConfig? SlowStart(Cluster cluster) =>
+        cluster.LeastRequestLbConfig?.SlowStartConfig ?? cluster.RoundRobinLbConfig?.SlowStartConfig;
 
     /// <summary>The upstream HTTP protocol and connection limits; without the extension Envoy speaks HTTP/1.1 upstream.</summary>
     private static ClusterConfig ApplyProtocolOptions(ClusterConfig config, Cluster cluster, TranslationErrors errors, string resource)

@@ -239,6 +239,9 @@ internal sealed class OutboundClusterBuilder(PushContext push)
             LbPolicy = policy,
             MinimumRingSize = ringSize,
             SlowStartWindow = warmup is { } w && policy is LoadBalancerPolicy.RoundRobin or LoadBalancerPolicy.LeastRequest ? w.ToTimeSpan() : null,
+            // Istio's setWarmup: aggression 1 and a minimum of 10% where unset, as Envoy's own defaults.
+            SlowStartAggression = lb?.WarmupDuration is not null ? lb.WarmupAggression ?? 1.0 : 1.0,
+            SlowStartMinWeightPercent = lb?.WarmupDuration is not null ? lb.WarmupMinimumPercent ?? 10 : 10,
         };
     }
 

@@ -124,6 +124,13 @@ internal static class ClusterWriter
             {
                 writer.WriteStartObject("slow_start_config");
                 EnvoyJson.WriteDuration(writer, "slow_start_window", window);
+                writer.WriteStartObject("aggression");
+                writer.WriteNumber("default_value", cluster.SlowStartAggression);
+                writer.WriteString("runtime_key", "(");
+                writer.WriteEndObject();
+                writer.WriteStartObject("min_weight_percent");
+                writer.WriteNumber("value", cluster.SlowStartMinWeightPercent);
+                writer.WriteEndObject();
                 writer.WriteEndObject();
             }
 

@@ -11,13 +11,14 @@ internal abstract class LoadBalancer
     public abstract EndpointState? Pick(ReadOnlySpan<EndpointState> eligible, ulong? hash, Random random);
 
     /// <summary>Builds the balancer for a cluster's policy over its endpoint set.</summary>
-    public static LoadBalancer Create(ClusterConfig cluster, EndpointState[] endpoints) => cluster.LbPolicy switch
+    /// <param name="time">The clock of slow start (<see cref="SlowStart"/>); the system's when not given.</param>
+    public static LoadBalancer Create(ClusterConfig cluster, EndpointState[] endpoints, TimeProvider? time = null) => cluster.LbPolicy switch
     {
-        LoadBalancerPolicy.RoundRobin => new RoundRobinBalancer(endpoints),
+        LoadBalancerPolicy.RoundRobin => new RoundRobinBalancer(endpoints, SlowStart.For(cluster, endpoints, time ?? TimeProvider.System)),
         LoadBalancerPolicy.Random => new RandomBalancer(),
         LoadBalancerPolicy.RingHash => new RingHashBalancer(endpoints, cluster.MinimumRingSize),
         LoadBalancerPolicy.Maglev => new MaglevBalancer(endpoints),
-        _ => new LeastRequestBalancer(cluster.LeastRequestChoiceCount),
+        _ => new LeastRequestBalancer(cluster.LeastRequestChoiceCount, SlowStart.For(cluster, endpoints, time ?? TimeProvider.System)),
     };
 
     /// <summary>A weighted random pick over <paramref name="eligible"/> (uniform when weights are equal).</summary>

@@ -2,18 +2,21 @@ namespace Sidecar.Proxy.Upstream.LoadBalancing;
 
 /// <summary>
 /// Istio's ROUND_ROBIN. Equal weights cycle through the eligible endpoints; unequal weights follow a smooth weighted
-/// schedule computed once per endpoint set (the interleaving Envoy's EDF scheduler produces).
+/// schedule computed once per endpoint set (the interleaving Envoy's EDF scheduler produces). While an endpoint is in
+/// slow start, picks are random by the weights the endpoints have grown to, the share Envoy's scheduler gives them.
 /// </summary>
 internal sealed class RoundRobinBalancer : LoadBalancer
 {
     private const int MaxScheduleLength = 4096;
     private readonly EndpointState[] _endpoints;
     private readonly int[]? _schedule;
+    private readonly SlowStart? _slowStart;
     private int _next = -1;
 
-    public RoundRobinBalancer(EndpointState[] endpoints)
+    public RoundRobinBalancer(EndpointState[] endpoints, SlowStart? slowStart = null)
     {
         _endpoints = endpoints;
+        _slowStart = slowStart;
         if (endpoints.Length > 1 && endpoints.Any(e => e.Weight != endpoints[0].Weight))
         {
             _schedule = BuildSmoothSchedule(endpoints);
@@ -25,6 +28,11 @@ internal sealed class RoundRobinBalancer : LoadBalancer
         if (eligible.IsEmpty)
         {
             return null;
+        }
+
+        if (_slowStart?.Now() is { } now)
+        {
+            return _slowStart.PickWeightedRandom(eligible, now, random);
         }
 
         var ticket = (uint)Interlocked.Increment(ref _next);

@@ -715,6 +715,28 @@ public sealed class OutboundClusterBuilderTests
     }
 
     [Fact]
+    public void Warmup_carries_its_aggression_and_minimum_percent_with_envoys_defaults_where_unset()
+    {
+        // Istio's setWarmup: aggression 1 and minimumPercent 10 unless given.
+        var config = WithRule("""
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: {name: reviews}
+            spec:
+              host: reviews
+              trafficPolicy: {loadBalancer: {warmup: {duration: 90s, aggression: 2, minimumPercent: 25}}}
+              subsets:
+              - name: v1
+                labels: {version: v1}
+                trafficPolicy: {loadBalancer: {warmup: {duration: 30s}}}
+            """);
+        var all = config.Cluster($"outbound|9080||{Reviews}");
+        Assert.Equal((TimeSpan.FromSeconds(90), 2.0, 25.0), (all.SlowStartWindow, all.SlowStartAggression, all.SlowStartMinWeightPercent));
+        var v1 = config.Cluster($"outbound|9080|v1|{Reviews}");
+        Assert.Equal((TimeSpan.FromSeconds(30), 1.0, 10.0), (v1.SlowStartWindow, v1.SlowStartAggression, v1.SlowStartMinWeightPercent));
+    }
+
+    [Fact]
     public void Istio_mutual_takes_sans_from_subject_alt_names_and_offers_h2_to_grpc()
     {
         var cluster = Config("""
