@@ -45,9 +45,13 @@ public sealed class SlowStartTests
         // A quarter of the window with aggression 2: (1/4)^(1/2) = half the weight, a third of the picks.
         Assert.InRange(ShareOf(cluster, "10.0.0.2"), 0.30, 0.37);
 
-        // A cluster whose endpoints all start together is not skewed.
+        // A cluster whose endpoints all start together is not skewed, and round robin keeps its order.
         using var fresh = new ClusterState(config with { Endpoints = [Endpoint("10.0.0.1"), Endpoint("10.0.0.2")] }, time, NullLogger.Instance);
-        Assert.InRange(ShareOf(fresh, "10.0.0.2"), 0.47, 0.53);
+        var random = new Random(7);
+        var order = Enumerable.Range(0, 4).Select(_ => fresh.PickEndpoint(null, random)!.Address).ToArray();
+        Assert.Equal(order[0], order[2]);
+        Assert.Equal(order[1], order[3]);
+        Assert.NotEqual(order[0], order[1]);
     }
 
     private static ClusterConfig Cluster(LoadBalancerPolicy policy, double aggression, params string[] addresses) => new()

@@ -15,6 +15,7 @@ internal sealed class SlowStart
     private readonly double _window;
     private readonly double _inverseAggression;
     private readonly double _minimum;
+    private readonly long _firstStart;
     private readonly long _lastStart;
 
     private SlowStart(ClusterConfig cluster, TimeSpan window, EndpointState[] endpoints, TimeProvider time)
@@ -24,6 +25,7 @@ internal sealed class SlowStart
         _windowTicks = (long)(window.TotalSeconds * time.TimestampFrequency);
         _inverseAggression = 1.0 / cluster.SlowStartAggression;
         _minimum = Math.Clamp(cluster.SlowStartMinWeightPercent / 100.0, 0, 1);
+        _firstStart = endpoints.Length == 0 ? 0 : endpoints.Min(e => e.AddedAt);
         _lastStart = endpoints.Length == 0 ? 0 : endpoints.Max(e => e.AddedAt);
     }
 
@@ -33,9 +35,15 @@ internal sealed class SlowStart
             ? new SlowStart(cluster, window, endpoints, time)
             : null;
 
-    /// <summary>The current time, or null once every endpoint of the set is past its window (the weights are plain again).</summary>
+    /// <summary>The current time, or null when the weights are plain: every endpoint of the set past its window, or all
+    /// of them added together (their weights grow alike, so no share changes and round robin keeps its order).</summary>
     public long? Now()
     {
+        if (_firstStart == _lastStart)
+        {
+            return null;
+        }
+
         var now = _time.GetTimestamp();
         return now - _lastStart >= _windowTicks ? null : now;
     }
