@@ -61,6 +61,12 @@ public static class SidecarProxyExtensions
         services.AddSingleton<Telemetry.ProxyTelemetry>();
         services.AddSingleton<ProxyRequestHandler>();
         services.AddSingleton<DownstreamConnections>();
+        // Kestrel's own refusals of requests it cannot parse, for the access log: its BadRequests log, to this provider only.
+        services.AddSingleton<RelayedConnections>();
+        services.AddSingleton<Telemetry.AccessLog.CodecRejections>();
+        services.AddSingleton<ILoggerProvider>(sp => sp.GetRequiredService<Telemetry.AccessLog.CodecRejections>());
+        services.Configure<LoggerFilterOptions>(filters => filters.Rules.Add(
+            new LoggerFilterRule(typeof(Telemetry.AccessLog.CodecRejections).FullName, Telemetry.AccessLog.CodecRejections.Category, LogLevel.Debug, filter: null)));
         services.AddSingleton<TerminationDrain>();
         services.AddHostedService(sp => sp.GetRequiredService<TerminationDrain>());
         if (options.Dns.Enabled)

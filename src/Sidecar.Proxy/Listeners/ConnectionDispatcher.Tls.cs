@@ -54,9 +54,12 @@ internal sealed partial class ConnectionDispatcher
             }
 
             var active = _active;
+            var relayed = _relayed;
+            relayed.Add(connection, proxyConnection);
             connection.Closed = () =>
             {
                 active.Closed();
+                relayed.Remove(connection.ConnectionId);
                 proxyConnection.Close();
             };
             return true;

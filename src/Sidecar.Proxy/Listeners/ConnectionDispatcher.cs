@@ -27,10 +27,12 @@ internal sealed partial class ConnectionDispatcher : IDisposable
     private readonly ILogger<ConnectionDispatcher> _logger;
     private readonly Security.DownstreamTlsTerminator _downstreamTls;
     private readonly DownstreamConnections _active;
+    private readonly RelayedConnections _relayed;
 
-    public ConnectionDispatcher(RelayTransport relay, DataPlane dataPlane, TcpProxy tcp, ProxyOptions options, TimeProvider time, ILogger<ConnectionDispatcher> logger, Security.DownstreamTlsTerminator downstreamTls, DownstreamConnections active)
+    public ConnectionDispatcher(RelayTransport relay, DataPlane dataPlane, TcpProxy tcp, ProxyOptions options, TimeProvider time, ILogger<ConnectionDispatcher> logger, Security.DownstreamTlsTerminator downstreamTls, DownstreamConnections active, RelayedConnections relayed)
     {
         _active = active;
+        _relayed = relayed;
         _downstreamTls = downstreamTls;
         _relay = relay;
         _dataPlane = dataPlane;
@@ -194,9 +196,12 @@ internal sealed partial class ConnectionDispatcher : IDisposable
         }
 
         var active = _active;
+        var relayed = _relayed;
+        relayed.Add(connection, proxyConnection);
         connection.ConnectionClosed.Register(() =>
         {
             active.Closed();
+            relayed.Remove(connection.ConnectionId);
             proxyConnection.Close();
         });
         return true;

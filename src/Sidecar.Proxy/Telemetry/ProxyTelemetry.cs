@@ -21,8 +21,9 @@ internal sealed class ProxyTelemetry : IAsyncDisposable
     private readonly TcpTelemetry _tcpTelemetry;
     private readonly ApplicationMetricsScraper? _application;
 
-    public ProxyTelemetry(DataPlane dataPlane, Router router, TcpProxy tcp, AdminHandler admin, ProxyOptions options, TimeProvider time, ILoggerFactory loggers, Security.UpstreamTlsOriginator tls, ProxyReadiness readiness, Listeners.DownstreamConnections connections, Listeners.ListenerManager listeners)
+    public ProxyTelemetry(DataPlane dataPlane, Router router, TcpProxy tcp, AdminHandler admin, ProxyOptions options, TimeProvider time, ILoggerFactory loggers, Security.UpstreamTlsOriginator tls, ProxyReadiness readiness, Listeners.DownstreamConnections connections, Listeners.ListenerManager listeners, AccessLog.CodecRejections codecRejections)
     {
+        ArgumentNullException.ThrowIfNull(codecRejections);
         ArgumentNullException.ThrowIfNull(router);
         ArgumentNullException.ThrowIfNull(admin);
         ArgumentNullException.ThrowIfNull(options);
@@ -38,7 +39,9 @@ internal sealed class ProxyTelemetry : IAsyncDisposable
         Tracer = new ProxyTracer(options.Workload, Random.Shared, options.Workload.TrustDomain);
         Settings = new TelemetrySettings(options.Telemetry, _exporter, loggers.CreateLogger("Sidecar.Proxy.Telemetry.AccessLog"), collectors);
         UpdatePropagation();
-        router.Telemetry = new RequestTelemetry(Metrics, Tracer, Settings, options.Workload, time, tls);
+        var requests = new RequestTelemetry(Metrics, Tracer, Settings, options.Workload, time, tls);
+        router.Telemetry = requests;
+        codecRejections.Rejected += requests.OnCodecRejection;
         _tcpTelemetry = new TcpTelemetry(Metrics, Settings);
         tcp.ConnectionOpened += _tcpTelemetry.OnOpened;
         tcp.ConnectionClosed += _tcpTelemetry.OnClosed;

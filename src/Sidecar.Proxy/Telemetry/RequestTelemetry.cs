@@ -118,6 +118,47 @@ internal sealed class RequestTelemetry : IRequestTelemetry
         state.Telemetry.MetadataReply?.WriteTo(headers);
     }
 
+    /// <summary>
+    /// A request Kestrel's parser refused and answered itself (<see cref="CodecRejections"/>): logged as Envoy's codec
+    /// logs one, with no request (<c>"- - HTTP/1.1"</c>), flag DPE and the codec's detail; not counted, as before routing.
+    /// An access log filter (a Telemetry <c>filter</c>) has no request to look at, so such a log takes none of these.
+    /// </summary>
+    public void OnCodecRejection(Microsoft.AspNetCore.Connections.ConnectionContext connection, ProxyConnection proxy, int status)
+    {
+        var direction = proxy.Listener.Kind == ListenerKind.InboundCapture || proxy.Listener.Config?.Direction == TrafficDirection.Inbound
+            ? RequestDirection.Inbound
+            : RequestDirection.Outbound;
+        var logs = _settings.AccessLogs;
+        if (logs.Length == 0 || !_settings.ShouldLogConnection(direction))
+        {
+            return;
+        }
+
+        var local = proxy.OriginalDestination?.Endpoint ?? connection.LocalEndPoint as System.Net.IPEndPoint;
+        var remote = connection.RemoteEndPoint as System.Net.IPEndPoint;
+        var entry = new AccessLogEntry
+        {
+            StartTime = _time.GetUtcNow(),
+            Method = "-",
+            Protocol = "HTTP/1.1",
+            ResponseCode = status,
+            Flags = ResponseFlags.DownstreamProtocolError,
+            // Envoy's HTTP/1 codec details: headers over the limit are 431 http1.headers_too_large.
+            ResponseCodeDetails = status == StatusCodes.Status431RequestHeaderFieldsTooLarge ? "http1.headers_too_large" : "http1.codec_error",
+            DownstreamPeerUriSan = proxy.PeerPrincipal,
+            DownstreamLocalUriSan = proxy.IsMutualTls ? _localSpiffeId : null,
+            DownstreamLocalAddress = local?.Address,
+            DownstreamLocalPort = local?.Port ?? 0,
+            DownstreamRemoteAddress = remote?.Address,
+            DownstreamRemotePort = remote?.Port ?? 0,
+            RequestedServerName = proxy.ServerName,
+        };
+        foreach (var log in logs)
+        {
+            log.Enqueue(entry);
+        }
+    }
+
     public void OnRequestRefused(HttpContext context, RequestState state)
     {
         var logs = _settings.AccessLogs;

@@ -63,6 +63,26 @@ public sealed class AccessLogTests : IClassFixture<TelemetryMesh>
         Assert.Contains("\"GET /refused HTTP/1.1\" 400 DPE http1.invalid_characters - \"-\" 0 0 ", await LoggedLineAsync(_mesh.Client, characters), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("GET /a b c HTTP/1.1\r\nHost: ratings:9080\r\n\r\n", 400, "http1.codec_error")]
+    [InlineData("GET / HTTP/1.1\r\nHost: ratings:9080\r\nBad Header: x\r\n\r\n", 400, "http1.codec_error")]
+    public async Task A_request_kestrels_parser_refuses_is_logged_as_envoys_codec_logs_it(string request, int status, string details)
+    {
+        // Kestrel answers these itself, before any middleware: the line comes from its BadRequests log.
+        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        await socket.ConnectAsync(_mesh.Client.Bind, 15001);
+        var client = (IPEndPoint)socket.LocalEndPoint!;
+        await socket.SendAsync(System.Text.Encoding.ASCII.GetBytes(request));
+        var buffer = new byte[256];
+        using var deadline = new CancellationTokenSource(Deadline);
+        var read = await socket.ReceiveAsync(buffer, System.Net.Sockets.SocketFlags.None, deadline.Token);
+        Assert.StartsWith($"HTTP/1.1 {status} ", System.Text.Encoding.ASCII.GetString(buffer, 0, read), StringComparison.Ordinal);
+
+        var marker = $" {client.Address}:{client.Port} ";
+        var line = await LoggedLineAsync(_mesh.Client, marker);
+        Assert.Contains($"\"- - HTTP/1.1\" {status} DPE {details} - \"-\" 0 0 ", line, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_passed_through_request_is_logged_with_the_address_it_went_to()
     {
