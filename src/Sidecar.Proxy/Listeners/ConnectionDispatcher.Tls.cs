@@ -79,7 +79,7 @@ internal sealed partial class ConnectionDispatcher
                 return false;
             }
 
-            await _tcp.RunAsync(new DownstreamStream(stream, socket), tcp, snapshot, original, Direction(listener), peer, metadata, decision.Sniff.ClientHello?.ServerName).ConfigureAwait(false);
+            await _tcp.RunAsync(new DownstreamStream(stream, socket), tcp, snapshot, original, listener.Direction, peer, metadata, decision.Sniff.ClientHello?.ServerName).ConfigureAwait(false);
             return false;
         }
 
@@ -93,7 +93,7 @@ internal sealed partial class ConnectionDispatcher
     /// </summary>
     private async ValueTask<bool> AllowsTcpAsync(ProxyListener listener, Socket socket, IPEndPoint? original, DataPlaneSnapshot? snapshot, MutualTlsPeer? peer, string? serverName)
     {
-        if (snapshot is null || Direction(listener) != RequestDirection.Inbound || !(snapshot.Authorization.HasPolicies || snapshot.Authorization.HasCustom))
+        if (snapshot is null || listener.Direction != RequestDirection.Inbound || !(snapshot.Authorization.HasPolicies || snapshot.Authorization.HasCustom))
         {
             return true;
         }

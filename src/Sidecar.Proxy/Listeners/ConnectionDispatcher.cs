@@ -71,11 +71,11 @@ internal sealed partial class ConnectionDispatcher : IDisposable
                         return;
                     }
 
-                    await _tcp.RunAsync(socket, decision.Tcp!, snapshot!, original, Direction(listener), decision.Sniff.ClientHello?.ServerName).ConfigureAwait(false);
+                    await _tcp.RunAsync(socket, decision.Tcp!, snapshot!, original, listener.Direction, decision.Sniff.ClientHello?.ServerName).ConfigureAwait(false);
                     return;
                 case DecisionKind.NoFilterChain:
                     Log.Refused(_logger, listener.Name, original?.ToString() ?? "-", decision.Sniff.Protocol.ToString());
-                    _tcp.CloseWithoutChain(socket, original, Direction(listener));
+                    _tcp.CloseWithoutChain(socket, original, listener.Direction);
                     return;
                 default:
                     Log.Refused(_logger, listener.Name, original?.ToString() ?? "-", decision.Sniff.Protocol.ToString());
@@ -217,12 +217,9 @@ internal sealed partial class ConnectionDispatcher : IDisposable
     private TimeSpan HandshakeTimeout => _options.ProtocolDetectionTimeout ?? TimeSpan.FromSeconds(5);
 
     private static ListenerConfig? InboundChainSource(ProxyListener listener, DataPlaneSnapshot? snapshot) =>
-        Direction(listener) != RequestDirection.Inbound ? null
+        listener.Direction != RequestDirection.Inbound ? null
         : listener.Kind == ListenerKind.InboundCapture ? snapshot?.VirtualInbound
         : listener.Config;
-
-    private static RequestDirection Direction(ProxyListener listener) =>
-        listener.Kind == ListenerKind.InboundCapture || listener.Config?.Direction == TrafficDirection.Inbound ? RequestDirection.Inbound : RequestDirection.Outbound;
 
     private static partial class Log
     {

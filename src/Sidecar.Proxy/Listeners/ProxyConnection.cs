@@ -120,9 +120,8 @@ internal sealed class ProxyConnection
         return true;
     }
 
-    public RequestDirection Direction => Listener.Kind == ListenerKind.InboundCapture || Listener.Config?.Direction == TrafficDirection.Inbound
-        ? RequestDirection.Inbound
-        : RequestDirection.Outbound;
+    /// <summary>Which side of the workload the connection is (its listener's).</summary>
+    public RequestDirection Direction => Listener.Direction;
 
     /// <summary>The connection record for a request, or null for requests on Kestrel's own endpoints (admin, health).</summary>
     public static ProxyConnection? From(HttpContext context) =>

@@ -36,6 +36,10 @@ internal sealed partial class ProxyListener : IAsyncDisposable
     /// <summary>The configured listener this socket serves, or null for the capture listeners.</summary>
     public ListenerConfig? Config { get; }
 
+    /// <summary>Which side of the workload the listener's connections are: inbound capture and inbound listeners, else outbound.</summary>
+    public Http.RequestDirection Direction =>
+        Kind == ListenerKind.InboundCapture || Config?.Direction == TrafficDirection.Inbound ? Http.RequestDirection.Inbound : Http.RequestDirection.Outbound;
+
     /// <summary>The bound address and port (the actual port when 0 was asked for).</summary>
     public IPEndPoint EndPoint { get; }
 

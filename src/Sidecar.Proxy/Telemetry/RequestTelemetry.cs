@@ -125,11 +125,8 @@ internal sealed class RequestTelemetry : IRequestTelemetry
     /// </summary>
     public void OnCodecRejection(Microsoft.AspNetCore.Connections.ConnectionContext connection, ProxyConnection proxy, int status)
     {
-        var direction = proxy.Listener.Kind == ListenerKind.InboundCapture || proxy.Listener.Config?.Direction == TrafficDirection.Inbound
-            ? RequestDirection.Inbound
-            : RequestDirection.Outbound;
         var logs = _settings.AccessLogs;
-        if (logs.Length == 0 || !_settings.ShouldLogConnection(direction))
+        if (logs.Length == 0 || !_settings.ShouldLogConnection(proxy.Direction))
         {
             return;
         }
