@@ -1,12 +1,7 @@
 using System.Net;
-using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Server.Kestrel.Https;
-using Microsoft.Extensions.Logging;
+using Sidecar.FunctionalTests.Infrastructure;
 using Sidecar.Testing;
 
 namespace Sidecar.FunctionalTests;
@@ -36,24 +31,16 @@ public sealed class EgressTlsOriginationTests
 
         var serverNames = new List<string?>();
         var address = LoopbackAddresses.Next();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(address, 0, listen => listen.UseHttps(new TlsHandshakeCallbackOptions
+        var (server, port) = await TlsTestServer.StartAsync(address, hello =>
         {
-            OnConnection = hello =>
+            lock (serverNames)
             {
-                lock (serverNames)
-                {
-                    serverNames.Add(hello.ClientHelloInfo.ServerName);
-                }
+                serverNames.Add(hello.ServerName);
+            }
 
-                return ValueTask.FromResult(new SslServerAuthenticationOptions { ServerCertificate = certificate });
-            },
-        })));
-        await using var server = builder.Build();
-        server.Run(context => context.Response.WriteAsync("secure"));
-        await server.StartAsync();
-        var port = new Uri(server.Urls.Single()).Port;
+            return certificate;
+        });
+        await using var _ = server;
 
         try
         {

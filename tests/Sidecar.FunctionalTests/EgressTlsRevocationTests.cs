@@ -1,11 +1,5 @@
 using System.Net;
-using System.Net.Security;
-using System.Security.Cryptography.X509Certificates;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Server.Kestrel.Https;
-using Microsoft.Extensions.Logging;
+using Sidecar.FunctionalTests.Infrastructure;
 using Sidecar.Testing;
 
 namespace Sidecar.FunctionalTests;
@@ -31,20 +25,9 @@ public sealed class EgressTlsRevocationTests
         File.WriteAllText(crlFile, TestPki.Pem(ca.Crl([revoked])));
 
         var address = LoopbackAddresses.Next();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(address, 0, listen => listen.UseHttps(new TlsHandshakeCallbackOptions
-        {
-            // One server, the certificate its SNI names.
-            OnConnection = hello => ValueTask.FromResult(new SslServerAuthenticationOptions
-            {
-                ServerCertificate = hello.ClientHelloInfo.ServerName == "revoked.example.com" ? revoked : good,
-            }),
-        })));
-        await using var server = builder.Build();
-        server.Run(context => context.Response.WriteAsync("secure"));
-        await server.StartAsync();
-        var port = new Uri(server.Urls.Single()).Port;
+        // One server, the certificate its SNI names.
+        var (server, port) = await TlsTestServer.StartAsync(address, hello => hello.ServerName == "revoked.example.com" ? revoked : good);
+        await using var _ = server;
 
         try
         {

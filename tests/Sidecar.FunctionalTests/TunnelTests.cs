@@ -57,13 +57,7 @@ public sealed class TunnelTests
         using var proxy = new TunnelProxy(IPAddress.Loopback, allowedTarget: "127.0.0.1:1");
         using var config = new ConfigDirectory();
         var address = LoopbackAddresses.Next();
-        config.Write("mesh.yaml", """
-            apiVersion: v1
-            kind: ConfigMap
-            metadata: {name: istio, namespace: istio-system}
-            data:
-              mesh: "accessLogFile: /dev/stdout"
-            """);
+        config.Write("mesh.yaml", MeshYaml.MeshConfig("accessLogFile: /dev/stdout"));
         config.Write("tunnel.yaml", Config(address, proxy.Port, $"{{targetHost: 127.0.0.1, targetPort: {echo.Port}}}"));
         await using var sidecar = await SidecarProcess.StartAsync(config.Path, address, ["--labels", "app=tunneler"]);
 

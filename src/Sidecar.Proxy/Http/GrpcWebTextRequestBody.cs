@@ -8,7 +8,7 @@ namespace Sidecar.Proxy.Http;
 /// in whole groups of four characters as they arrive, the rest kept for the next read, as Envoy's filter decodes it.
 /// A body that is not base64, or ends inside a group (padding is mandatory), fails the read.
 /// </summary>
-internal sealed class GrpcWebTextRequestBody : Stream
+internal sealed class GrpcWebTextRequestBody : AsyncOnlyStream
 {
     private readonly Stream _inner;
     private readonly byte[] _encoded = new byte[16 * 1024];
@@ -20,20 +20,7 @@ internal sealed class GrpcWebTextRequestBody : Stream
 
     public GrpcWebTextRequestBody(Stream inner) => _inner = inner;
 
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
     public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -66,16 +53,6 @@ internal sealed class GrpcWebTextRequestBody : Stream
         _decodedCount -= copied;
         return copied;
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     /// <summary>
     /// Decodes the whole groups of four held, each on its own: a group may end in padding and another follow it (a

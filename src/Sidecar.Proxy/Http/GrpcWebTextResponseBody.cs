@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Buffers.Text;
 
@@ -8,7 +9,7 @@ namespace Sidecar.Proxy.Http;
 /// downstream base64-encoded on its own, padding included, once it is whole, as Envoy's filter encodes them; the
 /// bytes of a frame not yet whole wait for the rest.
 /// </summary>
-internal sealed class GrpcWebTextResponseBody : Stream
+internal sealed class GrpcWebTextResponseBody : AsyncOnlyStream
 {
     private const int FrameHeaderLength = 5;
     private readonly Stream _inner;
@@ -18,19 +19,6 @@ internal sealed class GrpcWebTextResponseBody : Stream
     public GrpcWebTextResponseBody(Stream inner) => _inner = inner;
 
     public override bool CanRead => false;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => true;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-    public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -50,9 +38,16 @@ internal sealed class GrpcWebTextResponseBody : Stream
                 break;
             }
 
-            var encoded = new byte[Base64.GetMaxEncodedToUtf8Length(frameLength)];
-            Base64.EncodeToUtf8(_pending.AsSpan(consumed, frameLength), encoded, out _, out var written);
-            await _inner.WriteAsync(encoded.AsMemory(0, written), cancellationToken).ConfigureAwait(false);
+            var encoded = ArrayPool<byte>.Shared.Rent(Base64.GetMaxEncodedToUtf8Length(frameLength));
+            try
+            {
+                Base64.EncodeToUtf8(_pending.AsSpan(consumed, frameLength), encoded, out _, out var written);
+                await _inner.WriteAsync(encoded.AsMemory(0, written), cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(encoded);
+            }
             consumed += frameLength;
         }
 
@@ -60,15 +55,7 @@ internal sealed class GrpcWebTextResponseBody : Stream
         _pendingCount -= consumed;
     }
 
-    public override void Flush() => _inner.Flush();
-
     public override Task FlushAsync(CancellationToken cancellationToken) => _inner.FlushAsync(cancellationToken);
-
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     private void Append(ReadOnlySpan<byte> bytes)
     {

@@ -6,6 +6,17 @@ namespace Sidecar.FunctionalTests.Infrastructure;
 /// <summary>Istio YAML for services backed by real test backends (standalone form: ServiceEntries with endpoints).</summary>
 internal static class MeshYaml
 {
+    /// <summary>Istio's mesh config as the ConfigMap <c>istio-system/istio</c> carries it (<c>data.mesh</c>), from its YAML.</summary>
+    public static string MeshConfig(string mesh) => $$"""
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: istio, namespace: istio-system}
+        data:
+          mesh: |
+        {{string.Join('\n', mesh.TrimEnd().Split('\n').Select(line => line.Length == 0 ? line : "    " + line))}}
+
+        """;
+
     /// <summary>A ServiceEntry for <paramref name="service"/> on <paramref name="port"/> whose endpoints are the backends, each labelled with its version.</summary>
     public static string Service(string service, int port, params (TestBackend Backend, string Version)[] endpoints)
     {

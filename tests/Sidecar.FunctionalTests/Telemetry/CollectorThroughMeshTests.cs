@@ -23,20 +23,15 @@ public sealed class CollectorThroughMeshTests
             using var config = new ConfigDirectory();
             var collectorAddress = LoopbackAddresses.Next();
             config.Write("services.yaml", MeshYaml.Service("reviews", 9080, (reviews, "v1")));
-            config.Write("collector.yaml", $$$"""
-                apiVersion: v1
-                kind: ConfigMap
-                metadata: {name: istio, namespace: istio-system}
-                data:
-                  mesh: |
-                    defaultConfig:
-                      tracing: {sampling: 100}
-                    extensionProviders:
-                    - name: otel-logs
-                      envoyOtelAls: {service: default/otel-collector.default.svc.cluster.local, port: 4317}
-                    - name: otel-traces
-                      opentelemetry: {service: otel-collector.default.svc.cluster.local, port: 4317}
-                ---
+            config.Write("collector.yaml", MeshYaml.MeshConfig($$$"""
+                defaultConfig:
+                  tracing: {sampling: 100}
+                extensionProviders:
+                - name: otel-logs
+                  envoyOtelAls: {service: default/otel-collector.default.svc.cluster.local, port: 4317}
+                - name: otel-traces
+                  opentelemetry: {service: otel-collector.default.svc.cluster.local, port: 4317}
+                """) + "---\n" + $$$"""
                 apiVersion: telemetry.istio.io/v1
                 kind: Telemetry
                 metadata: {name: client, namespace: default}

@@ -33,26 +33,21 @@ public sealed class OpenTelemetryAccessLogTests : IAsyncLifetime
     {
         using var config = new ConfigDirectory();
         config.Write("services.yaml", MeshYaml.Service("reviews", 9080, (_reviews, "v1")));
-        config.Write("mesh.yaml", $$"""
-            apiVersion: v1
-            kind: ConfigMap
-            metadata: {name: istio, namespace: istio-system}
-            data:
-              mesh: |
-                extensionProviders:
-                - name: otel
-                  envoyOtelAls:
-                    service: {{new Uri(_collector.GrpcEndpoint).Host}}
-                    port: {{new Uri(_collector.GrpcEndpoint).Port}}
-                    logFormat:
-                      labels:
-                        request_id: "%REQ(X-REQUEST-ID)%"
-                        code: "%RESPONSE_CODE%"
-                        cluster: "%UPSTREAM_CLUSTER%"
-                        absent: "%REQ(X-ABSENT)%"
-                        trace: "%TRACE_ID%"
-                defaultProviders: {accessLogging: [otel]}
-            """);
+        config.Write("mesh.yaml", MeshYaml.MeshConfig($$"""
+            extensionProviders:
+            - name: otel
+              envoyOtelAls:
+                service: {{new Uri(_collector.GrpcEndpoint).Host}}
+                port: {{new Uri(_collector.GrpcEndpoint).Port}}
+                logFormat:
+                  labels:
+                    request_id: "%REQ(X-REQUEST-ID)%"
+                    code: "%RESPONSE_CODE%"
+                    cluster: "%UPSTREAM_CLUSTER%"
+                    absent: "%REQ(X-ABSENT)%"
+                    trace: "%TRACE_ID%"
+            defaultProviders: {accessLogging: [otel]}
+            """));
         await using var sidecar = await SidecarProcess.StartAsync(config.Path);
 
         var requestId = Guid.NewGuid().ToString();
@@ -94,26 +89,21 @@ public sealed class OpenTelemetryAccessLogTests : IAsyncLifetime
     {
         using var config = new ConfigDirectory();
         config.Write("services.yaml", MeshYaml.Service("reviews", 9080, (_reviews, "v1")));
-        config.Write("mesh.yaml", $$"""
-            apiVersion: v1
-            kind: ConfigMap
-            metadata: {name: istio, namespace: istio-system}
-            data:
-              mesh: |
-                defaultConfig:
-                  tracing: {sampling: 100}
-                extensionProviders:
-                - name: otel-logs
-                  envoyOtelAls:
-                    service: default/{{new Uri(_collector.GrpcEndpoint).Host}}
-                    port: {{new Uri(_collector.GrpcEndpoint).Port}}
-                    logFormat: {text: "%REQ(:METHOD)% %REQ(:PATH)% %RESPONSE_CODE% %RESPONSE_FLAGS% %TRACE_ID%"}
-                - name: otel-traces
-                  opentelemetry:
-                    service: {{new Uri(_collector.GrpcEndpoint).Host}}
-                    port: {{new Uri(_collector.GrpcEndpoint).Port}}
-                defaultProviders: {tracing: [otel-traces]}
-            ---
+        config.Write("mesh.yaml", MeshYaml.MeshConfig($$"""
+            defaultConfig:
+              tracing: {sampling: 100}
+            extensionProviders:
+            - name: otel-logs
+              envoyOtelAls:
+                service: default/{{new Uri(_collector.GrpcEndpoint).Host}}
+                port: {{new Uri(_collector.GrpcEndpoint).Port}}
+                logFormat: {text: "%REQ(:METHOD)% %REQ(:PATH)% %RESPONSE_CODE% %RESPONSE_FLAGS% %TRACE_ID%"}
+            - name: otel-traces
+              opentelemetry:
+                service: {{new Uri(_collector.GrpcEndpoint).Host}}
+                port: {{new Uri(_collector.GrpcEndpoint).Port}}
+            defaultProviders: {tracing: [otel-traces]}
+            """) + "---\n" + $$"""
             apiVersion: telemetry.istio.io/v1
             kind: Telemetry
             metadata: {name: mesh-default, namespace: istio-system}

@@ -359,15 +359,26 @@ public sealed class OutboundClusterBuilderTests
                 labels: {version: v2}
                 trafficPolicy:
                   proxyProtocol: {version: V2}
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: {name: productpage}
+            spec:
+              host: productpage
+              trafficPolicy: {proxyProtocol: {version: V2}}
             """);
         var all = config.Cluster($"outbound|9080||{Reviews}");
         Assert.Equal(ProxyProtocolVersion.V1, all.ProxyProtocol);
         Assert.Equal(LoadBalancerPolicy.Random, all.LbPolicy);
         Assert.Equal(ProxyProtocolVersion.V1, config.Cluster($"outbound|9080|v1|{Reviews}").ProxyProtocol);
         Assert.Equal(ProxyProtocolVersion.V2, config.Cluster($"outbound|9080|v2|{Reviews}").ProxyProtocol);
-        // Only outbound clusters: Istio applies it with the TLS settings, never to inbound ones.
+        // Only outbound clusters: Istio applies it with the TLS settings, never to inbound ones (the workload's own,
+        // productpage, has a rule with it).
+        Assert.Equal(ProxyProtocolVersion.V2, config.Cluster("outbound|9080||productpage.default.svc.cluster.local").ProxyProtocol);
         Assert.Null(config.Cluster($"outbound|9080||ratings.default.svc.cluster.local").ProxyProtocol);
-        Assert.DoesNotContain(config.Clusters, c => c.Name.StartsWith("inbound|", StringComparison.Ordinal) && c.ProxyProtocol is not null);
+        var inbound = config.Clusters.Where(c => c.Name.StartsWith("inbound|", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(inbound);
+        Assert.All(inbound, c => Assert.Null(c.ProxyProtocol));
     }
 
     [Fact]

@@ -30,16 +30,29 @@ public sealed class OpenTelemetryAccessLogTests
               envoyOtelAls: {service: otel-collector.observability.svc.cluster.local, port: 4317}
         """;
 
+    /// <summary>A root-namespace Telemetry: the mesh level, with one <c>accessLogging</c> entry.</summary>
+    private static string MeshLevel(string accessLogging) => $"""
+        apiVersion: telemetry.istio.io/v1
+        kind: Telemetry
+        metadata: {"{"}name: mesh-default, namespace: istio-system{"}"}
+        spec:
+          accessLogging: [{accessLogging}]
+        """;
+
+    /// <summary>A Telemetry selecting the productpage workload, with one <c>accessLogging</c> entry.</summary>
+    private static string ProductpageLevel(string accessLogging) => $"""
+        apiVersion: telemetry.istio.io/v1
+        kind: Telemetry
+        metadata: {"{"}name: productpage, namespace: default{"}"}
+        spec:
+          selector: {"{"}matchLabels: {"{"}app: productpage{"}}"}
+          accessLogging: [{accessLogging}]
+        """;
+
     [Fact]
     public void The_provider_gives_the_collector_the_body_format_and_the_attributes_sorted_by_key()
     {
-        var telemetry = Config(Bookinfo.All(Bookinfo.Services, Mesh, """
-            apiVersion: telemetry.istio.io/v1
-            kind: Telemetry
-            metadata: {name: mesh-default, namespace: istio-system}
-            spec:
-              accessLogging: [{providers: [{name: otel}]}]
-            """)).Mesh.Telemetry;
+        var telemetry = Config(Bookinfo.All(Bookinfo.Services, Mesh, MeshLevel("{providers: [{name: otel}]}"))).Mesh.Telemetry;
 
         var log = Assert.IsType<OpenTelemetryAccessLogConfig>(telemetry.OpenTelemetryAccessLog);
         Assert.Equal("otel", log.Provider);
@@ -56,13 +69,7 @@ public sealed class OpenTelemetryAccessLogTests
     [Fact]
     public void Without_a_text_format_the_body_is_Istios_default_line_and_a_file_provider_can_log_beside_it()
     {
-        var result = Translate(Bookinfo.All(Bookinfo.Services, Mesh, """
-            apiVersion: telemetry.istio.io/v1
-            kind: Telemetry
-            metadata: {name: mesh-default, namespace: istio-system}
-            spec:
-              accessLogging: [{providers: [{name: envoy}, {name: otel-default}, {name: otel}]}]
-            """));
+        var result = Translate(Bookinfo.All(Bookinfo.Services, Mesh, MeshLevel("{providers: [{name: envoy}, {name: otel-default}, {name: otel}]}")));
         Assert.True(result.IsValid, string.Join("\n", result.Errors));
         var telemetry = result.Config!.Mesh.Telemetry;
 
@@ -77,20 +84,7 @@ public sealed class OpenTelemetryAccessLogTests
     [Fact]
     public void A_workload_level_that_names_only_the_file_provider_turns_the_mesh_levels_OpenTelemetry_log_off()
     {
-        var telemetry = Config(Bookinfo.All(Bookinfo.Services, Mesh, """
-            apiVersion: telemetry.istio.io/v1
-            kind: Telemetry
-            metadata: {name: mesh-default, namespace: istio-system}
-            spec:
-              accessLogging: [{providers: [{name: otel}]}]
-            ---
-            apiVersion: telemetry.istio.io/v1
-            kind: Telemetry
-            metadata: {name: productpage, namespace: default}
-            spec:
-              selector: {matchLabels: {app: productpage}}
-              accessLogging: [{providers: [{name: envoy}]}]
-            """)).Mesh.Telemetry;
+        var telemetry = Config(Bookinfo.All(Bookinfo.Services, Mesh, MeshLevel("{providers: [{name: otel}]}"), ProductpageLevel("{providers: [{name: envoy}]}"))).Mesh.Telemetry;
 
         Assert.Null(telemetry.OpenTelemetryAccessLog);
         Assert.Equal("/dev/stdout", telemetry.AccessLogFile);
@@ -100,20 +94,7 @@ public sealed class OpenTelemetryAccessLogTests
     public void A_level_naming_only_providers_that_do_not_exist_falls_back_to_the_mesh_configs_accessLogFile()
     {
         // Istio's setHTTPAccessLog: no provider resolved (len(cfgs) == 0), the legacy accessLogFile applies.
-        var result = Translate(Bookinfo.All(Bookinfo.Services, Mesh, """
-            apiVersion: telemetry.istio.io/v1
-            kind: Telemetry
-            metadata: {name: mesh-default, namespace: istio-system}
-            spec:
-              accessLogging: [{providers: [{name: otel}]}]
-            ---
-            apiVersion: telemetry.istio.io/v1
-            kind: Telemetry
-            metadata: {name: productpage, namespace: default}
-            spec:
-              selector: {matchLabels: {app: productpage}}
-              accessLogging: [{providers: [{name: stackdriver}]}]
-            """));
+        var result = Translate(Bookinfo.All(Bookinfo.Services, Mesh, MeshLevel("{providers: [{name: otel}]}"), ProductpageLevel("{providers: [{name: stackdriver}]}")));
 
         Assert.True(result.IsValid, string.Join("\n", result.Errors));
         Assert.Equal("/dev/stdout", result.Config!.Mesh.Telemetry.AccessLogFile);
@@ -134,14 +115,7 @@ public sealed class OpenTelemetryAccessLogTests
                 extensionProviders:
                 - name: otel
                   envoyOtelAls: {service: otel-collector.observability.svc.cluster.local, port: 4317}
-            ---
-            apiVersion: telemetry.istio.io/v1
-            kind: Telemetry
-            metadata: {name: productpage, namespace: default}
-            spec:
-              selector: {matchLabels: {app: productpage}}
-              accessLogging: [{disabled: true}]
-            """)).Mesh.Telemetry;
+            """, ProductpageLevel("{disabled: true}"))).Mesh.Telemetry;
 
         Assert.Null(telemetry.OpenTelemetryAccessLog);
         Assert.Equal("", telemetry.AccessLogFile);
